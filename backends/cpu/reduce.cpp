@@ -1,0 +1,233 @@
+// CPU reduction kernel: sum, prod, max, min (with positions), argmax, argmin,
+// any, all over any set of dims of a strided tensor.
+//
+// Two loop orders. When the input's innermost (contiguous) dim is reduced,
+// each output element reduces a run of memory ("inner" order, with eight
+// partial sums so the compiler vectorizes and rounding error grows slowly).
+// When reducing the outer dims of a contiguous [R, K] block (the sum over the
+// batch in a bias gradient), rows are combined into a K-vector accumulator
+// ("outer" order), which reads memory once, in order.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "backends/cpu/cpu_backend.h"
+#include "core/parallel.h"
+
+namespace wick::cpu {
+
+namespace {
+
+template <typename T>
+struct SumOp {
+  static T init() { return T(0); }
+  static T combine(T a, T b) { return static_cast<T>(a + b); }
+};
+template <typename T>
+struct ProdOp {
+  static T init() { return T(1); }
+  static T combine(T a, T b) { return static_cast<T>(a * b); }
+};
+template <typename T>
+struct MaxOp {  // NaN wins, as in PyTorch
+  static T init() { return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest(); }
+  static T combine(T a, T b) { return (a != a || a > b) ? a : b; }
+};
+template <typename T>
+struct MinOp {
+  static T init() { return std::numeric_limits<T>::has_infinity ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::max(); }
+  static T combine(T a, T b) { return (a != a || a < b) ? a : b; }
+};
+struct AnyOp {
+  static bool init() { return false; }
+  static bool combine(bool a, bool b) { return a || b; }
+};
+struct AllOp {
+  static bool init() { return true; }
+  static bool combine(bool a, bool b) { return a && b; }
+};
+
+// Reduces n elements at stride s (elements).
+template <typename T, typename Op>
+T reduce_run(const T* p, int64_t n, int64_t s, T acc) {
+  if (s == 1) {
+    constexpr int L = 8;
+    if (n >= 2 * L) {
+      T lanes[L];
+      for (int k = 0; k < L; ++k) lanes[k] = Op::init();
+      int64_t i = 0;
+      for (; i + L <= n; i += L)
+        for (int k = 0; k < L; ++k) lanes[k] = Op::combine(lanes[k], p[i + k]);
+      for (; i < n; ++i) lanes[0] = Op::combine(lanes[0], p[i]);
+      for (int k = 0; k < L; ++k) acc = Op::combine(acc, lanes[k]);
+      return acc;
+    }
+    for (int64_t i = 0; i < n; ++i) acc = Op::combine(acc, p[i]);
+    return acc;
+  }
+  for (int64_t i = 0; i < n; ++i) acc = Op::combine(acc, p[i * s]);
+  return acc;
+}
+
+// The layout of a reduction, in elements: kept dims (sizes, input and output
+// strides) and reduced dims (sizes, input strides), each list outermost first.
+struct Geometry {
+  DimVector kept_sizes, kept_in, kept_out, kept_idx;
+  DimVector red_sizes, red_in;
+  int64_t n_out = 1, n_red = 1;
+
+  Geometry(const Tensor& in, const Tensor& out_like, const Tensor& idx_like, IntArrayRef dims) {
+    std::vector<bool> reduced(static_cast<size_t>(in.dim()), false);
+    for (int64_t d : dims) reduced[static_cast<size_t>(d)] = true;
+    for (int64_t d = 0; d < in.dim(); ++d) {
+      const int64_t size = in.sizes()[d];
+      if (reduced[static_cast<size_t>(d)]) {
+        n_red *= size;
+        if (size == 1) continue;
+        // Merge with the previous reduced dim when contiguous with it.
+        if (!red_sizes.empty() && red_in.back() == in.strides()[d] * size) {
+          red_sizes.back() *= size;
+          red_in.back() = in.strides()[d];
+        } else {
+          red_sizes.push_back(size);
+          red_in.push_back(in.strides()[d]);
+        }
+      } else {
+        n_out *= size;
+        if (size == 1) continue;
+        kept_sizes.push_back(size);
+        kept_in.push_back(in.strides()[d]);
+        kept_out.push_back(out_like.defined() ? out_like.strides()[d] : 0);
+        kept_idx.push_back(idx_like.defined() ? idx_like.strides()[d] : 0);
+      }
+    }
+  }
+
+  // Input, output and index offsets of output element o.
+  void locate(int64_t o, int64_t& in_off, int64_t& out_off, int64_t& idx_off) const {
+    in_off = out_off = idx_off = 0;
+    for (int64_t d = static_cast<int64_t>(kept_sizes.size()) - 1; d >= 0; --d) {
+      const int64_t i = o % kept_sizes[d];
+      o /= kept_sizes[d];
+      in_off += i * kept_in[d];
+      out_off += i * kept_out[d];
+      idx_off += i * kept_idx[d];
+    }
+  }
+
+  // Calls f(offset, run_length, run_stride) for each innermost run of the
+  // reduced elements of one output, in row-major order.
+  template <typename F>
+  void for_each_run(int64_t base, const F& f) const {
+    const int64_t nd = static_cast<int64_t>(red_sizes.size());
+    if (nd == 0) return f(base, int64_t{1}, int64_t{1});
+    DimVector idx(static_cast<size_t>(nd), 0);
+    const int64_t runs = n_red / red_sizes[nd - 1];
+    int64_t off = base;
+    for (int64_t r = 0; r < runs; ++r) {
+      f(off, red_sizes[nd - 1], red_in[nd - 1]);
+      for (int64_t d = nd - 2; d >= 0; --d) {
+        off += red_in[d];
+        if (++idx[d] < red_sizes[d]) break;
+        off -= red_sizes[d] * red_in[d];
+        idx[d] = 0;
+      }
+    }
+  }
+};
+
+template <typename T, typename Op>
+void reduce_values(const Tensor& out, const Tensor& in, const Geometry& g) {
+  const T* src = static_cast<const T*>(in.raw_data());
+  T* dst = static_cast<T*>(out.raw_data());
+  // Outer order: in is a contiguous [R, K] block reduced over R.
+  if (g.kept_sizes.size() == 1 && g.red_sizes.size() == 1 && g.kept_in[0] == 1 && g.kept_out[0] == 1 &&
+      g.red_in[0] == g.kept_sizes[0]) {
+    const int64_t R = g.red_sizes[0], K = g.kept_sizes[0];
+    parallel_for(K, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(R, 1)), [&](int64_t b, int64_t e) {
+      for (int64_t k = b; k < e; ++k) dst[k] = Op::init();
+      for (int64_t r = 0; r < R; ++r) {
+        const T* row = src + r * K;
+        for (int64_t k = b; k < e; ++k) dst[k] = Op::combine(dst[k], row[k]);
+      }
+    });
+    return;
+  }
+  parallel_for(g.n_out, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(g.n_red, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o) {
+      int64_t in_off, out_off, idx_off;
+      g.locate(o, in_off, out_off, idx_off);
+      T acc = Op::init();
+      g.for_each_run(in_off, [&](int64_t off, int64_t n, int64_t s) { acc = reduce_run<T, Op>(src + off, n, s, acc); });
+      dst[out_off] = acc;
+    }
+  });
+}
+
+// Max/min values and/or positions along one dim (first position on ties; NaN wins).
+template <typename T>
+void reduce_arg(bool is_max, const Tensor& out, const Tensor& indices, const Tensor& in, const Geometry& g) {
+  const T* src = static_cast<const T*>(in.raw_data());
+  T* dst = out.defined() ? static_cast<T*>(out.raw_data()) : nullptr;
+  int64_t* pos = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
+  const int64_t n = g.n_red, s = g.red_in.empty() ? 1 : g.red_in[0];
+  parallel_for(g.n_out, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o) {
+      int64_t in_off, out_off, idx_off;
+      g.locate(o, in_off, out_off, idx_off);
+      const T* p = src + in_off;
+      T best = p[0];
+      int64_t at = 0;
+      for (int64_t i = 1; i < n && best == best; ++i) {
+        const T x = p[i * s];
+        if (x != x || (is_max ? x > best : x < best)) {
+          best = x;
+          at = i;
+        }
+      }
+      if (dst) dst[out_off] = best;
+      if (pos) pos[idx_off] = at;
+    }
+  });
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, IntArrayRef dims) {
+  const Geometry g(in, out, indices, dims);
+  switch (op) {
+    case ReduceOp::Any:
+      return reduce_values<bool, AnyOp>(out, in, g);
+    case ReduceOp::All:
+      return reduce_values<bool, AllOp>(out, in, g);
+    case ReduceOp::Sum:
+      return dispatch_dtype(in.dtype(), "sum", [&]<typename T>() {
+        if constexpr (std::is_same_v<T, bool>) reduce_values<bool, AnyOp>(out, in, g);
+        else reduce_values<T, SumOp<T>>(out, in, g);
+      });
+    case ReduceOp::Prod:
+      return dispatch_dtype(in.dtype(), "prod", [&]<typename T>() {
+        if constexpr (std::is_same_v<T, bool>) reduce_values<bool, AllOp>(out, in, g);
+        else reduce_values<T, ProdOp<T>>(out, in, g);
+      });
+    case ReduceOp::Max:
+    case ReduceOp::Min:
+    case ReduceOp::ArgMax:
+    case ReduceOp::ArgMin: {
+      const bool is_max = op == ReduceOp::Max || op == ReduceOp::ArgMax;
+      if (indices.defined() || op == ReduceOp::ArgMax || op == ReduceOp::ArgMin) {
+        WICK_CHECK(g.red_sizes.size() <= 1, Error, "cpu reduce: positions need a single reduced dim");
+        const Tensor values = (op == ReduceOp::Max || op == ReduceOp::Min) ? out : Tensor();
+        return dispatch_dtype(in.dtype(), "max/min", [&]<typename T>() { reduce_arg<T>(is_max, values, indices, in, g); });
+      }
+      return dispatch_dtype(in.dtype(), "max/min", [&]<typename T>() {
+        if (is_max) reduce_values<T, MaxOp<T>>(out, in, g);
+        else reduce_values<T, MinOp<T>>(out, in, g);
+      });
+    }
+  }
+}
+
+}  // namespace wick::cpu

@@ -1,0 +1,50 @@
+// StorageImpl: one refcounted buffer of bytes on one device. Every view of a
+// tensor shares its storage, and so shares its version counter (see
+// Note [Version counter] in autograd/saved_tensor.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/allocator.h"
+#include "core/device.h"
+#include "core/intrusive_ptr.h"
+
+namespace wick {
+
+class StorageImpl final : public RefCounted {
+ public:
+  // Owns `nbytes` fresh bytes from the device's allocator.
+  StorageImpl(size_t nbytes, Device device)
+      : data_(allocator_for(device).allocate(nbytes)), nbytes_(nbytes), device_(device) {}
+
+  // Borrows memory owned elsewhere (a NumPy array, a DLPack capsule, a user
+  // buffer); `deleter(context)` runs when the last tensor lets go.
+  using Deleter = void (*)(void* context);
+  StorageImpl(void* data, size_t nbytes, Device device, Deleter deleter, void* context)
+      : data_(data), nbytes_(nbytes), device_(device), deleter_(deleter), context_(context),
+        owned_(false) {}
+
+  ~StorageImpl() override {
+    if (owned_) allocator_for(device_).deallocate(data_, nbytes_);
+    else if (deleter_) deleter_(context_);
+  }
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+
+  uint32_t version() const { return version_; }
+  void bump_version() { ++version_; }
+
+ private:
+  void* data_;
+  size_t nbytes_;
+  Device device_;
+  Deleter deleter_ = nullptr;
+  void* context_ = nullptr;
+  bool owned_ = true;
+  uint32_t version_ = 0;
+};
+
+}  // namespace wick

@@ -1,0 +1,271 @@
+#include "core/tensor.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "autograd/autograd_meta.h"
+#include "autograd/engine.h"
+#include "autograd/function.h"
+#include "ops/copy.h"
+#include "ops/view.h"
+
+namespace wick {
+
+int64_t Tensor::size(int64_t d) const { return sizes()[wrap_dim(d, dim(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim(), "stride")]; }
+
+Scalar Tensor::item() const {
+  WICK_CHECK(defined(), ValueError, "item: the tensor is undefined");
+  WICK_CHECK(numel() == 1, ValueError, "a Tensor with ", numel(), " elements cannot be converted to Scalar");
+  Tensor host = device().is_cpu() ? *this : to(kCPU);
+  return dispatch_dtype(dtype(), "item", [&]<typename T>() -> Scalar { return *static_cast<const T*>(host.raw_data()); });
+}
+
+template <typename T>
+std::vector<T> Tensor::to_vector() const {
+  Tensor host = wick::to(*this, kCPU, dtype_of<T>()).contiguous();
+  const T* p = host.data_ptr<T>();
+  return std::vector<T>(p, p + host.numel());
+}
+template std::vector<bool> Tensor::to_vector<bool>() const;
+template std::vector<uint8_t> Tensor::to_vector<uint8_t>() const;
+template std::vector<int32_t> Tensor::to_vector<int32_t>() const;
+template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+
+// ---- printing ---------------------------------------------------------------
+
+namespace {
+
+// How PyTorch prints floats: "1." when all values are whole, else 4 decimals,
+// or scientific notation when magnitudes are very large or very small.
+struct FloatFormat {
+  enum { Whole, Fixed, Sci } style = Whole;
+  int width = 0;
+
+  explicit FloatFormat(const std::vector<double>& v) {
+    double max_abs = 0, min_abs = INFINITY;
+    bool whole = true;
+    for (double x : v) {
+      if (!std::isfinite(x)) continue;
+      const double a = std::fabs(x);
+      max_abs = std::max(max_abs, a);
+      if (a > 0) min_abs = std::min(min_abs, a);
+      whole = whole && std::nearbyint(x) == x;
+    }
+    if (whole && max_abs < 1e8) style = Whole;
+    else if (max_abs >= 1e8 || (min_abs < 1e-4) || (max_abs / min_abs > 1000 && max_abs > 1e4)) style = Sci;
+    else style = Fixed;
+    for (double x : v) width = std::max(width, static_cast<int>(format(x).size()));
+  }
+
+  std::string format(double x) const {
+    if (std::isnan(x)) return "nan";
+    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+    char buf[64];
+    if (style == Whole) std::snprintf(buf, sizeof buf, "%.0f.", x);
+    else if (style == Fixed) std::snprintf(buf, sizeof buf, "%.4f", x);
+    else std::snprintf(buf, sizeof buf, "%.4e", x);
+    return buf;
+  }
+};
+
+constexpr int64_t kSummarizeAbove = 1000;
+constexpr int64_t kEdgeItems = 3;
+
+struct Printer {
+  std::vector<double> values;  // all elements, row-major (as double)
+  ScalarType dtype;
+  IntArrayRef sizes;
+  bool summarize;
+  std::optional<FloatFormat> ffmt;
+  int int_width = 0;
+
+  std::string element(int64_t i) const {
+    const double x = values[static_cast<size_t>(i)];
+    std::string s;
+    if (dtype == ScalarType::Bool) s = x != 0 ? "True" : "False";
+    else if (ffmt) s = ffmt->format(x);
+    else s = std::to_string(static_cast<int64_t>(x));
+    const int width = ffmt ? ffmt->width : int_width;
+    if (static_cast<int>(s.size()) < width) s.insert(0, static_cast<size_t>(width) - s.size(), ' ');
+    return s;
+  }
+
+  // Prints the sub-array of dimension d starting at flat position `base`.
+  void print(std::ostringstream& os, int64_t d, int64_t base, int indent) const {
+    if (d == static_cast<int64_t>(sizes.size())) {
+      os << element(base);
+      return;
+    }
+    int64_t inner = 1;
+    for (size_t k = static_cast<size_t>(d) + 1; k < sizes.size(); ++k) inner *= sizes[k];
+    const int64_t n = sizes[static_cast<size_t>(d)];
+    const bool last = d + 1 == static_cast<int64_t>(sizes.size());
+    os << '[';
+    for (int64_t i = 0; i < n; ++i) {
+      if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
+        os << (last ? "..." : "...");
+        i = n - kEdgeItems - 1;
+        if (!last) os << ",\n" << std::string(static_cast<size_t>(indent + 1), ' ');
+        else os << ", ";
+        continue;
+      }
+      if (i > 0) {
+        os << ',';
+        if (last) os << ' ';
+        else os << std::string(static_cast<size_t>(sizes.size() - static_cast<size_t>(d) - 1), '\n')
+                << std::string(static_cast<size_t>(indent + 1), ' ');
+      }
+      print(os, d + 1, base + i * inner, indent + 1);
+    }
+    os << ']';
+  }
+};
+
+}  // namespace
+
+std::string Tensor::str() const {
+  if (!defined()) return "tensor(undefined)";
+  std::ostringstream os;
+  os << "tensor(";
+  const bool is_default_dtype = dtype() == default_dtype() || dtype() == ScalarType::Int64 || dtype() == ScalarType::Bool;
+  if (numel() == 0) {
+    os << "[]";
+    if (dim() != 1) {
+      os << ", size=(";
+      for (int64_t d = 0; d < dim(); ++d) os << (d ? ", " : "") << sizes()[d];
+      os << (dim() == 1 ? ",)" : ")");
+    }
+  } else {
+    Printer p{to_vector<double>(), dtype(), sizes(), numel() > kSummarizeAbove, {}, 0};
+    if (is_floating_point()) p.ffmt.emplace(p.values);
+    else
+      for (double x : p.values) p.int_width = std::max(p.int_width, static_cast<int>(std::to_string(static_cast<int64_t>(x)).size()));
+    p.print(os, 0, 0, 7);
+  }
+  if (device().is_cuda()) os << ", device='" << device() << "'";
+  if (!is_default_dtype) os << ", dtype=wick." << dtype();
+  if (const auto& fn = grad_fn()) os << ", grad_fn=<" << fn->name() << ">";
+  else if (requires_grad()) os << ", requires_grad=True";
+  os << ")";
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
+
+// ---- autograd ---------------------------------------------------------------
+
+bool Tensor::requires_grad() const {
+  const AutogradMeta* m = impl_->autograd.get();
+  return m && (m->requires_grad || m->grad_fn);
+}
+
+const Tensor& Tensor::requires_grad_(bool requires_grad) const {
+  AutogradMeta* m = impl_->autograd.get();
+  if (m && m->grad_fn) {
+    WICK_CHECK(requires_grad, Error,
+               "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
+               "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+    return *this;
+  }
+  WICK_CHECK(!requires_grad || is_floating_point(), Error,
+             "only Tensors of floating point dtype can require gradients (got ", dtype(), ")");
+  if (requires_grad || m) autograd_meta(*this).requires_grad = requires_grad;
+  return *this;
+}
+
+bool Tensor::is_leaf() const {
+  const AutogradMeta* m = impl_->autograd.get();
+  return !m || !m->grad_fn;
+}
+
+const Tensor& Tensor::grad() const {
+  static const Tensor undefined;
+  const AutogradMeta* m = impl_->autograd.get();
+  if (!m) return undefined;
+  if (m->retained_grad) return *m->retained_grad;
+  return m->grad;
+}
+
+void Tensor::set_grad(const Tensor& grad) const {
+  if (grad.defined()) {
+    WICK_CHECK(grad.sizes() == sizes(), ValueError, "assigned grad has shape ", grad.sizes(),
+               " but the tensor has shape ", sizes());
+    WICK_CHECK(grad.dtype() == dtype(), TypeError, "assigned grad has dtype ", grad.dtype(),
+               " but the tensor has dtype ", dtype());
+    WICK_CHECK(grad.device() == device(), ValueError, "assigned grad is on ", grad.device(),
+               " but the tensor is on ", device());
+  }
+  AutogradMeta& m = autograd_meta(*this);
+  if (m.retained_grad) *m.retained_grad = grad;
+  else m.grad = grad;
+}
+
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  static const std::shared_ptr<Node> none;
+  const AutogradMeta* m = impl_->autograd.get();
+  return m ? m->grad_fn : none;
+}
+
+uint32_t Tensor::output_nr() const {
+  const AutogradMeta* m = impl_->autograd.get();
+  return m ? m->output_nr : 0;
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+}
+
+void Tensor::retain_grad() const {
+  WICK_CHECK(requires_grad(), Error, "can't retain_grad on Tensor that has requires_grad=False");
+  if (is_leaf()) return;  // leaves keep their .grad anyway
+  AutogradMeta& m = autograd_meta(*this);
+  if (m.retained_grad) return;
+  m.retained_grad = std::make_shared<Tensor>();
+  std::weak_ptr<Tensor> slot = m.retained_grad;
+  // Runs before the grad_fn consumes the gradient: store (or add) a copy.
+  m.grad_fn->pre_hooks().push_back({m.output_nr, next_hook_handle(), [slot](const Tensor& g) {
+                                      if (auto s = slot.lock()) {
+                                        if (!s->defined()) *s = g.detach().clone();
+                                        else *s = s->detach().add(g.detach());
+                                      }
+                                      return Tensor();
+                                    }});
+}
+
+bool Tensor::retains_grad() const {
+  const AutogradMeta* m = impl_->autograd.get();
+  return m && m->retained_grad;
+}
+
+size_t Tensor::register_hook(Hook hook) const {
+  WICK_CHECK(requires_grad(), Error, "cannot register a hook on a tensor that doesn't require gradient");
+  AutogradMeta& m = autograd_meta(*this);
+  const size_t handle = next_hook_handle();
+  if (m.grad_fn) m.grad_fn->pre_hooks().push_back({m.output_nr, handle, std::move(hook)});
+  else m.leaf_hooks.push_back({0, handle, std::move(hook)});
+  return handle;
+}
+
+void Tensor::remove_hook(size_t handle) const {
+  AutogradMeta* m = impl_->autograd.get();
+  if (!m) return;
+  auto drop = [handle](std::vector<Node::PreHook>& hooks) {
+    std::erase_if(hooks, [handle](const Node::PreHook& h) { return h.handle == handle; });
+  };
+  drop(m->leaf_hooks);
+  if (m->grad_fn) drop(m->grad_fn->pre_hooks());
+}
+
+void Tensor::set_name(std::string name) const { autograd_meta(*this).name = std::move(name); }
+
+const std::string& Tensor::name() const {
+  static const std::string empty;
+  const AutogradMeta* m = impl_->autograd.get();
+  return m ? m->name : empty;
+}
+
+}  // namespace wick

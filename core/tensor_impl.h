@@ -1,0 +1,64 @@
+// TensorImpl: the object behind a Tensor handle.
+//
+//   Tensor      a cheap value handle (one pointer); copying it bumps a count.
+//   TensorImpl  how to read a storage as an n-d array: sizes, strides (in
+//               elements), offset, dtype; plus the autograd fields, which
+//               exist only for tensors that take part in autograd.
+//   StorageImpl the bytes, on one device, shared by every view.
+//
+// A view (transpose, slice, expand...) is a new TensorImpl over the same
+// StorageImpl with other sizes/strides/offset: no bytes are copied.
+#pragma once
+
+#include <memory>
+
+#include "core/scalar_type.h"
+#include "core/small_vector.h"
+#include "core/storage.h"
+
+namespace wick {
+
+struct AutogradMeta;  // autograd/autograd_meta.h
+
+class TensorImpl final : public RefCounted {
+ public:
+  TensorImpl(IntrusivePtr<StorageImpl> storage, ScalarType dtype, IntArrayRef sizes, IntArrayRef strides,
+             int64_t offset);
+  ~TensorImpl() override;
+
+  const DimVector& sizes() const { return sizes_; }
+  const DimVector& strides() const { return strides_; }
+  int64_t dim() const { return static_cast<int64_t>(sizes_.size()); }
+  int64_t numel() const { return numel_; }
+  int64_t storage_offset() const { return offset_; }
+  ScalarType dtype() const { return dtype_; }
+  Device device() const { return storage_->device(); }
+  bool is_contiguous() const { return contiguous_; }
+  const IntrusivePtr<StorageImpl>& storage() const { return storage_; }
+  void* data() const {
+    return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(itemsize(dtype_));
+  }
+
+  // Restrides in place (used by the in-place view ops such as squeeze_).
+  void set_sizes_and_strides(IntArrayRef sizes, IntArrayRef strides, int64_t offset);
+
+  // A number the user wrote (x + 2): it takes part in type promotion only by
+  // its category, as in PyTorch (int tensor + 2.5 -> float32, not float64).
+  bool is_wrapped_number = false;
+
+  // Null for tensors that never took part in autograd.
+  std::unique_ptr<AutogradMeta> autograd;
+
+ private:
+  void refresh();
+
+  IntrusivePtr<StorageImpl> storage_;
+  DimVector sizes_;
+  DimVector strides_;
+  int64_t offset_;
+  int64_t numel_ = 1;
+  ScalarType dtype_;
+  bool contiguous_ = true;
+};
+
+}  // namespace wick

@@ -1,0 +1,626 @@
+// Binary elementwise ops: broadcasting, type promotion, and each op's
+// derivative next to it.
+//
+// Backward formulas may return gradients in the broadcast shape: the engine
+// sums them down to each input's shape (Note [Gradient validation] in
+// autograd/engine.cpp). They are written with wick ops, so they are
+// differentiable themselves (create_graph).
+#include <cmath>
+
+#include "autograd/function.h"
+#include "core/dispatch.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
+#include "ops/view.h"
+
+namespace wick {
+
+// ---- broadcasting and promotion ---------------------------------------------------
+
+DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b) {
+  const size_t n = std::max(a.size(), b.size());
+  DimVector out(n, 1);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t x = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t y = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    WICK_CHECK(x == y || x == 1 || y == 1, ValueError, "The size of tensor a (", x,
+               ") must match the size of tensor b (", y, ") at non-singleton dimension ", i,
+               " (shapes ", a, " and ", b, " cannot be broadcast together)");
+    out[i] = x == 1 ? y : x;
+  }
+  return out;
+}
+
+namespace {
+enum class Category { Bool, Integral, Floating };
+Category category(ScalarType t) {
+  return t == ScalarType::Bool ? Category::Bool : is_floating_point(t) ? Category::Floating : Category::Integral;
+}
+
+using MaybeType = std::optional<ScalarType>;
+MaybeType promote_opt(MaybeType a, MaybeType b) {
+  if (!a) return b;
+  if (!b) return a;
+  return promote_types(*a, *b);
+}
+// A lower-priority group changes the result only if it is of a higher category.
+MaybeType combine(MaybeType higher, MaybeType lower) {
+  if (!higher) return lower;
+  if (!lower) return higher;
+  return category(*lower) > category(*higher) ? promote_types(*higher, *lower) : *higher;
+}
+}  // namespace
+
+ScalarType result_type(const Tensor& a, const Tensor& b) {
+  MaybeType dimensioned, zero_dim, wrapped;
+  for (const Tensor* t : {&a, &b}) {
+    if (t->impl()->is_wrapped_number) {
+      const ScalarType w = t->is_floating_point() ? default_dtype() : t->dtype();
+      wrapped = promote_opt(wrapped, w);
+    } else if (t->dim() == 0) {
+      zero_dim = promote_opt(zero_dim, t->dtype());
+    } else {
+      dimensioned = promote_opt(dimensioned, t->dtype());
+    }
+  }
+  return *combine(dimensioned, combine(zero_dim, wrapped));
+}
+
+Tensor wrap_scalar(Scalar value, Device device) {
+  Tensor t = scalar_tensor(value, TensorOptions(value.is_floating_point() ? ScalarType::Float64 : value.natural_dtype())
+                                      .device(device));
+  t.impl()->is_wrapped_number = true;
+  return t;
+}
+
+namespace {
+
+// The device of an op's result: the first operand's that is not a CPU scalar
+// (a CPU scalar may join a GPU tensor, as in PyTorch).
+Device common_device(const char* op, std::initializer_list<const Tensor*> ts) {
+  const Tensor* pick = nullptr;
+  for (const Tensor* t : ts)
+    if (!(t->dim() == 0 && t->device().is_cpu())) {
+      if (!pick) pick = t;
+      else
+        WICK_CHECK(t->device() == pick->device(), ValueError, op,
+                   ": Expected all tensors to be on the same device, but found at least two devices, ",
+                   pick->device(), " and ", t->device(), "!");
+    }
+  return pick ? pick->device() : (*ts.begin())->device();
+}
+
+// x as the kernel wants it: on `device`, in `dtype`, viewed as `shape`. Not recorded.
+Tensor operand(const Tensor& x, Device device, ScalarType dtype, IntArrayRef shape) {
+  NoGradGuard no_grad;
+  Tensor y = x.device() == device && x.dtype() == dtype ? x : to(x, device, dtype);
+  return y.sizes() == shape ? y : expand(y, shape);
+}
+
+// Runs a binary kernel. With `inplace`, writes into a (which must hold the
+// broadcast shape and the result dtype) and returns it.
+Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char* name, bool inplace = false) {
+  WICK_CHECK(a.defined() && b.defined(), ValueError, name, ": undefined tensor argument");
+  const Device device = common_device(name, {&a, &b});
+  const ScalarType promoted = result_type(a, b);
+  ScalarType compute = promoted;
+  if (op == BinaryOp::Div || op == BinaryOp::Atan2) {
+    if (!is_floating_point(promoted)) compute = default_dtype();  // true division
+  }
+  if (op >= BinaryOp::BitwiseAnd)
+    WICK_CHECK(!is_floating_point(compute), TypeError, name, ": bitwise operations need integer or bool tensors, got ",
+               a.dtype(), " and ", b.dtype());
+  if (op == BinaryOp::Sub)
+    WICK_CHECK(compute != ScalarType::Bool, TypeError,
+               "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+               "`logical_xor()` operator instead.");
+  if ((op == BinaryOp::Remainder || op == BinaryOp::FloorDivide) && !is_floating_point(compute)) {
+    WICK_CHECK(!any(eq(b, 0)).item<bool>(), ValueError, name, ": ZeroDivisionError (integer division by zero)");
+  }
+  const ScalarType out_dtype = is_comparison_or_logical(op) ? ScalarType::Bool : compute;
+  const DimVector shape = broadcast_shapes(a.sizes(), b.sizes());
+  Tensor out;
+  if (inplace) {
+    WICK_CHECK(IntArrayRef(shape) == a.sizes(), ValueError, name, ": output with shape ", a.sizes(),
+               " doesn't match the broadcast shape ", IntArrayRef(shape), " (other operand has shape ", b.sizes(), ")");
+    WICK_CHECK(a.dtype() == out_dtype || (category(a.dtype()) >= category(out_dtype) && !is_comparison_or_logical(op)),
+               TypeError, name, ": result type ", out_dtype, " can't be cast to the desired output type ", a.dtype());
+    WICK_CHECK(a.device() == device, ValueError, name, ": in-place output on ", a.device(), " but the result is on ",
+               device);
+    out = a;
+    if (out.dtype() != out_dtype && !is_comparison_or_logical(op)) compute = out.dtype();
+  } else {
+    out = empty(shape, TensorOptions(out_dtype).device(device));
+  }
+  if (out.numel() == 0) return out;
+  Tensor x = inplace && compute == a.dtype() ? a : operand(a, device, compute, shape);
+  Tensor y = operand(b, device, compute, shape);
+  if (inplace && y.impl()->storage() == out.impl()->storage() && !y.is_same(out)) {
+    NoGradGuard no_grad;
+    y = clone(y);  // b overlaps the output: read it whole first
+  }
+  kernel(device, &Backend::binary, name)(op, out, x, y);
+  return out;
+}
+
+// Saves `t` only when the other input's gradient (at index `needed`) needs it.
+SavedTensor save_if(const std::shared_ptr<Node>& node, size_t needed, const Tensor& t) {
+  return node->needs_input_grad(needed) ? SavedTensor(t) : SavedTensor();
+}
+
+}  // namespace
+
+// ---- add / sub ------------------------------------------------------------------------
+
+struct AddBackward0 final : Node {
+  Scalar alpha;
+  std::string_view name() const override { return "AddBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {needs_input_grad(0) ? g : Tensor(),
+            needs_input_grad(1) ? (alpha.to_double() == 1 ? g : mul(g, alpha)) : Tensor()};
+  }
+};
+
+// b * alpha for add/sub's alpha argument (unrecorded: their nodes apply alpha).
+Tensor scaled(const Tensor& b, Scalar alpha) {
+  if (alpha.to_double() == 1) return b;
+  NoGradGuard no_grad;
+  return mul(b, alpha);
+}
+
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+  Tensor out = binary_forward(BinaryOp::Add, a, scaled(b, alpha), "add");
+  if (auto node = make_node<AddBackward0>(a, b)) {
+    node->alpha = alpha;
+    set_history(out, node);
+  }
+  return out;
+}
+
+const Tensor& add_(const Tensor& self, const Tensor& other, Scalar alpha) {
+  check_inplace(self, "add_");
+  binary_forward(BinaryOp::Add, self, scaled(other, alpha), "add_", true);
+  if (auto node = make_node<AddBackward0>(self, other)) {
+    node->alpha = alpha;
+    set_history(self, node);
+  }
+  return self;
+}
+
+struct SubBackward0 final : Node {
+  Scalar alpha;
+  std::string_view name() const override { return "SubBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {needs_input_grad(0) ? g : Tensor(), needs_input_grad(1) ? mul(g, -alpha.to_double()) : Tensor()};
+  }
+};
+
+Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
+  Tensor out = binary_forward(BinaryOp::Sub, a, scaled(b, alpha), "sub");
+  if (auto node = make_node<SubBackward0>(a, b)) {
+    node->alpha = alpha;
+    set_history(out, node);
+  }
+  return out;
+}
+
+const Tensor& sub_(const Tensor& self, const Tensor& other, Scalar alpha) {
+  check_inplace(self, "sub_");
+  binary_forward(BinaryOp::Sub, self, scaled(other, alpha), "sub_", true);
+  if (auto node = make_node<SubBackward0>(self, other)) {
+    node->alpha = alpha;
+    set_history(self, node);
+  }
+  return self;
+}
+
+// ---- mul / div ---------------------------------------------------------------------------
+
+struct MulBackward0 final : Node {
+  SavedTensor self, other;
+  std::string_view name() const override { return "MulBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {needs_input_grad(0) ? mul(g, other.unpack()) : Tensor(),
+            needs_input_grad(1) ? mul(g, self.unpack()) : Tensor()};
+  }
+  void release_variables() override {
+    self.reset();
+    other.reset();
+  }
+};
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Mul, a, b, "mul");
+  if (auto node = make_node<MulBackward0>(a, b)) {
+    node->self = save_if(node, 1, a);
+    node->other = save_if(node, 0, b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+const Tensor& mul_(const Tensor& self, const Tensor& other) {
+  auto node = make_node<MulBackward0>(self, other);
+  // other's gradient needs self's value from before the write.
+  if (node && node->needs_input_grad(1)) node->self = SavedTensor(self.detach().clone());
+  check_inplace(self, "mul_");
+  binary_forward(BinaryOp::Mul, self, other, "mul_", true);
+  if (node) {
+    node->other = save_if(node, 0, other);
+    set_history(self, node);
+  }
+  return self;
+}
+
+struct DivBackward0 final : Node {
+  SavedTensor self, other;
+  std::string_view name() const override { return "DivBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor b = other.unpack();
+    return {needs_input_grad(0) ? div(g, b) : Tensor(),
+            needs_input_grad(1) ? neg(div(mul(g, self.unpack()), mul(b, b))) : Tensor()};
+  }
+  void release_variables() override {
+    self.reset();
+    other.reset();
+  }
+};
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Div, a, b, "div");
+  if (auto node = make_node<DivBackward0>(a, b)) {
+    node->self = save_if(node, 1, a);
+    node->other = SavedTensor(b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+const Tensor& div_(const Tensor& self, const Tensor& other) {
+  auto node = make_node<DivBackward0>(self, other);
+  if (node && node->needs_input_grad(1)) node->self = SavedTensor(self.detach().clone());
+  check_inplace(self, "div_");
+  binary_forward(BinaryOp::Div, self, other, "div_", true);
+  if (node) {
+    node->other = SavedTensor(other);
+    set_history(self, node);
+  }
+  return self;
+}
+
+// ---- pow ------------------------------------------------------------------------------------
+
+struct PowBackward0 final : Node {  // tensor ** number
+  SavedTensor self;
+  double exponent = 0;
+  std::string_view name() const override { return "PowBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    if (exponent == 0) return {zeros_like(grads[0])};
+    return {mul(grads[0], mul(pow(self.unpack(), exponent - 1), exponent))};
+  }
+  void release_variables() override { self.reset(); }
+};
+
+Tensor pow(const Tensor& a, Scalar b) {
+  WICK_CHECK(!(is_integral(a.dtype(), false) && b.is_integral() && b.to<int64_t>() < 0), ValueError,
+             "pow: Integers to negative integer powers are not allowed.");
+  Tensor out = binary_forward(BinaryOp::Pow, a, wrap_scalar(b), "pow");
+  if (auto node = make_node<PowBackward0>(a)) {
+    node->self = SavedTensor(a);
+    node->exponent = b.to_double();
+    set_history(out, node);
+  }
+  return out;
+}
+
+const Tensor& pow_(const Tensor& self, Scalar exponent) {
+  auto node = make_node<PowBackward0>(self);
+  if (node) {
+    node->self = SavedTensor(self.detach().clone());
+    node->exponent = exponent.to_double();
+  }
+  check_inplace(self, "pow_");
+  binary_forward(BinaryOp::Pow, self, wrap_scalar(exponent), "pow_", true);
+  if (node) set_history(self, node);
+  return self;
+}
+
+struct PowBackward1 final : Node {  // tensor ** tensor
+  SavedTensor self, exponent, result;
+  std::string_view name() const override { return "PowBackward1"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor a = self.unpack(), b = exponent.unpack();
+    TensorList out(2);
+    if (needs_input_grad(0)) out[0] = where(eq(b, 0), zeros_like(g), mul(g, mul(b, pow(a, sub(b, 1)))));
+    if (needs_input_grad(1)) {
+      // 0 ** b has derivative 0 in b for b >= 0 (log(0) would give nan).
+      const Tensor d = mul(g, mul(result.unpack(), log(a)));
+      out[1] = where(logical_and(eq(a, 0), ge(b, 0)), zeros_like(d), d);
+    }
+    return out;
+  }
+  void release_variables() override {
+    self.reset();
+    exponent.reset();
+    result.reset();
+  }
+};
+
+Tensor pow(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Pow, a, b, "pow");
+  if (auto node = make_node<PowBackward1>(a, b)) {
+    node->self = SavedTensor(a);
+    node->exponent = SavedTensor(b);
+    if (node->needs_input_grad(1)) node->result = SavedTensor::output(out, node);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct PowBackward2 final : Node {  // number ** tensor
+  SavedTensor result;
+  double base = 0;
+  std::string_view name() const override { return "PowBackward2"; }
+  TensorList apply(TensorList&& grads) override {
+    if (base == 0) return {zeros_like(grads[0])};
+    return {mul(grads[0], mul(result.unpack(), std::log(base)))};
+  }
+  void release_variables() override { result.reset(); }
+};
+
+Tensor pow(Scalar a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Pow, wrap_scalar(a), b, "pow");
+  if (auto node = make_node<PowBackward2>(b)) {
+    node->base = a.to_double();
+    node->result = SavedTensor::output(out, node);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- maximum / minimum / remainder / atan2 ---------------------------------------------------
+
+// Gradient of maximum/minimum: to the winner, split in half on ties (as PyTorch).
+struct MinMaxBackward : Node {
+  SavedTensor self, other;
+  bool is_max = true;
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor a = self.unpack(), b = other.unpack();
+    const Tensor tie = eq(a, b);
+    const Tensor half = mul(g, 0.5);
+    const Tensor zero = zeros_like(g);
+    const Tensor a_wins = is_max ? gt(a, b) : lt(a, b);
+    const Tensor b_wins = is_max ? lt(a, b) : gt(a, b);
+    return {needs_input_grad(0) ? where(a_wins, g, where(tie, half, zero)) : Tensor(),
+            needs_input_grad(1) ? where(b_wins, g, where(tie, half, zero)) : Tensor()};
+  }
+  void release_variables() override {
+    self.reset();
+    other.reset();
+  }
+};
+struct MaximumBackward0 final : MinMaxBackward {
+  std::string_view name() const override { return "MaximumBackward0"; }
+};
+struct MinimumBackward0 final : MinMaxBackward {
+  std::string_view name() const override { return "MinimumBackward0"; }
+};
+
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Maximum, a, b, "maximum");
+  if (auto node = make_node<MaximumBackward0>(a, b)) {
+    node->self = SavedTensor(a);
+    node->other = SavedTensor(b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Minimum, a, b, "minimum");
+  if (auto node = make_node<MinimumBackward0>(a, b)) {
+    node->self = SavedTensor(a);
+    node->other = SavedTensor(b);
+    node->is_max = false;
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct RemainderBackward0 final : Node {
+  SavedTensor self, other;
+  std::string_view name() const override { return "RemainderBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {needs_input_grad(0) ? g : Tensor(),
+            needs_input_grad(1) ? neg(mul(g, floor_divide(self.unpack(), other.unpack()))) : Tensor()};
+  }
+  void release_variables() override {
+    self.reset();
+    other.reset();
+  }
+};
+
+Tensor remainder(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Remainder, a, b, "remainder");
+  if (auto node = make_node<RemainderBackward0>(a, b)) {
+    node->self = save_if(node, 1, a);
+    node->other = save_if(node, 1, b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct Atan2Backward0 final : Node {
+  SavedTensor self, other;
+  std::string_view name() const override { return "Atan2Backward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor a = self.unpack(), b = other.unpack();
+    const Tensor scale = div(grads[0], add(mul(a, a), mul(b, b)));
+    return {needs_input_grad(0) ? mul(scale, b) : Tensor(), needs_input_grad(1) ? mul(scale, neg(a)) : Tensor()};
+  }
+  void release_variables() override {
+    self.reset();
+    other.reset();
+  }
+};
+
+Tensor atan2(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Atan2, a, b, "atan2");
+  if (auto node = make_node<Atan2Backward0>(a, b)) {
+    node->self = SavedTensor(a);
+    node->other = SavedTensor(b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- not differentiable: results are integers or bools --------------------------------------------
+
+Tensor floor_divide(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::FloorDivide, a, b, "floor_divide"); }
+Tensor eq(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Eq, a, b, "eq"); }
+Tensor ne(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ne, a, b, "ne"); }
+Tensor lt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Lt, a, b, "lt"); }
+Tensor le(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Le, a, b, "le"); }
+Tensor gt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Gt, a, b, "gt"); }
+Tensor ge(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ge, a, b, "ge"); }
+Tensor logical_and(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::LogicalAnd, a, b, "logical_and"); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::LogicalOr, a, b, "logical_or"); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::LogicalXor, a, b, "logical_xor"); }
+Tensor bitwise_and(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::BitwiseAnd, a, b, "bitwise_and"); }
+Tensor bitwise_or(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::BitwiseOr, a, b, "bitwise_or"); }
+Tensor bitwise_xor(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::BitwiseXor, a, b, "bitwise_xor"); }
+
+// ---- where / masked_fill -----------------------------------------------------------------------------
+
+struct WhereBackward0 final : Node {
+  SavedTensor condition;
+  std::string_view name() const override { return "WhereBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor c = condition.unpack();
+    const Tensor zero = zeros_like(g);
+    return {Tensor(), needs_input_grad(1) ? where(c, g, zero) : Tensor(),
+            needs_input_grad(2) ? where(c, zero, g) : Tensor()};
+  }
+  void release_variables() override { condition.reset(); }
+};
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  WICK_CHECK(cond.defined() && a.defined() && b.defined(), ValueError, "where: undefined tensor argument");
+  WICK_CHECK(cond.dtype() == ScalarType::Bool, TypeError, "where expected condition to be a boolean tensor, but got a ",
+             "tensor with dtype ", cond.dtype());
+  const Device device = common_device("where", {&a, &b, &cond});
+  const ScalarType dtype = result_type(a, b);
+  const DimVector shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes()), b.sizes());
+  Tensor out = empty(shape, TensorOptions(dtype).device(device));
+  if (out.numel() > 0)
+    kernel(device, &Backend::where, "where")(out, operand(cond, device, ScalarType::Bool, shape),
+                                             operand(a, device, dtype, shape), operand(b, device, dtype, shape));
+  if (auto node = make_node<WhereBackward0>(cond, a, b)) {
+    node->condition = SavedTensor(cond);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct MaskedFillBackward0 final : Node {
+  SavedTensor mask;
+  std::string_view name() const override { return "MaskedFillBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {where(mask.unpack(), zeros_like(g), g), Tensor()};
+  }
+  void release_variables() override { mask.reset(); }
+};
+
+namespace {
+void check_mask(const Tensor& self, const Tensor& mask, const char* op) {
+  WICK_CHECK(mask.dtype() == ScalarType::Bool, TypeError, op, " only supports boolean masks, but got mask with dtype ",
+             mask.dtype());
+  DimVector shape = broadcast_shapes(self.sizes(), mask.sizes());
+  WICK_CHECK(IntArrayRef(shape) == self.sizes(), ValueError, op, ": mask of shape ", mask.sizes(),
+             " cannot be broadcast to the tensor's shape ", self.sizes());
+}
+}  // namespace
+
+Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value) {
+  check_mask(self, mask, "masked_fill");
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = where(mask, full({}, value, TensorOptions(self.dtype()).device(self.device())), self);
+  }
+  if (auto node = make_node<MaskedFillBackward0>(self, mask)) {
+    node->mask = SavedTensor(mask);
+    set_history(out, node);
+  }
+  return out;
+}
+
+const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, Scalar value) {
+  check_mask(self, mask, "masked_fill_");
+  auto node = make_node<MaskedFillBackward0>(self, mask);
+  check_inplace(self, "masked_fill_");
+  if (self.numel() > 0) {
+    NoGradGuard no_grad;
+    Tensor fill = full({}, value, TensorOptions(self.dtype()).device(self.device()));
+    kernel(self.device(), &Backend::where, "masked_fill_")(self, operand(mask, self.device(), ScalarType::Bool, self.sizes()),
+                                                            operand(fill, self.device(), self.dtype(), self.sizes()), self);
+  }
+  if (node) {
+    node->mask = SavedTensor(mask);
+    set_history(self, node);
+  }
+  return self;
+}
+
+// ---- comparisons of whole tensors ----------------------------------------------------------------------
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  NoGradGuard no_grad;
+  const ScalarType t = promote_types(result_type(a, b), ScalarType::Float64);
+  const Tensor x = a.to(t), y = b.to(t);
+  Tensor close = le(abs(sub(x, y)), add(mul(abs(y), rtol), atol));
+  close = logical_or(close, eq(x, y));  // equal infinities
+  if (equal_nan) close = logical_or(close, logical_and(isnan(x), isnan(y)));
+  return all(close).item<bool>();
+}
+
+bool equal(const Tensor& a, const Tensor& b) {
+  NoGradGuard no_grad;
+  return a.sizes() == b.sizes() && all(eq(a, b)).item<bool>();
+}
+
+// ---- methods ---------------------------------------------------------------------------------------------
+
+Tensor Tensor::add(const Tensor& other, Scalar alpha) const { return wick::add(*this, other, alpha); }
+Tensor Tensor::sub(const Tensor& other, Scalar alpha) const { return wick::sub(*this, other, alpha); }
+Tensor Tensor::mul(const Tensor& other) const { return wick::mul(*this, other); }
+Tensor Tensor::div(const Tensor& other) const { return wick::div(*this, other); }
+Tensor Tensor::pow(const Tensor& exponent) const { return wick::pow(*this, exponent); }
+Tensor Tensor::pow(Scalar exponent) const { return wick::pow(*this, exponent); }
+const Tensor& Tensor::add_(const Tensor& other, Scalar alpha) const { return wick::add_(*this, other, alpha); }
+const Tensor& Tensor::sub_(const Tensor& other, Scalar alpha) const { return wick::sub_(*this, other, alpha); }
+const Tensor& Tensor::mul_(const Tensor& other) const { return wick::mul_(*this, other); }
+const Tensor& Tensor::div_(const Tensor& other) const { return wick::div_(*this, other); }
+const Tensor& Tensor::add_(Scalar other) const { return wick::add_(*this, other); }
+const Tensor& Tensor::mul_(Scalar other) const { return wick::mul_(*this, other); }
+Tensor Tensor::eq(const Tensor& other) const { return wick::eq(*this, other); }
+Tensor Tensor::ne(const Tensor& other) const { return wick::ne(*this, other); }
+Tensor Tensor::lt(const Tensor& other) const { return wick::lt(*this, other); }
+Tensor Tensor::le(const Tensor& other) const { return wick::le(*this, other); }
+Tensor Tensor::gt(const Tensor& other) const { return wick::gt(*this, other); }
+Tensor Tensor::ge(const Tensor& other) const { return wick::ge(*this, other); }
+Tensor Tensor::masked_fill(const Tensor& mask, Scalar value) const { return wick::masked_fill(*this, mask, value); }
+const Tensor& Tensor::masked_fill_(const Tensor& mask, Scalar value) const { return wick::masked_fill_(*this, mask, value); }
+
+}  // namespace wick

@@ -1,0 +1,145 @@
+// Elementwise ops, with NumPy/PyTorch broadcasting and type promotion.
+//
+// Binary ops take a Tensor or a Scalar on either side. Results follow
+// PyTorch's promotion: int tensor + 2.5 -> float32, int / int -> float32,
+// comparisons -> bool. In-place forms (add_, relu_...) write into self, whose
+// dtype must hold the result.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "core/tensor.h"
+
+namespace wick {
+
+// The dtype of op(a, b) under PyTorch's promotion rules (dimensioned tensors
+// outrank zero-dim tensors, which outrank wrapped numbers of the same category).
+ScalarType result_type(const Tensor& a, const Tensor& b);
+// The shape two shapes broadcast to; ValueError naming both if they cannot.
+DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b);
+// A 0-dim tensor holding a number the user wrote (see TensorImpl::is_wrapped_number).
+Tensor wrap_scalar(Scalar value, Device device = kCPU);
+
+// ---- unary ------------------------------------------------------------------
+Tensor neg(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor sign(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+// approximate: "none" (exact, with erf) or "tanh".
+Tensor gelu(const Tensor& x, std::string_view approximate = "none");
+Tensor silu(const Tensor& x);
+Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
+Tensor reciprocal(const Tensor& x);
+Tensor square(const Tensor& x);
+Tensor erf(const Tensor& x);
+// Not differentiable (their gradient is zero almost everywhere, as in PyTorch).
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor round(const Tensor& x);
+Tensor trunc(const Tensor& x);
+Tensor logical_not(const Tensor& x);
+Tensor bitwise_not(const Tensor& x);
+Tensor isnan(const Tensor& x);
+Tensor isinf(const Tensor& x);
+
+const Tensor& neg_(const Tensor& x);
+const Tensor& exp_(const Tensor& x);
+const Tensor& sqrt_(const Tensor& x);
+const Tensor& tanh_(const Tensor& x);
+const Tensor& sigmoid_(const Tensor& x);
+const Tensor& relu_(const Tensor& x);
+const Tensor& clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
+
+// ---- binary -----------------------------------------------------------------
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);  // a + alpha * b
+Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha = 1);  // a - alpha * b
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);  // true division
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor pow(const Tensor& a, Scalar b);
+Tensor pow(Scalar a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor remainder(const Tensor& a, const Tensor& b);     // Python's %, sign of b
+Tensor floor_divide(const Tensor& a, const Tensor& b);  // Python's //
+Tensor atan2(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+Tensor bitwise_and(const Tensor& a, const Tensor& b);  // bool or integer tensors
+Tensor bitwise_or(const Tensor& a, const Tensor& b);
+Tensor bitwise_xor(const Tensor& a, const Tensor& b);
+// cond ? a : b, broadcasting all three.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value);
+const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, Scalar value);
+// True when all elements are within atol + rtol * |b| of each other.
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+bool equal(const Tensor& a, const Tensor& b);  // same shape and values
+
+const Tensor& add_(const Tensor& self, const Tensor& other, Scalar alpha = 1);
+const Tensor& sub_(const Tensor& self, const Tensor& other, Scalar alpha = 1);
+const Tensor& mul_(const Tensor& self, const Tensor& other);
+const Tensor& div_(const Tensor& self, const Tensor& other);
+const Tensor& pow_(const Tensor& self, Scalar exponent);
+
+// Scalar operands: the number is wrapped into a 0-dim tensor (wrap_scalar).
+inline Tensor add(const Tensor& a, Scalar b) { return add(a, wrap_scalar(b)); }
+inline Tensor sub(const Tensor& a, Scalar b) { return sub(a, wrap_scalar(b)); }
+inline Tensor mul(const Tensor& a, Scalar b) { return mul(a, wrap_scalar(b)); }
+inline Tensor div(const Tensor& a, Scalar b) { return div(a, wrap_scalar(b)); }
+inline Tensor eq(const Tensor& a, Scalar b) { return eq(a, wrap_scalar(b)); }
+inline Tensor ne(const Tensor& a, Scalar b) { return ne(a, wrap_scalar(b)); }
+inline Tensor lt(const Tensor& a, Scalar b) { return lt(a, wrap_scalar(b)); }
+inline Tensor le(const Tensor& a, Scalar b) { return le(a, wrap_scalar(b)); }
+inline Tensor gt(const Tensor& a, Scalar b) { return gt(a, wrap_scalar(b)); }
+inline Tensor ge(const Tensor& a, Scalar b) { return ge(a, wrap_scalar(b)); }
+inline Tensor add(Scalar a, const Tensor& b) { return add(wrap_scalar(a), b); }
+inline Tensor sub(Scalar a, const Tensor& b) { return sub(wrap_scalar(a), b); }
+inline Tensor mul(Scalar a, const Tensor& b) { return mul(wrap_scalar(a), b); }
+inline Tensor div(Scalar a, const Tensor& b) { return div(wrap_scalar(a), b); }
+inline const Tensor& add_(const Tensor& self, Scalar b) { return add_(self, wrap_scalar(b)); }
+inline const Tensor& sub_(const Tensor& self, Scalar b) { return sub_(self, wrap_scalar(b)); }
+inline const Tensor& mul_(const Tensor& self, Scalar b) { return mul_(self, wrap_scalar(b)); }
+inline const Tensor& div_(const Tensor& self, Scalar b) { return div_(self, wrap_scalar(b)); }
+
+inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+inline Tensor operator-(const Tensor& a) { return neg(a); }
+inline Tensor operator+(const Tensor& a, Scalar b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, Scalar b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, Scalar b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, Scalar b) { return div(a, b); }
+inline Tensor operator+(Scalar a, const Tensor& b) { return add(wrap_scalar(a), b); }
+inline Tensor operator-(Scalar a, const Tensor& b) { return sub(wrap_scalar(a), b); }
+inline Tensor operator*(Scalar a, const Tensor& b) { return mul(wrap_scalar(a), b); }
+inline Tensor operator/(Scalar a, const Tensor& b) { return div(wrap_scalar(a), b); }
+inline const Tensor& operator+=(const Tensor& a, const Tensor& b) { return add_(a, b); }
+inline const Tensor& operator-=(const Tensor& a, const Tensor& b) { return sub_(a, b); }
+inline const Tensor& operator*=(const Tensor& a, const Tensor& b) { return mul_(a, b); }
+inline const Tensor& operator/=(const Tensor& a, const Tensor& b) { return div_(a, b); }
+inline const Tensor& operator+=(const Tensor& a, Scalar b) { return add_(a, b); }
+inline const Tensor& operator-=(const Tensor& a, Scalar b) { return sub_(a, b); }
+inline const Tensor& operator*=(const Tensor& a, Scalar b) { return mul_(a, b); }
+inline const Tensor& operator/=(const Tensor& a, Scalar b) { return div_(a, b); }
+
+}  // namespace wick

@@ -1,0 +1,42 @@
+// Indexing, joining and splitting.
+#pragma once
+
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace wick {
+
+// Joins tensors of equal shape except along dim (empty 1-D tensors are skipped, as in PyTorch).
+Tensor cat(const TensorList& tensors, int64_t dim = 0);
+// Joins tensors of equal shape along a new dim.
+Tensor stack(const TensorList& tensors, int64_t dim = 0);
+// Views of consecutive pieces of split_size along dim (the last may be smaller).
+TensorList split(const Tensor& self, int64_t split_size, int64_t dim = 0);
+TensorList split_with_sizes(const Tensor& self, IntArrayRef sizes, int64_t dim = 0);
+// `chunks` pieces as equal as possible (fewer if the dim is too short).
+TensorList chunk(const Tensor& self, int64_t chunks, int64_t dim = 0);
+TensorList unbind(const Tensor& self, int64_t dim = 0);
+
+// Entries of self at positions `index` (a 1-D int64/int32 tensor) along dim.
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
+// out[i][j] = self[index[i][j]][j] for dim 0 (and so on): index has out's shape.
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
+// A copy of self with self[index[i][j]][j] = src[i][j] for dim 0 (and so on).
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, Scalar value);
+// The same with += (repeated indices add up).
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+const Tensor& scatter_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+// A copy of self with self.index_select(dim, index) += src.
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+// The elements of self where mask is true, as a 1-D tensor.
+Tensor masked_select(const Tensor& self, const Tensor& mask);
+// Classes as one-hot rows: [..] int64 -> [.., num_classes] int64 (-1: max + 1).
+Tensor one_hot(const Tensor& indices, int64_t num_classes = -1);
+// Rows of weight [num, dim] at `indices` (any shape) -> [*indices.shape, dim];
+// rows at padding_idx get no gradient.
+Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = -1);
+
+}  // namespace wick

@@ -1,0 +1,44 @@
+// Reductions over all elements or over given dims (negative dims count from
+// the end; keepdim keeps them as size 1). Float sums use several partial
+// accumulators, so error grows slowly with the number of elements.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace wick {
+
+Tensor sum(const Tensor& x);
+// dims empty: all dims. Integer and bool inputs sum to int64, as in PyTorch.
+Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor mean(const Tensor& x);  // floating inputs only
+Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor prod(const Tensor& x);
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false);
+// Largest/smallest element; an empty tensor is an error.
+Tensor max(const Tensor& x);
+Tensor min(const Tensor& x);
+// Values and (first) positions along dim.
+ValuesIndices max(const Tensor& x, int64_t dim, bool keepdim = false);
+ValuesIndices min(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+// Without dim: the position in the flattened tensor.
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim = {}, bool keepdim = false);
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim = {}, bool keepdim = false);
+// Variance with Bessel's correction by default (correction = 1); no dims: all.
+Tensor var(const Tensor& x, std::optional<std::vector<int64_t>> dims = {}, double correction = 1,
+           bool keepdim = false);
+Tensor std(const Tensor& x, std::optional<std::vector<int64_t>> dims = {}, double correction = 1,
+           bool keepdim = false);
+Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim = false);
+// The p-norm (p = inf for the largest magnitude) over dims (none: all).
+Tensor norm(const Tensor& x, double p = 2, std::optional<std::vector<int64_t>> dims = {}, bool keepdim = false);
+Tensor any(const Tensor& x);
+Tensor all(const Tensor& x);
+Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor all(const Tensor& x, int64_t dim, bool keepdim = false);
+
+}  // namespace wick

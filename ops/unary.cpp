@@ -1,0 +1,403 @@
+// Unary elementwise ops and their derivatives.
+//
+// Math functions (exp, tanh...) of integer tensors compute in the default
+// float dtype, as in PyTorch; in-place forms need a tensor that can hold the
+// result.
+#include <cmath>
+
+#include "autograd/function.h"
+#include "core/dispatch.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
+
+namespace wick {
+
+namespace {
+
+enum class Domain { Any, Floating };
+
+Tensor unary_forward(UnaryOp op, const Tensor& x, const char* name, Domain domain, UnaryArgs args = {}) {
+  WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  Tensor in = x;
+  if (domain == Domain::Floating && !x.is_floating_point()) {
+    NoGradGuard no_grad;
+    in = x.to(default_dtype());
+  }
+  WICK_CHECK(!(in.dtype() == ScalarType::Bool && (op == UnaryOp::Neg)), TypeError,
+             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
+             "the `~` or `logical_not()` operator instead.");
+  Tensor out = empty(in.sizes(), TensorOptions(in.dtype()).device(in.device()));
+  if (out.numel() > 0) kernel(in.device(), &Backend::unary, name)(op, out, in, args);
+  return out;
+}
+
+const Tensor& unary_inplace(UnaryOp op, const Tensor& x, const char* name, Domain domain, UnaryArgs args = {}) {
+  WICK_CHECK(domain == Domain::Any || x.is_floating_point(), TypeError, name, ": result type ", default_dtype(),
+             " can't be cast to the desired output type ", x.dtype());
+  check_inplace(x, name);
+  if (x.numel() > 0) kernel(x.device(), &Backend::unary, name)(op, x, x, args);
+  return x;
+}
+
+// Bool output ops (no gradient).
+Tensor predicate(UnaryOp op, const Tensor& x, const char* name) {
+  Tensor out = empty(x.sizes(), TensorOptions(ScalarType::Bool).device(x.device()));
+  if (out.numel() > 0) kernel(x.device(), &Backend::unary, name)(op, out, x, {});
+  return out;
+}
+
+// Nodes whose backward needs the input x.
+struct InputNode : Node {
+  SavedTensor self;
+  void release_variables() override { self.reset(); }
+};
+// Nodes whose backward needs the output y.
+struct OutputNode : Node {
+  SavedTensor result;
+  void release_variables() override { result.reset(); }
+};
+
+template <typename N>
+Tensor record_input(Tensor out, const Tensor& x) {
+  if (auto node = make_node<N>(x)) {
+    node->self = SavedTensor(x);
+    set_history(out, node);
+  }
+  return out;
+}
+template <typename N>
+Tensor record_output(Tensor out, const Tensor& x) {
+  if (auto node = make_node<N>(x)) {
+    node->result = SavedTensor::output(out, node);
+    set_history(out, node);
+  }
+  return out;
+}
+// For in-place forms: records N on x, which now holds the output.
+template <typename N>
+const Tensor& record_output_inplace(const Tensor& x, const std::shared_ptr<N>& node) {
+  if (node) {
+    node->result = SavedTensor::output(x, node);
+    set_history(x, node);
+  }
+  return x;
+}
+
+}  // namespace
+
+struct NegBackward0 final : Node {
+  std::string_view name() const override { return "NegBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {neg(grads[0])}; }
+};
+Tensor neg(const Tensor& x) {
+  Tensor out = unary_forward(UnaryOp::Neg, x, "neg", Domain::Any);
+  if (auto node = make_node<NegBackward0>(x)) set_history(out, node);
+  return out;
+}
+const Tensor& neg_(const Tensor& x) {
+  auto node = make_node<NegBackward0>(x);
+  unary_inplace(UnaryOp::Neg, x, "neg_", Domain::Any);
+  if (node) set_history(x, node);
+  return x;
+}
+
+struct ExpBackward0 final : OutputNode {
+  std::string_view name() const override { return "ExpBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], result.unpack())}; }
+};
+Tensor exp(const Tensor& x) { return record_output<ExpBackward0>(unary_forward(UnaryOp::Exp, x, "exp", Domain::Floating), x); }
+const Tensor& exp_(const Tensor& x) {
+  auto node = make_node<ExpBackward0>(x);
+  return record_output_inplace(unary_inplace(UnaryOp::Exp, x, "exp_", Domain::Floating), node);
+}
+
+struct LogBackward0 final : InputNode {
+  std::string_view name() const override { return "LogBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {div(grads[0], self.unpack())}; }
+};
+Tensor log(const Tensor& x) { return record_input<LogBackward0>(unary_forward(UnaryOp::Log, x, "log", Domain::Floating), x); }
+
+struct Log1PBackward0 final : InputNode {
+  std::string_view name() const override { return "Log1PBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {div(grads[0], add(self.unpack(), 1))}; }
+};
+Tensor log1p(const Tensor& x) {
+  return record_input<Log1PBackward0>(unary_forward(UnaryOp::Log1p, x, "log1p", Domain::Floating), x);
+}
+
+struct SqrtBackward0 final : OutputNode {
+  std::string_view name() const override { return "SqrtBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {div(grads[0], mul(result.unpack(), 2))}; }
+};
+Tensor sqrt(const Tensor& x) { return record_output<SqrtBackward0>(unary_forward(UnaryOp::Sqrt, x, "sqrt", Domain::Floating), x); }
+const Tensor& sqrt_(const Tensor& x) {
+  auto node = make_node<SqrtBackward0>(x);
+  return record_output_inplace(unary_inplace(UnaryOp::Sqrt, x, "sqrt_", Domain::Floating), node);
+}
+
+struct RsqrtBackward0 final : OutputNode {
+  std::string_view name() const override { return "RsqrtBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor y = result.unpack();
+    return {mul(grads[0], mul(pow(y, 3), -0.5))};
+  }
+};
+Tensor rsqrt(const Tensor& x) {
+  return record_output<RsqrtBackward0>(unary_forward(UnaryOp::Rsqrt, x, "rsqrt", Domain::Floating), x);
+}
+
+struct AbsBackward0 final : InputNode {
+  std::string_view name() const override { return "AbsBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], sign(self.unpack()))}; }
+};
+Tensor abs(const Tensor& x) { return record_input<AbsBackward0>(unary_forward(UnaryOp::Abs, x, "abs", Domain::Any), x); }
+
+// Piecewise-constant functions: zero gradient everywhere it exists.
+struct ZeroGradBackward : Node {
+  TensorList apply(TensorList&& grads) override { return {zeros_like(grads[0])}; }
+};
+struct SignBackward0 final : ZeroGradBackward {
+  std::string_view name() const override { return "SignBackward0"; }
+};
+struct FloorBackward0 final : ZeroGradBackward {
+  std::string_view name() const override { return "FloorBackward0"; }
+};
+struct CeilBackward0 final : ZeroGradBackward {
+  std::string_view name() const override { return "CeilBackward0"; }
+};
+struct RoundBackward0 final : ZeroGradBackward {
+  std::string_view name() const override { return "RoundBackward0"; }
+};
+struct TruncBackward0 final : ZeroGradBackward {
+  std::string_view name() const override { return "TruncBackward0"; }
+};
+template <typename N>
+Tensor record_zero_grad(Tensor out, const Tensor& x) {
+  if (auto node = make_node<N>(x)) set_history(out, node);
+  return out;
+}
+Tensor sign(const Tensor& x) {
+  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "sign: not implemented for bool tensors");
+  return record_zero_grad<SignBackward0>(unary_forward(UnaryOp::Sign, x, "sign", Domain::Any), x);
+}
+Tensor floor(const Tensor& x) { return record_zero_grad<FloorBackward0>(unary_forward(UnaryOp::Floor, x, "floor", Domain::Any), x); }
+Tensor ceil(const Tensor& x) { return record_zero_grad<CeilBackward0>(unary_forward(UnaryOp::Ceil, x, "ceil", Domain::Any), x); }
+Tensor round(const Tensor& x) { return record_zero_grad<RoundBackward0>(unary_forward(UnaryOp::Round, x, "round", Domain::Any), x); }
+Tensor trunc(const Tensor& x) { return record_zero_grad<TruncBackward0>(unary_forward(UnaryOp::Trunc, x, "trunc", Domain::Any), x); }
+
+struct SinBackward0 final : InputNode {
+  std::string_view name() const override { return "SinBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], cos(self.unpack()))}; }
+};
+Tensor sin(const Tensor& x) { return record_input<SinBackward0>(unary_forward(UnaryOp::Sin, x, "sin", Domain::Floating), x); }
+
+struct CosBackward0 final : InputNode {
+  std::string_view name() const override { return "CosBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], neg(sin(self.unpack())))}; }
+};
+Tensor cos(const Tensor& x) { return record_input<CosBackward0>(unary_forward(UnaryOp::Cos, x, "cos", Domain::Floating), x); }
+
+struct TanhBackward0 final : OutputNode {
+  std::string_view name() const override { return "TanhBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor y = result.unpack();
+    return {mul(grads[0], sub(1, mul(y, y)))};
+  }
+};
+Tensor tanh(const Tensor& x) { return record_output<TanhBackward0>(unary_forward(UnaryOp::Tanh, x, "tanh", Domain::Floating), x); }
+const Tensor& tanh_(const Tensor& x) {
+  auto node = make_node<TanhBackward0>(x);
+  return record_output_inplace(unary_inplace(UnaryOp::Tanh, x, "tanh_", Domain::Floating), node);
+}
+
+struct SigmoidBackward0 final : OutputNode {
+  std::string_view name() const override { return "SigmoidBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor y = result.unpack();
+    return {mul(grads[0], mul(y, sub(1, y)))};
+  }
+};
+Tensor sigmoid(const Tensor& x) {
+  return record_output<SigmoidBackward0>(unary_forward(UnaryOp::Sigmoid, x, "sigmoid", Domain::Floating), x);
+}
+const Tensor& sigmoid_(const Tensor& x) {
+  auto node = make_node<SigmoidBackward0>(x);
+  return record_output_inplace(unary_inplace(UnaryOp::Sigmoid, x, "sigmoid_", Domain::Floating), node);
+}
+
+struct ReluBackward0 final : OutputNode {
+  std::string_view name() const override { return "ReluBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {where(gt(result.unpack(), 0), g, zeros({}, TensorOptions(g.dtype()).device(g.device())))};
+  }
+};
+Tensor relu(const Tensor& x) {
+  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "relu: not implemented for bool tensors");
+  return record_output<ReluBackward0>(unary_forward(UnaryOp::Relu, x, "relu", Domain::Any), x);
+}
+const Tensor& relu_(const Tensor& x) {
+  auto node = make_node<ReluBackward0>(x);
+  return record_output_inplace(unary_inplace(UnaryOp::Relu, x, "relu_", Domain::Any), node);
+}
+
+struct LeakyReluBackward0 final : InputNode {
+  double negative_slope = 0.01;
+  std::string_view name() const override { return "LeakyReluBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {where(gt(self.unpack(), 0), g, mul(g, negative_slope))};
+  }
+};
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  UnaryArgs args;
+  args.a = negative_slope;
+  Tensor out = unary_forward(UnaryOp::LeakyRelu, x, "leaky_relu", Domain::Floating, args);
+  if (auto node = make_node<LeakyReluBackward0>(x)) {
+    node->self = SavedTensor(x);
+    node->negative_slope = negative_slope;
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct GeluBackward0 final : InputNode {
+  bool tanh_approx = false;
+  std::string_view name() const override { return "GeluBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    if (!tanh_approx) {
+      // d/dx x*Phi(x) = Phi(x) + x*phi(x)
+      const Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1), 0.5);
+      const Tensor pdf = mul(exp(mul(mul(x, x), -0.5)), 0.5 * M_2_SQRTPI * M_SQRT1_2);
+      return {mul(grads[0], add(cdf, mul(x, pdf)))};
+    }
+    const double k = M_2_SQRTPI * M_SQRT1_2, c = 0.044715;
+    const Tensor x2 = mul(x, x);
+    const Tensor th = tanh(mul(add(x, mul(mul(x2, x), c)), k));
+    const Tensor left = mul(add(th, 1), 0.5);
+    const Tensor right = mul(mul(mul(x, sub(1, mul(th, th))), mul(add(mul(x2, 3 * c), 1), k)), 0.5);
+    return {mul(grads[0], add(left, right))};
+  }
+};
+Tensor gelu(const Tensor& x, std::string_view approximate) {
+  WICK_CHECK(approximate == "none" || approximate == "tanh", ValueError,
+             "gelu: approximate must be 'none' or 'tanh', got '", approximate, "'");
+  const bool tanh_approx = approximate == "tanh";
+  Tensor out = unary_forward(tanh_approx ? UnaryOp::GeluTanh : UnaryOp::Gelu, x, "gelu", Domain::Floating);
+  if (auto node = make_node<GeluBackward0>(x)) {
+    node->self = SavedTensor(x);
+    node->tanh_approx = tanh_approx;
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct SiluBackward0 final : InputNode {
+  std::string_view name() const override { return "SiluBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    const Tensor s = sigmoid(x);
+    return {mul(grads[0], mul(s, add(mul(x, sub(1, s)), 1)))};
+  }
+};
+Tensor silu(const Tensor& x) { return record_input<SiluBackward0>(unary_forward(UnaryOp::Silu, x, "silu", Domain::Floating), x); }
+
+struct ClampBackward1 final : InputNode {
+  std::optional<Scalar> min, max;
+  std::string_view name() const override { return "ClampBackward1"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor x = self.unpack();
+    Tensor keep;
+    if (min) keep = ge(x, *min);
+    if (max) keep = keep.defined() ? logical_and(keep, le(x, *max)) : le(x, *max);
+    return {keep.defined() ? where(keep, g, zeros({}, TensorOptions(g.dtype()).device(g.device()))) : g};
+  }
+};
+namespace {
+UnaryArgs clamp_args(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
+  WICK_CHECK(min || max, ValueError, "clamp: at least one of 'min' or 'max' must not be None");
+  WICK_CHECK(x.is_floating_point() || !((min && min->is_floating_point()) || (max && max->is_floating_point())),
+             TypeError, "clamp: float bounds for an integer tensor of dtype ", x.dtype(), " are not supported");
+  UnaryArgs args;
+  if (min) args.a = min->to_double(), args.has_a = true;
+  if (max) args.b = max->to_double(), args.has_b = true;
+  return args;
+}
+}  // namespace
+Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
+  Tensor out = unary_forward(UnaryOp::Clamp, x, "clamp", Domain::Any, clamp_args(x, min, max));
+  if (auto node = make_node<ClampBackward1>(x)) {
+    node->self = SavedTensor(x);
+    node->min = min;
+    node->max = max;
+    set_history(out, node);
+  }
+  return out;
+}
+const Tensor& clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
+  const UnaryArgs args = clamp_args(x, min, max);
+  auto node = make_node<ClampBackward1>(x);
+  if (node) {
+    node->self = SavedTensor(x.detach().clone());
+    node->min = min;
+    node->max = max;
+  }
+  unary_inplace(UnaryOp::Clamp, x, "clamp_", Domain::Any, args);
+  if (node) set_history(x, node);
+  return x;
+}
+
+struct ReciprocalBackward0 final : OutputNode {
+  std::string_view name() const override { return "ReciprocalBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor y = result.unpack();
+    return {neg(mul(grads[0], mul(y, y)))};
+  }
+};
+Tensor reciprocal(const Tensor& x) {
+  return record_output<ReciprocalBackward0>(unary_forward(UnaryOp::Reciprocal, x, "reciprocal", Domain::Floating), x);
+}
+
+Tensor square(const Tensor& x) { return pow(x, 2); }
+
+struct ErfBackward0 final : InputNode {
+  std::string_view name() const override { return "ErfBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    return {mul(grads[0], mul(exp(neg(mul(x, x))), M_2_SQRTPI))};
+  }
+};
+Tensor erf(const Tensor& x) { return record_input<ErfBackward0>(unary_forward(UnaryOp::Erf, x, "erf", Domain::Floating), x); }
+
+Tensor logical_not(const Tensor& x) { return predicate(UnaryOp::LogicalNot, x, "logical_not"); }
+Tensor isnan(const Tensor& x) { return predicate(UnaryOp::IsNan, x, "isnan"); }
+Tensor isinf(const Tensor& x) { return predicate(UnaryOp::IsInf, x, "isinf"); }
+Tensor bitwise_not(const Tensor& x) {
+  WICK_CHECK(!x.is_floating_point(), TypeError, "bitwise_not: needs an integer or bool tensor, got ", x.dtype());
+  return unary_forward(UnaryOp::BitwiseNot, x, "bitwise_not", Domain::Any);
+}
+
+// ---- methods ------------------------------------------------------------------------
+
+Tensor Tensor::neg() const { return wick::neg(*this); }
+Tensor Tensor::exp() const { return wick::exp(*this); }
+Tensor Tensor::log() const { return wick::log(*this); }
+Tensor Tensor::log1p() const { return wick::log1p(*this); }
+Tensor Tensor::sqrt() const { return wick::sqrt(*this); }
+Tensor Tensor::rsqrt() const { return wick::rsqrt(*this); }
+Tensor Tensor::abs() const { return wick::abs(*this); }
+Tensor Tensor::sign() const { return wick::sign(*this); }
+Tensor Tensor::sin() const { return wick::sin(*this); }
+Tensor Tensor::cos() const { return wick::cos(*this); }
+Tensor Tensor::tanh() const { return wick::tanh(*this); }
+Tensor Tensor::sigmoid() const { return wick::sigmoid(*this); }
+Tensor Tensor::relu() const { return wick::relu(*this); }
+const Tensor& Tensor::relu_() const { return wick::relu_(*this); }
+Tensor Tensor::clamp(std::optional<Scalar> min, std::optional<Scalar> max) const { return wick::clamp(*this, min, max); }
+const Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) const { return wick::clamp_(*this, min, max); }
+
+}  // namespace wick

@@ -1,0 +1,505 @@
+// Views and their derivatives.
+//
+// Note [Backward of views into a part of the input]
+// select, slice, narrow and as_strided pick some elements of their input. The
+// gradient of the input is zero except at those elements, where it is the
+// view's gradient: view_scatter() builds it by writing the gradient into the
+// same view of a zero tensor. view_scatter is itself differentiable (its
+// backward takes the same view of its gradient), so gradients of gradients
+// through these views work with create_graph.
+#include "ops/view.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "autograd/function.h"
+#include "core/dispatch.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+
+namespace wick {
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  const int64_t n = std::max<int64_t>(ndim, 1);  // a 0-dim tensor accepts dim 0 and -1
+  WICK_CHECK(dim >= -n && dim < n, IndexError, op, ": Dimension out of range (expected to be in range of [", -n,
+             ", ", n - 1, "], but got ", dim, ")");
+  return dim < 0 ? dim + n : dim;
+}
+
+DimVector contiguous_strides(IntArrayRef sizes) {
+  DimVector strides(sizes.size(), 1);
+  int64_t s = 1;
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
+    strides[d] = s;
+    s *= std::max<int64_t>(sizes[d], 1);
+  }
+  return strides;
+}
+
+DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
+  DimVector out(shape);
+  int64_t known = 1, infer_at = -1;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == -1) {
+      WICK_CHECK(infer_at < 0, ValueError, op, ": only one dimension can be inferred (shape ", shape, ")");
+      infer_at = static_cast<int64_t>(d);
+    } else {
+      WICK_CHECK(shape[d] >= 0, ValueError, op, ": invalid shape dimension ", shape[d], " in ", shape);
+      known *= shape[d];
+    }
+  }
+  if (infer_at >= 0) {
+    WICK_CHECK(known != 0 && numel % known == 0, ValueError, op, ": shape '", shape,
+               "' is invalid for input of size ", numel);
+    out[infer_at] = numel / known;
+  } else {
+    WICK_CHECK(known == numel, ValueError, op, ": shape '", shape, "' is invalid for input of size ", numel);
+  }
+  return out;
+}
+
+namespace {
+
+// A TensorImpl over self's storage with another geometry; records nothing.
+Tensor alias(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  return Tensor(make_intrusive<TensorImpl>(self.impl()->storage(), self.dtype(), sizes, strides, offset));
+}
+
+// Records node as the view's grad_fn and marks the result as a view.
+Tensor finish_view(Tensor out, const std::shared_ptr<Node>& node) {
+  if (node) {
+    set_history(out, node);
+    autograd_meta(out).is_view = true;
+  }
+  return out;
+}
+
+// Strides that let `self` be read as `sizes` without a copy, if any exist
+// (PyTorch's computeStride: each run of merged input dims must be contiguous).
+std::optional<DimVector> view_strides(IntArrayRef old_sizes, IntArrayRef old_strides, IntArrayRef sizes) {
+  DimVector strides(sizes.size(), 1);
+  int64_t numel = 1;
+  for (int64_t s : old_sizes) numel *= s;
+  if (numel == 0) return contiguous_strides(sizes);
+  int64_t view_d = static_cast<int64_t>(sizes.size()) - 1;
+  int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t d = static_cast<int64_t>(old_sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= old_sizes[d];
+    if (d == 0 || (old_sizes[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || sizes[view_d] == 1)) {
+        strides[view_d] = view_numel * chunk_base_stride;
+        view_numel *= sizes[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (d > 0) {
+        chunk_base_stride = old_strides[d - 1];
+        tensor_numel = 1;
+        view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return strides;
+}
+
+struct AsStridedScatterBackward0 final : Node {
+  DimVector sizes, strides;
+  int64_t offset = 0;
+  std::string_view name() const override { return "AsStridedScatterBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    return {as_strided(grads[0].contiguous(), sizes, strides, offset)};
+  }
+};
+
+// Zeros of base_sizes with `grad` written into their view (sizes, strides,
+// offset): Note [Backward of views into a part of the input].
+Tensor view_scatter(const Tensor& grad, IntArrayRef base_sizes, IntArrayRef sizes, IntArrayRef strides,
+                    int64_t offset) {
+  Tensor out = zeros(base_sizes, TensorOptions(grad.dtype()).device(grad.device()));
+  kernel(out.device(), &Backend::copy, "view_scatter")(alias(out, sizes, strides, offset), grad);
+  if (auto node = make_node<AsStridedScatterBackward0>(grad)) {
+    node->sizes = DimVector(sizes);
+    node->strides = DimVector(strides);
+    node->offset = offset;
+    set_history(out, node);
+  }
+  return out;
+}
+
+// Backward of a view that picks part of its input: the pick, described
+// relative to a contiguous tensor of the input's shape.
+struct PartViewBackward : Node {
+  DimVector input_sizes, sizes, strides;
+  int64_t offset = 0;
+  TensorList apply(TensorList&& grads) override {
+    return {view_scatter(grads[0], input_sizes, sizes, strides, offset)};
+  }
+};
+struct SelectBackward0 final : PartViewBackward {
+  std::string_view name() const override { return "SelectBackward0"; }
+};
+struct SliceBackward0 final : PartViewBackward {
+  std::string_view name() const override { return "SliceBackward0"; }
+};
+struct AsStridedBackward0 final : PartViewBackward {
+  std::string_view name() const override { return "AsStridedBackward0"; }
+};
+
+// True if no two elements of the view share memory.
+bool is_non_overlapping(IntArrayRef sizes, IntArrayRef strides) {
+  std::vector<size_t> order(sizes.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return strides[a] < strides[b]; });
+  int64_t reach = 0;  // furthest element offset covered by the smaller dims
+  for (size_t i : order) {
+    if (sizes[i] <= 1) continue;
+    if (strides[i] <= reach) return false;
+    reach += (sizes[i] - 1) * strides[i];
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---- view / reshape --------------------------------------------------------------
+
+struct ViewBackward0 final : Node {
+  DimVector self_sizes;
+  std::string_view name() const override { return "ViewBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {reshape(grads[0], self_sizes)}; }
+};
+
+Tensor view(const Tensor& self, IntArrayRef sizes) {
+  DimVector shape = infer_size(sizes, self.numel(), "view");
+  auto strides = view_strides(self.sizes(), self.strides(), shape);
+  WICK_CHECK(strides.has_value(), Error, "view size is not compatible with input tensor's size and stride (at least",
+             " one dimension spans across two contiguous subspaces): input ", self.sizes(), " with strides ",
+             self.strides(), ", view ", IntArrayRef(shape), ". Use .reshape(...) instead.");
+  auto node = make_node<ViewBackward0>(self);
+  if (node) node->self_sizes = DimVector(self.sizes());
+  return finish_view(alias(self, shape, *strides, self.storage_offset()), node);
+}
+
+Tensor reshape(const Tensor& self, IntArrayRef sizes) {
+  DimVector shape = infer_size(sizes, self.numel(), "reshape");
+  if (view_strides(self.sizes(), self.strides(), shape)) return view(self, shape);
+  return view(clone(self), shape);
+}
+
+Tensor flatten(const Tensor& self, int64_t start_dim, int64_t end_dim) {
+  if (self.dim() == 0) return reshape(self, {1});
+  const int64_t s = wrap_dim(start_dim, self.dim(), "flatten"), e = wrap_dim(end_dim, self.dim(), "flatten");
+  WICK_CHECK(s <= e, ValueError, "flatten() has invalid args: start_dim (", start_dim,
+             ") cannot come after end_dim (", end_dim, ")");
+  if (s == e) return self;
+  DimVector shape;
+  for (int64_t d = 0; d < s; ++d) shape.push_back(self.sizes()[d]);
+  int64_t merged = 1;
+  for (int64_t d = s; d <= e; ++d) merged *= self.sizes()[d];
+  shape.push_back(merged);
+  for (int64_t d = e + 1; d < self.dim(); ++d) shape.push_back(self.sizes()[d]);
+  return reshape(self, shape);
+}
+
+Tensor unflatten(const Tensor& self, int64_t dim, IntArrayRef sizes) {
+  const int64_t d = wrap_dim(dim, self.dim(), "unflatten");
+  WICK_CHECK(!sizes.empty(), ValueError, "unflatten: sizes must be non-empty");
+  DimVector inner = infer_size(sizes, self.sizes()[d], "unflatten");
+  DimVector shape;
+  for (int64_t k = 0; k < d; ++k) shape.push_back(self.sizes()[k]);
+  for (int64_t s : inner) shape.push_back(s);
+  for (int64_t k = d + 1; k < self.dim(); ++k) shape.push_back(self.sizes()[k]);
+  return view(self, shape);
+}
+
+// ---- permute / transpose -----------------------------------------------------------
+
+struct PermuteBackward0 final : Node {
+  DimVector inverse;
+  std::string_view name() const override { return "PermuteBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {permute(grads[0], inverse)}; }
+};
+
+Tensor permute(const Tensor& self, IntArrayRef dims) {
+  WICK_CHECK(static_cast<int64_t>(dims.size()) == self.dim(), ValueError,
+             "permute: number of dimensions in the tensor input does not match the length of the desired "
+             "ordering of dimensions i.e. input.dim() = ", self.dim(), " is not equal to len(dims) = ", dims.size());
+  DimVector sizes(dims.size()), strides(dims.size()), inverse(dims.size());
+  std::vector<bool> seen(dims.size(), false);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const int64_t d = wrap_dim(dims[i], self.dim(), "permute");
+    WICK_CHECK(!seen[static_cast<size_t>(d)], ValueError, "permute: repeated dim ", dims[i], " in ", dims);
+    seen[static_cast<size_t>(d)] = true;
+    sizes[i] = self.sizes()[d];
+    strides[i] = self.strides()[d];
+    inverse[static_cast<size_t>(d)] = static_cast<int64_t>(i);
+  }
+  auto node = make_node<PermuteBackward0>(self);
+  if (node) node->inverse = inverse;
+  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+}
+
+struct TransposeBackward0 final : Node {
+  int64_t dim0 = 0, dim1 = 0;
+  std::string_view name() const override { return "TransposeBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {transpose(grads[0], dim0, dim1)}; }
+};
+
+Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
+  const int64_t a = wrap_dim(dim0, self.dim(), "transpose"), b = wrap_dim(dim1, self.dim(), "transpose");
+  DimVector sizes(self.sizes()), strides(self.strides());
+  if (self.dim() > 0) {
+    std::swap(sizes[a], sizes[b]);
+    std::swap(strides[a], strides[b]);
+  }
+  auto node = make_node<TransposeBackward0>(self);
+  if (node) {
+    node->dim0 = a;
+    node->dim1 = b;
+  }
+  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+}
+
+struct TBackward0 final : Node {
+  std::string_view name() const override { return "TBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {t(grads[0])}; }
+};
+
+Tensor t(const Tensor& self) {
+  WICK_CHECK(self.dim() <= 2, ValueError, "t() expects a tensor with <= 2 dimensions, but self is ", self.dim(), "D");
+  DimVector sizes(self.sizes()), strides(self.strides());
+  std::reverse(sizes.begin(), sizes.end());
+  std::reverse(strides.begin(), strides.end());
+  return finish_view(alias(self, sizes, strides, self.storage_offset()), make_node<TBackward0>(self));
+}
+
+// ---- squeeze / unsqueeze / expand ----------------------------------------------------------
+
+struct SqueezeBackward0 final : Node {
+  DimVector self_sizes;
+  std::string_view name() const override { return "SqueezeBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {reshape(grads[0], self_sizes)}; }
+};
+struct SqueezeBackward1 final : Node {
+  DimVector self_sizes;
+  std::string_view name() const override { return "SqueezeBackward1"; }
+  TensorList apply(TensorList&& grads) override { return {reshape(grads[0], self_sizes)}; }
+};
+
+Tensor squeeze(const Tensor& self) {
+  DimVector sizes, strides;
+  for (int64_t d = 0; d < self.dim(); ++d)
+    if (self.sizes()[d] != 1) {
+      sizes.push_back(self.sizes()[d]);
+      strides.push_back(self.strides()[d]);
+    }
+  auto node = make_node<SqueezeBackward0>(self);
+  if (node) node->self_sizes = DimVector(self.sizes());
+  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+}
+
+Tensor squeeze(const Tensor& self, int64_t dim) {
+  const int64_t d = wrap_dim(dim, self.dim(), "squeeze");
+  DimVector sizes(self.sizes()), strides(self.strides());
+  if (self.dim() > 0 && sizes[d] == 1) {
+    sizes.erase(static_cast<size_t>(d));
+    strides.erase(static_cast<size_t>(d));
+  }
+  auto node = make_node<SqueezeBackward1>(self);
+  if (node) node->self_sizes = DimVector(self.sizes());
+  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+}
+
+struct UnsqueezeBackward0 final : Node {
+  int64_t dim = 0;
+  std::string_view name() const override { return "UnsqueezeBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {squeeze(grads[0], dim)}; }
+};
+
+Tensor unsqueeze(const Tensor& self, int64_t dim) {
+  const int64_t d = wrap_dim(dim, self.dim() + 1, "unsqueeze");
+  DimVector sizes(self.sizes()), strides(self.strides());
+  const int64_t stride = d < self.dim() ? sizes[d] * strides[d] : 1;
+  sizes.insert(static_cast<size_t>(d), 1);
+  strides.insert(static_cast<size_t>(d), stride);
+  auto node = make_node<UnsqueezeBackward0>(self);
+  if (node) node->dim = d;
+  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+}
+
+struct ExpandBackward0 final : Node {
+  DimVector self_sizes;
+  std::string_view name() const override { return "ExpandBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {sum_to(grads[0], self_sizes)}; }
+};
+
+Tensor expand(const Tensor& self, IntArrayRef sizes) {
+  const int64_t ndim = static_cast<int64_t>(sizes.size());
+  WICK_CHECK(ndim >= self.dim(), ValueError, "expand: the number of sizes provided (", ndim,
+             ") must be greater or equal to the number of dimensions in the tensor (", self.dim(), ")");
+  DimVector out_sizes(sizes), out_strides(sizes.size(), 0);
+  const int64_t lead = ndim - self.dim();
+  for (int64_t d = ndim - 1; d >= 0; --d) {
+    if (d < lead) {
+      WICK_CHECK(sizes[d] >= 0, ValueError, "expand: the expanded size of the tensor (", sizes[d],
+                 ") isn't allowed in a leading, non-existing dimension ", d);
+      continue;
+    }
+    const int64_t have = self.sizes()[d - lead];
+    if (sizes[d] == -1) out_sizes[d] = have;
+    WICK_CHECK(have == out_sizes[d] || have == 1, ValueError, "The expanded size of the tensor (", out_sizes[d],
+               ") must match the existing size (", have, ") at non-singleton dimension ", d, ".  Target sizes: ",
+               sizes, ".  Tensor sizes: ", self.sizes());
+    out_strides[d] = have == out_sizes[d] ? self.strides()[d - lead] : 0;
+  }
+  auto node = make_node<ExpandBackward0>(self);
+  if (node) node->self_sizes = DimVector(self.sizes());
+  return finish_view(alias(self, out_sizes, out_strides, self.storage_offset()), node);
+}
+
+// ---- narrow / slice / select / as_strided ------------------------------------------------------
+
+Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start_opt, std::optional<int64_t> end_opt,
+             int64_t step) {
+  WICK_CHECK(self.dim() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
+  const int64_t d = wrap_dim(dim, self.dim(), "slice");
+  WICK_CHECK(step > 0, ValueError, "slice step must be positive, got ", step);
+  const int64_t n = self.sizes()[d];
+  auto clampi = [n](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + n : v, 0, n); };
+  const int64_t start = clampi(start_opt.value_or(0));
+  const int64_t end = std::max(start, clampi(end_opt.value_or(n)));
+  const int64_t len = (end - start + step - 1) / step;
+  DimVector sizes(self.sizes()), strides(self.strides());
+  sizes[d] = len;
+  strides[d] *= step;
+  auto node = make_node<SliceBackward0>(self);
+  if (node) {
+    node->input_sizes = DimVector(self.sizes());
+    node->strides = contiguous_strides(self.sizes());
+    node->offset = start * node->strides[d];
+    node->strides[d] *= step;
+    node->sizes = sizes;
+  }
+  return finish_view(alias(self, sizes, strides, self.storage_offset() + start * self.strides()[d]), node);
+}
+
+Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
+  WICK_CHECK(self.dim() > 0, IndexError, "narrow() cannot be applied to a 0-dim tensor.");
+  const int64_t d = wrap_dim(dim, self.dim(), "narrow");
+  const int64_t n = self.sizes()[d];
+  if (start < 0) start += n;
+  WICK_CHECK(start >= 0 && start <= n, IndexError, "start out of range (expected to be in range of [", -n, ", ", n,
+             "], but got ", start, ")");
+  WICK_CHECK(length >= 0 && start + length <= n, IndexError, "start (", start, ") + length (", length,
+             ") exceeds dimension size (", n, ").");
+  return slice(self, d, start, start + length, 1);
+}
+
+Tensor select(const Tensor& self, int64_t dim, int64_t index) {
+  WICK_CHECK(self.dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
+  const int64_t d = wrap_dim(dim, self.dim(), "select");
+  const int64_t n = self.sizes()[d];
+  WICK_CHECK(index >= -n && index < n, IndexError, "select(): index ", index, " out of range for tensor of size ",
+             self.sizes(), " at dimension ", d);
+  if (index < 0) index += n;
+  DimVector sizes(self.sizes()), strides(self.strides());
+  sizes.erase(static_cast<size_t>(d));
+  strides.erase(static_cast<size_t>(d));
+  auto node = make_node<SelectBackward0>(self);
+  if (node) {
+    node->input_sizes = DimVector(self.sizes());
+    DimVector cs = contiguous_strides(self.sizes());
+    node->offset = index * cs[d];
+    cs.erase(static_cast<size_t>(d));
+    node->strides = cs;
+    node->sizes = sizes;
+  }
+  return finish_view(alias(self, sizes, strides, self.storage_offset() + index * self.strides()[d]), node);
+}
+
+Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, std::optional<int64_t> offset) {
+  WICK_CHECK(sizes.size() == strides.size(), ValueError, "as_strided: got ", sizes.size(), " sizes but ",
+             strides.size(), " strides");
+  const int64_t off = offset.value_or(self.storage_offset());
+  WICK_CHECK(off >= 0, ValueError, "as_strided: negative storage offset ", off);
+  int64_t last = off;
+  bool empty_view = false;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    WICK_CHECK(sizes[d] >= 0 && strides[d] >= 0, ValueError, "as_strided: negative size or stride in ", sizes, " / ",
+               strides);
+    empty_view = empty_view || sizes[d] == 0;
+    last += (sizes[d] - 1) * strides[d];
+  }
+  const int64_t capacity =
+      static_cast<int64_t>(self.impl()->storage()->nbytes() / itemsize(self.dtype()));
+  WICK_CHECK(empty_view || last < capacity, IndexError, "as_strided: setStorage: sizes ", sizes, ", strides ", strides,
+             " and storage offset ", off, " require a storage of ", last + 1, " elements, but it holds ", capacity);
+  auto node = make_node<AsStridedBackward0>(self);
+  if (node) {
+    WICK_CHECK(self.is_contiguous() && is_non_overlapping(sizes, strides), NotImplementedError,
+               "as_strided: the derivative is only implemented for a non-overlapping view of a contiguous input "
+               "(input sizes ", self.sizes(), ", strides ", self.strides(), "; view sizes ", sizes, ", strides ",
+               strides, ")");
+    node->input_sizes = DimVector(self.sizes());
+    node->sizes = DimVector(sizes);
+    node->strides = DimVector(strides);
+    node->offset = off - self.storage_offset();
+  }
+  return finish_view(alias(self, sizes, strides, off), node);
+}
+
+// ---- contiguous / clone / detach --------------------------------------------------------------------
+
+struct CloneBackward0 final : Node {
+  std::string_view name() const override { return "CloneBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {grads[0]}; }
+};
+
+Tensor clone(const Tensor& self) {
+  Tensor out = empty(self.sizes(), TensorOptions(self.dtype()).device(self.device()));
+  kernel(out.device(), &Backend::copy, "clone")(out, self);
+  if (auto node = make_node<CloneBackward0>(self)) set_history(out, node);
+  return out;
+}
+
+Tensor contiguous(const Tensor& self) { return self.is_contiguous() ? self : clone(self); }
+
+Tensor detach(const Tensor& self) { return alias(self, self.sizes(), self.strides(), self.storage_offset()); }
+
+// ---- methods ------------------------------------------------------------------------------------------
+
+Tensor Tensor::view(IntArrayRef sizes) const { return wick::view(*this, sizes); }
+Tensor Tensor::reshape(IntArrayRef sizes) const { return wick::reshape(*this, sizes); }
+Tensor Tensor::permute(IntArrayRef dims) const { return wick::permute(*this, dims); }
+Tensor Tensor::transpose(int64_t d0, int64_t d1) const { return wick::transpose(*this, d0, d1); }
+Tensor Tensor::t() const { return wick::t(*this); }
+Tensor Tensor::squeeze() const { return wick::squeeze(*this); }
+Tensor Tensor::squeeze(int64_t dim) const { return wick::squeeze(*this, dim); }
+Tensor Tensor::unsqueeze(int64_t dim) const { return wick::unsqueeze(*this, dim); }
+Tensor Tensor::expand(IntArrayRef sizes) const { return wick::expand(*this, sizes); }
+Tensor Tensor::expand_as(const Tensor& other) const { return wick::expand(*this, other.sizes()); }
+Tensor Tensor::flatten(int64_t s, int64_t e) const { return wick::flatten(*this, s, e); }
+Tensor Tensor::unflatten(int64_t dim, IntArrayRef sizes) const { return wick::unflatten(*this, dim, sizes); }
+Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const { return wick::narrow(*this, dim, start, length); }
+Tensor Tensor::slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step) const {
+  return wick::slice(*this, dim, start, end, step);
+}
+Tensor Tensor::select(int64_t dim, int64_t index) const { return wick::select(*this, dim, index); }
+Tensor Tensor::as_strided(IntArrayRef sizes, IntArrayRef strides, std::optional<int64_t> offset) const {
+  return wick::as_strided(*this, sizes, strides, offset);
+}
+Tensor Tensor::contiguous() const { return wick::contiguous(*this); }
+Tensor Tensor::clone() const { return wick::clone(*this); }
+Tensor Tensor::detach() const { return wick::detach(*this); }
+const Tensor& Tensor::detach_() const {
+  if (impl_->autograd) {
+    WICK_CHECK(!impl_->autograd->is_view, Error, "Can't detach views in-place. Use detach() instead.");
+    impl_->autograd->grad_fn.reset();
+    impl_->autograd->requires_grad = false;
+  }
+  return *this;
+}
+
+}  // namespace wick

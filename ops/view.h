@@ -1,0 +1,41 @@
+// Views: tensors that share their input's storage with other sizes, strides
+// or offset. Each has a backward that maps the view's gradient back to the
+// input's shape. reshape/flatten/contiguous copy only when they must.
+#pragma once
+
+#include <optional>
+
+#include "core/tensor.h"
+
+namespace wick {
+
+// Resolves a negative dim against `ndim` dims; IndexError if out of range.
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op = "dim");
+// Strides of a contiguous (row-major) tensor of these sizes.
+DimVector contiguous_strides(IntArrayRef sizes);
+// Fills in a -1 entry of a view/reshape shape; ValueError if numel disagrees.
+DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op);
+
+Tensor view(const Tensor& self, IntArrayRef sizes);
+Tensor reshape(const Tensor& self, IntArrayRef sizes);
+Tensor permute(const Tensor& self, IntArrayRef dims);
+Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1);
+Tensor t(const Tensor& self);  // 0-, 1- or 2-D only
+Tensor squeeze(const Tensor& self);
+Tensor squeeze(const Tensor& self, int64_t dim);
+Tensor unsqueeze(const Tensor& self, int64_t dim);
+Tensor expand(const Tensor& self, IntArrayRef sizes);  // -1 keeps a size
+Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor unflatten(const Tensor& self, int64_t dim, IntArrayRef sizes);
+Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length);
+// Python's self[start:end:step] along dim (step > 0; bounds clamped as in Python).
+Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
+             int64_t step = 1);
+Tensor select(const Tensor& self, int64_t dim, int64_t index);
+Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, std::optional<int64_t> offset = {});
+Tensor contiguous(const Tensor& self);
+Tensor clone(const Tensor& self);
+// The same data, cut from the graph: requires_grad false, no grad_fn.
+Tensor detach(const Tensor& self);
+
+}  // namespace wick
