@@ -43,8 +43,6 @@ namespace {
 // or scientific notation when magnitudes are very large or very small.
 struct FloatFormat {
   enum { Whole, Fixed, Sci } style = Whole;
-  int width = 0;
-
   explicit FloatFormat(const std::vector<double>& v) {
     double max_abs = 0, min_abs = INFINITY;
     bool whole = true;
@@ -58,7 +56,6 @@ struct FloatFormat {
     if (whole && max_abs < 1e8) style = Whole;
     else if (max_abs >= 1e8 || (min_abs < 1e-4) || (max_abs / min_abs > 1000 && max_abs > 1e4)) style = Sci;
     else style = Fixed;
-    for (double x : v) width = std::max(width, static_cast<int>(format(x).size()));
   }
 
   std::string format(double x) const {
@@ -76,54 +73,52 @@ constexpr int64_t kSummarizeAbove = 1000;
 constexpr int64_t kEdgeItems = 3;
 
 struct Printer {
-  std::vector<double> values;  // all elements, row-major (as double)
-  ScalarType dtype;
+  std::vector<std::string> cells;  // every element formatted, padded to one width
   IntArrayRef sizes;
   bool summarize;
-  std::optional<FloatFormat> ffmt;
-  int int_width = 0;
-
-  std::string element(int64_t i) const {
-    const double x = values[static_cast<size_t>(i)];
-    std::string s;
-    if (dtype == ScalarType::Bool) s = x != 0 ? "True" : "False";
-    else if (ffmt) s = ffmt->format(x);
-    else s = std::to_string(static_cast<int64_t>(x));
-    const int width = ffmt ? ffmt->width : int_width;
-    if (static_cast<int>(s.size()) < width) s.insert(0, static_cast<size_t>(width) - s.size(), ' ');
-    return s;
-  }
 
   // Prints the sub-array of dimension d starting at flat position `base`.
   void print(std::ostringstream& os, int64_t d, int64_t base, int indent) const {
     if (d == static_cast<int64_t>(sizes.size())) {
-      os << element(base);
+      os << cells[static_cast<size_t>(base)];
       return;
     }
     int64_t inner = 1;
     for (size_t k = static_cast<size_t>(d) + 1; k < sizes.size(); ++k) inner *= sizes[k];
     const int64_t n = sizes[static_cast<size_t>(d)];
-    const bool last = d + 1 == static_cast<int64_t>(sizes.size());
+    const bool innermost = d + 1 == static_cast<int64_t>(sizes.size());
+    const std::string sep = innermost ? ", "
+                                      : "," + std::string(sizes.size() - static_cast<size_t>(d) - 1, '\n') +
+                                            std::string(static_cast<size_t>(indent + 1), ' ');
     os << '[';
     for (int64_t i = 0; i < n; ++i) {
+      if (i > 0) os << sep;
       if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
-        os << (last ? "..." : "...");
+        os << "...";
         i = n - kEdgeItems - 1;
-        if (!last) os << ",\n" << std::string(static_cast<size_t>(indent + 1), ' ');
-        else os << ", ";
         continue;
-      }
-      if (i > 0) {
-        os << ',';
-        if (last) os << ' ';
-        else os << std::string(static_cast<size_t>(sizes.size() - static_cast<size_t>(d) - 1), '\n')
-                << std::string(static_cast<size_t>(indent + 1), ' ');
       }
       print(os, d + 1, base + i * inner, indent + 1);
     }
     os << ']';
   }
 };
+
+std::vector<std::string> format_cells(const std::vector<double>& values, ScalarType dtype) {
+  std::vector<std::string> cells;
+  cells.reserve(values.size());
+  std::optional<FloatFormat> ffmt;
+  if (is_floating_point(dtype)) ffmt.emplace(values);
+  size_t width = 0;
+  for (double x : values) {
+    if (dtype == ScalarType::Bool) cells.push_back(x != 0 ? "True" : "False");
+    else if (ffmt) cells.push_back(ffmt->format(x));
+    else cells.push_back(std::to_string(static_cast<int64_t>(x)));
+    width = std::max(width, cells.back().size());
+  }
+  for (std::string& c : cells) c.insert(0, width - c.size(), ' ');
+  return cells;
+}
 
 }  // namespace
 
@@ -140,10 +135,7 @@ std::string Tensor::str() const {
       os << (dim() == 1 ? ",)" : ")");
     }
   } else {
-    Printer p{to_vector<double>(), dtype(), sizes(), numel() > kSummarizeAbove, {}, 0};
-    if (is_floating_point()) p.ffmt.emplace(p.values);
-    else
-      for (double x : p.values) p.int_width = std::max(p.int_width, static_cast<int>(std::to_string(static_cast<int64_t>(x)).size()));
+    Printer p{format_cells(to_vector<double>(), dtype()), sizes(), numel() > kSummarizeAbove};
     p.print(os, 0, 0, 7);
   }
   if (device().is_cuda()) os << ", device='" << device() << "'";

@@ -22,6 +22,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/grad_mode.h"
 #include "core/allocator.h"
+#include "core/cuda_info.h"
 #include "core/generator.h"
 #include "core/parallel.h"
 #include "core/tensor.h"

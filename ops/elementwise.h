@@ -111,6 +111,8 @@ inline Tensor lt(const Tensor& a, Scalar b) { return lt(a, wrap_scalar(b)); }
 inline Tensor le(const Tensor& a, Scalar b) { return le(a, wrap_scalar(b)); }
 inline Tensor gt(const Tensor& a, Scalar b) { return gt(a, wrap_scalar(b)); }
 inline Tensor ge(const Tensor& a, Scalar b) { return ge(a, wrap_scalar(b)); }
+inline Tensor remainder(const Tensor& a, Scalar b) { return remainder(a, wrap_scalar(b)); }
+inline Tensor floor_divide(const Tensor& a, Scalar b) { return floor_divide(a, wrap_scalar(b)); }
 inline Tensor add(Scalar a, const Tensor& b) { return add(wrap_scalar(a), b); }
 inline Tensor sub(Scalar a, const Tensor& b) { return sub(wrap_scalar(a), b); }
 inline Tensor mul(Scalar a, const Tensor& b) { return mul(wrap_scalar(a), b); }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "autograd/function.h"
 #include "core/dispatch.h"
@@ -58,13 +59,26 @@ Tensor reduce_forward(ReduceOp op, const Tensor& x, IntArrayRef dims, bool keepd
   return keepdim ? out : out.view(result_shape(x, dims, false));
 }
 
-// grad of a reduction, brought back to the input's shape: the reduced dims
-// are re-inserted (when keepdim was false) and expanded.
-Tensor expand_back(const Tensor& grad, IntArrayRef self_sizes, IntArrayRef dims, bool keepdim) {
-  Tensor g = grad;
+// A reduction's result (or its gradient) with the reduced dims re-inserted as
+// size 1 when keepdim was false, so that it broadcasts against the input.
+Tensor restore_dims(const Tensor& t, IntArrayRef dims, bool keepdim) {
+  Tensor r = t;
   if (!keepdim)
-    for (int64_t d : dims) g = unsqueeze(g, d);  // dims ascending: each lands where it was
-  return expand(g, self_sizes);
+    for (int64_t d : dims) r = unsqueeze(r, d);  // dims ascending: each lands where it was
+  return r;
+}
+
+// grad of a reduction, brought back to the input's shape.
+Tensor expand_back(const Tensor& grad, IntArrayRef self_sizes, IntArrayRef dims, bool keepdim) {
+  return expand(restore_dims(grad, dims, keepdim), self_sizes);
+}
+
+// Reductions without an identity (max, min...) need a non-empty set of
+// elements for each output.
+void check_reduced_nonempty(const Tensor& x, IntArrayRef dims, const char* op) {
+  for (int64_t d : dims)
+    WICK_CHECK(x.sizes()[d] != 0, IndexError, op, "(): Expected reduction dim ", d,
+               " to have non-zero size (input of shape ", x.sizes(), ")");
 }
 
 ScalarType sum_dtype(const Tensor& x) { return x.is_floating_point() ? x.dtype() : ScalarType::Int64; }
@@ -154,6 +168,397 @@ Tensor mean_impl(const Tensor& x, IntArrayRef dims_in, bool keepdim) {
 Tensor mean(const Tensor& x) { return mean_impl<MeanBackward0>(x, {}, false); }
 Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim) { return mean_impl<MeanBackward1>(x, dims, keepdim); }
 
+// ---- prod -------------------------------------------------------------------------------------
+
+// Note [Product of the others]
+// d prod(x) / d x_i is the product of the other elements. Without zeros that
+// is result / x_i. With one zero in a slice, it is the product of the nonzeros
+// at the zero and 0 elsewhere; elsewhere we write it as (product of the
+// nonzeros / x_j) * z, where z is the sum of the slice's zero elements: its
+// value is 0, but it keeps the second derivative with respect to the zero
+// element (the product of the rest) in the graph. With two or more zeros the
+// gradient is 0, as in PyTorch.
+struct ProdBackward : Node {
+  SavedTensor self, result;
+  DimVector dims;
+  bool keepdim = false;
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    const Tensor g = restore_dims(grads[0], dims, keepdim);
+    const Tensor is_zero = eq(x, 0);
+    if (!any(is_zero).item<bool>()) return {mul(g, div(restore_dims(result.unpack(), dims, keepdim), x))};
+    const Tensor zeros = zeros_like(x);
+    const Tensor count = sum(is_zero, dims, true);
+    const Tensor x_safe = masked_fill(x, is_zero, 1);
+    const Tensor nonzero_prod = dims.size() == 1 ? prod(x_safe, dims[0], true) : prod(x_safe);
+    const Tensor zero_sum = sum(where(is_zero, x, zeros), dims, true);
+    const Tensor no_zero = div(nonzero_prod, x_safe);
+    const Tensor one_zero = where(is_zero, nonzero_prod, mul(no_zero, zero_sum));
+    return {mul(g, where(eq(count, 0), no_zero, where(eq(count, 1), one_zero, zeros)))};
+  }
+  void release_variables() override {
+    self.reset();
+    result.reset();
+  }
+};
+struct ProdBackward0 final : ProdBackward {
+  std::string_view name() const override { return "ProdBackward0"; }
+};
+struct ProdBackward1 final : ProdBackward {
+  std::string_view name() const override { return "ProdBackward1"; }
+};
+
+namespace {
+template <typename N>
+Tensor prod_impl(const Tensor& x, IntArrayRef dims_in, bool keepdim) {
+  WICK_CHECK(x.defined(), ValueError, "prod: undefined tensor argument");
+  const DimVector dims = reduce_dims(x, dims_in, "prod");
+  Tensor out = reduce_forward(ReduceOp::Prod, x, dims, keepdim, sum_dtype(x), "prod");
+  if (auto node = make_node<N>(x)) {
+    node->self = SavedTensor(x);
+    node->result = SavedTensor::output(out, node);
+    node->dims = dims;
+    node->keepdim = keepdim;
+    set_history(out, node);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor prod(const Tensor& x) { return prod_impl<ProdBackward0>(x, {}, false); }
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim) { return prod_impl<ProdBackward1>(x, dim, keepdim); }
+
+// ---- max / min / amax / amin / argmax / argmin --------------------------------------------------
+
+namespace {
+
+// The gradient of a max-like reduction, given to the elements of x equal to
+// the result r and split evenly among ties (a NaN result takes the NaNs).
+// g and r have the reduced dims as size 1.
+Tensor evenly_split(const Tensor& g, const Tensor& x, const Tensor& r, IntArrayRef dims) {
+  const Tensor hit = logical_or(eq(x, r), logical_and(isnan(x), isnan(r)));
+  return where(hit, div(g, sum(hit, dims, true)), zeros_like(g));
+}
+
+// Max/min values (when `values`) and positions along the single reduced dim
+// in `dims` (none for a 0-dim x). The reduction must be non-empty. Not recorded.
+ValuesIndices arg_forward(ReduceOp op, const Tensor& x, IntArrayRef dims, bool keepdim, bool values, const char* name) {
+  NoGradGuard no_grad;
+  const DimVector shape = keepdim_shape(x, dims);
+  Tensor out = values ? empty(shape, TensorOptions(x.dtype()).device(x.device())) : Tensor();
+  Tensor indices = empty(shape, TensorOptions(ScalarType::Int64).device(x.device()));
+  if (indices.numel() > 0) kernel(x.device(), &Backend::reduce, name)(op, out, indices, x, dims);
+  if (!keepdim) {
+    const DimVector squeezed = result_shape(x, dims, false);
+    if (values) out = out.view(squeezed);
+    indices = indices.view(squeezed);
+  }
+  return {out, indices};
+}
+
+// The dims list for a single dim: none for a 0-dim tensor, whose dim 0 / -1
+// reduces nothing.
+DimVector single_dim(const Tensor& x, int64_t dim, const char* op) {
+  const int64_t d = wrap_dim(dim, x.dim(), op);
+  return x.dim() == 0 ? DimVector{} : DimVector{d};
+}
+
+}  // namespace
+
+// Gradient split evenly among the elements equal to the result.
+struct EvenlySplitBackward : Node {
+  SavedTensor self, result;
+  DimVector dims;
+  bool keepdim = false;
+  TensorList apply(TensorList&& grads) override {
+    return {evenly_split(restore_dims(grads[0], dims, keepdim), self.unpack(), restore_dims(result.unpack(), dims, keepdim),
+                         dims)};
+  }
+  void release_variables() override {
+    self.reset();
+    result.reset();
+  }
+};
+struct MaxBackward1 final : EvenlySplitBackward {
+  std::string_view name() const override { return "MaxBackward1"; }
+};
+struct MinBackward1 final : EvenlySplitBackward {
+  std::string_view name() const override { return "MinBackward1"; }
+};
+struct AmaxBackward0 final : EvenlySplitBackward {
+  std::string_view name() const override { return "AmaxBackward0"; }
+};
+struct AminBackward0 final : EvenlySplitBackward {
+  std::string_view name() const override { return "AminBackward0"; }
+};
+
+namespace {
+template <typename N>
+Tensor extremum_impl(ReduceOp op, const Tensor& x, IntArrayRef dims_in, bool keepdim, const char* name) {
+  WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  const DimVector dims = reduce_dims(x, dims_in, name);
+  check_reduced_nonempty(x, dims, name);
+  Tensor out = reduce_forward(op, x, dims, keepdim, x.dtype(), name);
+  if (auto node = make_node<N>(x)) {
+    node->self = SavedTensor(x);
+    node->result = SavedTensor::output(out, node);
+    node->dims = dims;
+    node->keepdim = keepdim;
+    set_history(out, node);
+  }
+  return out;
+}
+
+// max() / min(): PyTorch's wording for an empty input.
+template <typename N>
+Tensor extremum_all(ReduceOp op, const Tensor& x, const char* name) {
+  WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  WICK_CHECK(x.numel() > 0, Error, name, "(): Expected reduction dim to be specified for input.numel() == 0. ",
+             "Specify the reduction dim with the 'dim' argument. (input of shape ", x.sizes(), ")");
+  return extremum_impl<N>(op, x, {}, false, name);
+}
+
+// amax() / amin() over all dims: PyTorch's wording for an empty input.
+template <typename N>
+Tensor extremum_dims(ReduceOp op, const Tensor& x, IntArrayRef dims, bool keepdim, const char* name) {
+  WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  WICK_CHECK(!dims.empty() || x.numel() > 0, Error, name, "(): cannot perform reduction function ", name,
+             " on tensor with no elements because the operation does not have an identity (input of shape ",
+             x.sizes(), ")");
+  return extremum_impl<N>(op, x, dims, keepdim, name);
+}
+}  // namespace
+
+Tensor max(const Tensor& x) { return extremum_all<MaxBackward1>(ReduceOp::Max, x, "max"); }
+Tensor min(const Tensor& x) { return extremum_all<MinBackward1>(ReduceOp::Min, x, "min"); }
+Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  return extremum_dims<AmaxBackward0>(ReduceOp::Max, x, dims, keepdim, "amax");
+}
+Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  return extremum_dims<AminBackward0>(ReduceOp::Min, x, dims, keepdim, "amin");
+}
+
+// Gradient to the position the forward returned: a one-hot comparison of the
+// positions along dim with the indices.
+struct IndexedBackward : Node {
+  SavedTensor indices;
+  DimVector self_sizes, dims;
+  bool keepdim = false;
+  TensorList apply(TensorList&& grads) override {
+    if (dims.empty()) return {grads[0]};  // 0-dim input: the value is the input
+    const int64_t d = dims[0];
+    const Tensor g = restore_dims(grads[0], dims, keepdim);
+    const Tensor at = restore_dims(indices.unpack(), dims, keepdim);
+    DimVector shape(self_sizes.size(), 1);
+    shape[d] = self_sizes[d];
+    const Tensor positions = arange(self_sizes[d], TensorOptions(ScalarType::Int64).device(g.device())).view(shape);
+    return {where(eq(positions, at), g, zeros_like(g))};
+  }
+  void release_variables() override { indices.reset(); }
+};
+struct MaxBackward0 final : IndexedBackward {
+  std::string_view name() const override { return "MaxBackward0"; }
+};
+struct MinBackward0 final : IndexedBackward {
+  std::string_view name() const override { return "MinBackward0"; }
+};
+
+namespace {
+template <typename N>
+ValuesIndices extremum_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepdim, const char* name) {
+  WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  const DimVector dims = single_dim(x, dim, name);
+  check_reduced_nonempty(x, dims, name);
+  ValuesIndices out = arg_forward(op, x, dims, keepdim, true, name);
+  if (auto node = make_node<N>(x)) {
+    node->indices = SavedTensor(out.indices);
+    node->self_sizes = DimVector(x.sizes());
+    node->dims = dims;
+    node->keepdim = keepdim;
+    set_history(out.values, node);
+  }
+  return out;
+}
+
+Tensor arg_impl(ReduceOp op, const Tensor& x, std::optional<int64_t> dim, bool keepdim, const char* name) {
+  WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  if (dim) {
+    const DimVector dims = single_dim(x, *dim, name);
+    check_reduced_nonempty(x, dims, name);
+    return arg_forward(op, x, dims, keepdim, false, name).indices;
+  }
+  WICK_CHECK(x.numel() > 0, Error, name, "(): Expected reduction dim to be specified for input.numel() == 0. ",
+             "(input of shape ", x.sizes(), ")");
+  Tensor flat;
+  {
+    NoGradGuard no_grad;
+    flat = x.reshape({-1});
+  }
+  const Tensor out = arg_forward(op, flat, DimVector{0}, false, false, name).indices;
+  return keepdim ? out.view(DimVector(static_cast<size_t>(x.dim()), 1)) : out;
+}
+}  // namespace
+
+ValuesIndices max(const Tensor& x, int64_t dim, bool keepdim) {
+  return extremum_dim<MaxBackward0>(ReduceOp::Max, x, dim, keepdim, "max");
+}
+ValuesIndices min(const Tensor& x, int64_t dim, bool keepdim) {
+  return extremum_dim<MinBackward0>(ReduceOp::Min, x, dim, keepdim, "min");
+}
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  return arg_impl(ReduceOp::ArgMax, x, dim, keepdim, "argmax");
+}
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  return arg_impl(ReduceOp::ArgMin, x, dim, keepdim, "argmin");
+}
+
+// ---- var / std (composites: their derivatives come from mean, sub, mul and sum) ----------------
+
+namespace {
+Tensor var_impl(const Tensor& x, const std::optional<std::vector<int64_t>>& dims_in, double correction, bool keepdim,
+                const char* name) {
+  WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  WICK_CHECK(x.is_floating_point(), TypeError, name,
+             "(): std and var only support floating point and complex dtypes, got ", x.dtype());
+  const DimVector dims = reduce_dims(x, dims_in ? IntArrayRef(*dims_in) : IntArrayRef(), name);
+  int64_t count = 1;
+  for (int64_t d : dims) count *= x.sizes()[d];
+  const Tensor centered = sub(x, mean(x, dims, true));
+  // correction >= count divides by zero: inf, or nan for a zero sum (as in PyTorch).
+  return div(sum(mul(centered, centered), dims, keepdim), std::max(0.0, static_cast<double>(count) - correction));
+}
+}  // namespace
+
+Tensor var(const Tensor& x, std::optional<std::vector<int64_t>> dims, double correction, bool keepdim) {
+  return var_impl(x, dims, correction, keepdim, "var");
+}
+Tensor std(const Tensor& x, std::optional<std::vector<int64_t>> dims, double correction, bool keepdim) {
+  return sqrt(var_impl(x, dims, correction, keepdim, "std"));
+}
+
+// ---- logsumexp ----------------------------------------------------------------------------------
+
+struct LogsumexpBackward0 final : Node {
+  SavedTensor self, result;
+  DimVector dims;
+  bool keepdim = false;
+  std::string_view name() const override { return "LogsumexpBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor r = restore_dims(result.unpack(), dims, keepdim);
+    const Tensor weights = exp(sub(self.unpack(), r));  // softmax over the reduced dims
+    // A slice of all -inf has result -inf and no softmax; its gradient is 0 (PyTorch: nan).
+    return {mul(restore_dims(grads[0], dims, keepdim), masked_fill(weights, eq(r, -INFINITY), 0))};
+  }
+  void release_variables() override {
+    self.reset();
+    result.reset();
+  }
+};
+
+Tensor logsumexp(const Tensor& self, IntArrayRef dims_in, bool keepdim) {
+  WICK_CHECK(self.defined(), ValueError, "logsumexp: undefined tensor argument");
+  const Tensor x = self.is_floating_point() ? self : self.to(default_dtype());
+  const DimVector dims = reduce_dims(x, dims_in, "logsumexp");
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    // Shift by the max so that exp cannot overflow; an infinite max shifts by
+    // 0 (all -inf gives log(0) = -inf, not nan). The sum of nothing is 0.
+    Tensor shift = x.numel() == 0 ? zeros(keepdim_shape(x, dims), TensorOptions(x.dtype()).device(x.device()))
+                                  : reduce_forward(ReduceOp::Max, x, dims, true, x.dtype(), "logsumexp");
+    shift = masked_fill(shift, isinf(shift), 0);
+    out = add(log(reduce_forward(ReduceOp::Sum, exp(sub(x, shift)), dims, true, x.dtype(), "logsumexp")), shift);
+    if (!keepdim) out = out.view(result_shape(x, dims, false));
+  }
+  if (auto node = make_node<LogsumexpBackward0>(x)) {
+    node->self = SavedTensor(x);
+    node->result = SavedTensor::output(out, node);
+    node->dims = dims;
+    node->keepdim = keepdim;
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- norm -----------------------------------------------------------------------------------------
+
+// The p-norm's derivative, following PyTorch's norm_backward. Where the norm
+// is 0 the gradient is 0 (not nan); denominators are made safe before the
+// division, so that the derivative of the backward stays finite too.
+struct NormBackward : Node {
+  SavedTensor self, result;
+  double p = 2;
+  DimVector dims;
+  bool keepdim = false;
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    const Tensor r = restore_dims(result.unpack(), dims, keepdim);
+    const Tensor g = restore_dims(grads[0], dims, keepdim);
+    if (p == 0) return {zeros_like(x)};
+    if (p == 1) return {mul(g, sign(x))};
+    if (std::isinf(p)) return {mul(sign(x), evenly_split(g, abs(x), r, dims))};
+    const Tensor zero_norm = eq(r, 0);
+    if (p == 2) return {mul(x, masked_fill(div(g, masked_fill(r, zero_norm, 1)), zero_norm, 0))};
+    const Tensor is_zero = eq(x, 0);
+    const Tensor abs_safe = masked_fill(abs(x), is_zero, 1);
+    if (p < 1)  // |x|^(p-1) is infinite at 0: those elements get 0, as in PyTorch
+      return {mul(mul(sign(x), masked_fill(pow(abs_safe, p - 1), is_zero, 0)), mul(g, pow(r, 1 - p)))};
+    const Tensor scale = masked_fill(div(g, pow(masked_fill(r, zero_norm, 1), p - 1)), zero_norm, 0);
+    if (p < 2) return {mul(mul(sign(x), masked_fill(pow(abs_safe, p - 1), is_zero, 0)), scale)};
+    return {mul(mul(x, masked_fill(pow(abs_safe, p - 2), is_zero, 0)), scale)};
+  }
+  void release_variables() override {
+    self.reset();
+    result.reset();
+  }
+};
+struct NormBackward0 final : NormBackward {  // all elements
+  std::string_view name() const override { return "NormBackward0"; }
+};
+struct NormBackward1 final : NormBackward {  // over dims
+  std::string_view name() const override { return "NormBackward1"; }
+};
+
+namespace {
+template <typename N>
+Tensor norm_impl(const Tensor& x, double p, IntArrayRef dims_in, bool keepdim) {
+  WICK_CHECK(x.defined(), ValueError, "norm: undefined tensor argument");
+  WICK_CHECK(x.is_floating_point(), TypeError, "norm(): Expected a floating point tensor as input, got ", x.dtype());
+  WICK_CHECK(!std::isnan(p), ValueError, "norm(): the order p must be a number, got nan");
+  const DimVector dims = reduce_dims(x, dims_in, "norm");
+  if (std::isinf(p)) {
+    int64_t count = 1;
+    for (int64_t d : dims) count *= x.sizes()[d];
+    WICK_CHECK(count > 0, Error, "norm(): cannot compute the ", p > 0 ? "inf" : "-inf",
+               " norm on an empty tensor because the operation does not have an identity (input of shape ",
+               x.sizes(), ", dims ", IntArrayRef(dims), ")");
+  }
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    if (p == 0) out = sum(ne(x, 0), dims, keepdim).to(x.dtype());  // the number of nonzeros
+    else if (p == 1) out = sum(abs(x), dims, keepdim);
+    else if (p == 2) out = sqrt(sum(mul(x, x), dims, keepdim));
+    else if (std::isinf(p)) out = reduce_forward(p > 0 ? ReduceOp::Max : ReduceOp::Min, abs(x), dims, keepdim, x.dtype(), "norm");
+    else out = pow(sum(pow(abs(x), p), dims, keepdim), 1 / p);
+  }
+  if (auto node = make_node<N>(x)) {
+    node->self = SavedTensor(x);
+    node->result = SavedTensor::output(out, node);
+    node->p = p;
+    node->dims = dims;
+    node->keepdim = keepdim;
+    set_history(out, node);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor norm(const Tensor& x, double p, std::optional<std::vector<int64_t>> dims, bool keepdim) {
+  if (!dims) return norm_impl<NormBackward0>(x, p, {}, keepdim);
+  return norm_impl<NormBackward1>(x, p, *dims, keepdim);
+}
+
 // ---- any / all (not differentiable) ------------------------------------------------------
 
 Tensor any(const Tensor& x) { return reduce_forward(ReduceOp::Any, x, reduce_dims(x, {}, "any"), false, ScalarType::Bool, "any"); }
@@ -171,5 +576,21 @@ Tensor Tensor::sum() const { return wick::sum(*this); }
 Tensor Tensor::sum(IntArrayRef dims, bool keepdim) const { return wick::sum(*this, dims, keepdim); }
 Tensor Tensor::mean() const { return wick::mean(*this); }
 Tensor Tensor::mean(IntArrayRef dims, bool keepdim) const { return wick::mean(*this, dims, keepdim); }
+Tensor Tensor::prod() const { return wick::prod(*this); }
+Tensor Tensor::prod(int64_t dim, bool keepdim) const { return wick::prod(*this, dim, keepdim); }
+Tensor Tensor::max() const { return wick::max(*this); }
+ValuesIndices Tensor::max(int64_t dim, bool keepdim) const { return wick::max(*this, dim, keepdim); }
+Tensor Tensor::min() const { return wick::min(*this); }
+ValuesIndices Tensor::min(int64_t dim, bool keepdim) const { return wick::min(*this, dim, keepdim); }
+Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const { return wick::argmax(*this, dim, keepdim); }
+Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const { return wick::argmin(*this, dim, keepdim); }
+Tensor Tensor::var(std::optional<std::vector<int64_t>> dims, double correction, bool keepdim) const {
+  return wick::var(*this, std::move(dims), correction, keepdim);
+}
+Tensor Tensor::std(std::optional<std::vector<int64_t>> dims, double correction, bool keepdim) const {
+  return wick::std(*this, std::move(dims), correction, keepdim);
+}
+Tensor Tensor::logsumexp(IntArrayRef dims, bool keepdim) const { return wick::logsumexp(*this, dims, keepdim); }
+Tensor Tensor::norm(double p) const { return wick::norm(*this, p); }
 
 }  // namespace wick

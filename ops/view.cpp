@@ -80,7 +80,7 @@ std::optional<DimVector> view_strides(IntArrayRef old_sizes, IntArrayRef old_str
   DimVector strides(sizes.size(), 1);
   int64_t numel = 1;
   for (int64_t s : old_sizes) numel *= s;
-  if (numel == 0) return contiguous_strides(sizes);
+  if (numel == 0 || old_sizes.empty()) return contiguous_strides(sizes);
   int64_t view_d = static_cast<int64_t>(sizes.size()) - 1;
   int64_t chunk_base_stride = old_strides.empty() ? 1 : old_strides.back();
   int64_t tensor_numel = 1, view_numel = 1;
@@ -487,6 +487,7 @@ Tensor Tensor::slice(int64_t dim, std::optional<int64_t> start, std::optional<in
   return wick::slice(*this, dim, start, end, step);
 }
 Tensor Tensor::select(int64_t dim, int64_t index) const { return wick::select(*this, dim, index); }
+Tensor Tensor::operator[](int64_t index) const { return wick::select(*this, 0, index); }
 Tensor Tensor::as_strided(IntArrayRef sizes, IntArrayRef strides, std::optional<int64_t> offset) const {
   return wick::as_strided(*this, sizes, strides, offset);
 }

@@ -29,7 +29,7 @@ Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor unflatten(const Tensor& self, int64_t dim, IntArrayRef sizes);
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length);
 // Python's self[start:end:step] along dim (step > 0; bounds clamped as in Python).
-Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
+Tensor slice(const Tensor& self, int64_t dim = 0, std::optional<int64_t> start = {}, std::optional<int64_t> end = {},
              int64_t step = 1);
 Tensor select(const Tensor& self, int64_t dim, int64_t index);
 Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, std::optional<int64_t> offset = {});

@@ -3,13 +3,19 @@
 //
 // Two loop orders. When the input's innermost (contiguous) dim is reduced,
 // each output element reduces a run of memory ("inner" order, with eight
-// partial sums so the compiler vectorizes and rounding error grows slowly).
-// When reducing the outer dims of a contiguous [R, K] block (the sum over the
-// batch in a bias gradient), rows are combined into a K-vector accumulator
-// ("outer" order), which reads memory once, in order.
+// partial sums so the compiler vectorizes). When reducing the outer dims of a
+// contiguous [R, K] block (the sum over the batch in a bias gradient), rows are
+// combined into a K-vector accumulator ("outer" order), which reads memory
+// once, in order. When there are fewer outputs than threads (a full sum), each
+// output's elements are split between the threads instead.
+//
+// Floating sums are cascaded so that rounding error grows with log(n), not n:
+// long runs are summed pairwise over blocks, and the outer order combines rows
+// in blocks before adding them to the result.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -49,9 +55,10 @@ struct AllOp {
   static bool combine(bool a, bool b) { return a && b; }
 };
 
-// Reduces n elements at stride s (elements).
+// Reduces n elements at stride s (elements), starting from Op::init().
 template <typename T, typename Op>
-T reduce_run(const T* p, int64_t n, int64_t s, T acc) {
+T reduce_block(const T* p, int64_t n, int64_t s) {
+  T acc = Op::init();
   if (s == 1) {
     constexpr int L = 8;
     if (n >= 2 * L) {
@@ -69,6 +76,27 @@ T reduce_run(const T* p, int64_t n, int64_t s, T acc) {
   }
   for (int64_t i = 0; i < n; ++i) acc = Op::combine(acc, p[i * s]);
   return acc;
+}
+
+// Elements reduced in one block before blocks are combined pairwise.
+constexpr int64_t kCascadeBlock = 2048;
+
+// n elements at stride s. Floating types combine blocks pairwise (rounding
+// error O(log n)); exact types need not.
+template <typename T, typename Op>
+T reduce_tree(const T* p, int64_t n, int64_t s) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (n > kCascadeBlock) {
+      const int64_t half = (n / 2 + 7) / 8 * 8;  // keeps blocks aligned to the lanes
+      return Op::combine(reduce_tree<T, Op>(p, half, s), reduce_tree<T, Op>(p + half * s, n - half, s));
+    }
+  }
+  return reduce_block<T, Op>(p, n, s);
+}
+
+template <typename T, typename Op>
+T reduce_run(const T* p, int64_t n, int64_t s, T acc) {
+  return Op::combine(acc, reduce_tree<T, Op>(p, n, s));
 }
 
 // The layout of a reduction, in elements: kept dims (sizes, input and output
@@ -118,16 +146,27 @@ struct Geometry {
   }
 
   // Calls f(offset, run_length, run_stride) for each innermost run of the
-  // reduced elements of one output, in row-major order.
+  // reduced elements [begin, end) of one output (row-major order of the
+  // reduced dims), whose first element is at `base`.
   template <typename F>
-  void for_each_run(int64_t base, const F& f) const {
+  void for_each_run(int64_t base, int64_t begin, int64_t end, const F& f) const {
+    if (begin >= end) return;
     const int64_t nd = static_cast<int64_t>(red_sizes.size());
     if (nd == 0) return f(base, int64_t{1}, int64_t{1});
+    const int64_t len = red_sizes[nd - 1], step = red_in[nd - 1];
     DimVector idx(static_cast<size_t>(nd), 0);
-    const int64_t runs = n_red / red_sizes[nd - 1];
     int64_t off = base;
-    for (int64_t r = 0; r < runs; ++r) {
-      f(off, red_sizes[nd - 1], red_in[nd - 1]);
+    for (int64_t d = nd - 2, rest = begin / len; d >= 0; --d) {
+      idx[d] = rest % red_sizes[d];
+      rest /= red_sizes[d];
+      off += idx[d] * red_in[d];
+    }
+    int64_t first = begin % len;
+    for (int64_t pos = begin; pos < end;) {
+      const int64_t n = std::min(len - first, end - pos);
+      f(off + first * step, n, step);
+      pos += n;
+      first = 0;
       for (int64_t d = nd - 2; d >= 0; --d) {
         off += red_in[d];
         if (++idx[d] < red_sizes[d]) break;
@@ -138,6 +177,10 @@ struct Geometry {
   }
 };
 
+// Rows combined before being added to the result in the outer order, and the
+// columns one thread keeps in its accumulator at a time.
+constexpr int64_t kRowBlock = 128, kColTile = 512;
+
 template <typename T, typename Op>
 void reduce_values(const Tensor& out, const Tensor& in, const Geometry& g) {
   const T* src = static_cast<const T*>(in.raw_data());
@@ -147,12 +190,43 @@ void reduce_values(const Tensor& out, const Tensor& in, const Geometry& g) {
       g.red_in[0] == g.kept_sizes[0]) {
     const int64_t R = g.red_sizes[0], K = g.kept_sizes[0];
     parallel_for(K, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(R, 1)), [&](int64_t b, int64_t e) {
-      for (int64_t k = b; k < e; ++k) dst[k] = Op::init();
-      for (int64_t r = 0; r < R; ++r) {
-        const T* row = src + r * K;
-        for (int64_t k = b; k < e; ++k) dst[k] = Op::combine(dst[k], row[k]);
+      T block[kColTile];
+      for (int64_t k0 = b; k0 < e; k0 += kColTile) {
+        const int64_t n = std::min(e - k0, kColTile);
+        T* acc = dst + k0;
+        for (int64_t k = 0; k < n; ++k) acc[k] = Op::init();
+        for (int64_t r0 = 0; r0 < R; r0 += kRowBlock) {
+          for (int64_t k = 0; k < n; ++k) block[k] = Op::init();
+          for (int64_t r = r0; r < std::min(R, r0 + kRowBlock); ++r) {
+            const T* row = src + r * K + k0;
+            for (int64_t k = 0; k < n; ++k) block[k] = Op::combine(block[k], row[k]);
+          }
+          for (int64_t k = 0; k < n; ++k) acc[k] = Op::combine(acc[k], block[k]);
+        }
       }
     });
+    return;
+  }
+  // Few outputs, many elements each: split each output's elements between threads.
+  const int64_t threads = in_parallel_region() ? 1 : get_num_threads();
+  if (g.n_out < threads && g.n_red >= 2 * kParallelGrain) {
+    const int64_t parts = std::min(threads, g.n_red / kParallelGrain);
+    const std::unique_ptr<T[]> partial(new T[static_cast<size_t>(parts)]);  // not vector<bool>: threads write it
+    for (int64_t o = 0; o < g.n_out; ++o) {
+      int64_t in_off, out_off, idx_off;
+      g.locate(o, in_off, out_off, idx_off);
+      parallel_for(parts, 1, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c) {
+          T acc = Op::init();
+          g.for_each_run(in_off, g.n_red * c / parts, g.n_red * (c + 1) / parts,
+                         [&](int64_t off, int64_t n, int64_t s) { acc = reduce_run<T, Op>(src + off, n, s, acc); });
+          partial[c] = acc;
+        }
+      });
+      T acc = Op::init();
+      for (int64_t c = 0; c < parts; ++c) acc = Op::combine(acc, partial[c]);
+      dst[out_off] = acc;
+    }
     return;
   }
   parallel_for(g.n_out, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(g.n_red, 1)), [&](int64_t b, int64_t e) {
@@ -160,7 +234,7 @@ void reduce_values(const Tensor& out, const Tensor& in, const Geometry& g) {
       int64_t in_off, out_off, idx_off;
       g.locate(o, in_off, out_off, idx_off);
       T acc = Op::init();
-      g.for_each_run(in_off, [&](int64_t off, int64_t n, int64_t s) { acc = reduce_run<T, Op>(src + off, n, s, acc); });
+      g.for_each_run(in_off, 0, g.n_red, [&](int64_t off, int64_t n, int64_t s) { acc = reduce_run<T, Op>(src + off, n, s, acc); });
       dst[out_off] = acc;
     }
   });

@@ -1,0 +1,120 @@
+// Creating tensors: shapes, dtypes inferred like PyTorch, values, random
+// reproducibility, and errors.
+#include <cmath>
+#include <numeric>
+
+#include "test_util.h"
+
+using namespace wick;
+
+TEST(Creation, FactoriesAndDtypes) {
+  EXPECT_EQ(zeros({2, 3}).dtype(), ScalarType::Float32);
+  EXPECT_EQ(zeros({2}, ScalarType::Int32).to_vector<int32_t>(), (std::vector<int32_t>{0, 0}));
+  EXPECT_EQ(ones({2}, ScalarType::Float64).to_vector<double>(), (std::vector<double>{1, 1}));
+  EXPECT_EQ(full({2}, 7).dtype(), ScalarType::Int64);
+  EXPECT_EQ(full({2}, 7.5).dtype(), ScalarType::Float32);
+  EXPECT_EQ(full({2}, true).dtype(), ScalarType::Bool);
+  EXPECT_EQ(empty({3, 0}).numel(), 0);
+  EXPECT_EQ(scalar_tensor(2.0).dim(), 0);
+  EXPECT_TRUE(zeros({1}, TensorOptions().requires_grad()).requires_grad());
+  Tensor like = ones({2, 2}, ScalarType::Float64);
+  EXPECT_EQ(zeros_like(like).dtype(), ScalarType::Float64);
+  EXPECT_EQ(ones_like(like, ScalarType::Int64).dtype(), ScalarType::Int64);
+  EXPECT_EQ(full_like(like, 3).to_vector<double>(), (std::vector<double>{3, 3, 3, 3}));
+  EXPECT_EQ(rand_like(like).sizes(), IntArrayRef({2, 2}));
+  EXPECT_EQ(empty_strided({2, 3}, {1, 2}).strides(), IntArrayRef({1, 2}));
+}
+
+TEST(Creation, RangesAndIdentity) {
+  EXPECT_EQ(arange(5).to_vector<int64_t>(), (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(arange(1, 7, 2).to_vector<int64_t>(), (std::vector<int64_t>{1, 3, 5}));
+  EXPECT_EQ(arange(0.0, 1.0, 0.25).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75}));
+  EXPECT_EQ(arange(5, 0, -2).to_vector<int64_t>(), (std::vector<int64_t>{5, 3, 1}));
+  EXPECT_EQ(arange(0.0, 1.0, 0.25).dtype(), ScalarType::Float32);
+  EXPECT_EQ(linspace(0, 1, 5).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75, 1}));
+  EXPECT_EQ(linspace(-1, 1, 1).to_vector<float>(), (std::vector<float>{-1}));
+  EXPECT_EQ(eye(2, 3).to_vector<float>(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(eye(3).sum().item<double>(), 3.0);
+  EXPECT_THROW_WITH(arange(0, 5, 0), ValueError, "step must be nonzero");
+  EXPECT_THROW_WITH(arange(5, 0, 1), ValueError, "inconsistent with step sign");
+  EXPECT_THROW_WITH(linspace(0, 1, -1), ValueError, "non-negative");
+}
+
+TEST(Creation, FromValues) {
+  Tensor t = tensor({1.0, 2.5});
+  EXPECT_EQ(t.dtype(), ScalarType::Float32);
+  EXPECT_EQ(from_vector<int64_t>({1, 2, 3, 4, 5, 6}, {2, 3}).sizes(), IntArrayRef({2, 3}));
+  EXPECT_THROW_WITH(from_vector<float>({1, 2, 3}, {2, 2}), ValueError, "3 values cannot fill a tensor of shape [2, 2]");
+  std::vector<float> buf{1, 2, 3, 4, 5, 6};
+  Tensor b = from_blob(buf.data(), {2, 3}, {3, 1}, ScalarType::Float32, kCPU);
+  buf[0] = 10;
+  EXPECT_EQ(b.to_vector<float>()[0], 10.0f);  // borrowed, not copied
+  static bool deleted = false;
+  {
+    Tensor c = from_blob(buf.data(), {6}, {1}, ScalarType::Float32, kCPU, [](void*) { deleted = true; }, nullptr);
+  }
+  EXPECT_TRUE(deleted);
+}
+
+TEST(Creation, NegativeOrHugeSizesAreErrors) {
+  EXPECT_THROW_WITH(zeros({2, -1}), ValueError, "negative dimension -1");
+  EXPECT_THROW_WITH(zeros({int64_t{1} << 40, int64_t{1} << 40}), ValueError, "too large");
+  EXPECT_THROW_WITH(randint(5, 5, {2}), ValueError, "low < high");
+  EXPECT_THROW_WITH(rand({2}, ScalarType::Int64), TypeError, "floating point");
+}
+
+TEST(Creation, RandomIsSeededAndWellDistributed) {
+  manual_seed(42);
+  Tensor a = rand({1000});
+  Tensor n = randn({100000});
+  manual_seed(42);
+  Tensor b = rand({1000});
+  EXPECT_TRUE(equal(a, b));
+  EXPECT_FALSE(equal(a, rand({1000})));
+  const std::vector<float> u = a.to_vector<float>();
+  EXPECT_GE(*std::min_element(u.begin(), u.end()), 0.0f);
+  EXPECT_LT(*std::max_element(u.begin(), u.end()), 1.0f);
+  EXPECT_NEAR(mean(n).item<double>(), 0.0, 0.02);
+  EXPECT_NEAR(mean(n * n).item<double>(), 1.0, 0.02);
+  Tensor r = randint(-3, 4, {10000});
+  const std::vector<int64_t> rv = r.to_vector<int64_t>();
+  EXPECT_EQ(*std::min_element(rv.begin(), rv.end()), -3);
+  EXPECT_EQ(*std::max_element(rv.begin(), rv.end()), 3);
+  std::vector<int64_t> p = randperm(50).to_vector<int64_t>();
+  std::sort(p.begin(), p.end());
+  std::vector<int64_t> expect(50);
+  std::iota(expect.begin(), expect.end(), 0);
+  EXPECT_EQ(p, expect);
+  // The result does not depend on the number of threads.
+  manual_seed(7);
+  set_num_threads(1);
+  Tensor one = randn({100000});
+  manual_seed(7);
+  set_num_threads(2);
+  Tensor two = randn({100000});
+  EXPECT_TRUE(equal(one, two));
+  Generator g(123);
+  Tensor x = rand({4}, {}, &g);
+  Generator g2(123);
+  EXPECT_TRUE(equal(x, rand({4}, {}, &g2)));
+  Tensor bern = bernoulli(full({10000}, 0.3));
+  EXPECT_NEAR(mean(bern).item<double>(), 0.3, 0.02);
+}
+
+TEST(Allocator, StatisticsAndCaching) {
+  const MemoryStats before = memory_stats();
+  {
+    Tensor t = empty({1000});
+    EXPECT_EQ(memory_allocated() - before.allocated_bytes, 4000);
+  }
+  EXPECT_EQ(memory_allocated(), before.allocated_bytes);
+  reset_peak_memory_stats();
+  const int64_t system_before = memory_stats().num_system_allocs;
+  for (int i = 0; i < 10; ++i) Tensor t = empty({250000});  // the same block, reused
+  EXPECT_LE(memory_stats().num_system_allocs - system_before, 1);
+  EXPECT_EQ(max_memory_allocated() - memory_allocated(), 1000000);
+  const int64_t reserved = memory_stats().reserved_bytes;
+  EXPECT_GE(reserved, memory_allocated() + 1000000);  // the freed 1 MB block is cached
+  empty_cache();
+  EXPECT_LE(memory_stats().reserved_bytes, reserved - 1000000);
+}

@@ -1,0 +1,305 @@
+// Elementwise ops: values, type promotion, broadcasting, in-place forms,
+// gradients (gradcheck on ordinary, broadcast, non-contiguous and zero-size
+// inputs) and errors.
+#include <cmath>
+#include <functional>
+
+#include "test_util.h"
+
+using namespace wick;
+using wick::testing::leaf;
+using wick::testing::noncontiguous_leaf;
+
+namespace {
+
+using UnaryFn = std::function<Tensor(const Tensor&)>;
+using BinaryFn = std::function<Tensor(const Tensor&, const Tensor&)>;
+
+struct UnaryCase {
+  const char* name;
+  UnaryFn fn;
+  double lo, hi;  // input domain
+};
+
+std::vector<UnaryCase> unary_cases() {
+  return {
+      {"neg", [](const Tensor& x) { return neg(x); }, -2, 2},
+      {"exp", [](const Tensor& x) { return exp(x); }, -2, 2},
+      {"log", [](const Tensor& x) { return log(x); }, 0.5, 3},
+      {"log1p", [](const Tensor& x) { return log1p(x); }, -0.5, 3},
+      {"sqrt", [](const Tensor& x) { return sqrt(x); }, 0.5, 3},
+      {"rsqrt", [](const Tensor& x) { return rsqrt(x); }, 0.5, 3},
+      {"abs", [](const Tensor& x) { return abs(x); }, 0.1, 2},
+      {"abs_neg", [](const Tensor& x) { return abs(x); }, -2, -0.1},
+      {"sin", [](const Tensor& x) { return sin(x); }, -3, 3},
+      {"cos", [](const Tensor& x) { return cos(x); }, -3, 3},
+      {"tanh", [](const Tensor& x) { return tanh(x); }, -2, 2},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }, -4, 4},
+      {"relu_pos", [](const Tensor& x) { return relu(x); }, 0.1, 2},
+      {"relu_neg", [](const Tensor& x) { return relu(x); }, -2, -0.1},
+      {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.2); }, 0.1, 2},
+      {"leaky_relu_neg", [](const Tensor& x) { return leaky_relu(x, 0.2); }, -2, -0.1},
+      {"gelu", [](const Tensor& x) { return gelu(x); }, -3, 3},
+      {"gelu_tanh", [](const Tensor& x) { return gelu(x, "tanh"); }, -3, 3},
+      {"silu", [](const Tensor& x) { return silu(x); }, -3, 3},
+      {"clamp_inside", [](const Tensor& x) { return clamp(x, -5.0, 5.0); }, -2, 2},
+      {"clamp_below", [](const Tensor& x) { return clamp(x, 3.0, std::nullopt); }, -2, 2},
+      {"reciprocal", [](const Tensor& x) { return reciprocal(x); }, 0.5, 2},
+      {"square", [](const Tensor& x) { return square(x); }, -2, 2},
+      {"erf", [](const Tensor& x) { return erf(x); }, -2, 2},
+      {"pow_scalar", [](const Tensor& x) { return pow(x, 2.5); }, 0.5, 2},
+      {"scalar_pow", [](const Tensor& x) { return pow(2.0, x); }, -1, 1},
+      {"floor", [](const Tensor& x) { return floor(x) * x; }, 0.1, 0.9},
+  };
+}
+
+struct BinaryCase {
+  const char* name;
+  BinaryFn fn;
+  double lo, hi;
+};
+
+std::vector<BinaryCase> binary_cases() {
+  return {
+      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }, -2, 2},
+      {"add_alpha", [](const Tensor& a, const Tensor& b) { return add(a, b, 2.5); }, -2, 2},
+      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }, -2, 2},
+      {"sub_alpha", [](const Tensor& a, const Tensor& b) { return sub(a, b, 0.5); }, -2, 2},
+      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }, -2, 2},
+      {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }, 0.5, 2},
+      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }, 0.5, 2},
+      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, -2, 2},
+      {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, -2, 2},
+      {"atan2", [](const Tensor& a, const Tensor& b) { return atan2(a, b); }, 0.5, 2},
+      {"remainder", [](const Tensor& a, const Tensor& b) { return remainder(a, b); }, 0.3, 0.9},
+      {"where", [](const Tensor& a, const Tensor& b) { return where(gt(a, 0), a * 2, b * b); }, -2, 2},
+  };
+}
+
+Tensor as_double(const Tensor& t) { return t.detach().to(ScalarType::Float64); }
+
+}  // namespace
+
+TEST(Elementwise, UnaryGradcheckOnManyLayouts) {
+  manual_seed(0);
+  for (const UnaryCase& c : unary_cases()) {
+    SCOPED_TRACE(c.name);
+    auto f = [&](const TensorList& in) { return c.fn(in[0]); };
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, c.lo, c.hi)}));
+    EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}, c.lo, c.hi)}));
+    // Every other column of a wider tensor: a stepped slice.
+    Tensor wide = leaf({3, 8}, c.lo, c.hi).detach();
+    Tensor stepped = wide.slice(1, 0, std::nullopt, 2);
+    stepped.requires_grad_();
+    EXPECT_TRUE(gradcheck(f, {stepped}));
+    EXPECT_TRUE(gradcheck(f, {leaf({0, 3}, c.lo, c.hi)}));
+    EXPECT_TRUE(gradcheck(f, {leaf({}, c.lo, c.hi)}));
+  }
+}
+
+TEST(Elementwise, BinaryGradcheckWithBroadcasting) {
+  manual_seed(1);
+  const std::vector<std::pair<DimVector, DimVector>> shapes = {
+      {{3, 4}, {3, 4}}, {{3, 1}, {1, 4}}, {{2, 3, 4}, {4}}, {{4}, {2, 3, 4}}, {{}, {2, 3}}, {{0, 3}, {3}}};
+  for (const BinaryCase& c : binary_cases()) {
+    SCOPED_TRACE(c.name);
+    auto f = [&](const TensorList& in) { return c.fn(in[0], in[1]); };
+    for (const auto& [sa, sb] : shapes) {
+      SCOPED_TRACE(::testing::Message() << IntArrayRef(sa) << " and " << IntArrayRef(sb));
+      EXPECT_TRUE(gradcheck(f, {leaf(sa, c.lo, c.hi), leaf(sb, c.lo, c.hi)}));
+    }
+    EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}, c.lo, c.hi), leaf({3, 4}, c.lo, c.hi)}));
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, c.lo, c.hi), noncontiguous_leaf({3, 4}, c.lo, c.hi)}));
+    // Only one side requires grad.
+    Tensor fixed = leaf({4}, c.lo, c.hi).detach();
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, c.lo, c.hi), fixed}));
+  }
+}
+
+TEST(Elementwise, ScalarOperands) {
+  Tensor x = tensor({1.0, 2.0, 4.0});
+  EXPECT_EQ((x + 1).to_vector<float>(), (std::vector<float>{2, 3, 5}));
+  EXPECT_EQ((1 - x).to_vector<float>(), (std::vector<float>{0, -1, -3}));
+  EXPECT_EQ((x * 2).to_vector<float>(), (std::vector<float>{2, 4, 8}));
+  EXPECT_EQ((8 / x).to_vector<float>(), (std::vector<float>{8, 4, 2}));
+  EXPECT_EQ(pow(x, 2).to_vector<float>(), (std::vector<float>{1, 4, 16}));
+  EXPECT_EQ(pow(2, x).to_vector<float>(), (std::vector<float>{2, 4, 16}));
+}
+
+TEST(Elementwise, TypePromotionFollowsPyTorch) {
+  Tensor i64 = arange(3);
+  Tensor i32 = arange(3).to(ScalarType::Int32);
+  Tensor f32 = ones({3});
+  Tensor f64 = ones({3}, ScalarType::Float64);
+  Tensor b = ones({3}, ScalarType::Bool);
+  EXPECT_EQ((i64 + 2.5).dtype(), ScalarType::Float32);            // int tensor + float number
+  EXPECT_EQ((i64 + 2).dtype(), ScalarType::Int64);
+  EXPECT_EQ((i32 + 2).dtype(), ScalarType::Int32);                // a number does not widen ints
+  EXPECT_EQ((i32 + i64).dtype(), ScalarType::Int64);
+  EXPECT_EQ((f32 + f64).dtype(), ScalarType::Float64);
+  EXPECT_EQ((f32 + scalar_tensor(1.0, ScalarType::Float64)).dtype(), ScalarType::Float32);  // 0-dim ranks lower
+  EXPECT_EQ((i64 + scalar_tensor(1.0, ScalarType::Float64)).dtype(), ScalarType::Float64);  // unless higher category
+  EXPECT_EQ((b + b).dtype(), ScalarType::Bool);
+  EXPECT_EQ((b + 1).dtype(), ScalarType::Int64);
+  EXPECT_EQ((i64 / i64).dtype(), ScalarType::Float32);            // true division
+  EXPECT_EQ(lt(i64, f32).dtype(), ScalarType::Bool);
+  EXPECT_EQ(exp(i64).dtype(), ScalarType::Float32);
+  EXPECT_EQ(abs(i64).dtype(), ScalarType::Int64);
+}
+
+TEST(Elementwise, IntegerDivisionAndModuloArePythonic) {
+  Tensor a = from_vector<int64_t>({-7, 7, -7, 7}, {4});
+  Tensor b = from_vector<int64_t>({2, -2, -2, 2}, {4});
+  EXPECT_EQ(floor_divide(a, b).to_vector<int64_t>(), (std::vector<int64_t>{-4, -4, 3, 3}));
+  EXPECT_EQ(remainder(a, b).to_vector<int64_t>(), (std::vector<int64_t>{1, -1, -1, 1}));
+  Tensor fa = a.to(ScalarType::Float64), fb = b.to(ScalarType::Float64);
+  EXPECT_EQ(remainder(fa, fb).to_vector<double>(), (std::vector<double>{1, -1, -1, 1}));
+  EXPECT_THROW_WITH(floor_divide(a, zeros({4}, ScalarType::Int64)), ValueError, "ZeroDivisionError");
+  // INT64_MIN // -1 must not trap.
+  Tensor m = from_vector<int64_t>({INT64_MIN}, {1});
+  EXPECT_NO_THROW(floor_divide(m, -1));
+  EXPECT_NO_THROW(remainder(m, -1));
+}
+
+TEST(Elementwise, ComparisonsAndLogic) {
+  Tensor a = tensor({1.0, 2.0, 3.0});
+  Tensor b = tensor({3.0, 2.0, 1.0});
+  EXPECT_EQ(eq(a, b).to_vector<bool>(), (std::vector<bool>{false, true, false}));
+  EXPECT_EQ(ne(a, b).to_vector<bool>(), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(lt(a, b).to_vector<bool>(), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(le(a, b).to_vector<bool>(), (std::vector<bool>{true, true, false}));
+  EXPECT_EQ(gt(a, 1.5).to_vector<bool>(), (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(ge(a, 2).to_vector<bool>(), (std::vector<bool>{false, true, true}));
+  Tensor p = gt(a, 1.5), q = lt(a, 2.5);
+  EXPECT_EQ(logical_and(p, q).to_vector<bool>(), (std::vector<bool>{false, true, false}));
+  EXPECT_EQ(logical_or(p, q).to_vector<bool>(), (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(logical_xor(p, q).to_vector<bool>(), (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(logical_not(p).to_vector<bool>(), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(bitwise_and(p, q).to_vector<bool>(), (std::vector<bool>{false, true, false}));
+  EXPECT_EQ(bitwise_not(from_vector<int64_t>({0, 5}, {2})).to_vector<int64_t>(), (std::vector<int64_t>{-1, -6}));
+  EXPECT_THROW_WITH(bitwise_and(a, b), TypeError, "bitwise");
+  EXPECT_THROW_WITH(sub(p, q), TypeError, "logical_xor");
+  EXPECT_THROW_WITH(neg(p), TypeError, "logical_not");
+}
+
+TEST(Elementwise, NanAndInfSemantics) {
+  Tensor x = tensor({NAN, 1.0, -INFINITY});
+  EXPECT_EQ(isnan(x).to_vector<bool>(), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(isinf(x).to_vector<bool>(), (std::vector<bool>{false, false, true}));
+  EXPECT_TRUE(std::isnan(relu(x).to_vector<float>()[0]));
+  EXPECT_TRUE(std::isnan(maximum(x, zeros({3})).to_vector<float>()[0]));
+  EXPECT_TRUE(std::isnan(clamp(x, 0.0, 1.0).to_vector<float>()[0]));
+}
+
+TEST(Elementwise, UnaryValues) {
+  Tensor x = tensor({-1.5, 0.0, 2.0});
+  EXPECT_EQ(relu(x).to_vector<float>(), (std::vector<float>{0, 0, 2}));
+  EXPECT_EQ(sign(x).to_vector<float>(), (std::vector<float>{-1, 0, 1}));
+  EXPECT_EQ(abs(x).to_vector<float>(), (std::vector<float>{1.5, 0, 2}));
+  EXPECT_EQ(clamp(x, -1.0, 1.0).to_vector<float>(), (std::vector<float>{-1, 0, 1}));
+  EXPECT_EQ(leaky_relu(x, 0.1).to_vector<float>(), (std::vector<float>{-0.15f, 0, 2}));
+  EXPECT_EQ(round(tensor({0.5, 1.5, 2.5, -0.5})).to_vector<float>(), (std::vector<float>{0, 2, 2, -0}));
+  EXPECT_NEAR(gelu(tensor({1.0})).item<double>(), 0.8413447, 1e-6);
+  EXPECT_NEAR(gelu(tensor({1.0}), "tanh").item<double>(), 0.8411920, 1e-6);
+  EXPECT_NEAR(silu(tensor({1.0})).item<double>(), 0.7310586, 1e-6);
+  EXPECT_THROW_WITH(gelu(x, "fast"), ValueError, "approximate");
+  EXPECT_THROW_WITH(clamp(x, std::nullopt, std::nullopt), ValueError, "at least one");
+}
+
+TEST(Elementwise, BroadcastErrorNamesShapes) {
+  EXPECT_THROW_WITH(ones({2, 3}) + ones({4}), ValueError, "[2, 3] and [4]");
+  EXPECT_THROW_WITH(ones({2, 3}) * ones({3, 2}), ValueError, "must match the size");
+}
+
+TEST(Elementwise, InplaceForms) {
+  Tensor x = tensor({1.0, 2.0});
+  x.add_(tensor({1.0, 1.0}), 2).mul_(3);
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{9, 12}));
+  x += 1;
+  x -= tensor({1.0, 2.0});
+  x /= 3;
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{3, 11.0f / 3}));
+  Tensor m = ones({2, 3});
+  m.add_(tensor({1.0, 2.0, 3.0}));  // broadcast the other operand
+  EXPECT_EQ(m.to_vector<float>(), (std::vector<float>{2, 3, 4, 2, 3, 4}));
+  EXPECT_THROW_WITH(ones({3}).add_(ones({2, 3})), ValueError, "doesn't match the broadcast shape");
+  Tensor i = arange(3);
+  EXPECT_THROW_WITH(i.add_(1.5), TypeError, "can't be cast");
+  EXPECT_THROW_WITH(exp_(i), TypeError, "can't be cast");
+  Tensor v = tensor({-1.0, 1.0});
+  v.relu_();
+  EXPECT_EQ(v.to_vector<float>(), (std::vector<float>{0, 1}));
+  // An operand that overlaps the output is read whole before the write.
+  Tensor s = tensor({1.0, 2.0, 3.0, 4.0}).view({2, 2});
+  s.add_(s.t());
+  EXPECT_EQ(s.to_vector<float>(), (std::vector<float>{2, 5, 5, 8}));
+}
+
+TEST(Elementwise, InplaceGradients) {
+  for (auto op : {0, 1, 2, 3}) {
+    SCOPED_TRACE(op);
+    auto f = [op](const TensorList& in) {
+      Tensor y = in[0] * 1.0;  // a non-leaf to modify
+      switch (op) {
+        case 0: y.add_(in[1], 2); break;
+        case 1: y.mul_(in[1]); break;
+        case 2: y.div_(in[1]); break;
+        default: y.sub_(in[1]); break;
+      }
+      return y;
+    };
+    EXPECT_TRUE(gradcheck(f, {leaf({2, 3}, 0.5, 2), leaf({3}, 0.5, 2)}));
+  }
+  auto g = [](const TensorList& in) {
+    Tensor y = in[0] * 1.0;
+    y.clamp_(-0.5, 0.5);
+    sigmoid_(y);
+    return y;
+  };
+  EXPECT_TRUE(gradcheck(g, {leaf({5})}));
+}
+
+TEST(Elementwise, WhereAndMaskedFill) {
+  Tensor c = tensor({1.0, 0.0, 1.0}).to(ScalarType::Bool);
+  Tensor a = tensor({1.0, 2.0, 3.0});
+  EXPECT_EQ(where(c, a, zeros({1})).to_vector<float>(), (std::vector<float>{1, 0, 3}));
+  EXPECT_EQ(masked_fill(a, c, -1.0).to_vector<float>(), (std::vector<float>{-1, 2, -1}));
+  EXPECT_THROW_WITH(where(a, a, a), TypeError, "boolean");
+  EXPECT_THROW_WITH(masked_fill(a, a, 1), TypeError, "boolean masks");
+  auto f = [&](const TensorList& in) { return masked_fill(in[0], c, 0.5); };
+  EXPECT_TRUE(gradcheck(f, {leaf({2, 3})}));
+  Tensor y = a * 1;
+  y.masked_fill_(c, 7);
+  EXPECT_EQ(y.to_vector<float>(), (std::vector<float>{7, 2, 7}));
+}
+
+TEST(Elementwise, LargeTensorsUseAllThreadsAndMatchSerial) {
+  manual_seed(3);
+  Tensor a = randn({1000, 300}), b = randn({300});
+  Tensor y = a * b + 1;  // parallel path, with a broadcast row
+  std::vector<float> av = a.to_vector<float>(), bv = b.to_vector<float>(), yv = y.to_vector<float>();
+  for (size_t i = 0; i < av.size(); i += 997) EXPECT_FLOAT_EQ(yv[i], av[i] * bv[i % 300] + 1);
+  Tensor t = a.t() * 2;  // strided parallel path
+  EXPECT_TRUE(allclose(t.t(), a * 2));
+}
+
+TEST(Elementwise, DevicesMustAgree) {
+  // Only the CPU exists here; a CUDA tensor cannot even be made.
+  EXPECT_THROW(ones({2}, Device("cuda")), Error);
+  EXPECT_THROW_WITH(Device("tpu"), ValueError, "device type");
+}
+
+TEST(Elementwise, PrintsLikePyTorch) {
+  EXPECT_EQ(tensor({1.0, 2.0}).str(), "tensor([1., 2.])");
+  EXPECT_EQ(tensor({1.5, -2.25}).str(), "tensor([ 1.5000, -2.2500])");
+  EXPECT_EQ(arange(3).str(), "tensor([0, 1, 2])");
+  EXPECT_EQ(tensor({1.0}).requires_grad_().str(), "tensor([1.], requires_grad=True)");
+  Tensor y = tensor({1.0}).requires_grad_() + 1;
+  EXPECT_EQ(y.str(), "tensor([2.], grad_fn=<AddBackward0>)");
+  EXPECT_EQ(tensor({1.0}, ScalarType::Float64).str(), "tensor([1.], dtype=wick.float64)");
+  EXPECT_EQ(arange(4).view({2, 2}).str(), "tensor([[0, 1],\n        [2, 3]])");
+  EXPECT_EQ(zeros({0}).str(), "tensor([])");
+  EXPECT_EQ(zeros({0, 3}).str(), "tensor([], size=(0, 3))");
+  EXPECT_EQ(scalar_tensor(3.0).str(), "tensor(3.)");
+  EXPECT_EQ(gt(arange(2), 0).str(), "tensor([False,  True])");
+}
