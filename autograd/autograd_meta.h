@@ -30,9 +30,6 @@ struct AutogradMeta {
   std::vector<Node::PreHook> leaf_hooks;
   // retain_grad() on a non-leaf: the engine's hook writes the gradient here.
   std::shared_ptr<Tensor> retained_grad;
-  // Made by a view op from a tensor that requires grad: in-place ops on it
-  // would have to rewrite its base's history too, which wick refuses.
-  bool is_view = false;
   std::string name;
 };
 

@@ -1,5 +1,6 @@
 #include "autograd/function.h"
 
+#include "ops/copy.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
 
@@ -42,17 +43,75 @@ void set_history(const Tensor& output, const std::shared_ptr<Node>& node) {
                                             output.sizes());
 }
 
+namespace {
+bool is_leaf_requiring_grad(const TensorImpl* t) {
+  const AutogradMeta* meta = t->autograd.get();
+  return meta && meta->requires_grad && !meta->grad_fn;
+}
+}  // namespace
+
 void check_inplace(const Tensor& self, const char* op) {
   if (GradMode::is_enabled()) {
-    if (const AutogradMeta* meta = autograd_meta_or_null(self)) {
-      WICK_CHECK(!(meta->requires_grad && !meta->grad_fn), Error, op,
-                 ": a leaf Variable that requires grad is being used in an in-place operation.");
-      WICK_CHECK(!meta->is_view, NotImplementedError, op,
-                 ": in-place modification of a view of a tensor that requires grad is not supported; "
-                 "use the out-of-place op, or clone() the view first");
-    }
+    WICK_CHECK(!is_leaf_requiring_grad(self.impl()), Error, op,
+               ": a leaf Variable that requires grad is being used in an in-place operation.");
+    const TensorImpl* base = self.impl()->view_base.get();
+    WICK_CHECK(!(base && is_leaf_requiring_grad(base)), Error, op,
+               ": a view of a leaf Variable that requires grad is being used in an in-place operation.");
   }
   self.impl()->storage()->bump_version();
+}
+
+// Note [In-place ops on views]
+// `out[:, i] = h` or `x.narrow(0, 1, 2).mul_(w)` change the base tensor
+// through a view. The base's history must then include the op, or gradients
+// would silently miss it. As in PyTorch, the base gets a CopySlices node:
+// given the gradient of the new base, it passes it through unchanged outside
+// the view's region, and inside it runs the in-place op's own node on that
+// region, whose gradient for its `self` goes back into the region and whose
+// other gradients go to the op's other inputs. The view itself becomes a
+// fresh as_strided view of the base's new history.
+struct CopySlices final : Node {
+  std::shared_ptr<Node> fn;  // the in-place op's node
+  DimVector sizes, strides;  // the view, relative to the (contiguous) base
+  int64_t offset = 0;
+  std::string_view name() const override { return "CopySlices"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    TensorList out(next_edges_.size());
+    Tensor result = g.contiguous().clone();
+    Tensor region = result.as_strided(sizes, strides, offset);
+    TensorList inner = fn->apply({region.clone()});
+    for (size_t i = 1; i < out.size() && i < inner.size(); ++i) out[i] = inner[i];
+    if (!inner.empty() && inner[0].defined()) region.copy_(inner[0]);
+    else region.zero_();
+    out[0] = result;
+    return out;
+  }
+  void release_variables() override { fn->release_variables(); }
+};
+
+void rebase_history(const Tensor& self, const std::shared_ptr<Node>& node) {
+  const IntrusivePtr<TensorImpl>& base_impl = self.impl()->view_base;
+  if (!base_impl) return set_history(self, node);
+  Tensor base(base_impl);
+  WICK_CHECK(base.is_contiguous(), NotImplementedError, node->name(),
+             ": an in-place op on a view needs a contiguous base to record its gradient (base sizes ", base.sizes(),
+             ", strides ", base.strides(), ")");
+  auto copy_slices = std::make_shared<CopySlices>();
+  copy_slices->fn = node;
+  copy_slices->sizes = DimVector(self.sizes());
+  copy_slices->strides = DimVector(self.strides());
+  copy_slices->offset = self.storage_offset() - base.storage_offset();
+  auto& edges = copy_slices->mutable_next_edges();
+  edges.push_back(gradient_edge(base));
+  for (size_t i = 1; i < node->next_edges().size(); ++i) edges.push_back(node->next_edge(i));
+  set_history(base, copy_slices);
+  // The view now reads the base's new history.
+  Tensor fresh = as_strided(base, self.sizes(), self.strides(), self.storage_offset());
+  AutogradMeta& meta = autograd_meta(self);
+  meta.grad_fn = fresh.grad_fn();
+  meta.output_nr = 0;
+  meta.requires_grad = false;
 }
 
 Tensor sum_to(const Tensor& grad, IntArrayRef sizes) {

@@ -56,8 +56,13 @@ std::shared_ptr<N> make_node_list(const TensorList& inputs) {
 void set_history(const Tensor& output, const std::shared_ptr<Node>& node);
 
 // For an in-place op on `self`: checks that autograd allows it (a leaf that
-// requires grad may not be modified in place) and bumps the version counter.
+// requires grad, or a view of one, may not be modified in place) and bumps
+// the version counter.
 void check_inplace(const Tensor& self, const char* op);
+
+// The set_history of in-place ops: makes `node` the history of `self`; when
+// self is a view, of its base (Note [In-place ops on views]).
+void rebase_history(const Tensor& self, const std::shared_ptr<Node>& node);
 
 // Sums `grad` down to `sizes` over the dimensions broadcasting added or
 // stretched: the backward of broadcasting.

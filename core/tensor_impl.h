@@ -46,6 +46,11 @@ class TensorImpl final : public RefCounted {
   // its category, as in PyTorch (int tensor + 2.5 -> float32, not float64).
   bool is_wrapped_number = false;
 
+  // For a tensor made by a view op (view, slice, transpose...): the tensor it
+  // is a view of, itself never a view. In-place ops on a view use it to give
+  // the base their history (Note [In-place ops on views] in autograd/function.cpp).
+  IntrusivePtr<TensorImpl> view_base;
+
   // Null for tensors that never took part in autograd.
   std::unique_ptr<AutogradMeta> autograd;
 

@@ -185,7 +185,7 @@ const Tensor& add_(const Tensor& self, const Tensor& other, Scalar alpha) {
   binary_forward(BinaryOp::Add, self, scaled(other, alpha), "add_", true);
   if (auto node = make_node<AddBackward0>(self, other)) {
     node->alpha = alpha;
-    set_history(self, node);
+    rebase_history(self, node);
   }
   return self;
 }
@@ -213,7 +213,7 @@ const Tensor& sub_(const Tensor& self, const Tensor& other, Scalar alpha) {
   binary_forward(BinaryOp::Sub, self, scaled(other, alpha), "sub_", true);
   if (auto node = make_node<SubBackward0>(self, other)) {
     node->alpha = alpha;
-    set_history(self, node);
+    rebase_history(self, node);
   }
   return self;
 }
@@ -252,7 +252,7 @@ const Tensor& mul_(const Tensor& self, const Tensor& other) {
   binary_forward(BinaryOp::Mul, self, other, "mul_", true);
   if (node) {
     node->other = save_if(node, 0, other);
-    set_history(self, node);
+    rebase_history(self, node);
   }
   return self;
 }
@@ -289,7 +289,7 @@ const Tensor& div_(const Tensor& self, const Tensor& other) {
   binary_forward(BinaryOp::Div, self, other, "div_", true);
   if (node) {
     node->other = SavedTensor(other);
-    set_history(self, node);
+    rebase_history(self, node);
   }
   return self;
 }
@@ -327,7 +327,7 @@ const Tensor& pow_(const Tensor& self, Scalar exponent) {
   }
   check_inplace(self, "pow_");
   binary_forward(BinaryOp::Pow, self, wrap_scalar(exponent), "pow_", true);
-  if (node) set_history(self, node);
+  if (node) rebase_history(self, node);
   return self;
 }
 
@@ -578,7 +578,7 @@ const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, Scalar value)
   }
   if (node) {
     node->mask = SavedTensor(mask);
-    set_history(self, node);
+    rebase_history(self, node);
   }
   return self;
 }

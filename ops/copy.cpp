@@ -48,7 +48,7 @@ const Tensor& copy_(const Tensor& dst, const Tensor& src) {
     node->src_sizes = DimVector(src.sizes());
     node->src_dtype = src.dtype();
     node->src_device = src.device();
-    set_history(dst, node);
+    rebase_history(dst, node);
   }
   return dst;
 }
@@ -83,7 +83,7 @@ struct FillBackward0 final : Node {
 const Tensor& fill_(const Tensor& self, Scalar value) {
   check_inplace(self, "fill_");
   if (self.numel() > 0) kernel(self.device(), &Backend::fill, "fill_")(self, value);
-  if (auto node = make_node<FillBackward0>(self)) set_history(self, node);
+  if (auto node = make_node<FillBackward0>(self)) rebase_history(self, node);
   return self;
 }
 

@@ -80,7 +80,7 @@ template <typename N>
 const Tensor& record_output_inplace(const Tensor& x, const std::shared_ptr<N>& node) {
   if (node) {
     node->result = SavedTensor::output(x, node);
-    set_history(x, node);
+    rebase_history(x, node);
   }
   return x;
 }
@@ -99,7 +99,7 @@ Tensor neg(const Tensor& x) {
 const Tensor& neg_(const Tensor& x) {
   auto node = make_node<NegBackward0>(x);
   unary_inplace(UnaryOp::Neg, x, "neg_", Domain::Any);
-  if (node) set_history(x, node);
+  if (node) rebase_history(x, node);
   return x;
 }
 
@@ -347,7 +347,7 @@ const Tensor& clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<S
     node->max = max;
   }
   unary_inplace(UnaryOp::Clamp, x, "clamp_", Domain::Any, args);
-  if (node) set_history(x, node);
+  if (node) rebase_history(x, node);
   return x;
 }
 

@@ -65,12 +65,17 @@ Tensor alias(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t
   return Tensor(make_intrusive<TensorImpl>(self.impl()->storage(), self.dtype(), sizes, strides, offset));
 }
 
-// Records node as the view's grad_fn and marks the result as a view.
+// A view of self: an alias that remembers its base (TensorImpl::view_base).
+Tensor view_of(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  Tensor out = alias(self, sizes, strides, offset);
+  const IntrusivePtr<TensorImpl>& base = self.impl()->view_base;
+  out.impl()->view_base = base ? base : self.impl_ptr();
+  return out;
+}
+
+// Records node (if any) as the view's grad_fn.
 Tensor finish_view(Tensor out, const std::shared_ptr<Node>& node) {
-  if (node) {
-    set_history(out, node);
-    autograd_meta(out).is_view = true;
-  }
+  if (node) set_history(out, node);
   return out;
 }
 
@@ -179,7 +184,7 @@ Tensor view(const Tensor& self, IntArrayRef sizes) {
              self.strides(), ", view ", IntArrayRef(shape), ". Use .reshape(...) instead.");
   auto node = make_node<ViewBackward0>(self);
   if (node) node->self_sizes = DimVector(self.sizes());
-  return finish_view(alias(self, shape, *strides, self.storage_offset()), node);
+  return finish_view(view_of(self, shape, *strides, self.storage_offset()), node);
 }
 
 Tensor reshape(const Tensor& self, IntArrayRef sizes) {
@@ -238,7 +243,7 @@ Tensor permute(const Tensor& self, IntArrayRef dims) {
   }
   auto node = make_node<PermuteBackward0>(self);
   if (node) node->inverse = inverse;
-  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
 }
 
 struct TransposeBackward0 final : Node {
@@ -259,7 +264,7 @@ Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
     node->dim0 = a;
     node->dim1 = b;
   }
-  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
 }
 
 struct TBackward0 final : Node {
@@ -272,7 +277,7 @@ Tensor t(const Tensor& self) {
   DimVector sizes(self.sizes()), strides(self.strides());
   std::reverse(sizes.begin(), sizes.end());
   std::reverse(strides.begin(), strides.end());
-  return finish_view(alias(self, sizes, strides, self.storage_offset()), make_node<TBackward0>(self));
+  return finish_view(view_of(self, sizes, strides, self.storage_offset()), make_node<TBackward0>(self));
 }
 
 // ---- squeeze / unsqueeze / expand ----------------------------------------------------------
@@ -297,7 +302,7 @@ Tensor squeeze(const Tensor& self) {
     }
   auto node = make_node<SqueezeBackward0>(self);
   if (node) node->self_sizes = DimVector(self.sizes());
-  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
 }
 
 Tensor squeeze(const Tensor& self, int64_t dim) {
@@ -309,7 +314,7 @@ Tensor squeeze(const Tensor& self, int64_t dim) {
   }
   auto node = make_node<SqueezeBackward1>(self);
   if (node) node->self_sizes = DimVector(self.sizes());
-  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
 }
 
 struct UnsqueezeBackward0 final : Node {
@@ -326,7 +331,7 @@ Tensor unsqueeze(const Tensor& self, int64_t dim) {
   strides.insert(static_cast<size_t>(d), stride);
   auto node = make_node<UnsqueezeBackward0>(self);
   if (node) node->dim = d;
-  return finish_view(alias(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
 }
 
 struct ExpandBackward0 final : Node {
@@ -356,7 +361,7 @@ Tensor expand(const Tensor& self, IntArrayRef sizes) {
   }
   auto node = make_node<ExpandBackward0>(self);
   if (node) node->self_sizes = DimVector(self.sizes());
-  return finish_view(alias(self, out_sizes, out_strides, self.storage_offset()), node);
+  return finish_view(view_of(self, out_sizes, out_strides, self.storage_offset()), node);
 }
 
 // ---- narrow / slice / select / as_strided ------------------------------------------------------
@@ -382,7 +387,7 @@ Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start_opt, 
     node->strides[d] *= step;
     node->sizes = sizes;
   }
-  return finish_view(alias(self, sizes, strides, self.storage_offset() + start * self.strides()[d]), node);
+  return finish_view(view_of(self, sizes, strides, self.storage_offset() + start * self.strides()[d]), node);
 }
 
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
@@ -416,7 +421,7 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
     node->strides = cs;
     node->sizes = sizes;
   }
-  return finish_view(alias(self, sizes, strides, self.storage_offset() + index * self.strides()[d]), node);
+  return finish_view(view_of(self, sizes, strides, self.storage_offset() + index * self.strides()[d]), node);
 }
 
 Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, std::optional<int64_t> offset) {
@@ -447,7 +452,7 @@ Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, st
     node->strides = DimVector(strides);
     node->offset = off - self.storage_offset();
   }
-  return finish_view(alias(self, sizes, strides, off), node);
+  return finish_view(view_of(self, sizes, strides, off), node);
 }
 
 // ---- contiguous / clone / detach --------------------------------------------------------------------
@@ -496,7 +501,7 @@ Tensor Tensor::clone() const { return wick::clone(*this); }
 Tensor Tensor::detach() const { return wick::detach(*this); }
 const Tensor& Tensor::detach_() const {
   if (impl_->autograd) {
-    WICK_CHECK(!impl_->autograd->is_view, Error, "Can't detach views in-place. Use detach() instead.");
+    WICK_CHECK(!impl_->view_base, Error, "Can't detach views in-place. Use detach() instead.");
     impl_->autograd->grad_fn.reset();
     impl_->autograd->requires_grad = false;
   }

@@ -119,9 +119,47 @@ TEST(View, SecondOrderThroughSlices) {
   EXPECT_EQ(gg[0].to_vector<double>(), (std::vector<double>{0, 12, 18}));
 }
 
-TEST(View, InplaceOnViewOfGradTensorIsRefused) {
-  Tensor x = tensor({1.0, 2.0}).requires_grad_();
-  Tensor y = x * 2;
+TEST(View, InplaceWriteIntoViewGivesTheBaseItsHistory) {
+  Tensor w = tensor({1.0, 2.0, 3.0}).requires_grad_();
+  Tensor x = zeros({2, 3});
+  x[1].copy_(w * 2);  // like x[1] = w * 2 in Python
+  EXPECT_EQ(x.grad_fn()->name(), "CopySlices");
+  EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{0, 0, 0, 2, 4, 6}));
+  (x * x).sum().backward();  // d/dw sum((2w)^2) = 8w
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{8, 16, 24}));
+}
+
+TEST(View, InplaceOpsOnViewsHaveCorrectGradients) {
+  manual_seed(11);
+  auto narrow_mul = [](const TensorList& in) {
+    Tensor y = in[0] * 1.0;
+    y.narrow(1, 0, 2).mul_(in[1]);
+    return y;
+  };
+  EXPECT_TRUE(gradcheck(narrow_mul, {wick::testing::leaf({2, 3}), wick::testing::leaf({2, 2})}));
+  auto select_relu = [](const TensorList& in) {
+    Tensor y = in[0] * 1.0;
+    y.select(0, 1).relu_();
+    return y * y;
+  };
+  EXPECT_TRUE(gradcheck(select_relu, {wick::testing::leaf({3, 4})}));
+  auto fill_columns = [](const TensorList& in) {
+    Tensor out = zeros({3, 4}, ScalarType::Float64);
+    for (int64_t j = 0; j < 4; ++j) out.select(1, j).copy_(in[0] * static_cast<double>(j + 1));
+    return out.t().sigmoid();
+  };
+  EXPECT_TRUE(gradcheck(fill_columns, {wick::testing::leaf({3})}));
+  // The view reads the base's new history afterwards.
+  Tensor a = tensor({1.0, 2.0}).requires_grad_();
+  Tensor y = a * 1;
   Tensor v = y.view({2, 1});
-  EXPECT_THROW_WITH(v.mul_(2), NotImplementedError, "view of a tensor that requires grad");
+  v.mul_(3);
+  EXPECT_EQ(v.grad_fn()->name(), "AsStridedBackward0");
+  v.sum().backward();
+  EXPECT_EQ(a.grad().to_vector<float>(), (std::vector<float>{3, 3}));
+}
+
+TEST(View, InplaceOnViewOfLeafRequiringGradIsAnError) {
+  Tensor w = tensor({1.0, 2.0}).requires_grad_();
+  EXPECT_THROW_WITH(w[0].mul_(2), Error, "a view of a leaf Variable that requires grad");
 }
