@@ -19,7 +19,12 @@ class IntArrayRef {
   constexpr IntArrayRef(const int64_t* data, size_t size) : data_(data), size_(size) {}
   // A single value is a one-element list, as in x.sum(1).
   constexpr IntArrayRef(const int64_t& one) : data_(&one), size_(1) {}
+  // Braces make a temporary array that lives until the end of the full
+  // expression: fine for an argument, which is what IntArrayRef is for.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
   constexpr IntArrayRef(std::initializer_list<int64_t> il) : data_(il.begin()), size_(il.size()) {}
+#pragma GCC diagnostic pop
   IntArrayRef(const std::vector<int64_t>& v) : data_(v.data()), size_(v.size()) {}
 
   constexpr const int64_t* data() const { return data_; }

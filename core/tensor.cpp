@@ -87,9 +87,13 @@ struct Printer {
     for (size_t k = static_cast<size_t>(d) + 1; k < sizes.size(); ++k) inner *= sizes[k];
     const int64_t n = sizes[static_cast<size_t>(d)];
     const bool innermost = d + 1 == static_cast<int64_t>(sizes.size());
-    const std::string sep = innermost ? ", "
-                                      : "," + std::string(sizes.size() - static_cast<size_t>(d) - 1, '\n') +
-                                            std::string(static_cast<size_t>(indent + 1), ' ');
+    std::string sep = ",";
+    if (innermost) {
+      sep += ' ';
+    } else {
+      sep.append(sizes.size() - static_cast<size_t>(d) - 1, '\n');
+      sep.append(static_cast<size_t>(indent + 1), ' ');
+    }
     os << '[';
     for (int64_t i = 0; i < n; ++i) {
       if (i > 0) os << sep;
@@ -116,7 +120,7 @@ std::vector<std::string> format_cells(const std::vector<double>& values, ScalarT
     else cells.push_back(std::to_string(static_cast<int64_t>(x)));
     width = std::max(width, cells.back().size());
   }
-  for (std::string& c : cells) c.insert(0, width - c.size(), ' ');
+  for (std::string& c : cells) c = std::string(width - c.size(), ' ') + c;
   return cells;
 }
 
@@ -126,7 +130,9 @@ std::string Tensor::str() const {
   if (!defined()) return "tensor(undefined)";
   std::ostringstream os;
   os << "tensor(";
-  const bool is_default_dtype = dtype() == default_dtype() || dtype() == ScalarType::Int64 || dtype() == ScalarType::Bool;
+  // As PyTorch: int64 and bool go without saying, except for empty tensors.
+  const bool is_default_dtype = dtype() == default_dtype() ||
+                                (numel() > 0 && (dtype() == ScalarType::Int64 || dtype() == ScalarType::Bool));
   if (numel() == 0) {
     os << "[]";
     if (dim() != 1) {

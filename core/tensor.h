@@ -79,6 +79,9 @@ class Tensor {
   const std::shared_ptr<Node>& grad_fn() const;
   uint32_t output_nr() const;
   // Runs the chain rule from this tensor back to the leaves (autograd/engine.h).
+  // With create_graph, a leaf's .grad keeps a graph that holds the leaf: a
+  // reference cycle, as in PyTorch. Prefer autograd::grad for higher-order
+  // gradients, or reset .grad (set_grad(Tensor())) when done.
   void backward(const Tensor& gradient = {}, bool retain_graph = false, bool create_graph = false) const;
   void retain_grad() const;
   bool retains_grad() const;

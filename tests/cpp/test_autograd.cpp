@@ -170,6 +170,9 @@ TEST(Autograd, BackwardWithCreateGraphGivesDifferentiableGrad) {
   ASSERT_TRUE(g.requires_grad());
   TensorList gg = autograd::grad({g}, {x});
   EXPECT_DOUBLE_EQ(gg[0].item<double>(), 18.0);
+  // x.grad -> its grad_fn -> the saved x is a reference cycle (as in PyTorch,
+  // which warns about it): reset .grad to break it.
+  x.set_grad(Tensor());
 }
 
 TEST(Autograd, InplaceChangeOfSavedTensorIsDetected) {

@@ -76,8 +76,6 @@ std::vector<BinaryCase> binary_cases() {
   };
 }
 
-Tensor as_double(const Tensor& t) { return t.detach().to(ScalarType::Float64); }
-
 }  // namespace
 
 TEST(Elementwise, UnaryGradcheckOnManyLayouts) {
@@ -283,10 +281,12 @@ TEST(Elementwise, LargeTensorsUseAllThreadsAndMatchSerial) {
   EXPECT_TRUE(allclose(t.t(), a * 2));
 }
 
-TEST(Elementwise, DevicesMustAgree) {
-  // Only the CPU exists here; a CUDA tensor cannot even be made.
-  EXPECT_THROW(ones({2}, Device("cuda")), Error);
+TEST(Elementwise, DeviceStrings) {
+  if (!cuda::is_available()) EXPECT_THROW_WITH(ones({2}, Device("cuda")), Error, "cuda:0");
+  EXPECT_EQ(Device("cuda:1").str(), "cuda:1");
   EXPECT_THROW_WITH(Device("tpu"), ValueError, "device type");
+  EXPECT_THROW_WITH(Device("cuda:x"), ValueError, "Invalid device string");
+  EXPECT_THROW_WITH(Device("cpu:1"), ValueError, "only index 0");
 }
 
 TEST(Elementwise, PrintsLikePyTorch) {
@@ -299,6 +299,7 @@ TEST(Elementwise, PrintsLikePyTorch) {
   EXPECT_EQ(tensor({1.0}, ScalarType::Float64).str(), "tensor([1.], dtype=wick.float64)");
   EXPECT_EQ(arange(4).view({2, 2}).str(), "tensor([[0, 1],\n        [2, 3]])");
   EXPECT_EQ(zeros({0}).str(), "tensor([])");
+  EXPECT_EQ(arange(0).str(), "tensor([], dtype=wick.int64)");
   EXPECT_EQ(zeros({0, 3}).str(), "tensor([], size=(0, 3))");
   EXPECT_EQ(scalar_tensor(3.0).str(), "tensor(3.)");
   EXPECT_EQ(gt(arange(2), 0).str(), "tensor([False,  True])");

@@ -101,8 +101,9 @@ TEST(View, Gradients) {
     SCOPED_TRACE(name);
     auto f = [&](const TensorList& in) { return fn(in[0]); };
     EXPECT_TRUE(gradcheck(f, {leaf({3, 4})}));
-    if (std::string(name) != "view" && std::string(name) != "unflatten")
+    if (std::string(name) != "view" && std::string(name) != "unflatten") {
       EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4})}));
+    }
   }
   auto strided = [](const TensorList& in) { return in[0].as_strided({2, 2}, {1, 4}, 1); };
   EXPECT_TRUE(gradcheck(strided, {leaf({3, 4})}));

@@ -1,0 +1,266 @@
+// CPU matrix products: out = alpha * a @ b + beta * out over a batch.
+//
+// float32/float64 go to OpenBLAS. BLAS reads a matrix in place when it is
+// row-major (unit column stride) or column-major (unit row stride, passed as
+// the transpose of a row-major matrix), whatever its leading dimension; any
+// other matrix is copied once. The output must be row-major for cblas, so a
+// column-major output is computed as out^T = b^T @ a^T. One product runs on
+// the calling thread and OpenBLAS parallelises it; a batch of small products
+// is split across threads, where each gemm runs single-threaded (OpenBLAS's
+// OpenMP build does so inside a parallel region, see Note [One thread pool]
+// in CMakeLists.txt).
+//
+// Integer dtypes use a plain i-k-j loop with wrapping arithmetic.
+#include <cblas.h>
+
+#include <algorithm>
+#include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/loops.h"
+#include "core/parallel.h"
+
+namespace wick::cpu {
+
+namespace {
+
+constexpr int64_t kBlasMaxInt = std::numeric_limits<int>::max();
+// Multiply-adds below which a product is not worth a thread of its own.
+constexpr int64_t kGemmGrain = int64_t{1} << 15;
+// Products at least this large are threaded by OpenBLAS itself.
+constexpr int64_t kBlasThreadedMacs = int64_t{1} << 21;
+
+// One operand as BLAS sees it: matrix i of the batch starts at p + i * bs,
+// element (r, c) of a matrix lies at r * rs + c * cs (all in elements).
+template <typename T>
+struct Mat {
+  T* p;
+  int64_t bs, rows, cols, rs, cs;
+  Mat t() const { return {p, bs, cols, rows, cs, rs}; }
+};
+
+template <typename T>
+Mat<T> mat(const Tensor& x) {
+  return {static_cast<T*>(x.raw_data()), x.strides()[0], x.sizes()[1], x.sizes()[2], x.strides()[1], x.strides()[2]};
+}
+
+// How BLAS can read an r x c matrix with strides (rs, cs) in place.
+struct Layout {
+  bool ok = false;
+  CBLAS_TRANSPOSE trans = CblasNoTrans;  // Trans: stored as a row-major c x r matrix
+  int64_t ld = 0;
+};
+
+Layout layout(int64_t r, int64_t c, int64_t rs, int64_t cs) {
+  // The stride of a size-1 dim is never used; ld must cover one stored row.
+  if ((cs == 1 || c == 1) && (r == 1 || (rs >= std::max<int64_t>(c, 1) && rs <= kBlasMaxInt)))
+    return {true, CblasNoTrans, r == 1 ? std::max<int64_t>(c, 1) : rs};
+  if ((rs == 1 || r == 1) && (c == 1 || (cs >= std::max<int64_t>(r, 1) && cs <= kBlasMaxInt)))
+    return {true, CblasTrans, c == 1 ? std::max<int64_t>(r, 1) : cs};
+  return {};
+}
+
+template <typename T>
+Layout layout(const Mat<T>& m) {
+  return layout(m.rows, m.cols, m.rs, m.cs);
+}
+
+Layout layout_of(const Tensor& x) { return layout(x.sizes()[1], x.sizes()[2], x.strides()[1], x.strides()[2]); }
+
+Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
+  return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, strides, x.storage_offset()));
+}
+
+// A fresh contiguous CPU tensor (backend scratch space, never seen by autograd).
+Tensor scratch(IntArrayRef sizes, ScalarType dtype) {
+  int64_t numel = 1;
+  for (int64_t s : sizes) numel *= s;
+  auto storage = make_intrusive<StorageImpl>(static_cast<size_t>(numel) * itemsize(dtype), kCPU);
+  const int64_t r = sizes[1], c = sizes[2];
+  return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, DimVector{r * c, c, 1}, 0));
+}
+
+// x itself when BLAS can read its matrices, else a contiguous copy; a
+// broadcast batch (stride 0) is copied once and stays broadcast.
+Tensor blas_readable(const Tensor& x) {
+  if (layout_of(x).ok) return x;
+  const int64_t batch = x.sizes()[0], r = x.sizes()[1], c = x.sizes()[2];
+  const bool shared = batch > 1 && x.strides()[0] == 0;
+  const Tensor src = shared ? alias(x, {1, r, c}, {0, x.strides()[1], x.strides()[2]}) : x;
+  Tensor dst = scratch(src.sizes(), x.dtype());
+  copy(dst, src);
+  return shared ? alias(dst, x.sizes(), {0, c, 1}) : dst;
+}
+
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* a, int lda,
+               const float* b, int ldb, float beta, float* c, int ldc) {
+  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha, const double* a, int lda,
+               const double* b, int ldb, double beta, double* c, int ldc) {
+  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void blas_gemv(CBLAS_TRANSPOSE t, int m, int n, float alpha, const float* a, int lda, const float* x, int incx,
+               float beta, float* y, int incy) {
+  cblas_sgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+void blas_gemv(CBLAS_TRANSPOSE t, int m, int n, double alpha, const double* a, int lda, const double* x, int incx,
+               double beta, double* y, int incy) {
+  cblas_dgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+
+int to_int(int64_t v) { return static_cast<int>(v); }
+
+// y = alpha * m @ x + beta * y for matrix m (with its layout l) and vectors
+// of strides incx, incy.
+template <typename T>
+void gemv(const Mat<T>& m, const Layout& l, T alpha, const T* pm, const T* x, int64_t incx, T beta, T* y,
+          int64_t incy) {
+  // Trans: BLAS holds the stored (cols x rows) matrix and applies its transpose.
+  const int64_t sr = l.trans == CblasNoTrans ? m.rows : m.cols, sc = l.trans == CblasNoTrans ? m.cols : m.rows;
+  blas_gemv(l.trans, to_int(sr), to_int(sc), alpha, pm, to_int(l.ld), x, to_int(incx), beta, y, to_int(incy));
+}
+
+template <typename T>
+void matmul_blas(const Tensor& out, const Tensor& a, const Tensor& b, T alpha, T beta) {
+  if (!layout_of(out).ok) {  // e.g. an output with padded or overlapping rows and columns
+    Tensor tmp = scratch(out.sizes(), out.dtype());
+    if (beta != T(0)) copy(tmp, out);
+    matmul_blas<T>(tmp, a, b, alpha, beta);
+    copy(out, tmp);
+    return;
+  }
+  const Tensor ar = blas_readable(a), br = blas_readable(b);
+  Mat<T> A = mat<T>(ar), B = mat<T>(br), C = mat<T>(out);
+  if (layout(C).trans == CblasTrans) {  // cblas writes row-major C only: out^T = b^T @ a^T
+    std::swap(A, B);
+    A = A.t();
+    B = B.t();
+    C = C.t();
+  }
+  int64_t batch = out.sizes()[0];
+  // A broadcast right operand with evenly spaced left rows is one tall product.
+  if (batch > 1 && B.bs == 0 && A.bs == A.rows * A.rs && C.bs == C.rows * C.rs) {
+    Mat<T> A2 = A, C2 = C;
+    A2.rows *= batch;
+    C2.rows *= batch;
+    if (layout(A2).ok && layout(C2).ok && layout(C2).trans == CblasNoTrans) {
+      A = A2;
+      C = C2;
+      batch = 1;
+    }
+  }
+  const int64_t n = C.rows, m = C.cols, k = A.cols;
+  WICK_CHECK(n <= kBlasMaxInt && m <= kBlasMaxInt && k <= kBlasMaxInt, NotImplementedError,
+             "matmul: matrix dimensions (", n, ", ", k, ", ", m, ") exceed BLAS's 32-bit integer range");
+  const Layout la = layout(A), lb = layout(B), lc = layout(C);
+  const Mat<T> Bt = B.t();
+  const Layout lbt = layout(Bt);
+
+  auto product = [&](int64_t i) {
+    const T* pa = A.p + i * A.bs;
+    const T* pb = B.p + i * B.bs;
+    T* pc = C.p + i * C.bs;
+    if (m == 1) {  // out column = A @ b column
+      gemv(A, la, alpha, pa, pb, k == 1 ? 1 : B.rs, beta, pc, n == 1 ? 1 : C.rs);
+    } else if (n == 1) {  // out row^T = B^T @ a row^T
+      gemv(Bt, lbt, alpha, pb, pa, k == 1 ? 1 : A.cs, beta, pc, C.cs);
+    } else {
+      blas_gemm(la.trans, lb.trans, to_int(n), to_int(m), to_int(k), alpha, pa, to_int(la.ld), pb, to_int(lb.ld),
+                beta, pc, to_int(lc.ld));
+    }
+  };
+
+  const int64_t macs = n * m * k;
+  if (batch == 1) {
+    product(0);
+  } else if (batch < get_num_threads() && macs >= kBlasThreadedMacs) {
+    for (int64_t i = 0; i < batch; ++i) product(i);
+  } else {
+    parallel_for(batch, std::max<int64_t>(1, kGemmGrain / std::max<int64_t>(macs, 1)), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) product(i);
+    });
+  }
+}
+
+// An integral alpha or beta in the wrapping arithmetic of matmul_loop.
+template <typename T>
+std::make_unsigned_t<T> as_unsigned(double v) {
+  return static_cast<std::make_unsigned_t<T>>(static_cast<int64_t>(v));
+}
+
+template <typename T>
+void matmul_loop(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
+  // Unsigned arithmetic: integer overflow wraps around instead of being undefined.
+  using U = std::make_unsigned_t<T>;
+  const Mat<T> A = mat<T>(a), B = mat<T>(b), C = mat<T>(out);
+  const int64_t n = C.rows, m = C.cols, k = A.cols;
+  const U al = as_unsigned<T>(alpha), be = as_unsigned<T>(beta);
+  const bool keep = beta != 0;
+  const int64_t rows = out.sizes()[0] * n;
+  parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(k * m, 1)), [&](int64_t begin, int64_t end) {
+    std::vector<U> acc(static_cast<size_t>(m));
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t bi = row / n, i = row % n;
+      const T* pa = A.p + bi * A.bs + i * A.rs;
+      const T* pb = B.p + bi * B.bs;
+      T* pc = C.p + bi * C.bs + i * C.rs;
+      std::fill(acc.begin(), acc.end(), U(0));
+      for (int64_t p = 0; p < k; ++p) {
+        const U x = static_cast<U>(pa[p * A.cs]);
+        const T* brow = pb + p * B.rs;
+        if (B.cs == 1) {
+          for (int64_t j = 0; j < m; ++j) acc[j] = static_cast<U>(acc[j] + x * static_cast<U>(brow[j]));
+        } else {
+          for (int64_t j = 0; j < m; ++j) acc[j] = static_cast<U>(acc[j] + x * static_cast<U>(brow[j * B.cs]));
+        }
+      }
+      for (int64_t j = 0; j < m; ++j) {
+        T& o = pc[j * C.cs];
+        const U v = static_cast<U>(al * acc[j]);
+        o = static_cast<T>(keep ? static_cast<U>(v + be * static_cast<U>(o)) : v);
+      }
+    }
+  });
+}
+
+// out = beta * out, the whole product when the inner dimension is empty.
+template <typename T>
+void scale(const Tensor& out, double beta) {
+  if (beta == 0) return fill(out, 0);  // ignores NaN in out
+  if constexpr (std::is_floating_point_v<T>) {
+    unary_loop<T, T>(out, out, [beta](T x) { return static_cast<T>(x * beta); });
+  } else {
+    using U = std::make_unsigned_t<T>;
+    const U be = as_unsigned<T>(beta);
+    unary_loop<T, T>(out, out, [be](T x) { return static_cast<T>(static_cast<U>(be * static_cast<U>(x))); });
+  }
+}
+
+}  // namespace
+
+void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
+  if (out.numel() == 0) return;
+  const bool empty_k = a.sizes()[2] == 0;
+  switch (out.dtype()) {
+    case ScalarType::Float32:
+      return empty_k ? scale<float>(out, beta)
+                     : matmul_blas<float>(out, a, b, static_cast<float>(alpha), static_cast<float>(beta));
+    case ScalarType::Float64:
+      return empty_k ? scale<double>(out, beta) : matmul_blas<double>(out, a, b, alpha, beta);
+    case ScalarType::Int64:
+      return empty_k ? scale<int64_t>(out, beta) : matmul_loop<int64_t>(out, a, b, alpha, beta);
+    case ScalarType::Int32:
+      return empty_k ? scale<int32_t>(out, beta) : matmul_loop<int32_t>(out, a, b, alpha, beta);
+    case ScalarType::UInt8:
+      return empty_k ? scale<uint8_t>(out, beta) : matmul_loop<uint8_t>(out, a, b, alpha, beta);
+    default:
+      break;
+  }
+  WICK_THROW(NotImplementedError, "matmul: no CPU kernel for dtype ", out.dtype());
+}
+
+}  // namespace wick::cpu

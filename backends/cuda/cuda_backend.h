@@ -1,0 +1,32 @@
+// The CUDA backend: a caching device allocator per GPU and the elementwise
+// kernels (fill, copy, unary, binary) over any strides. The other families of
+// the Backend table are still null, so their ops raise NotImplementedError
+// naming the device.
+//
+// All work runs on each device's legacy default stream, so kernels, copies and
+// the reuse of cached blocks are ordered without events.
+#pragma once
+
+#include "core/allocator.h"
+#include "core/cuda_info.h"
+#include "core/dispatch.h"
+
+namespace wick::cuda {
+
+// The kernel table; throws wick::Error naming the device when it cannot be
+// used (no driver or GPU, or an index past device_count()).
+const Backend& backend(Device device);
+// The caching allocator of one GPU; throws like backend().
+Allocator& allocator(Device device);
+
+// Throws wick::Error naming `device` unless it is a usable CUDA device.
+void check_device(Device device);
+
+// Kernel families (backends/cuda/*.cu). Every tensor is on one GPU except for
+// copy, which also moves data between the host and a GPU or two GPUs.
+void fill(const Tensor& dst, Scalar value);
+void copy(const Tensor& dst, const Tensor& src);
+void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args);
+void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);
+
+}  // namespace wick::cuda

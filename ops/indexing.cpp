@@ -1,0 +1,684 @@
+// Indexing, joining and splitting, with their derivatives.
+//
+// Index tensors may be int64 or int32 (converted to int64 here); every index
+// value is range-checked before a kernel runs, since kernels run inside
+// parallel regions and cannot report errors. split/chunk/unbind return views
+// (narrow/select), whose own derivatives cover them; stack is unsqueeze + cat.
+#include "ops/indexing.h"
+
+#include <algorithm>
+
+#include "autograd/function.h"
+#include "core/dispatch.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
+#include "ops/view.h"
+
+namespace wick {
+
+namespace {
+
+// A view of t with another geometry; records nothing.
+Tensor alias(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  return Tensor(make_intrusive<TensorImpl>(t.impl()->storage(), t.dtype(), sizes, strides, offset));
+}
+
+// PyTorch's ensure_nonempty_dim/size: a 0-dim tensor counts as one element along one dim.
+int64_t nonempty_dim(const Tensor& t) { return std::max<int64_t>(t.dim(), 1); }
+int64_t nonempty_size(const Tensor& t, int64_t d) { return t.dim() == 0 ? 1 : t.sizes()[d]; }
+
+void check_defined(const Tensor& t, const char* op, const char* what) {
+  WICK_CHECK(t.defined(), ValueError, op, ": undefined tensor given as ", what);
+}
+
+// The index as int64 on self's device: TypeError for other dtypes.
+Tensor checked_index(const Tensor& index, const Tensor& self, const char* op) {
+  check_defined(index, op, "index");
+  WICK_CHECK(index.dtype() == ScalarType::Int64 || index.dtype() == ScalarType::Int32, TypeError, op,
+             ": Expected dtype int64 (or int32) for index, but got an index of dtype ", index.dtype(), " and shape ",
+             index.sizes());
+  WICK_CHECK(index.device() == self.device(), ValueError, op,
+             ": Expected all tensors to be on the same device, but got index on ", index.device(), " and self on ",
+             self.device());
+  if (index.dtype() == ScalarType::Int64) return index;
+  NoGradGuard no_grad;
+  return index.to(ScalarType::Int64);
+}
+
+// Every value of an int64 index lies in [0, size); IndexError naming one that does not.
+void check_index_range(const Tensor& index, int64_t size, int64_t dim, const char* op) {
+  if (index.numel() == 0) return;
+  NoGradGuard no_grad;
+  const int64_t lo = min(index).item<int64_t>();
+  WICK_CHECK(lo >= 0, IndexError, op, ": index ", lo, " is out of bounds for dimension ", dim, " with size ", size);
+  const int64_t hi = max(index).item<int64_t>();
+  WICK_CHECK(hi < size, IndexError, op, ": index ", hi, " is out of bounds for dimension ", dim, " with size ", size);
+}
+
+void check_same_device(const Tensor& a, const Tensor& b, const char* op, const char* what) {
+  WICK_CHECK(a.device() == b.device(), ValueError, op, ": Expected all tensors to be on the same device, but got ",
+             what, " on ", b.device(), " and self on ", a.device());
+}
+
+// In-place writes through a tensor with stride-0 (expanded) dims would write
+// one element from several positions.
+void check_no_internal_overlap(const Tensor& self, const char* op) {
+  for (int64_t d = 0; d < self.dim(); ++d)
+    WICK_CHECK(self.sizes()[d] <= 1 || self.strides()[d] != 0, Error, op,
+               ": unsupported operation: more than one element of the written-to tensor (shape ", self.sizes(),
+               ", strides ", self.strides(), ") refers to a single memory location. Please clone() the tensor "
+               "before performing the operation.");
+}
+
+// t, or a copy of it when it shares memory with `target` (about to be written).
+Tensor unaliased(const Tensor& t, const Tensor& target) {
+  if (t.impl()->storage() != target.impl()->storage()) return t;
+  NoGradGuard no_grad;
+  return clone(t);
+}
+
+// Pads `grad` with zeros at the end of each dim up to `sizes` (src of a
+// scatter may be larger than its index); differentiable.
+Tensor pad_to(Tensor grad, IntArrayRef sizes) {
+  if (grad.dim() != static_cast<int64_t>(sizes.size())) return grad;  // 0-dim vs [1]: the engine reshapes
+  for (int64_t d = 0; d < grad.dim(); ++d) {
+    if (grad.sizes()[d] == sizes[d]) continue;
+    DimVector shape(grad.sizes());
+    shape[d] = sizes[d] - grad.sizes()[d];
+    grad = cat({grad, zeros(shape, TensorOptions(grad.dtype()).device(grad.device()))}, d);
+  }
+  return grad;
+}
+
+bool is_legacy_empty(const Tensor& t) { return t.dim() == 1 && t.sizes()[0] == 0; }
+
+}  // namespace
+
+// ---- cat / stack ------------------------------------------------------------------
+
+struct CatBackward0 final : Node {
+  int64_t dim = 0;
+  std::vector<int64_t> sizes;  // each input's size along dim; -1 for a skipped empty input
+  std::string_view name() const override { return "CatBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    TensorList out(sizes.size());
+    int64_t offset = 0;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      if (sizes[i] < 0) {
+        if (needs_input_grad(i)) out[i] = zeros({0}, TensorOptions(g.dtype()).device(g.device()));
+        continue;
+      }
+      if (needs_input_grad(i)) out[i] = narrow(g, dim, offset, sizes[i]);
+      offset += sizes[i];
+    }
+    return out;
+  }
+};
+
+Tensor cat(const TensorList& tensors, int64_t dim) {
+  WICK_CHECK(!tensors.empty(), ValueError, "cat(): expected a non-empty list of Tensors");
+  const Tensor* ref = nullptr;
+  size_t ref_pos = 0;
+  ScalarType dtype = ScalarType::Bool;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    WICK_CHECK(t.defined(), ValueError, "cat(): tensor number ", i, " in the list is undefined");
+    WICK_CHECK(t.dim() > 0, ValueError, "cat(): zero-dimensional tensor (at position ", i,
+               ") cannot be concatenated");
+    WICK_CHECK(t.device() == tensors[0].device(), ValueError,
+               "cat(): Expected all tensors to be on the same device, but got tensor number 0 on ",
+               tensors[0].device(), " and tensor number ", i, " on ", t.device());
+    dtype = i == 0 ? t.dtype() : promote_types(dtype, t.dtype());
+    if (!ref && !is_legacy_empty(t)) {
+      ref = &t;
+      ref_pos = i;
+    }
+  }
+  const TensorOptions options = TensorOptions(dtype).device(tensors[0].device());
+  int64_t d = 0;
+  Tensor out;
+  if (!ref) {  // only legacy empty tensors
+    out = empty({0}, options);
+  } else {
+    d = wrap_dim(dim, ref->dim(), "cat");
+    DimVector shape(ref->sizes());
+    shape[d] = 0;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      const Tensor& t = tensors[i];
+      if (is_legacy_empty(t)) continue;
+      WICK_CHECK(t.dim() == ref->dim(), ValueError, "Tensors must have same number of dimensions: got ", ref->dim(),
+                 " and ", t.dim(), " (tensor number ", ref_pos, " has shape ", ref->sizes(), ", tensor number ", i,
+                 " has shape ", t.sizes(), ")");
+      for (int64_t k = 0; k < t.dim(); ++k)
+        WICK_CHECK(k == d || t.sizes()[k] == ref->sizes()[k], ValueError,
+                   "Sizes of tensors must match except in dimension ", d, ". Expected size ", ref->sizes()[k],
+                   " but got size ", t.sizes()[k], " for tensor number ", i, " in the list (tensor number ", ref_pos,
+                   " has shape ", ref->sizes(), ", tensor number ", i, " has shape ", t.sizes(), ").");
+      shape[d] += t.sizes()[d];
+    }
+    out = empty(shape, options);
+    int64_t offset = 0;
+    for (const Tensor& t : tensors) {
+      if (is_legacy_empty(t)) continue;
+      if (t.numel() > 0) {
+        const int64_t start = out.storage_offset() + offset * out.strides()[d];
+        kernel(out.device(), &Backend::copy, "cat")(alias(out, t.sizes(), out.strides(), start), t);
+      }
+      offset += t.sizes()[d];
+    }
+  }
+  if (auto node = make_node_list<CatBackward0>(tensors)) {
+    node->dim = d;
+    for (const Tensor& t : tensors) node->sizes.push_back(is_legacy_empty(t) ? -1 : t.sizes()[d]);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor stack(const TensorList& tensors, int64_t dim) {
+  WICK_CHECK(!tensors.empty(), ValueError, "stack expects a non-empty TensorList");
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    WICK_CHECK(tensors[i].defined(), ValueError, "stack(): tensor number ", i, " in the list is undefined");
+    WICK_CHECK(tensors[i].sizes() == tensors[0].sizes(), ValueError,
+               "stack expects each tensor to be equal size, but got ", tensors[0].sizes(), " at entry 0 and ",
+               tensors[i].sizes(), " at entry ", i);
+  }
+  const int64_t d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
+  TensorList pieces;
+  pieces.reserve(tensors.size());
+  for (const Tensor& t : tensors) pieces.push_back(unsqueeze(t, d));
+  return cat(pieces, d);
+}
+
+// ---- split / chunk / unbind ----------------------------------------------------------
+
+TensorList split(const Tensor& self, int64_t split_size, int64_t dim) {
+  check_defined(self, "split", "self");
+  WICK_CHECK(self.dim() > 0, ValueError, "split expects at least a 1-dimensional tensor, got shape ", self.sizes());
+  const int64_t d = wrap_dim(dim, self.dim(), "split");
+  const int64_t n = self.sizes()[d];
+  WICK_CHECK(split_size >= 0, ValueError, "split expects split_size be non-negative, but got split_size=",
+             split_size, " (tensor of shape ", self.sizes(), ")");
+  WICK_CHECK(split_size > 0 || n == 0, ValueError,
+             "split_size can only be 0 if dimension size is 0, but got dimension size of ", n, " (tensor of shape ",
+             self.sizes(), ", dim ", d, ")");
+  const int64_t pieces = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
+  TensorList out;
+  out.reserve(static_cast<size_t>(pieces));
+  for (int64_t i = 0; i < pieces; ++i) {
+    const int64_t start = i * split_size;
+    out.push_back(narrow(self, d, start, std::min(split_size, n - start)));
+  }
+  return out;
+}
+
+TensorList split_with_sizes(const Tensor& self, IntArrayRef sizes, int64_t dim) {
+  check_defined(self, "split_with_sizes", "self");
+  WICK_CHECK(self.dim() > 0, ValueError, "split_with_sizes expects at least a 1-dimensional tensor, got shape ",
+             self.sizes());
+  const int64_t d = wrap_dim(dim, self.dim(), "split_with_sizes");
+  const int64_t n = self.sizes()[d];
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    WICK_CHECK(s >= 0, ValueError, "split_with_sizes expects split_sizes have only non-negative entries, but got ",
+               "split_sizes=", sizes);
+    total += s;
+  }
+  WICK_CHECK(total == n, ValueError, "split_with_sizes expects split_sizes to sum exactly to ", n,
+             " (input tensor's size at dimension ", d, "), but got split_sizes=", sizes, " (tensor of shape ",
+             self.sizes(), ")");
+  TensorList out;
+  out.reserve(sizes.size());
+  int64_t start = 0;
+  for (int64_t s : sizes) {
+    out.push_back(narrow(self, d, start, s));
+    start += s;
+  }
+  return out;
+}
+
+TensorList chunk(const Tensor& self, int64_t chunks, int64_t dim) {
+  check_defined(self, "chunk", "self");
+  WICK_CHECK(self.dim() > 0, ValueError, "chunk expects at least a 1-dimensional tensor, got shape ", self.sizes());
+  WICK_CHECK(chunks > 0, ValueError, "chunk expects `chunks` to be greater than 0, got: ", chunks,
+             " (tensor of shape ", self.sizes(), ")");
+  const int64_t d = wrap_dim(dim, self.dim(), "chunk");
+  const int64_t n = self.sizes()[d];
+  const int64_t split_size = (n + chunks - 1) / chunks;
+  // An empty dim still gives `chunks` (empty) pieces, as in PyTorch.
+  if (n == 0) return split_with_sizes(self, std::vector<int64_t>(static_cast<size_t>(chunks), 0), d);
+  return split(self, split_size, d);
+}
+
+TensorList unbind(const Tensor& self, int64_t dim) {
+  check_defined(self, "unbind", "self");
+  WICK_CHECK(self.dim() > 0, IndexError, "unbind(): Dimension specified as ", dim, " but tensor has no dimensions");
+  const int64_t d = wrap_dim(dim, self.dim(), "unbind");
+  TensorList out;
+  out.reserve(static_cast<size_t>(self.sizes()[d]));
+  for (int64_t i = 0; i < self.sizes()[d]; ++i) out.push_back(select(self, d, i));
+  return out;
+}
+
+// ---- index_select / index_add --------------------------------------------------------------
+
+struct IndexSelectBackward0 final : Node {
+  DimVector self_sizes;
+  int64_t dim = 0;
+  SavedTensor index;
+  std::string_view name() const override { return "IndexSelectBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {index_add(zeros(self_sizes, TensorOptions(g.dtype()).device(g.device())), dim, index.unpack(), g)};
+  }
+  void release_variables() override { index.reset(); }
+};
+
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index_in) {
+  check_defined(self, "index_select", "self");
+  const int64_t d = wrap_dim(dim, self.dim(), "index_select");
+  const Tensor index = checked_index(index_in, self, "index_select");
+  WICK_CHECK(index.dim() <= 1, ValueError, "index_select(): Index is supposed to be a vector, but got an index of ",
+             "shape ", index.sizes(), " (self shape ", self.sizes(), ")");
+  WICK_CHECK(self.dim() > 0 || index.numel() == 1, IndexError,
+             "index_select(): Index to scalar can have only 1 value, got ", index.numel(), " value(s)");
+  check_index_range(index, nonempty_size(self, d), d, "index_select");
+  DimVector shape(self.sizes());
+  if (self.dim() > 0) shape[d] = index.numel();
+  Tensor out = empty(shape, TensorOptions(self.dtype()).device(self.device()));
+  if (out.numel() > 0) kernel(self.device(), &Backend::index_select, "index_select")(out, self, d, index);
+  if (auto node = make_node<IndexSelectBackward0>(self)) {
+    node->self_sizes = DimVector(self.sizes());
+    node->dim = d;
+    node->index = SavedTensor(index);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct IndexAddBackward0 final : Node {
+  int64_t dim = 0;
+  SavedTensor index;
+  std::string_view name() const override { return "IndexAddBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {needs_input_grad(0) ? g : Tensor(), needs_input_grad(1) ? index_select(g, dim, index.unpack()) : Tensor()};
+  }
+  void release_variables() override { index.reset(); }
+};
+
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
+  check_defined(self, "index_add", "self");
+  check_defined(src, "index_add", "source");
+  const int64_t d = wrap_dim(dim, self.dim(), "index_add");
+  const Tensor index = checked_index(index_in, self, "index_add");
+  check_same_device(self, src, "index_add", "source");
+  WICK_CHECK(index.dim() <= 1, ValueError, "index_add(): Index is supposed to be a vector, but got an index of ",
+             "shape ", index.sizes());
+  WICK_CHECK(nonempty_dim(src) == nonempty_dim(self), ValueError,
+             "index_add(): source and self must have the same number of dimensions, but got source of shape ",
+             src.sizes(), " and self of shape ", self.sizes());
+  WICK_CHECK(index.numel() == nonempty_size(src, d), ValueError, "index_add(): Number of indices (", index.numel(),
+             ") should be equal to source.size(dim) (", nonempty_size(src, d), ") (source shape ", src.sizes(),
+             ", dim ", d, ")");
+  for (int64_t k = 0; k < nonempty_dim(self); ++k)
+    WICK_CHECK(k == d || nonempty_size(src, k) == nonempty_size(self, k), ValueError, "index_add(): source of shape ",
+               src.sizes(), " and self of shape ", self.sizes(), " must match in every dimension but ", d);
+  WICK_CHECK(src.dtype() == self.dtype(), TypeError, "index_add(): self (", self.dtype(), ") and source (",
+             src.dtype(), ") must have the same scalar type");
+  check_index_range(index, nonempty_size(self, d), d, "index_add");
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = clone(self);
+  }
+  if (src.numel() > 0) kernel(out.device(), &Backend::index_add, "index_add")(out, d, index, src);
+  if (auto node = make_node<IndexAddBackward0>(self, src)) {
+    node->dim = d;
+    node->index = SavedTensor(index);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- gather ---------------------------------------------------------------------------------
+
+struct GatherBackward0 final : Node {
+  DimVector self_sizes;
+  int64_t dim = 0;
+  SavedTensor index;
+  std::string_view name() const override { return "GatherBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {scatter_add(zeros(self_sizes, TensorOptions(g.dtype()).device(g.device())), dim, index.unpack(), g)};
+  }
+  void release_variables() override { index.reset(); }
+};
+
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index_in) {
+  check_defined(self, "gather", "self");
+  const int64_t d = wrap_dim(dim, self.dim(), "gather");
+  const Tensor index = checked_index(index_in, self, "gather");
+  WICK_CHECK(nonempty_dim(index) == nonempty_dim(self), ValueError,
+             "gather(): Index tensor must have the same number of dimensions as input tensor, but got index of shape ",
+             index.sizes(), " and input of shape ", self.sizes());
+  for (int64_t k = 0; k < nonempty_dim(self); ++k)
+    WICK_CHECK(k == d || nonempty_size(index, k) <= nonempty_size(self, k), ValueError,
+               "gather(): Size does not match at dimension ", k, " expected index ", index.sizes(),
+               " to be no larger than self ", self.sizes(), " apart from dimension ", d);
+  check_index_range(index, nonempty_size(self, d), d, "gather");
+  Tensor out = empty(index.sizes(), TensorOptions(self.dtype()).device(self.device()));
+  if (out.numel() > 0) kernel(self.device(), &Backend::gather, "gather")(out, self, d, index);
+  if (auto node = make_node<GatherBackward0>(self)) {
+    node->self_sizes = DimVector(self.sizes());
+    node->dim = d;
+    node->index = SavedTensor(index);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- scatter / scatter_add ----------------------------------------------------------------------
+
+namespace {
+
+// Checks the arguments of a scatter (src undefined for the scalar form) and
+// returns the wrapped dim and the int64 index.
+std::pair<int64_t, Tensor> check_scatter(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src,
+                                         const char* op) {
+  check_defined(self, op, "self");
+  const int64_t d = wrap_dim(dim, self.dim(), op);
+  Tensor index = checked_index(index_in, self, op);
+  WICK_CHECK(nonempty_dim(index) == nonempty_dim(self), ValueError, op,
+             "(): Index tensor must have the same number of dimensions as self tensor, but got index of shape ",
+             index.sizes(), " and self of shape ", self.sizes());
+  if (src.defined()) {
+    check_same_device(self, src, op, "src");
+    WICK_CHECK(nonempty_dim(src) == nonempty_dim(index), ValueError, op,
+               "(): Index tensor must have the same number of dimensions as src tensor, but got index of shape ",
+               index.sizes(), " and src of shape ", src.sizes());
+    WICK_CHECK(src.dtype() == self.dtype(), TypeError, op, "(): Expected self.dtype to be equal to src.dtype, but ",
+               "got ", self.dtype(), " and ", src.dtype());
+  }
+  for (int64_t k = 0; k < nonempty_dim(self); ++k) {
+    const int64_t n = nonempty_size(index, k);
+    const bool ok = (k == d || n <= nonempty_size(self, k)) && (!src.defined() || n <= nonempty_size(src, k));
+    if (src.defined())
+      WICK_CHECK(ok, ValueError, op, "(): Expected index ", index.sizes(), " to be no larger than self ", self.sizes(),
+                 " apart from dimension ", d, " and to be no larger than src ", src.sizes());
+    else
+      WICK_CHECK(ok, ValueError, op, "(): Expected index ", index.sizes(), " to be no larger than self ", self.sizes(),
+                 " apart from dimension ", d);
+  }
+  check_index_range(index, nonempty_size(self, d), d, op);
+  return {d, std::move(index)};
+}
+
+// Writes src (or += it) into target at the index; target is a fresh copy or
+// an in-place target that passed check_inplace.
+void run_scatter(const Tensor& target, int64_t d, const Tensor& index, const Tensor& src, bool accumulate,
+                 const char* op) {
+  if (index.numel() == 0) return;
+  kernel(target.device(), &Backend::scatter, op)(target, d, unaliased(index, target), unaliased(src, target),
+                                                  accumulate);
+}
+
+// `value` in self's dtype, broadcast to the index's shape.
+Tensor scatter_value(const Tensor& self, const Tensor& index, Scalar value) {
+  NoGradGuard no_grad;
+  return expand(full({}, value, TensorOptions(self.dtype()).device(self.device())), index.sizes());
+}
+
+Tensor fresh_copy(const Tensor& self) {
+  NoGradGuard no_grad;
+  return clone(self);
+}
+
+}  // namespace
+
+struct ScatterBackward0 final : Node {  // src is a tensor
+  int64_t dim = 0;
+  DimVector src_sizes;
+  SavedTensor index;
+  std::string_view name() const override { return "ScatterBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor idx = index.unpack();
+    return {needs_input_grad(0) ? scatter(g, dim, idx, Scalar(0)) : Tensor(),
+            needs_input_grad(1) ? pad_to(gather(g, dim, idx), src_sizes) : Tensor()};
+  }
+  void release_variables() override { index.reset(); }
+};
+
+struct ScatterBackward1 final : Node {  // src is a number
+  int64_t dim = 0;
+  SavedTensor index;
+  std::string_view name() const override { return "ScatterBackward1"; }
+  TensorList apply(TensorList&& grads) override { return {scatter(grads[0], dim, index.unpack(), Scalar(0))}; }
+  void release_variables() override { index.reset(); }
+};
+
+struct ScatterAddBackward0 final : Node {
+  int64_t dim = 0;
+  DimVector src_sizes;
+  SavedTensor index;
+  std::string_view name() const override { return "ScatterAddBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {needs_input_grad(0) ? g : Tensor(),
+            needs_input_grad(1) ? pad_to(gather(g, dim, index.unpack()), src_sizes) : Tensor()};
+  }
+  void release_variables() override { index.reset(); }
+};
+
+namespace {
+// Records the node of a scatter with a tensor src on `out` (on self's base, for in-place ones on a view).
+template <typename N>
+void record_scatter(const std::shared_ptr<N>& node, const Tensor& out, int64_t d, const Tensor& index,
+                    const Tensor& src, bool inplace) {
+  node->dim = d;
+  node->src_sizes = DimVector(src.sizes());
+  node->index = SavedTensor(index);
+  if (inplace) rebase_history(out, node);
+  else set_history(out, node);
+}
+}  // namespace
+
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
+  check_defined(src, "scatter", "src");
+  const auto [d, index] = check_scatter(self, dim, index_in, src, "scatter");
+  Tensor out = fresh_copy(self);
+  run_scatter(out, d, index, src, false, "scatter");
+  if (auto node = make_node<ScatterBackward0>(self, src)) record_scatter(node, out, d, index, src, false);
+  return out;
+}
+
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index_in, Scalar value) {
+  const auto [d, index] = check_scatter(self, dim, index_in, Tensor(), "scatter");
+  Tensor out = fresh_copy(self);
+  run_scatter(out, d, index, scatter_value(self, index, value), false, "scatter");
+  if (auto node = make_node<ScatterBackward1>(self)) {
+    node->dim = d;
+    node->index = SavedTensor(index);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
+  check_defined(src, "scatter_add", "src");
+  const auto [d, index] = check_scatter(self, dim, index_in, src, "scatter_add");
+  Tensor out = fresh_copy(self);
+  run_scatter(out, d, index, src, true, "scatter_add");
+  if (auto node = make_node<ScatterAddBackward0>(self, src)) record_scatter(node, out, d, index, src, false);
+  return out;
+}
+
+const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
+  check_defined(src, "scatter_", "src");
+  const auto [d, index] = check_scatter(self, dim, index_in, src, "scatter_");
+  check_no_internal_overlap(self, "scatter_");
+  auto node = make_node<ScatterBackward0>(self, src);
+  check_inplace(self, "scatter_");
+  run_scatter(self, d, index, src, false, "scatter_");
+  if (node) record_scatter(node, self, d, index, src, true);
+  return self;
+}
+
+const Tensor& scatter_add_(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
+  check_defined(src, "scatter_add_", "src");
+  const auto [d, index] = check_scatter(self, dim, index_in, src, "scatter_add_");
+  check_no_internal_overlap(self, "scatter_add_");
+  auto node = make_node<ScatterAddBackward0>(self, src);
+  check_inplace(self, "scatter_add_");
+  run_scatter(self, d, index, src, true, "scatter_add_");
+  if (node) record_scatter(node, self, d, index, src, true);
+  return self;
+}
+
+// ---- masked_select ----------------------------------------------------------------------------
+
+struct MaskedSelectBackward0 final : Node {
+  DimVector shape;  // the broadcast shape of self and mask
+  SavedTensor positions;
+  std::string_view name() const override { return "MaskedSelectBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    int64_t n = 1;
+    for (int64_t s : shape) n *= s;
+    const Tensor flat = index_add(zeros({n}, TensorOptions(g.dtype()).device(g.device())), 0, positions.unpack(), g);
+    return {reshape(flat, shape), Tensor()};  // summed down to self's shape by the engine
+  }
+  void release_variables() override { positions.reset(); }
+};
+
+Tensor masked_select(const Tensor& self, const Tensor& mask) {
+  check_defined(self, "masked_select", "self");
+  check_defined(mask, "masked_select", "mask");
+  WICK_CHECK(mask.dtype() == ScalarType::Bool, TypeError, "masked_select: expected BoolTensor for mask, but got ",
+             "a mask of dtype ", mask.dtype(), " and shape ", mask.sizes());
+  check_same_device(self, mask, "masked_select", "mask");
+  const DimVector shape = broadcast_shapes(self.sizes(), mask.sizes());
+  Tensor positions, flat;
+  {
+    NoGradGuard no_grad;
+    const Tensor m = expand(mask, shape).contiguous().cpu();
+    const bool* p = m.data_ptr<bool>();
+    int64_t n = 0;
+    for (int64_t i = 0; i < m.numel(); ++i) n += p[i];
+    // Branch-free compaction (a random mask defeats the branch predictor);
+    // the spare slot takes the writes after the last true element.
+    Tensor pos = empty({n + 1}, TensorOptions(ScalarType::Int64));
+    int64_t* out = pos.data_ptr<int64_t>();
+    for (int64_t i = 0, k = 0; i < m.numel(); ++i) {
+      out[k] = i;
+      k += p[i];
+    }
+    positions = narrow(pos, 0, 0, n).to(self.device());
+    flat = reshape(expand(self, shape), {m.numel()});
+  }
+  Tensor out = empty({positions.numel()}, TensorOptions(self.dtype()).device(self.device()));
+  if (out.numel() > 0) kernel(self.device(), &Backend::index_select, "masked_select")(out, flat, 0, positions);
+  if (auto node = make_node<MaskedSelectBackward0>(self, mask)) {
+    node->shape = shape;
+    node->positions = SavedTensor(positions);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- one_hot / embedding --------------------------------------------------------------------------
+
+Tensor one_hot(const Tensor& indices, int64_t num_classes) {
+  check_defined(indices, "one_hot", "indices");
+  WICK_CHECK(indices.dtype() == ScalarType::Int64 || indices.dtype() == ScalarType::Int32, TypeError,
+             "one_hot is only applicable to index tensors of dtype int64 (or int32), but got ", indices.dtype(),
+             " of shape ", indices.sizes());
+  WICK_CHECK(num_classes >= -1, ValueError, "one_hot: num_classes must be -1 (infer) or non-negative, got ",
+             num_classes);
+  const Tensor index = checked_index(indices, indices, "one_hot");
+  if (index.numel() == 0) {
+    WICK_CHECK(num_classes != -1, ValueError, "one_hot: Can not infer total number of classes from empty tensor of ",
+               "shape ", index.sizes());
+  } else {
+    NoGradGuard no_grad;
+    const int64_t lo = min(index).item<int64_t>(), hi = max(index).item<int64_t>();
+    WICK_CHECK(lo >= 0, ValueError, "one_hot: Class values must be non-negative, but got ", lo, " (indices of shape ",
+               index.sizes(), ")");
+    if (num_classes == -1) num_classes = hi + 1;
+    WICK_CHECK(hi < num_classes, ValueError, "one_hot: Class values must be smaller than num_classes (",
+               num_classes, "), but got ", hi, " (indices of shape ", index.sizes(), ")");
+  }
+  DimVector shape(index.sizes());
+  shape.push_back(num_classes);
+  Tensor out = zeros(shape, TensorOptions(ScalarType::Int64).device(index.device()));
+  if (index.numel() > 0 && num_classes > 0) {
+    NoGradGuard no_grad;
+    const Tensor at = unsqueeze(index, -1);
+    kernel(out.device(), &Backend::scatter, "one_hot")(out, out.dim() - 1, at, scatter_value(out, at, 1), false);
+  }
+  return out;
+}
+
+struct EmbeddingBackward0 final : Node {
+  int64_t num_weights = 0, padding_idx = -1;
+  SavedTensor indices;  // flattened
+  std::string_view name() const override { return "EmbeddingBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor idx = indices.unpack();
+    const int64_t width = g.sizes().back();
+    Tensor rows = reshape(g, {idx.numel(), width});
+    if (padding_idx >= 0) rows = masked_fill(rows, unsqueeze(eq(idx, padding_idx), 1), 0);
+    return {index_add(zeros({num_weights, width}, TensorOptions(g.dtype()).device(g.device())), 0, idx, rows)};
+  }
+  void release_variables() override { indices.reset(); }
+};
+
+Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx) {
+  check_defined(weight, "embedding", "weight");
+  WICK_CHECK(weight.dim() == 2, ValueError, "embedding(): 'weight' must be 2-D, but got weight of shape ",
+             weight.sizes());
+  const Tensor index = checked_index(indices, weight, "embedding");
+  const int64_t num = weight.sizes()[0], width = weight.sizes()[1];
+  WICK_CHECK(padding_idx == -1 || (padding_idx >= 0 && padding_idx < num), ValueError,
+             "embedding(): padding_idx must be within num_embeddings (", num, ") or -1 for none, but got ",
+             padding_idx);
+  check_index_range(index, num, 0, "embedding");
+  Tensor flat;
+  {
+    NoGradGuard no_grad;
+    flat = reshape(index, {index.numel()});
+  }
+  DimVector shape(index.sizes());
+  shape.push_back(width);
+  Tensor out = empty(shape, TensorOptions(weight.dtype()).device(weight.device()));
+  if (out.numel() > 0)
+    kernel(weight.device(), &Backend::index_select, "embedding")(alias(out, {flat.numel(), width}, {width, 1}, 0),
+                                                                weight, 0, flat);
+  if (auto node = make_node<EmbeddingBackward0>(weight)) {
+    node->num_weights = num;
+    node->padding_idx = padding_idx;
+    node->indices = SavedTensor(flat);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// ---- methods --------------------------------------------------------------------------------------------
+
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return wick::index_select(*this, dim, index); }
+Tensor Tensor::gather(int64_t dim, const Tensor& index) const { return wick::gather(*this, dim, index); }
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return wick::scatter(*this, dim, index, src);
+}
+Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return wick::scatter_add(*this, dim, index, src);
+}
+std::vector<Tensor> Tensor::split(int64_t split_size, int64_t dim) const { return wick::split(*this, split_size, dim); }
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const { return wick::chunk(*this, chunks, dim); }
+
+}  // namespace wick

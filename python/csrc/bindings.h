@@ -1,0 +1,167 @@
+// The wick._C extension: what its binding files share.
+//
+//   module.cpp       the module, exception translation, dtype and device objects, global state
+//   tensor.cpp       the Tensor class: metadata, autograd fields, conversions, operators
+//   indexing.cpp     Tensor.__getitem__ / __setitem__
+//   convert.cpp      Python data <-> tensors: nested lists, numbers, NumPy arrays, tolist()
+//   autograd.cpp     grad_fn nodes, hooks, backward/grad, gradcheck
+//   ops_*.cpp        one file per op family of ops/, as functions (wick.exp) and methods (x.exp()):
+//                    creation, elementwise, reduce, view, linalg, indexing
+//
+// Conventions: every binding that runs tensor code releases the GIL around it
+// (py::call_guard<py::gil_scoped_release> when the signature is plain C++,
+// `py::gil_scoped_release` in the body otherwise); C++ code that calls back
+// into Python takes it again (see GilSafeObject). wick's exceptions become
+// ValueError, TypeError, IndexError, NotImplementedError and RuntimeError.
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/wick.h"
+
+namespace wick::python {
+
+namespace py = pybind11;
+using TensorClass = py::class_<Tensor>;
+
+// The Python class of a dtype (wick.float32 ...): one singleton per ScalarType.
+struct DType {
+  ScalarType type;
+};
+
+// ---- Python values <-> wick values (module.cpp) ------------------------------------------
+
+// The wick.<dtype> singleton (a borrowed reference).
+py::handle dtype_object(ScalarType t);
+// A dtype from a wick.dtype, or with `convert` from the Python types float, int, bool.
+std::optional<ScalarType> dtype_from_object(py::handle obj, bool convert);
+// A number from a Python bool/int/float or a NumPy scalar; false for anything else.
+bool scalar_from_object(py::handle obj, Scalar& out);
+py::object scalar_to_object(const Scalar& s);
+bool is_tensor(py::handle obj);
+// True when obj is a NumPy array (without importing NumPy when nobody else has).
+bool is_numpy_array(py::handle obj);
+
+// A Python int or sequence of ints (a shape or a list of dims); TypeError otherwise.
+std::vector<int64_t> int_list(py::handle obj, const char* op, const char* arg);
+// A shape given as separate ints, x.view(2, 3), or as one sequence, x.view((2, 3)).
+std::vector<int64_t> sizes_from_args(const py::args& args, const char* op);
+// A `dim` argument: None (all dims) gives nullopt; an int or a sequence of ints a list.
+std::optional<std::vector<int64_t>> dims_from(py::handle obj, const char* op);
+// An int argument that may also be a one-element integer tensor or NumPy integer.
+int64_t int_from(py::handle obj, const char* op, const char* arg);
+
+TensorOptions make_options(std::optional<ScalarType> dtype, std::optional<Device> device, bool requires_grad);
+// wick.Size(sizes), the tuple subclass of python/wick/_size.py.
+py::object make_size(IntArrayRef sizes);
+// A namedtuple of python/wick/return_types.py, e.g. return_types.max(values, indices).
+py::object make_return_type(const char* name, py::object a, py::object b);
+
+// pybind11 lets Python call Class.__new__ without __init__ and then reads a
+// C++ object that was never constructed. Classes only wick creates (grad_fn
+// nodes, dtypes, hook handles) refuse __new__; Tensor and device construct in it.
+void disallow_new(py::handle cls);
+
+// The same call without the GIL: tensor code that may run long or in parallel.
+template <typename F>
+auto without_gil(F&& f) {
+  py::gil_scoped_release release;
+  return f();
+}
+
+// A Python object that C++ may copy and destroy on any thread: the last owner
+// takes the GIL to drop the reference (hooks stored in autograd nodes die
+// wherever the graph is freed, often inside a GIL-free backward).
+class GilSafeObject {
+ public:
+  explicit GilSafeObject(py::object obj);
+  const py::object& get() const { return *obj_; }
+
+ private:
+  std::shared_ptr<py::object> obj_;
+};
+
+// ---- conversions (convert.cpp) ---------------------------------------------------------
+
+// wick.tensor(data): always a new tensor, detached from any graph.
+Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype, std::optional<Device> device,
+                        bool requires_grad);
+// wick.as_tensor(data): shares memory with a tensor or a NumPy array when dtype and device allow.
+Tensor as_tensor(py::handle data, std::optional<ScalarType> dtype, std::optional<Device> device);
+// wick.from_numpy(array): a tensor over the array's memory.
+Tensor from_numpy(py::handle array);
+// Tensor.numpy(): an array over the tensor's memory (CPU tensors that don't require grad).
+py::object to_numpy(const Tensor& self, bool force);
+py::object tolist(const Tensor& self);
+py::object item(const Tensor& self);
+// An operand of a binary operator or op: a Tensor as is, a number as a wrapped
+// 0-dim tensor (it promotes like a Python number), a NumPy array as a tensor;
+// nullopt for anything else.
+std::optional<Tensor> operand(py::handle obj);
+
+// ---- init functions, called in this order by module.cpp ---------------------------------
+void init_tensor(py::module_& m, TensorClass& cls);
+void init_indexing(py::module_& m, TensorClass& cls);
+void init_autograd(py::module_& m, TensorClass& cls);
+void init_creation(py::module_& m, TensorClass& cls);
+void init_elementwise(py::module_& m, TensorClass& cls);
+void init_reduce(py::module_& m, TensorClass& cls);
+void init_view(py::module_& m, TensorClass& cls);
+void init_linalg(py::module_& m, TensorClass& cls);
+void init_index_ops(py::module_& m, TensorClass& cls);
+
+// Binds f both as the function wick._C.<name>(input, ...) and as the method
+// Tensor.<name>(...), with the GIL released while it runs. `args` name the
+// parameters after the tensor.
+template <typename F, typename... Args>
+void def_function_and_method(py::module_& m, TensorClass& cls, const char* name, F f, const Args&... args) {
+  m.def(name, f, py::arg("input"), args..., py::call_guard<py::gil_scoped_release>());
+  cls.def(name, f, args..., py::call_guard<py::gil_scoped_release>());
+}
+
+// In-place methods return the tensor they were called on (the same Python
+// object, as in PyTorch): inplace<Args...>(f) binds f(self, args...).
+template <typename... Args, typename F>
+auto inplace(F f) {
+  return [f](py::object self, Args... args) -> py::object {
+    const Tensor& t = self.cast<const Tensor&>();
+    {
+      py::gil_scoped_release release;
+      f(t, args...);
+    }
+    return self;
+  };
+}
+
+}  // namespace wick::python
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<wick::Scalar> {
+  PYBIND11_TYPE_CASTER(wick::Scalar, const_name("Number"));
+  bool load(handle src, bool /*convert*/) { return wick::python::scalar_from_object(src, value); }
+  static handle cast(const wick::Scalar& s, return_value_policy, handle) {
+    return wick::python::scalar_to_object(s).release();
+  }
+};
+
+template <>
+struct type_caster<wick::ScalarType> {
+  PYBIND11_TYPE_CASTER(wick::ScalarType, const_name("dtype"));
+  bool load(handle src, bool convert) {
+    auto t = wick::python::dtype_from_object(src, convert);
+    if (t) value = *t;
+    return t.has_value();
+  }
+  static handle cast(wick::ScalarType t, return_value_policy, handle) {
+    return wick::python::dtype_object(t).inc_ref();
+  }
+};
+
+}  // namespace pybind11::detail

@@ -1,0 +1,63 @@
+"""wick: a PyTorch-style tensor library with a dynamic autograd graph.
+
+    import wick
+    a = wick.tensor([2.0], requires_grad=True)
+    b = wick.tensor([1.0], requires_grad=True)
+    e = (a + b) * (b + 1)        # e.grad_fn: <MulBackward0>
+    e.backward()
+    a.grad, b.grad               # (tensor([2.]), tensor([5.]))
+
+Tensors, ops and the autograd engine are C++ (the extension wick._C); this
+package is the Python around them: dtypes and devices, wick.Size, grad-mode
+context managers, wick.autograd and wick.cuda. PyTorch code that stays
+within the supported ops runs after ``import wick as torch``.
+"""
+from wick import _C
+from wick._C import Tensor, device, dtype
+from wick._size import Size
+from wick import return_types
+from wick import autograd
+from wick import cuda
+from wick.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+
+__version__ = "0.1.0"
+
+Tensor.__module__ = "wick"
+dtype.__module__ = "wick"
+device.__module__ = "wick"
+
+# Every public name of the extension: the ops (wick.exp, wick.matmul ...),
+# the factories (wick.zeros, wick.tensor ...), the dtypes and global state
+# (manual_seed, memory_allocated ...). New bindings appear here by themselves.
+__all__ = ["Tensor", "Size", "device", "dtype", "autograd", "cuda", "return_types", "no_grad", "enable_grad",
+           "set_grad_enabled", "inference_mode", "is_grad_enabled"]
+for _name in dir(_C):
+    if not _name.startswith("_") and _name not in globals():
+        globals()[_name] = getattr(_C, _name)
+        __all__.append(_name)
+del _name
+
+# dtype aliases, as in PyTorch. They shadow the builtins float, int, bool
+# inside this module, so nothing below may use those.
+float = _C.float32
+double = _C.float64
+half = _C.float16
+long = _C.int64
+int = _C.int32
+__all__ += ["float", "double", "half", "long", "int"]
+
+
+def is_tensor(obj):
+    """True when obj is a wick.Tensor (or a subclass such as nn.Parameter)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+__all__ += ["is_tensor", "numel", "is_floating_point"]

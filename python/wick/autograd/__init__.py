@@ -1,0 +1,60 @@
+"""wick.autograd: reverse-mode automatic differentiation.
+
+Every op on a tensor that requires grad records a node (its ``grad_fn``);
+``backward`` runs the chain rule from a result back to the leaves and
+accumulates into their ``.grad``; ``grad`` returns the gradients instead.
+The engine is C++ (autograd/engine.cpp); these functions adapt its
+arguments the way PyTorch's do.
+"""
+from wick import _C
+from wick.autograd.anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from wick.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from wick.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad",
+           "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
+           "is_anomaly_enabled"]
+
+
+def _tensors(x, what):
+    seq = (x,) if isinstance(x, _C.Tensor) else tuple(x)
+    for t in seq:
+        if not isinstance(t, _C.Tensor):
+            raise TypeError(f"{what} must be Tensors, but got an element of type {type(t).__name__}")
+    return list(seq)
+
+
+def _gradients(grads, n, what):
+    # A length mismatch is left to the engine, which names both counts.
+    if grads is None:
+        return [None] * n
+    grads = [grads] if isinstance(grads, _C.Tensor) else list(grads)
+    for g in grads:
+        if g is not None and not isinstance(g, _C.Tensor):
+            raise TypeError(f"{what} must be Tensors or None, but got an element of type {type(g).__name__}")
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulates the gradient of sum_i <tensors[i], grad_tensors[i]> into the
+    .grad of every leaf. A scalar tensor's gradient defaults to 1; others need
+    one. Without retain_graph the graph's saved tensors are freed as it runs."""
+    if inputs is not None:
+        raise NotImplementedError("backward(inputs=...) is not supported yet")
+    tensors = _tensors(tensors, "tensors")
+    grads = _gradients(grad_tensors, len(tensors), "grad_tensors")
+    if retain_graph is None:
+        retain_graph = create_graph
+    _C._backward(tensors, grads, bool(retain_graph), bool(create_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """Returns the gradients of sum_i <outputs[i], grad_outputs[i]> with respect
+    to each of inputs, as a tuple, without touching any .grad. An input the
+    outputs do not depend on is an error unless allow_unused (then None).
+    retain_graph defaults to create_graph; create_graph records the backward
+    itself so that the gradients can be differentiated again."""
+    outputs = _tensors(outputs, "outputs")
+    inputs = _tensors(inputs, "inputs")
+    grads = _gradients(grad_outputs, len(outputs), "grad_outputs")
+    return _C._grad(outputs, inputs, grads, retain_graph, bool(create_graph), bool(allow_unused))

@@ -1,0 +1,202 @@
+"""Ops compared with PyTorch through check(): values and gradients, float32
+and float64, broadcast, transposed and stepped (non-contiguous) inputs, and
+zero-size tensors."""
+import pytest
+
+import wick
+from helpers import check
+
+BINARY_SHAPES = [[(2, 3), (2, 3)], [(2, 3), (3,)], [(4, 1, 3), (2, 1)], [(), (2, 3)], [(0, 3), (3,)], [(3, 1), (0,)]]
+
+
+# ---- elementwise ------------------------------------------------------------------------------
+
+UNARY = {
+    "neg": (lambda x: -x, {}),
+    "exp": (lambda x: x.exp(), {}),
+    "log": (lambda x: x.log(), {"low": 0.1}),
+    "log1p": (lambda x: x.log1p(), {"low": -0.5}),
+    "sqrt": (lambda x: x.sqrt(), {"low": 0.1}),
+    "rsqrt": (lambda x: x.rsqrt(), {"low": 0.1}),
+    "abs": (lambda x: x.abs(), {}),
+    "sin": (lambda x: x.sin(), {}),
+    "cos": (lambda x: x.cos(), {}),
+    "tanh": (lambda x: x.tanh(), {}),
+    "sigmoid": (lambda x: x.sigmoid(), {}),
+    "relu": (lambda x: x.relu(), {}),
+    "reciprocal": (lambda x: x.reciprocal(), {"low": 0.5}),
+    "square": (lambda x: x.square(), {}),
+    "erf": (lambda x: x.erf(), {}),
+    "clamp": (lambda x: x.clamp(-0.5, 0.7), {}),
+    "clamp_min": (lambda x: x.clamp(min=0.2), {}),
+    "sign": (lambda x: x.sign(), {}),
+    "floor": (lambda x: x.floor(), {}),
+    "pow_scalar": (lambda x: x**3, {}),
+    "rpow": (lambda x: 2**x, {}),
+    "silu": (lambda m, x: m.nn.functional.silu(x) if m.__name__ == "torch" else m.silu(x), {"module": True}),
+}
+
+
+@pytest.mark.parametrize("name", list(UNARY))
+def test_unary(name):
+    fn, kw = UNARY[name]
+    check(fn, [(2, 3)], **kw)
+    check(fn, [(0, 4)], **kw)
+    check(fn, [()], **kw)
+
+
+@pytest.mark.parametrize("shapes", BINARY_SHAPES, ids=str)
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum", "alpha", "pow", "atan2"])
+def test_binary(op, shapes):
+    fns = {
+        "add": lambda x, y: x + y,
+        "sub": lambda x, y: x - y,
+        "mul": lambda x, y: x * y,
+        "div": lambda x, y: x / (y.abs() + 0.5),
+        "maximum": lambda m, x, y: m.maximum(x, y * 2),
+        "alpha": lambda x, y: x.add(y, alpha=2.5).sub(y, alpha=0.5),
+        "pow": lambda x, y: (x.abs() + 0.5) ** y,
+        "atan2": lambda m, x, y: m.atan2(x, y),
+    }
+    check(fns[op], shapes, module=op in ("maximum", "atan2"))
+
+
+def test_binary_with_numbers():
+    for fn in (lambda x: x + 2, lambda x: 2 - x, lambda x: x * 2.5, lambda x: 3 / (x.abs() + 1), lambda x: x / 4,
+               lambda x: x + True, lambda x: (x > 0) * x):
+        check(fn, [(3, 4)])
+
+
+def test_integer_elementwise():
+    for fn in (lambda x, y: x + y, lambda x, y: x * y, lambda x, y: x - 2 * y, lambda x, y: x // (y.abs() + 1),
+               lambda x, y: x % (y.abs() + 1), lambda x, y: x / (y.abs() + 1), lambda x, y: x > y,
+               lambda m, x, y: m.maximum(x, y)):
+        module = fn.__code__.co_argcount == 3
+        check(fn, [(3, 4), (4,)], dtypes=("int64", "int32"), grad=False, low=-5, high=5, module=module)
+
+
+def test_comparisons_where_and_masks():
+    check(lambda x, y: x < y, [(2, 3), (3,)], grad=False)
+    check(lambda x, y: (x >= y) | (x < 0), [(2, 3), (2, 3)], grad=False)
+    check(lambda m, x, y: m.where(x > 0, x, y), [(2, 3), (3,)], module=True)
+    check(lambda m, x: m.where(x > 0, x, 0.5), [(2, 3)], module=True)
+    check(lambda x, y: x.masked_fill(y > 0, -1.0), [(2, 3), (3,)])
+    check(lambda x: x.isnan(), [(2, 3)], grad=False)
+
+
+# ---- reductions -------------------------------------------------------------------------------
+
+REDUCTIONS = {
+    "sum": lambda x: x.sum(),
+    "sum_dim": lambda x: x.sum(1),
+    "sum_dims_keepdim": lambda x: x.sum((0, 2), keepdim=True),
+    "sum_neg_dim": lambda x: x.sum(-1),
+    "mean": lambda x: x.mean(),
+    "mean_dim": lambda x: x.mean(0),
+    "mean_keepdim": lambda x: x.mean(-1, keepdim=True),
+    "var": lambda x: x.var(),
+    "var_dim": lambda x: x.var(1),
+    "std_dim": lambda x: x.std(0, keepdim=True),
+    "var_unbiased_false": lambda x: x.var(1, unbiased=False),
+    "max": lambda x: x.max(),
+    "max_dim": lambda x: x.max(1),
+    "min_dim_keepdim": lambda x: x.min(0, keepdim=True),
+    "amax": lambda x: x.amax((0, 1)),
+    "argmax": lambda x: x.argmax(1),
+    "logsumexp": lambda x: x.logsumexp(1),
+    "norm": lambda x: x.norm(),
+    "prod": lambda x: x.prod(1),
+    "log_softmax": lambda x: x - x.logsumexp(-1, keepdim=True),
+}
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reductions(name):
+    kw = {"low": 0.5, "high": 1.5} if name == "prod" else {}
+    check(REDUCTIONS[name], [(3, 4, 5)], **kw)
+
+
+def test_reductions_of_zero_size_and_integers():
+    check(lambda x: x.sum(0), [(0, 3)])
+    check(lambda x: x.sum(), [(0, 3)])
+    check(lambda x: x.sum(1), [(3, 4)], dtypes=("int64", "int32", "bool"), grad=False, low=-5, high=5)
+    check(lambda x: x.max(0), [(3, 4)], dtypes=("int64",), grad=False, low=-5, high=5)
+
+
+# ---- views and shapes ------------------------------------------------------------------------
+
+VIEWS = {
+    "reshape": (lambda x: x.reshape(-1, 2), [(3, 4)]),
+    "reshape_tuple": (lambda x: x.reshape((2, 6)), [(3, 4)]),
+    "view": (lambda x: x.contiguous().view(4, 3), [(3, 4)]),
+    "permute": (lambda x: x.permute(2, 0, 1), [(2, 3, 4)]),
+    "transpose": (lambda x: x.transpose(0, 1), [(2, 3, 4)]),
+    "t": (lambda x: x.t(), [(3, 4)]),
+    "T": (lambda x: x.T, [(3, 4)]),
+    "unsqueeze": (lambda x: x.unsqueeze(1), [(3, 4)]),
+    "squeeze": (lambda x: x.unsqueeze(0).squeeze(0), [(3, 4)]),
+    "expand": (lambda x: x.unsqueeze(0).expand(2, -1, -1), [(3, 4)]),
+    "expand_as": (lambda x, y: x.expand_as(y), [(1, 4), (3, 4)]),
+    "flatten": (lambda x: x.flatten(), [(2, 3, 4)]),
+    "flatten_dims": (lambda x: x.flatten(1), [(2, 3, 4)]),
+    "unflatten": (lambda x: x.unflatten(1, (2, 2)), [(3, 4)]),
+    "narrow": (lambda x: x.narrow(1, 1, 2), [(3, 4)]),
+    "select": (lambda x: x.select(0, -1), [(3, 4)]),
+    "getitem_basic": (lambda x: x[1:, None, ::2], [(3, 4)]),
+    "getitem_advanced": (lambda x: x[[0, 2, 2]], [(3, 4)]),
+    "getitem_mask": (lambda x: x[x > 0], [(3, 4)]),
+    "clone": (lambda x: x.clone(), [(3, 4)]),
+    "cat": (lambda m, x, y: m.cat([x, y, x], 1), [(3, 4), (3, 2)]),
+    "stack": (lambda m, x, y: m.stack([x, y], -1), [(3, 4), (3, 4)]),
+    "split": (lambda x: x.split(2, 1), [(3, 5)]),
+    "split_sizes": (lambda x: x.split([1, 4], 1), [(3, 5)]),
+    "chunk": (lambda x: x.chunk(2, 0), [(3, 4)]),
+    "unbind": (lambda x: x.unbind(1), [(3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_views(name):
+    fn, shapes = VIEWS[name]
+    check(fn, shapes, module=fn.__code__.co_varnames[0] == "m")
+
+
+# ---- linear algebra -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shapes", [
+    [(3, 4), (4, 5)], [(2, 3, 4), (4, 5)], [(2, 3, 4), (2, 4, 5)], [(4,), (4,)], [(3, 4), (4,)], [(4,), (4, 5)],
+    [(2, 1, 3, 4), (3, 4, 2)], [(0, 4), (4, 5)], [(3, 0), (0, 5)],
+], ids=str)
+def test_matmul(shapes):
+    check(lambda x, y: x @ y, shapes)
+
+
+def test_other_products():
+    check(lambda x, y: x.mm(y), [(3, 4), (4, 5)])
+    check(lambda x, y: x.bmm(y), [(2, 3, 4), (2, 4, 5)])
+    check(lambda x, y: x.mv(y), [(3, 4), (4,)])
+    check(lambda x, y: x.dot(y), [(4,), (4,)])
+    check(lambda m, x, y: m.outer(x, y), [(3,), (4,)], module=True)
+    check(lambda m, b, x, y: m.addmm(b, x, y, beta=0.5, alpha=2), [(5,), (3, 4), (4, 5)], module=True)
+    check(lambda x, y: x @ y, [(3, 4), (4, 5)], dtypes=("int64",), grad=False, low=-3, high=3)
+
+
+# ---- indexing ops ----------------------------------------------------------------------------
+
+def test_index_ops():
+    check(lambda m, x: x.index_select(1, m.tensor([3, 0, 3])), [(2, 4)], module=True)
+    check(lambda m, x: x.gather(1, m.tensor([[0, 0], [1, 0]])), [(2, 3)], module=True)
+    check(lambda m, x, s: x.scatter_add(0, m.tensor([[0, 1, 0]]), s), [(2, 3), (1, 3)], module=True)
+    # Not transposed: PyTorch 1.13's masked_select backward is wrong for transposed
+    # inputs (test_masked_select_of_a_transposed_tensor checks wick by hand).
+    check(lambda m, x: x.masked_select(x > 0), [(3, 4)], module=True, layouts=("contiguous", "stepped"))
+
+
+def test_masked_select_of_a_transposed_tensor():
+    x = wick.arange(12.0).reshape(4, 3).requires_grad_()
+    y = x.t()
+    z = y.masked_select(y > 0)
+    assert z.tolist() == [3.0, 6.0, 9.0, 1.0, 4.0, 7.0, 10.0, 2.0, 5.0, 8.0, 11.0]
+    (z * wick.arange(11.0)).sum().backward()
+    # z[k] = y.flatten()[k + 1], so y's gradient in row-major order is 0, 0, 1, ..., 10.
+    assert x.grad.t().tolist() == [[0.0, 0.0, 1.0, 2.0], [3.0, 4.0, 5.0, 6.0], [7.0, 8.0, 9.0, 10.0]]
