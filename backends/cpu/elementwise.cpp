@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/scalar_math.h"
 #include "backends/cpu/loops.h"
 #include "core/generator.h"
 
@@ -17,44 +18,9 @@ constexpr bool kIsFloat = std::is_floating_point_v<T>;
 template <typename T>
 constexpr bool kIsBool = std::is_same_v<T, bool>;
 
-// Python's modulo: the result takes the divisor's sign.
-template <typename T>
-T python_mod(T a, T b) {
-  if constexpr (kIsFloat<T>) {
-    T r = std::fmod(a, b);
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-  } else {
-    if (b == -1) return 0;  // avoids the INT_MIN % -1 trap
-    T r = a % b;
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-  }
-}
-
-template <typename T>
-T python_floordiv(T a, T b) {
-  if constexpr (kIsFloat<T>) {
-    return std::floor(a / b);
-  } else {
-    if (b == -1) return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));  // no INT_MIN / -1 trap
-    T q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-    return q;
-  }
-}
-
-template <typename T>
-T int_pow(T base, T exp) {
-  if (exp < 0) return base == 1 ? 1 : (base == -1 ? ((exp & 1) ? -1 : 1) : 0);
-  T result = 1;
-  while (exp) {
-    if (exp & 1) result = static_cast<T>(result * base);
-    exp >>= 1;
-    base = static_cast<T>(base * base);
-  }
-  return result;
-}
+using scalar::int_pow;
+using scalar::python_floordiv;
+using scalar::python_mod;
 
 template <typename T>
 T gelu_exact(T x) {

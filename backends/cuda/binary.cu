@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "backends/cuda/loops.cuh"
+#include "backends/scalar_math.h"
 
 namespace wick::cuda {
 
@@ -18,50 +19,9 @@ const char* binary_name(BinaryOp op) {
   return kNames[static_cast<size_t>(op)];
 }
 
-// Python's modulo and floor division: the remainder takes the divisor's sign.
-template <typename T>
-__device__ T python_mod(T a, T b) {
-  if constexpr (kIsFloat<T>) {
-    T r = fmod(a, b);
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-  } else if constexpr (std::is_unsigned_v<T>) {
-    return a % b;
-  } else {
-    if (b == -1) return 0;  // INT_MIN % -1
-    T r = a % b;
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-  }
-}
-
-template <typename T>
-__device__ T python_floordiv(T a, T b) {
-  if constexpr (kIsFloat<T>) {
-    return floor(a / b);
-  } else if constexpr (std::is_unsigned_v<T>) {
-    return a / b;
-  } else {
-    if (b == -1) return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));  // INT_MIN / -1
-    T q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-    return q;
-  }
-}
-
-template <typename T>
-__device__ T int_pow(T base, T exp) {
-  if constexpr (std::is_signed_v<T>) {
-    if (exp < 0) return base == 1 ? 1 : (base == -1 ? ((exp & 1) ? -1 : 1) : 0);
-  }
-  T result = 1;
-  while (exp) {
-    if (exp & 1) result = static_cast<T>(result * base);
-    exp >>= 1;
-    base = static_cast<T>(base * base);
-  }
-  return result;
-}
+using scalar::int_pow;
+using scalar::python_floordiv;
+using scalar::python_mod;
 
 // The element function of `Op` on T; comparisons and logical ops return bool.
 template <BinaryOp Op, typename T>
