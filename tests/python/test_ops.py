@@ -1,7 +1,9 @@
 """Ops compared with PyTorch through check(): values and gradients, float32
 and float64, broadcast, transposed and stepped (non-contiguous) inputs, and
 zero-size tensors."""
+import numpy as np
 import pytest
+import torch
 
 import wick
 from helpers import check
@@ -200,3 +202,30 @@ def test_masked_select_of_a_transposed_tensor():
     (z * wick.arange(11.0)).sum().backward()
     # z[k] = y.flatten()[k + 1], so y's gradient in row-major order is 0, 0, 1, ..., 10.
     assert x.grad.t().tolist() == [[0.0, 0.0, 1.0, 2.0], [3.0, 4.0, 5.0, 6.0], [7.0, 8.0, 9.0, 10.0]]
+
+
+def test_more_elementwise_against_torch():
+    check(lambda x, y: x.remainder(y), [(3, 4), (4,)], low=0.5, high=2)
+    check(lambda x, y: x % y, [(3, 4), (4,)], dtypes=("int64",), grad=False, low=1, high=9)
+    check(lambda x, y: x // y, [(3, 4), (4,)], dtypes=("int64",), grad=False, low=1, high=9)
+    check(lambda m, x, y: m.minimum(x, y), [(3, 4), (3, 1)], module=True)
+    check(lambda x: x.masked_fill(x > 0, 0.5), [(3, 4)])
+
+
+def test_more_indexing_against_torch():
+    check(lambda m, x, s: x.scatter(1, m.tensor([[2, 0], [1, 2]]), s), [(2, 3), (2, 2)], module=True)
+    check(lambda m, x, s: x.index_add(0, m.tensor([1, 1, 0]), s), [(2, 3), (3, 3)], module=True)
+    check(lambda m, x, y: m.cat([x, y], 0), [(2, 3), (1, 3)], module=True)
+    check(lambda m, x, y: m.stack([x, y], 1), [(2, 3), (2, 3)], module=True)
+    got = wick.one_hot(wick.tensor([0, 2, 1]), 4).tolist()
+    assert got == torch.nn.functional.one_hot(torch.tensor([0, 2, 1]), 4).tolist()
+    weight = np.random.default_rng(0).standard_normal((5, 3))
+    idx = [[0, 4], [4, 2]]
+    ww = wick.tensor(weight, requires_grad=True)
+    tw = torch.tensor(weight, requires_grad=True)
+    wo = wick.embedding(ww, wick.tensor(idx))
+    to = torch.nn.functional.embedding(torch.tensor(idx), tw)
+    np.testing.assert_allclose(wo.detach().numpy(), to.detach().numpy())
+    wo.sum().backward()
+    to.sum().backward()
+    np.testing.assert_allclose(ww.grad.numpy(), tw.grad.numpy())
