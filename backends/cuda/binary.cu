@@ -89,7 +89,7 @@ void run(const Tensor& out, const Tensor& a, const Tensor& b) {
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   WICK_CHECK(a.dtype() == b.dtype(), TypeError, binary_name(op), ": CUDA kernel operands must share a dtype, got ",
              a.dtype(), " and ", b.dtype());
-  dispatch_cuda_dtype(a.dtype(), binary_name(op), [&]<typename T>() {
+  dispatch_dtype(a.dtype(), binary_name(op), [&]<typename T>() {
     switch (op) {
       case BinaryOp::Add: return run<BinaryOp::Add, T>(out, a, b);
       case BinaryOp::Sub: return run<BinaryOp::Sub, T>(out, a, b);

@@ -36,8 +36,8 @@ void copy_on_device(const Tensor& dst, const Tensor& src) {
     check(cudaMemcpy(dst.raw_data(), src.raw_data(), dst.nbytes(), cudaMemcpyDeviceToDevice), "cudaMemcpy");
     return;
   }
-  dispatch_cuda_dtype(dst.dtype(), "copy", [&]<typename D>() {
-    dispatch_cuda_dtype(src.dtype(), "copy",
+  dispatch_dtype(dst.dtype(), "copy", [&]<typename D>() {
+    dispatch_dtype(src.dtype(), "copy",
                         [&]<typename S>() { launch_unary<D, S>(dst, src, Convert<D, S>{}, "copy"); });
   });
 }
@@ -88,7 +88,7 @@ void copy_between_devices(const Tensor& dst, const Tensor& src) {
 
 void fill(const Tensor& dst, Scalar value) {
   if (dst.numel() == 0) return;
-  dispatch_cuda_dtype(dst.dtype(), "fill", [&]<typename T>() {
+  dispatch_dtype(dst.dtype(), "fill", [&]<typename T>() {
     const T v = value.to<T>();
     unsigned char bytes[sizeof(T)];
     std::memcpy(bytes, &v, sizeof(T));

@@ -86,21 +86,6 @@ void launch_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f, con
   launch_elementwise<3>({&out, &a, &b}, BinaryAdapter<Out, In, F>{f}, op);
 }
 
-// Calls f.template operator()<T>() for the dtypes the CUDA kernels support.
-template <typename F>
-decltype(auto) dispatch_cuda_dtype(ScalarType t, const char* op, F&& f) {
-  switch (t) {
-    case ScalarType::Bool: return f.template operator()<bool>();
-    case ScalarType::UInt8: return f.template operator()<uint8_t>();
-    case ScalarType::Int32: return f.template operator()<int32_t>();
-    case ScalarType::Int64: return f.template operator()<int64_t>();
-    case ScalarType::Float32: return f.template operator()<float>();
-    case ScalarType::Float64: return f.template operator()<double>();
-    default: break;
-  }
-  WICK_THROW(NotImplementedError, op, ": no CUDA kernel for dtype ", t);
-}
-
 template <typename T>
 constexpr bool kIsFloat = std::is_floating_point_v<T>;
 template <typename T>

@@ -125,7 +125,7 @@ struct LogicalNotFn {
 }  // namespace
 
 void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args) {
-  dispatch_cuda_dtype(in.dtype(), unary_name(op), [&]<typename T>() {
+  dispatch_dtype(in.dtype(), unary_name(op), [&]<typename T>() {
     switch (op) {
       case UnaryOp::IsNan: return launch_unary<bool, T>(out, in, IsNanFn{}, "isnan");
       case UnaryOp::IsInf: return launch_unary<bool, T>(out, in, IsInfFn{}, "isinf");
