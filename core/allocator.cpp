@@ -1,6 +1,7 @@
 #include "core/allocator.h"
 
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstdlib>
 #include <mutex>
@@ -20,7 +21,7 @@ namespace {
 // 1 KiB, then four classes per power of two.
 constexpr size_t kAlignment = 64;
 constexpr size_t kMaxCachedBlock = size_t{1} << 30;
-constexpr int kNumClasses = 16 + 4 * 64;
+constexpr int kNumClasses = 17 + 4 * 64;  // index 0 unused; 1..16 small; then four per octave
 
 struct SizeClass {
   int index;
@@ -35,7 +36,7 @@ SizeClass size_class(size_t n) {
   const int k = std::bit_width(n - 1) - 1;  // 2^k < n <= 2^(k+1)
   const size_t quarter = size_t{1} << (k - 2);
   const size_t steps = (n - (size_t{1} << k) + quarter - 1) / quarter;  // 1..4
-  return {16 + 4 * (k - 10) + static_cast<int>(steps) - 1, (size_t{1} << k) + steps * quarter};
+  return {17 + 4 * (k - 10) + static_cast<int>(steps) - 1, (size_t{1} << k) + steps * quarter};
 }
 
 size_t cache_limit_from_env() {
@@ -43,70 +44,109 @@ size_t cache_limit_from_env() {
   return size_t{2} << 30;
 }
 
+// The blocks one thread freed, reused by that thread without taking the lock.
+struct ThreadCache {
+  std::array<std::vector<void*>, kNumClasses> free;
+  size_t bytes = 0;
+  ~ThreadCache();
+};
+thread_local ThreadCache t_cache;
+constexpr size_t kThreadCacheLimit = size_t{256} << 20;
+
 class CpuCachingAllocator final : public Allocator {
  public:
-  void* allocate(size_t nbytes) override {
-    if (nbytes == 0) return nullptr;
-    const SizeClass cls = size_class(nbytes);
-    void* ptr = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      record_alloc(nbytes);
-      if (cls.bytes <= kMaxCachedBlock) {
-        auto& list = free_[cls.index];
-        if (!list.empty()) {
-          ptr = list.back();
-          list.pop_back();
-          cached_bytes_ -= cls.bytes;
-          return ptr;
-        }
+  void* allocate(size_t nbytes) override { return allocate_block(nbytes, 0); }
+  void deallocate(void* ptr, size_t nbytes) override { deallocate_block(ptr, nbytes, 0); }
+
+  // A block of header + nbytes; the statistics count nbytes only.
+  void* allocate_block(size_t nbytes, size_t header) {
+    const size_t total = nbytes + header;
+    if (total == 0) return nullptr;
+    const SizeClass cls = size_class(total);
+    record_alloc(nbytes);
+    if (cls.bytes <= kMaxCachedBlock) {
+      auto& mine = t_cache.free[cls.index];
+      if (!mine.empty()) {  // the fast path: no lock
+        void* ptr = mine.back();
+        mine.pop_back();
+        t_cache.bytes -= cls.bytes;
+        return ptr;
       }
-      ++stats_.num_system_allocs;
-      stats_.reserved_bytes += static_cast<int64_t>(cls.bytes);
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto& shared = free_[cls.index];
+      if (!shared.empty()) {
+        void* ptr = shared.back();
+        shared.pop_back();
+        cached_bytes_ -= cls.bytes;
+        return ptr;
+      }
     }
-    ptr = system_alloc(cls.bytes);
+    num_system_allocs_.fetch_add(1, std::memory_order_relaxed);
+    reserved_bytes_.fetch_add(static_cast<int64_t>(cls.bytes), std::memory_order_relaxed);
+    void* ptr = system_alloc(cls.bytes);
     if (!ptr) {
       empty_cache();
       ptr = system_alloc(cls.bytes);
     }
     if (!ptr) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stats_.allocated_bytes -= static_cast<int64_t>(nbytes);
-      stats_.reserved_bytes -= static_cast<int64_t>(cls.bytes);
-      WICK_THROW(Error, "CPU out of memory: tried to allocate ", nbytes, " bytes (", stats_.allocated_bytes,
+      allocated_bytes_.fetch_sub(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
+      reserved_bytes_.fetch_sub(static_cast<int64_t>(cls.bytes), std::memory_order_relaxed);
+      WICK_THROW(Error, "CPU out of memory: tried to allocate ", nbytes, " bytes (", memory_allocated(kCPU),
                  " bytes already allocated)");
     }
     return ptr;
   }
 
-  void deallocate(void* ptr, size_t nbytes) override {
+  void deallocate_block(void* ptr, size_t nbytes, size_t header) {
     if (!ptr) return;
-    const SizeClass cls = size_class(nbytes);
-    {
+    const SizeClass cls = size_class(nbytes + header);
+    allocated_bytes_.fetch_sub(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
+    num_frees_.fetch_add(1, std::memory_order_relaxed);
+    if (cls.bytes <= kMaxCachedBlock) {
+      if (t_cache.bytes + cls.bytes <= kThreadCacheLimit) {
+        t_cache.free[cls.index].push_back(ptr);
+        t_cache.bytes += cls.bytes;
+        return;
+      }
       std::lock_guard<std::mutex> lock(mutex_);
-      stats_.allocated_bytes -= static_cast<int64_t>(nbytes);
-      ++stats_.num_frees;
-      if (cls.bytes <= kMaxCachedBlock && cached_bytes_ + cls.bytes <= cache_limit_) {
+      if (cached_bytes_ + cls.bytes <= cache_limit_) {
         free_[cls.index].push_back(ptr);
         cached_bytes_ += cls.bytes;
         return;
       }
-      stats_.reserved_bytes -= static_cast<int64_t>(cls.bytes);
     }
+    reserved_bytes_.fetch_sub(static_cast<int64_t>(cls.bytes), std::memory_order_relaxed);
     std::free(ptr);
   }
 
+  // A thread's cache, given back when the thread ends.
+  void absorb(ThreadCache& cache) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (int i = 0; i < kNumClasses; ++i) {
+      free_[i].insert(free_[i].end(), cache.free[i].begin(), cache.free[i].end());
+      cache.free[i].clear();
+    }
+    cached_bytes_ += cache.bytes;
+    cache.bytes = 0;
+  }
+
   MemoryStats stats() const override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return stats_;
+    MemoryStats s;
+    s.allocated_bytes = allocated_bytes_.load(std::memory_order_relaxed);
+    s.peak_bytes = peak_bytes_.load(std::memory_order_relaxed);
+    s.reserved_bytes = reserved_bytes_.load(std::memory_order_relaxed);
+    s.num_allocs = num_allocs_.load(std::memory_order_relaxed);
+    s.num_frees = num_frees_.load(std::memory_order_relaxed);
+    s.num_system_allocs = num_system_allocs_.load(std::memory_order_relaxed);
+    return s;
   }
 
-  void reset_peak_stats() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stats_.peak_bytes = stats_.allocated_bytes;
-  }
+  void reset_peak_stats() override { peak_bytes_.store(allocated_bytes_.load(std::memory_order_relaxed)); }
 
+  // Frees the shared cache and the calling thread's (other threads keep theirs
+  // until they end).
   void empty_cache() override {
+    absorb(t_cache);
     std::vector<void*> blocks;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -114,7 +154,7 @@ class CpuCachingAllocator final : public Allocator {
         blocks.insert(blocks.end(), list.begin(), list.end());
         list.clear();
       }
-      stats_.reserved_bytes -= static_cast<int64_t>(cached_bytes_);
+      reserved_bytes_.fetch_sub(static_cast<int64_t>(cached_bytes_), std::memory_order_relaxed);
       cached_bytes_ = 0;
     }
     for (void* p : blocks) std::free(p);
@@ -126,32 +166,47 @@ class CpuCachingAllocator final : public Allocator {
     return posix_memalign(&p, kAlignment, bytes) == 0 ? p : nullptr;
   }
   void record_alloc(size_t nbytes) {
-    stats_.allocated_bytes += static_cast<int64_t>(nbytes);
-    ++stats_.num_allocs;
-    if (stats_.allocated_bytes > stats_.peak_bytes) stats_.peak_bytes = stats_.allocated_bytes;
+    const int64_t now = allocated_bytes_.fetch_add(static_cast<int64_t>(nbytes), std::memory_order_relaxed) +
+                        static_cast<int64_t>(nbytes);
+    num_allocs_.fetch_add(1, std::memory_order_relaxed);
+    int64_t peak = peak_bytes_.load(std::memory_order_relaxed);
+    while (now > peak && !peak_bytes_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
   }
 
-  mutable std::mutex mutex_;
-  MemoryStats stats_;
+  std::atomic<int64_t> allocated_bytes_{0}, peak_bytes_{0}, reserved_bytes_{0};
+  std::atomic<int64_t> num_allocs_{0}, num_frees_{0}, num_system_allocs_{0};
+  std::mutex mutex_;  // guards the shared free lists
   std::array<std::vector<void*>, kNumClasses> free_;
   size_t cached_bytes_ = 0;
   const size_t cache_limit_ = cache_limit_from_env();
 };
 
+CpuCachingAllocator& cpu_allocator() {
+  // Never destroyed: tensors held by static objects may outlive any static allocator.
+  static CpuCachingAllocator* cpu = new CpuCachingAllocator();
+  return *cpu;
+}
+
+ThreadCache::~ThreadCache() {
+  if (bytes > 0) cpu_allocator().absorb(*this);
+}
+
 }  // namespace
 
 Allocator& allocator_for(Device device) {
-  if (device.is_cpu()) {
-    // Never destroyed: tensors held by static objects may outlive any static allocator.
-    static CpuCachingAllocator* cpu = new CpuCachingAllocator();
-    return *cpu;
-  }
+  if (device.is_cpu()) return cpu_allocator();
 #ifdef WICK_WITH_CUDA
   return cuda::allocator(device);
 #else
   WICK_THROW(Error, "device ", device, " is not available: this build of wick has no CUDA backend",
              " (rebuild with -DWICK_CUDA=ON on a machine with the CUDA toolkit)");
 #endif
+}
+
+void* cpu_allocate_with_header(size_t nbytes, size_t header) { return cpu_allocator().allocate_block(nbytes, header); }
+void cpu_deallocate_with_header(void* block, size_t nbytes, size_t header) {
+  cpu_allocator().deallocate_block(block, nbytes, header);
 }
 
 MemoryStats memory_stats(Device device) { return allocator_for(device).stats(); }

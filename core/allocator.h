@@ -9,7 +9,10 @@
 // kernel after every training step, the next step faults it back in page by
 // page. Size classes are powers of two split in four (at most 25% slack);
 // blocks above kMaxCachedBlock and the overflow past the cache limit go back to
-// the system. empty_cache() releases everything cached.
+// the system. Each thread first reuses the blocks it freed itself, without a
+// lock (up to 256 MiB; a thread's blocks go to the shared lists when it ends);
+// statistics are atomic counters. empty_cache() releases the shared cache and
+// the calling thread's.
 //
 // Statistics count the bytes the tensors asked for, not the size-class slack,
 // so a 1,000,000-element float32 tensor is 4,000,000 bytes, as in PyTorch.
@@ -41,6 +44,11 @@ class Allocator {
   virtual void reset_peak_stats() = 0;
   virtual void empty_cache() = 0;
 };
+
+// CPU blocks with room for a header in front of nbytes (StorageImpl::create
+// puts a small tensor's StorageImpl there); statistics count nbytes only.
+void* cpu_allocate_with_header(size_t nbytes, size_t header);
+void cpu_deallocate_with_header(void* block, size_t nbytes, size_t header);
 
 // The allocator of a device; throws for a device type wick was built without.
 Allocator& allocator_for(Device device);

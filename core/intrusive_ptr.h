@@ -18,13 +18,16 @@ class RefCounted {
 
  protected:
   virtual ~RefCounted() = default;
+  // Runs when the last reference goes; an object that lives in memory of its
+  // own kind (StorageImpl) overrides it to give that memory back.
+  virtual void destroy() const { delete this; }
 
  private:
   template <typename T>
   friend class IntrusivePtr;
   void retain() const { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() const {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
   }
   mutable std::atomic<uint32_t> refs_{0};
 };

@@ -14,9 +14,9 @@ namespace wick {
 
 class StorageImpl final : public RefCounted {
  public:
-  // Owns `nbytes` fresh bytes from the device's allocator.
-  StorageImpl(size_t nbytes, Device device)
-      : data_(allocator_for(device).allocate(nbytes)), nbytes_(nbytes), device_(device) {}
+  // Owns `nbytes` fresh bytes from the device's allocator. See Note [Small
+  // storages share their block] for why this is not a constructor.
+  static IntrusivePtr<StorageImpl> create(size_t nbytes, Device device);
 
   // Borrows memory owned elsewhere (a NumPy array, a DLPack capsule, a user
   // buffer); `deleter(context)` runs when the last tensor lets go.
@@ -26,6 +26,7 @@ class StorageImpl final : public RefCounted {
         owned_(false) {}
 
   ~StorageImpl() override {
+    if (in_header_) return;  // the data is part of this object's block: destroy() frees both
     if (owned_) allocator_for(device_).deallocate(data_, nbytes_);
     else if (deleter_) deleter_(context_);
   }
@@ -38,12 +39,17 @@ class StorageImpl final : public RefCounted {
   void bump_version() { ++version_; }
 
  private:
+  StorageImpl(size_t nbytes, Device device);
+  StorageImpl(void* data, size_t nbytes, Device device);  // in the header of `data`'s block
+  void destroy() const override;
+
   void* data_;
   size_t nbytes_;
   Device device_;
   Deleter deleter_ = nullptr;
   void* context_ = nullptr;
   bool owned_ = true;
+  bool in_header_ = false;
   uint32_t version_ = 0;
 };
 

@@ -40,14 +40,14 @@ Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, TensorOptions optio
     span += (sizes[d] - 1) * strides[d];
   }
   const size_t nbytes = any_zero ? 0 : static_cast<size_t>(span + 1) * itemsize(dtype);
-  auto storage = make_intrusive<StorageImpl>(nbytes, options.device_);
+  auto storage = StorageImpl::create(nbytes, options.device_);
   return finish(Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, strides, 0)), options);
 }
 
 Tensor empty(IntArrayRef sizes, TensorOptions options) {
   const int64_t n = checked_numel(sizes, "empty");
   const ScalarType dtype = options.dtype_or(default_dtype());
-  auto storage = make_intrusive<StorageImpl>(static_cast<size_t>(n) * itemsize(dtype), options.device_);
+  auto storage = StorageImpl::create(static_cast<size_t>(n) * itemsize(dtype), options.device_);
   return finish(Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0)),
                 options);
 }

@@ -78,7 +78,7 @@ Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
 Tensor scratch(IntArrayRef sizes, ScalarType dtype) {
   int64_t numel = 1;
   for (int64_t s : sizes) numel *= s;
-  auto storage = make_intrusive<StorageImpl>(static_cast<size_t>(numel) * itemsize(dtype), kCPU);
+  auto storage = StorageImpl::create(static_cast<size_t>(numel) * itemsize(dtype), kCPU);
   const int64_t r = sizes[1], c = sizes[2];
   return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, DimVector{r * c, c, 1}, 0));
 }

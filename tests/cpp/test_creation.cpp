@@ -101,6 +101,21 @@ TEST(Creation, RandomIsSeededAndWellDistributed) {
   EXPECT_NEAR(mean(bern).item<double>(), 0.3, 0.02);
 }
 
+// Blocks of neighbouring size classes must never be handed out for each other
+// (a 1024-byte block once served a 1280-byte request).
+TEST(Allocator, SizeClassesDoNotMix) {
+  for (int64_t n : {120, 121, 128, 160, 161, 255, 256, 257, 4095, 4096, 4097, 20000}) {
+    for (int rep = 0; rep < 2; ++rep) {
+      Tensor small = full({n}, 1.0, ScalarType::Float64);
+      Tensor big = full({n + 40}, 2.0, ScalarType::Float64);
+      small = Tensor();
+      Tensor again = full({n + 40}, 3.0, ScalarType::Float64);  // may reuse small's block only if it fits
+      EXPECT_EQ(sum(again).item<double>(), 3.0 * static_cast<double>(n + 40));
+      EXPECT_EQ(sum(big).item<double>(), 2.0 * static_cast<double>(n + 40));
+    }
+  }
+}
+
 TEST(Allocator, StatisticsAndCaching) {
   const MemoryStats before = memory_stats();
   {
