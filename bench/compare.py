@@ -24,7 +24,10 @@ def load(paths):
     best, context = {}, {}
     for path in paths:
         with open(path) as f:
-            doc = json.load(f)
+            text = f.read()
+        if not text.strip():  # a --benchmark_filter that matched nothing in this binary
+            continue
+        doc = json.loads(text)
         context = context or doc.get("context", {})
         for run in doc.get("benchmarks", []):
             if run.get("run_type", "iteration") != "iteration" or run.get("error_occurred"):
