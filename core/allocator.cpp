@@ -51,6 +51,10 @@ struct ThreadCache {
   ~ThreadCache();
 };
 thread_local ThreadCache t_cache;
+// Set when this thread's cache is destroyed: a tensor freed later (a global
+// tensor at exit) takes the shared path. Trivially destructible, so it stays
+// readable to the thread's end.
+thread_local bool t_cache_gone = false;
 constexpr size_t kThreadCacheLimit = size_t{256} << 20;
 
 class CpuCachingAllocator final : public Allocator {
@@ -65,8 +69,8 @@ class CpuCachingAllocator final : public Allocator {
     const SizeClass cls = size_class(total);
     record_alloc(nbytes);
     if (cls.bytes <= kMaxCachedBlock) {
-      auto& mine = t_cache.free[cls.index];
-      if (!mine.empty()) {  // the fast path: no lock
+      if (!t_cache_gone && !t_cache.free[cls.index].empty()) {  // the fast path: no lock
+        auto& mine = t_cache.free[cls.index];
         void* ptr = mine.back();
         mine.pop_back();
         t_cache.bytes -= cls.bytes;
@@ -103,7 +107,7 @@ class CpuCachingAllocator final : public Allocator {
     allocated_bytes_.fetch_sub(static_cast<int64_t>(nbytes), std::memory_order_relaxed);
     num_frees_.fetch_add(1, std::memory_order_relaxed);
     if (cls.bytes <= kMaxCachedBlock) {
-      if (t_cache.bytes + cls.bytes <= kThreadCacheLimit) {
+      if (!t_cache_gone && t_cache.bytes + cls.bytes <= kThreadCacheLimit) {
         t_cache.free[cls.index].push_back(ptr);
         t_cache.bytes += cls.bytes;
         return;
@@ -189,6 +193,7 @@ CpuCachingAllocator& cpu_allocator() {
 }
 
 ThreadCache::~ThreadCache() {
+  t_cache_gone = true;
   if (bytes > 0) cpu_allocator().absorb(*this);
 }
 

@@ -2,6 +2,7 @@
 // reproducibility, and errors.
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 #include "test_util.h"
 
@@ -114,6 +115,18 @@ TEST(Allocator, SizeClassesDoNotMix) {
       EXPECT_EQ(sum(big).item<double>(), 2.0 * static_cast<double>(n + 40));
     }
   }
+}
+
+// A tensor freed after its thread's allocator cache is gone (thread-local
+// objects die in reverse order of construction) takes the shared path.
+TEST(Allocator, FreeingAfterTheThreadCacheIsGone) {
+  const int64_t before = memory_allocated();
+  std::thread([] {
+    thread_local struct Holder { Tensor t; } holder;  // constructed before the thread's cache,
+    { Tensor warm = ones({1000}); }                    // which this creates and gives a free block
+    holder.t = ones({1000});
+  }).join();
+  EXPECT_EQ(memory_allocated(), before);
 }
 
 TEST(Allocator, StatisticsAndCaching) {
