@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
@@ -66,7 +66,7 @@ setup(
     version="0.1.0",
     description="A PyTorch-style tensor library with a dynamic autograd graph, in C++20",
     python_requires=">=3.8",
-    packages=["wick", "wick.autograd"],
+    packages=find_packages("python"),
     package_dir={"": "python"},
     ext_modules=[CMakeExtension("wick._C")],
     cmdclass={"build_ext": CMakeBuild},

@@ -19,5 +19,10 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta =
 Tensor dot(const Tensor& a, const Tensor& b);
 Tensor mv(const Tensor& a, const Tensor& v);
 Tensor outer(const Tensor& a, const Tensor& b);
+// input @ weight.T + bias: input [*, in], weight [out, in], bias [out] (may be undefined).
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
+// x1 [*, in1], x2 [*, in2], weight [out, in1, in2], bias [out]:
+// y[.., o] = x1 . weight[o] . x2 + bias[o].
+Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const Tensor& bias = {});
 
 }  // namespace wick

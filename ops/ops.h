@@ -8,3 +8,12 @@
 #include "ops/linalg.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
+// the neural-net functions
+#include "ops/conv.h"
+#include "ops/dropout.h"
+#include "ops/loss.h"
+#include "ops/norm.h"
+#include "ops/pool.h"
+#include "ops/resize.h"
+#include "ops/rnn.h"
+#include "ops/softmax.h"

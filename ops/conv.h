@@ -1,0 +1,26 @@
+// Convolutions: im2col + one gemm per sample (parallel over the batch) on the
+// CPU. Shapes as in PyTorch: input [N, C_in, *spatial] (or unbatched
+// [C_in, *spatial]), weight [C_out, C_in / groups, *kernel], bias [C_out].
+#pragma once
+
+#include <string_view>
+
+#include "core/tensor.h"
+
+namespace wick {
+
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, IntArrayRef stride = {1},
+              IntArrayRef padding = {0}, IntArrayRef dilation = {1}, int64_t groups = 1);
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, IntArrayRef stride = {1, 1},
+              IntArrayRef padding = {0, 0}, IntArrayRef dilation = {1, 1}, int64_t groups = 1);
+// padding "valid" (none) or "same" (output size = input size; stride must be 1).
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              std::string_view padding, IntArrayRef dilation = {1}, int64_t groups = 1);
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              std::string_view padding, IntArrayRef dilation = {1, 1}, int64_t groups = 1);
+// weight [C_in, C_out / groups, kH, kW].
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+                        IntArrayRef stride = {1, 1}, IntArrayRef padding = {0, 0},
+                        IntArrayRef output_padding = {0, 0}, int64_t groups = 1, IntArrayRef dilation = {1, 1});
+
+}  // namespace wick
