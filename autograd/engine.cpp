@@ -14,10 +14,12 @@
 //      the node it flows to, whose count then drops by one.
 //   4. AccumulateGrad nodes at the leaves add into .grad. grad() instead
 //      captures the gradients flowing into its inputs and runs only the nodes
-//      on paths to them, touching no .grad.
+//      on paths to them, touching no .grad. backward(inputs=) runs the same
+//      subgraph and lets only the inputs' own accumulators run.
 // No recursion anywhere, so a graph of any depth runs in constant stack.
 #include "autograd/engine.h"
 
+#include <algorithm>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -81,8 +83,12 @@ void accumulate_into(TensorList& buffer, uint32_t slot, Tensor&& grad) {
   else acc = add(acc, grad);
 }
 
+// With `inputs`, either captures their gradients and returns them (grad()),
+// or, with accumulate_inputs, lets only their accumulators write .grad
+// (backward(inputs=)).
 TensorList run_backward(const TensorList& roots, const TensorList& grad_roots, bool retain_graph,
-                        bool create_graph, const TensorList& inputs, bool allow_unused) {
+                        bool create_graph, const TensorList& inputs, bool allow_unused,
+                        bool accumulate_inputs = false) {
   WICK_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), ValueError, "backward: got ",
              grad_roots.size(), " gradients for ", roots.size(), " tensors");
   AutoGradMode mode(create_graph);
@@ -138,8 +144,11 @@ TensorList run_backward(const TensorList& roots, const TensorList& grad_roots, b
   const bool capturing = !inputs.empty();
   if (capturing) {
     for (size_t i = 0; i < inputs.size(); ++i) {
-      WICK_CHECK(inputs[i].defined() && inputs[i].requires_grad(), Error, "grad: input ", i,
+      WICK_CHECK(inputs[i].defined() && inputs[i].requires_grad(), Error, accumulate_inputs ? "backward" : "grad",
+                 ": input ", i,
                  " does not require grad (One of the differentiated Tensors does not require grad)");
+      // A non-leaf's .grad is filled by the retain_grad hook on its grad_fn.
+      if (accumulate_inputs && !inputs[i].is_leaf()) inputs[i].retain_grad();
       Edge e = gradient_edge(inputs[i]);
       captures[e.fn.get()].push_back({e.input_nr, i});
     }
@@ -184,6 +193,11 @@ TensorList run_backward(const TensorList& roots, const TensorList& grad_roots, b
     buffers.erase(node);
     grads.resize(node->num_inputs());
 
+    // With inputs, a node neither captured nor leading to a capture does not run (nor do its hooks).
+    const auto capture = capturing ? captures.find(node) : captures.end();
+    const bool leads_on = capturing && leads_to_capture.count(node);
+    if (capturing && capture == captures.end() && !leads_on) continue;
+
     for (Node::PreHook& hook : node->pre_hooks()) {
       Tensor& g = grads[hook.output_nr];
       if (!g.defined()) continue;
@@ -191,12 +205,21 @@ TensorList run_backward(const TensorList& roots, const TensorList& grad_roots, b
       if (replaced.defined()) g = std::move(replaced);
     }
     if (capturing) {
-      if (auto it = captures.find(node); it != captures.end())
-        for (const Capture& c : it->second) captured[c.index] = grads[c.input_nr];
-      if (!leads_to_capture.count(node)) continue;  // nothing past here was asked for
+      if (capture != captures.end() && !accumulate_inputs)
+        for (const Capture& c : capture->second) captured[c.index] = grads[c.input_nr];
+      // Nothing past here was asked for, unless this is an input's own accumulator.
+      const bool accumulates =
+          accumulate_inputs && capture != captures.end() && dynamic_cast<AccumulateGrad*>(node) != nullptr;
+      if (!leads_on && !accumulates) continue;
     }
 
-    TensorList results = node->apply(std::move(grads));
+    // Note [Nodes without gradients]
+    // Undefined gradients mean zero. A node that received none at all (the
+    // branch above it returned None, e.g. a custom Function's backward) is not
+    // applied: its inputs get no gradient either. Backward formulas may then
+    // assume at least one defined gradient.
+    const bool any_defined = std::any_of(grads.begin(), grads.end(), [](const Tensor& g) { return g.defined(); });
+    TensorList results = any_defined ? node->apply(std::move(grads)) : TensorList(node->num_outputs());
     if (!retain_graph) node->release_variables();
     WICK_CHECK(results.size() == node->num_outputs(), Error, "Function ", node->name(), " returned ",
                results.size(), " gradients, expected ", node->num_outputs());
@@ -225,8 +248,10 @@ TensorList run_backward(const TensorList& roots, const TensorList& grad_roots, b
 
 }  // namespace
 
-void backward(const TensorList& roots, const TensorList& grad_roots, bool retain_graph, bool create_graph) {
-  run_backward(roots, grad_roots, retain_graph || create_graph, create_graph, {}, false);
+void backward(const TensorList& roots, const TensorList& grad_roots, bool retain_graph, bool create_graph,
+              const TensorList& inputs) {
+  run_backward(roots, grad_roots, retain_graph || create_graph, create_graph, inputs, /*allow_unused=*/true,
+               /*accumulate_inputs=*/true);
 }
 
 TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs,

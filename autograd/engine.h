@@ -11,8 +11,11 @@ namespace wick::autograd {
 // Accumulates d(sum_i <roots_i, grad_roots_i>)/d(leaf) into every leaf's
 // .grad. A scalar root's gradient defaults to 1; other roots need one.
 // Without retain_graph the graph's saved tensors are freed as it runs.
+// Given `inputs`, only those tensors' .grad are written (a non-leaf among
+// them is made to retain its grad, as in PyTorch), and only the part of the
+// graph that leads to them runs.
 void backward(const TensorList& roots, const TensorList& grad_roots = {}, bool retain_graph = false,
-              bool create_graph = false);
+              bool create_graph = false, const TensorList& inputs = {});
 
 // Returns d(sum_i <outputs_i, grad_outputs_i>)/d(inputs_j) for each input,
 // without touching any .grad. An input the outputs do not depend on is an

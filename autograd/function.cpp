@@ -88,6 +88,7 @@ struct CopySlices final : Node {
     return out;
   }
   void release_variables() override { fn->release_variables(); }
+  size_t saved_bytes() const override { return fn->saved_bytes(); }
 };
 
 void rebase_history(const Tensor& self, const std::shared_ptr<Node>& node) {

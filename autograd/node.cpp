@@ -4,6 +4,7 @@
 
 #include "autograd/autograd_meta.h"
 #include "autograd/grad_mode.h"
+#include "autograd/saved_tensor.h"
 
 namespace wick {
 
@@ -56,6 +57,23 @@ uint32_t Node::add_input_metadata(const Tensor& output) {
 }
 
 AutogradMeta::~AutogradMeta() { release_node(std::move(grad_fn)); }
+
+void Node::track_saved(const SavedTensor* member, const void* object, size_t object_size) {
+  const char* p = reinterpret_cast<const char*>(member);
+  const char* begin = static_cast<const char*>(object);
+  if (p < begin || p + sizeof(SavedTensor) > begin + object_size || num_saved_ == kMaxTrackedSaved) return;
+  const ptrdiff_t offset = p - reinterpret_cast<const char*>(this);
+  if (offset < 0 || offset > UINT16_MAX) return;
+  saved_offsets_[num_saved_++] = static_cast<uint16_t>(offset);
+}
+
+size_t Node::saved_bytes() const {
+  size_t total = 0;
+  const char* self = reinterpret_cast<const char*>(this);
+  for (uint8_t i = 0; i < num_saved_; ++i)
+    total += reinterpret_cast<const SavedTensor*>(self + saved_offsets_[i])->nbytes();
+  return total;
+}
 
 AccumulateGrad::AccumulateGrad(Tensor leaf) : leaf_(std::move(leaf)) { add_input_metadata(leaf_); }
 

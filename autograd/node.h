@@ -10,6 +10,7 @@
 // as SavedTensor members, and skips the gradients nobody asked for.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +23,7 @@
 namespace wick {
 
 class Node;
+class SavedTensor;
 
 // Where a gradient goes: input `input_nr` of node `fn`. A null fn means the
 // forward input did not require grad, so nobody wants this gradient.
@@ -82,11 +84,25 @@ class Node : public std::enable_shared_from_this<Node> {
   // Anomaly mode: the forward op's description, for error messages.
   std::string anomaly_context;
 
+  // Bytes of the tensors this node keeps for its backward, 0 once released:
+  // its SavedTensor members (Note [Saved tensor accounting] in
+  // autograd/saved_tensor.h). A node that keeps tensors otherwise overrides it.
+  virtual size_t saved_bytes() const;
+  // Records `member` as one of this node's SavedTensors if it lies inside the
+  // node object [object, object + object_size); make_node calls it.
+  void track_saved(const SavedTensor* member, const void* object, size_t object_size);
+  static constexpr size_t kMaxTrackedSaved = 8;
+
  protected:
   std::vector<Edge> next_edges_;
   std::vector<TensorMeta> input_meta_;
   std::vector<PreHook> pre_hooks_;
   uint64_t sequence_nr_;
+
+ private:
+  // Byte offsets of the tracked SavedTensor members from `this`.
+  std::array<uint16_t, kMaxTrackedSaved> saved_offsets_{};
+  uint8_t num_saved_ = 0;
 };
 
 // The node that accumulates gradients into a leaf tensor's .grad.

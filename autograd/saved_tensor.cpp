@@ -15,6 +15,24 @@ Tensor shallow_copy(const Tensor& t) {
 }
 }  // namespace
 
+namespace detail {
+namespace {
+thread_local SavedTensorCollector* t_collector = nullptr;
+}  // namespace
+
+SavedTensorCollector::SavedTensorCollector() : previous_(t_collector) { t_collector = this; }
+SavedTensorCollector::~SavedTensorCollector() { t_collector = previous_; }
+SavedTensorCollector* SavedTensorCollector::current() { return t_collector; }
+
+void SavedTensorCollector::attach(Node& node, const void* object, size_t object_size) const {
+  for (size_t i = 0; i < count_; ++i) node.track_saved(found_[i], object, object_size);
+}
+}  // namespace detail
+
+SavedTensor::SavedTensor() {
+  if (detail::SavedTensorCollector* c = detail::SavedTensorCollector::current()) c->note(this);
+}
+
 SavedTensor::SavedTensor(const Tensor& input)
     : data_(input), saved_version_(input.defined() ? input.version() : 0), was_saved_(true) {}
 

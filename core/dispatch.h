@@ -11,8 +11,10 @@
 // it through kernel() raises NotImplementedError naming the op and device.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -45,6 +47,62 @@ constexpr bool is_comparison_or_logical(BinaryOp op) { return op >= BinaryOp::Eq
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, ArgMax, ArgMin, Any, All };
 
 enum class RandomOp : uint8_t { Uniform, Normal, RandInt, Bernoulli };
+
+// How a loss combines its per-element terms (defined in ops/loss.h).
+enum class Reduction : uint8_t;
+
+// One resampled dim of Backend::resample (padding, interpolation): output
+// position o along `dim` reads the input positions index[o * taps + k] with
+// weights weight[o * taps + k], k < taps.
+struct ResampleAxis {
+  int64_t dim = 0;
+  int64_t taps = 1;             // 1: a plain gather (weight unused); 2: linear interpolation
+  std::vector<int64_t> index;
+  std::vector<double> weight;
+};
+
+// The optimizers whose per-parameter update is one fused kernel (optim/).
+enum class OptimizerKind : uint8_t { SGD, Adam, AdamW, RMSprop, Adagrad };
+
+// The scalars of one optimizer update, with what torch.optim computes on the
+// host from the step count already folded in.
+struct OptimizerStepArgs {
+  double lr = 0;                     // SGD, RMSprop: lr; Adam(W): lr / bias_correction1; Adagrad: clr
+  double weight_decay = 0;           // all but AdamW: grad += weight_decay * param
+  double param_scale = 1;            // AdamW: param *= 1 - lr * weight_decay before the update
+  double momentum = 0, dampening = 0;  // SGD; RMSprop: momentum
+  double beta1 = 0, beta2 = 0;       // Adam(W)
+  double alpha = 0;                  // RMSprop's smoothing constant
+  double eps = 0;                    // Adam(W), RMSprop, Adagrad
+  double bias_correction2_sqrt = 1;  // Adam(W)
+  bool maximize = false, nesterov = false, amsgrad = false, centered = false;
+  bool init_momentum = false;        // SGD's first step with momentum: the buffer becomes the gradient
+};
+
+// The window of a 2-D convolution over input planes of [N, C, H, W] (a 1-D
+// convolution has H = 1). pad_h/pad_w are the top/left padding; zeros on the
+// bottom/right are implied by out_height/out_width.
+struct ConvGeometry {
+  int64_t channels = 0, height = 0, width = 0;
+  int64_t out_height = 0, out_width = 0;
+  int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
+};
+
+enum class PoolOp : uint8_t { Max, Avg, AdaptiveAvg };
+
+// The windows of Backend::pool2d (AdaptiveAvg derives its windows from the
+// input and output sizes and ignores these).
+struct PoolArgs {
+  int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;  // Avg: no dilation
+  bool count_include_pad = true;
+  int64_t divisor_override = 0;  // Avg: divide every window's sum by this when > 0
+};
+
+// Which elements share normalization statistics in [N, C, S]: Batch, those of
+// one channel; Group, those of one sample and group of C / groups channels.
+enum class NormOp : uint8_t { Batch, Group };
 
 struct Backend {
   const char* name;
@@ -80,6 +138,96 @@ struct Backend {
   void (*random)(RandomOp op, const Tensor& dst, double a, double b, Generator& gen);
   // dst[i] = start + i * step for a contiguous 1-D dst.
   void (*arange)(const Tensor& dst, double start, double step);
+
+  // The neural-net families (ops/softmax.cpp, loss.cpp, dropout.cpp, resize.cpp).
+  // softmax (log: log_softmax) of `in` along dim; in and out contiguous, of one shape and floating dtype.
+  void (*softmax)(const Tensor& out, const Tensor& in, int64_t dim, bool log);
+  // grad_in from grad_out and the forward's output `out`; all contiguous, of one shape.
+  void (*softmax_backward)(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t dim, bool log);
+  // The negative log likelihood of input [N, C, S] (any strides) at target
+  // [N, S] (int64, any strides) with class weights [C] (contiguous, or
+  // undefined for ones). Reduction::None writes out [N, S] (contiguous);
+  // Mean/Sum write the 0-dim out. total_weight (0-dim) gets the summed weight
+  // of the targets that are not ignore_index. A target outside [0, C) that is
+  // not ignore_index raises IndexError (after the parallel loop).
+  void (*nll_loss)(const Tensor& out, const Tensor& total_weight, const Tensor& input, const Tensor& target,
+                   const Tensor& weight, Reduction reduction, int64_t ignore_index);
+  // grad_input [N, C, S] (contiguous, overwritten) from grad_out ([N, S] any
+  // strides for None, else 0-dim) and the forward's total_weight.
+  void (*nll_loss_backward)(const Tensor& grad_input, const Tensor& grad_out, const Tensor& target,
+                            const Tensor& weight, Reduction reduction, int64_t ignore_index,
+                            const Tensor& total_weight);
+  // Dropout in one pass: noise = 0 with probability p, else 1 / (1 - p);
+  // out = in * noise (out may be in). All contiguous, floating, of one shape.
+  void (*dropout)(const Tensor& out, const Tensor& noise, const Tensor& in, double p, Generator& gen);
+  // out = R(in), where R resamples the last axes.size() dims (1 to 3, in
+  // order) as `axes` say and keeps the leading dims; in and out contiguous.
+  // Floating dtypes, or any dtype when every axis has one tap.
+  void (*resample)(const Tensor& out, const Tensor& in, const std::vector<ResampleAxis>& axes);
+  // grad_in = R^T(grad_out) (overwritten): the backward of resample. Contiguous, floating.
+  void (*resample_backward)(const Tensor& grad_in, const Tensor& grad_out, const std::vector<ResampleAxis>& axes);
+  // One optimizer update of `param` in place, with the state tensors by kind
+  // (undefined when unused):  SGD: momentum_buffer;  Adam, AdamW: exp_avg,
+  // exp_avg_sq, max_exp_avg_sq (amsgrad);  RMSprop: square_avg,
+  // momentum_buffer (momentum > 0), grad_avg (centered);  Adagrad: sum.
+  // Every operand is contiguous, of param's dtype (floating) and numel.
+  void (*optimizer_step)(OptimizerKind kind, const Tensor& param, const Tensor& grad,
+                         const std::array<Tensor, 3>& state, const OptimizerStepArgs& args);
+
+  // Recurrent cells: the gate math of one time step, fused (Note [Fused RNN
+  // cells] in ops/rnn.cpp); the gemms around it run through matmul. Matrices
+  // are [B, k * H] with unit column stride and any row stride; an undefined
+  // bias, state or incoming gradient reads as zeros. grad_h1 + grad_h2 is the
+  // gradient of h; grad_c / grad_h2 may be the very tensor the kernel writes
+  // grad_c_prev / grad_h_prev to.
+  // LSTM (gates i, f, g, o): `gates` holds x W_ih^T + h W_hh^T without biases
+  // and is overwritten with the activated gates, which the backward reads.
+  void (*lstm_cell_fwd)(const Tensor& gates, const Tensor& b_ih, const Tensor& b_hh, const Tensor& c_prev,
+                        const Tensor& h, const Tensor& c);
+  void (*lstm_cell_bwd)(const Tensor& grad_gates, const Tensor& grad_c_prev, const Tensor& grad_h1,
+                        const Tensor& grad_h2, const Tensor& grad_c, const Tensor& gates, const Tensor& c_prev,
+                        const Tensor& c);
+  // GRU (gates r, z, n): gates_x = x W_ih^T (overwritten with the activated
+  // r, z, n), gates_h = h_prev W_hh^T; writes h and hn = W_hn h_prev + b_hn.
+  void (*gru_cell_fwd)(const Tensor& gates_x, const Tensor& gates_h, const Tensor& b_ih, const Tensor& b_hh,
+                       const Tensor& h_prev, const Tensor& h, const Tensor& hn);
+  // Writes the gradients of the pre-activation gates_x and gates_h and the
+  // direct part of grad_h_prev (grad_h * z; the caller adds grad_gates_h W_hh).
+  void (*gru_cell_bwd)(const Tensor& grad_gates_x, const Tensor& grad_gates_h, const Tensor& grad_h_prev,
+                       const Tensor& grad_h1, const Tensor& grad_h2, const Tensor& gates, const Tensor& hn,
+                       const Tensor& h_prev);
+
+  // Convolution, pooling and normalization (ops/conv.cpp, pool.cpp, norm.cpp); floating dtypes.
+  // Lays the windows of input [N, C, H, W] (any strides) out as col [N, C * kh * kw, OH * OW]
+  // (any strides but a unit last one): row (c * kh + i) * kw + j holds channel c at kernel
+  // offset (i, j) for every output position, and 0 where the window covers padding.
+  void (*im2col)(const Tensor& col, const Tensor& input, const ConvGeometry& g);
+  // The adjoint of im2col: adds each column entry to the input position it was read from;
+  // grad_input [N, C, H, W] contiguous.
+  void (*col2im)(const Tensor& grad_input, const Tensor& col, const ConvGeometry& g);
+  // Pools each plane of input [N, C, H, W] (any strides) into out [N, C, OH, OW] (contiguous).
+  // Max writes each maximum's flat position h * W + w in its plane to indices (int64, like
+  // out) when that is defined.
+  void (*pool2d)(PoolOp op, const Tensor& out, const Tensor& indices, const Tensor& input, const PoolArgs& args);
+  // grad_input [N, C, H, W] (contiguous, overwritten) from grad_out (any strides); Max reads
+  // the positions from indices.
+  void (*pool2d_backward)(PoolOp op, const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices,
+                          const PoolArgs& args);
+  // Mean and rstd = 1 / sqrt(var + eps) (biased variance, also written to var when defined)
+  // of input [N, C, S], all contiguous: per channel ([C]) for Batch, per sample and group
+  // ([N, groups]) for Group.
+  void (*norm_stats)(NormOp op, const Tensor& mean, const Tensor& rstd, const Tensor& var, const Tensor& input,
+                     int64_t groups, double eps);
+  // out = (input - mean) * rstd * weight + bias, weight and bias [C] per channel (undefined:
+  // 1 and 0); statistics laid out as norm_stats writes them.
+  void (*norm_apply)(NormOp op, const Tensor& out, const Tensor& input, const Tensor& mean, const Tensor& rstd,
+                     const Tensor& weight, const Tensor& bias, int64_t groups);
+  // The gradients of norm_apply for grad_out [N, C, S] (each output undefined when not
+  // wanted). With batch_stats, mean and rstd are the statistics of input (so they have a
+  // gradient); otherwise constants (batch norm in eval mode).
+  void (*norm_backward)(NormOp op, const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias,
+                        const Tensor& grad_out, const Tensor& input, const Tensor& mean, const Tensor& rstd,
+                        const Tensor& weight, int64_t groups, bool batch_stats);
 };
 
 // The backend of a device type; throws if wick was built without it.

@@ -19,6 +19,14 @@ void TensorImpl::set_sizes_and_strides(IntArrayRef sizes, IntArrayRef strides, i
   refresh();
 }
 
+void TensorImpl::set_data(const TensorImpl& src) {
+  if (&src == this) return;
+  storage_ = src.storage_;
+  dtype_ = src.dtype_;
+  view_base.reset();  // a leaf given new data is not a view of it
+  set_sizes_and_strides(src.sizes_, src.strides_, src.offset_);
+}
+
 void TensorImpl::refresh() {
   numel_ = 1;
   for (int64_t s : sizes_) numel_ *= s;

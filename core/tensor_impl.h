@@ -41,6 +41,11 @@ class TensorImpl final : public RefCounted {
 
   // Restrides in place (used by the in-place view ops such as squeeze_).
   void set_sizes_and_strides(IntArrayRef sizes, IntArrayRef strides, int64_t offset);
+  // Makes this tensor read src's data (storage, dtype, sizes, strides,
+  // offset), keeping its own autograd fields: PyTorch's `x.data = y`, and
+  // what nn::Module::to() does to each parameter, so that every handle to
+  // the parameter sees the converted tensor.
+  void set_data(const TensorImpl& src);
 
   // A number the user wrote (x + 2): it takes part in type promotion only by
   // its category, as in PyTorch (int tensor + 2.5 -> float32, not float64).

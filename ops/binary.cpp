@@ -117,7 +117,9 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                "`logical_xor()` operator instead.");
   if ((op == BinaryOp::Remainder || op == BinaryOp::FloorDivide) && !is_floating_point(compute)) {
-    WICK_CHECK(!any(eq(b, 0)).item<bool>(), ValueError, name, ": ZeroDivisionError (integer division by zero)");
+    // In the compute dtype: a wrapped 256 divides a uint8 tensor as 0.
+    WICK_CHECK(!any(eq(b.dtype() == compute ? b : b.to(compute), 0)).item<bool>(), ValueError, name,
+               ": ZeroDivisionError (integer division by zero)");
   }
   const ScalarType out_dtype = is_comparison_or_logical(op) ? ScalarType::Bool : compute;
   const DimVector shape = broadcast_shapes(a.sizes(), b.sizes());

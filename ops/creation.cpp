@@ -21,6 +21,15 @@ int64_t checked_numel(IntArrayRef sizes, const char* op) {
 }
 
 namespace {
+// The bytes of `numel` elements of `dtype`, refusing counts whose byte size
+// would overflow (2**62 float64 elements are 2**65 bytes: wrapped, a tiny size).
+size_t checked_nbytes(int64_t numel, ScalarType dtype, const char* op) {
+  const auto size = static_cast<int64_t>(itemsize(dtype));
+  WICK_CHECK(numel <= (int64_t{1} << 62) / size, ValueError, op, ": ", numel, " elements of ", dtype,
+             " would take more than 2**62 bytes");
+  return static_cast<size_t>(numel) * static_cast<size_t>(size);
+}
+
 Tensor finish(Tensor t, const TensorOptions& options) {
   if (options.requires_grad_) t.requires_grad_(true);
   return t;
@@ -37,9 +46,13 @@ Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, TensorOptions optio
   for (size_t d = 0; d < sizes.size(); ++d) {
     WICK_CHECK(strides[d] >= 0, ValueError, "empty_strided: negative stride in ", strides);
     any_zero = any_zero || sizes[d] == 0;
+  }
+  for (size_t d = 0; d < sizes.size() && !any_zero; ++d) {
+    WICK_CHECK(strides[d] == 0 || sizes[d] - 1 <= ((int64_t{1} << 62) - span) / strides[d], ValueError,
+               "empty_strided: sizes ", sizes, " with strides ", strides, " span too much memory");
     span += (sizes[d] - 1) * strides[d];
   }
-  const size_t nbytes = any_zero ? 0 : static_cast<size_t>(span + 1) * itemsize(dtype);
+  const size_t nbytes = any_zero ? 0 : checked_nbytes(span + 1, dtype, "empty_strided");
   auto storage = StorageImpl::create(nbytes, options.device_);
   return finish(Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, strides, 0)), options);
 }
@@ -47,7 +60,7 @@ Tensor empty_strided(IntArrayRef sizes, IntArrayRef strides, TensorOptions optio
 Tensor empty(IntArrayRef sizes, TensorOptions options) {
   const int64_t n = checked_numel(sizes, "empty");
   const ScalarType dtype = options.dtype_or(default_dtype());
-  auto storage = StorageImpl::create(static_cast<size_t>(n) * itemsize(dtype), options.device_);
+  auto storage = StorageImpl::create(checked_nbytes(n, dtype, "empty"), options.device_);
   return finish(Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0)),
                 options);
 }
@@ -81,7 +94,10 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
     const bool all_int = !start.is_floating_point() && !end.is_floating_point() && !step.is_floating_point();
     options.dtype_ = all_int ? ScalarType::Int64 : default_dtype();
   }
-  const auto n = static_cast<int64_t>(std::ceil((e - s) / st));
+  const double count = std::ceil((e - s) / st);
+  WICK_CHECK(std::isfinite(st) && count < 4611686018427387904.0, ValueError, "arange: invalid step ", step,
+             " for the range ", start, " -> ", end, " (", count, " elements)");
+  const auto n = static_cast<int64_t>(count);
   const bool rg = options.requires_grad_;
   Tensor t = empty({n}, options.requires_grad(false));
   kernel(t.device(), &Backend::arange, "arange")(t, s, st);

@@ -11,34 +11,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+source scripts/common.sh
+install_packages "${BUILD_PACKAGES[@]}" "${TRAIN_PACKAGES[@]}" libgtest-dev libgmock-dev python3-pytest python3-torch
 
-packages=(cmake ninja-build g++ libopenblas-dev libopenblas0-openmp libgtest-dev libgmock-dev zlib1g-dev
-          python3-dev python3-venv python3-numpy python3-pytest python3-torch pybind11-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "== installing Debian packages: ${missing[*]}"
-  sudo_if_needed apt-get update -qq
-  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
-
-jobs=$(nproc)
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$jobs}
-
-echo "== Release build"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DWICK_CUDA="${WICK_CUDA:-AUTO}" -DWICK_BUILD_PYTHON=ON \
-  -DPython_EXECUTABLE=/usr/bin/python3 >/dev/null
-cmake --build build -j "$jobs"
+release_build
 echo "== C++ tests (Release)"
 (cd build && ctest --output-on-failure -j "$jobs")
 
-echo "== Python package (pip install . into build/venv, from the build above) and its tests"
-rm -rf build/venv
-/usr/bin/python3 -m venv --system-site-packages build/venv
-WICK_BUILD_DIR="$PWD/build" build/venv/bin/pip install --quiet --no-build-isolation --no-index .
+install_python_package
+echo "== Python tests"
 root=$PWD
 (cd /tmp && "$root/build/venv/bin/python" -m pytest "$root/tests/python" -q)
 

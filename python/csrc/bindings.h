@@ -4,9 +4,11 @@
 //   tensor.cpp       the Tensor class: metadata, autograd fields, conversions, operators
 //   indexing.cpp     Tensor.__getitem__ / __setitem__
 //   convert.cpp      Python data <-> tensors: nested lists, numbers, NumPy arrays, tolist()
-//   autograd.cpp     grad_fn nodes, hooks, backward/grad, gradcheck
+//   autograd.cpp     grad_fn nodes, hooks, backward/grad, gradcheck, custom Functions (PyFunctionNode)
+//   dlpack.cpp       the DLPack protocol: Tensor.__dlpack__, wick.from_dlpack
 //   ops_*.cpp        one file per op family of ops/, as functions (wick.exp) and methods (x.exp()):
 //                    creation, elementwise, reduce, view, linalg, indexing
+//   data.cpp         wick._C._data: the IDX, MNIST and text readers of data/; the graph's DOT export
 //
 // Conventions: every binding that runs tensor code releases the GIL around it
 // (py::call_guard<py::gil_scoped_release> when the signature is plain C++,
@@ -67,6 +69,18 @@ py::object make_return_type(const char* name, py::object a, py::object b);
 // nodes, dtypes, hook handles) refuse __new__; Tensor and device construct in it.
 void disallow_new(py::handle cls);
 
+// A member function bound with `self` as a reference. Bound directly, a member
+// function pointer takes `self` as a pointer, and pybind11 passes None as a
+// null one: wick.Tensor.dim(None) would crash. Use method(&Tensor::dim).
+template <typename R, typename C, typename... A>
+auto method(R (C::*f)(A...) const) {
+  return [f](const C& self, A... args) -> std::decay_t<R> { return (self.*f)(std::forward<A>(args)...); };
+}
+template <typename R, typename C, typename... A>
+auto method(R (C::*f)(A...)) {
+  return [f](C& self, A... args) -> std::decay_t<R> { return (self.*f)(std::forward<A>(args)...); };
+}
+
 // The same call without the GIL: tensor code that may run long or in parallel.
 template <typename F>
 auto without_gil(F&& f) {
@@ -114,6 +128,13 @@ void init_reduce(py::module_& m, TensorClass& cls);
 void init_view(py::module_& m, TensorClass& cls);
 void init_linalg(py::module_& m, TensorClass& cls);
 void init_index_ops(py::module_& m, TensorClass& cls);
+void init_nn_functional(py::module_& m, TensorClass& cls);  // ops_nn.cpp: softmax, losses, dropout, pad...
+void init_optim(py::module_& m);  // ops_optim.cpp: wick._C._optim (fused optimizer steps, grad clipping)
+void init_rnn(py::module_& m, TensorClass& cls);     // ops_rnn.cpp: lstm, gru, lstm_cell, gru_cell
+void init_dlpack(py::module_& m, TensorClass& cls);  // dlpack.cpp: __dlpack__, wick.from_dlpack
+void init_data(py::module_& m, TensorClass& cls);    // data.cpp: wick._C._data (IDX, MNIST, text), _graph_to_dot
+void init_io(py::module_& m);                        // io.cpp: wick.save / wick.load's C++ half
+void init_conv(py::module_& m, TensorClass& cls);    // ops_conv.cpp: convolution, pooling, normalization
 
 // Binds f both as the function wick._C.<name>(input, ...) and as the method
 // Tensor.<name>(...), with the GIL released while it runs. `args` name the

@@ -283,8 +283,16 @@ void setitem(const Tensor& self, py::handle index, py::handle value) {
 }  // namespace
 
 void init_indexing(py::module_& /*m*/, TensorClass& cls) {
-  cls.def("__getitem__", &getitem, py::arg("index"))
-      .def("__setitem__", &setitem, py::arg("index"), py::arg("value"));
+  cls.def("__getitem__", &getitem, py::arg("index"),
+          "x[index]: ints, slices, None, Ellipsis give a view; integer tensors or lists (gathered\n"
+          "with NumPy's rules) and bool masks give a copy. Differentiable.\n\n"
+          "Example::\n\n"
+          "    >>> x = wick.arange(6).view(2, 3)\n"
+          "    >>> x[:, 1:], x[x > 2], x[[1, 0], 0]\n"
+          "    (tensor([[1, 2],\n"
+          "            [4, 5]]), tensor([3, 4, 5]), tensor([3, 0]))")
+      .def("__setitem__", &setitem, py::arg("index"), py::arg("value"),
+           "x[index] = value: writes a number or a (broadcast) tensor into the selected elements, in place.");
 }
 
 }  // namespace wick::python

@@ -195,10 +195,14 @@ namespace {
 
 void init_dtypes(py::module_& m) {
   py::class_<DType>(m, "dtype", "The data type of a tensor's elements, e.g. wick.float32.")
-      .def_property_readonly("is_floating_point", [](const DType& d) { return is_floating_point(d.type); })
-      .def_property_readonly("is_signed",
-                             [](const DType& d) { return d.type != ScalarType::Bool && d.type != ScalarType::UInt8; })
-      .def_property_readonly("itemsize", [](const DType& d) { return itemsize(d.type); })
+      .def_property_readonly(
+          "is_floating_point", [](const DType& d) { return is_floating_point(d.type); },
+          "True for float16, bfloat16, float32 and float64.")
+      .def_property_readonly(
+          "is_signed", [](const DType& d) { return d.type != ScalarType::Bool && d.type != ScalarType::UInt8; },
+          "True when the type has negative values (all but bool and uint8).")
+      .def_property_readonly(
+          "itemsize", [](const DType& d) { return itemsize(d.type); }, "The size of one element in bytes.")
       .def("__repr__", [](const DType& d) { return "wick." + std::string(to_string(d.type)); })
       .def("__reduce__", [](const DType& d) { return std::string(to_string(d.type)); });
   disallow_new(m.attr("dtype"));
@@ -221,13 +225,16 @@ void init_device(py::module_& m) {
            }),
            py::arg("type"), py::arg("index"))
       .def(py::init([](const Device& d) { return d; }))
-      .def_property_readonly("type", [](const Device& d) { return d.is_cuda() ? "cuda" : "cpu"; })
-      .def_property_readonly("index",
-                             [](const Device& d) -> py::object {
-                               if (d.is_cpu()) return py::none();
-                               return py::int_(d.index);
-                             })
-      .def("__str__", &Device::str)
+      .def_property_readonly(
+          "type", [](const Device& d) { return d.is_cuda() ? "cuda" : "cpu"; }, "'cpu' or 'cuda'.")
+      .def_property_readonly(
+          "index",
+          [](const Device& d) -> py::object {
+            if (d.is_cpu()) return py::none();
+            return py::int_(d.index);
+          },
+          "The GPU's ordinal, or None for the CPU.")
+      .def("__str__", method(&Device::str))
       .def("__repr__",
            [](const Device& d) {
              if (d.is_cpu()) return std::string("device(type='cpu')");
@@ -285,16 +292,33 @@ void init_state(py::module_& m) {
         manual_seed(s);
       },
       py::arg("seed"), "Seeds the default random generator.");
-  m.def("initial_seed", [] { return default_generator().initial_seed(); });
-  m.def("get_default_dtype", [] { return default_dtype(); });
-  m.def("set_default_dtype", &set_default_dtype, py::arg("d"));
-  m.def("get_num_threads", &get_num_threads);
-  m.def("set_num_threads", &set_num_threads, py::arg("num"));
+  m.def(
+      "initial_seed", [] { return default_generator().initial_seed(); },
+      "initial_seed() -> int\n\nThe seed the default generator was last started from.");
+  m.def(
+      "get_default_dtype", [] { return default_dtype(); },
+      "get_default_dtype() -> wick.dtype\n\nThe dtype of new float tensors (wick.float32 unless changed).");
+  m.def("set_default_dtype", &set_default_dtype, py::arg("d"),
+        "set_default_dtype(d) -> None\n\n"
+        "Makes d (a floating point dtype) the dtype of new float tensors, e.g. wick.tensor([1.0]).");
+  m.def("get_num_threads", &get_num_threads, "get_num_threads() -> int\n\nThe number of threads CPU ops use.");
+  m.def(
+      "set_num_threads",
+      [](int num) {
+        WICK_CHECK(num > 0, Error, "set_num_threads expects a positive integer, got ", num);
+        set_num_threads(num);
+      },
+      py::arg("num"),
+      "set_num_threads(num) -> None\n\nSets the number of threads CPU ops use (at least 1).");
 
-  m.def("is_grad_enabled", &GradMode::is_enabled);
-  m.def("_set_grad_enabled", &GradMode::set_enabled, py::arg("mode"));
-  m.def("is_anomaly_enabled", &AnomalyMode::is_enabled);
-  m.def("_set_anomaly_enabled", &AnomalyMode::set_enabled, py::arg("mode"));
+  m.def("is_grad_enabled", &GradMode::is_enabled,
+        "is_grad_enabled() -> bool\n\nWhether ops record the autograd graph on this thread (see wick.no_grad).");
+  m.def("_set_grad_enabled", &GradMode::set_enabled, py::arg("mode"),
+        "Turns grad mode on or off for this thread (wick.set_grad_enabled wraps it).");
+  m.def("is_anomaly_enabled", &AnomalyMode::is_enabled,
+        "is_anomaly_enabled() -> bool\n\nWhether anomaly detection is on (see wick.autograd.detect_anomaly).");
+  m.def("_set_anomaly_enabled", &AnomalyMode::set_enabled, py::arg("mode"),
+        "Turns anomaly detection on or off (wick.autograd.set_detect_anomaly wraps it).");
 
   // Memory statistics of one device (the CPU by default).
   auto device_or_cpu = [](std::optional<Device> d) { return d.value_or(kCPU); };
@@ -306,7 +330,8 @@ void init_state(py::module_& m) {
       py::arg("device") = py::none(), "The most bytes held at once since the last reset_peak_memory_stats.");
   m.def(
       "reset_peak_memory_stats", [=](std::optional<Device> d) { reset_peak_memory_stats(device_or_cpu(d)); },
-      py::arg("device") = py::none());
+      py::arg("device") = py::none(),
+      "reset_peak_memory_stats(device=None) -> None\n\nStarts max_memory_allocated afresh from the bytes in use now.");
   m.def(
       "memory_reserved", [=](std::optional<Device> d) { return memory_stats(device_or_cpu(d)).reserved_bytes; },
       py::arg("device") = py::none(), "Bytes held by the allocator: in use plus cached.");
@@ -323,19 +348,55 @@ void init_state(py::module_& m) {
         out["num_system_allocs"] = s.num_system_allocs;
         return out;
       },
-      py::arg("device") = py::none());
+      py::arg("device") = py::none(),
+      "memory_stats(device=None) -> dict\n\n"
+      "The allocator's counters for a device (the CPU by default): allocated_bytes, peak_bytes,\n"
+      "reserved_bytes, num_allocs, num_frees, num_system_allocs.");
   m.def(
       "empty_cache", [=](std::optional<Device> d) { empty_cache(device_or_cpu(d)); },
       py::arg("device") = py::none(), "Returns the allocator's cached blocks to the system.");
 
-  m.def("_cuda_is_available", &cuda::is_available);
-  m.def("_cuda_device_count", &cuda::device_count);
-  m.def("_cuda_unavailable_reason", &cuda::unavailable_reason);
+  m.def("_cuda_is_available", &cuda::is_available, "Whether wick can use a CUDA GPU (wick.cuda.is_available).");
+  m.def("_cuda_device_count", &cuda::device_count, "The number of usable CUDA GPUs (wick.cuda.device_count).");
+  m.def("_cuda_unavailable_reason", &cuda::unavailable_reason, "Why CUDA is unavailable, or ''.");
 #ifdef WICK_WITH_CUDA
   m.attr("_built_with_cuda") = true;
 #else
   m.attr("_built_with_cuda") = false;
 #endif
+}
+
+// Note [Default pickling of bound classes]
+// Python's default pickling of an object whose class does not define its own
+// (copy.copy(obj), pickle.dumps(obj) at protocol 0 or 1, obj.__reduce__())
+// instantiates the class's pybind11 base type, and pybind11 answers with a C++
+// exception that aborts the process. Every bound class of the module (and of
+// its submodules) that does not pickle itself therefore refuses with
+// TypeError, as PyTorch's C++ classes do; one that defines only
+// __reduce_ex__ (Tensor) gets __reduce__ from it.
+void refuse_default_pickling(py::module_ m) {
+  for (const auto& item : py::reinterpret_borrow<py::dict>(m.attr("__dict__"))) {
+    py::handle value = item.second;
+    if (PyModule_Check(value.ptr())) {
+      refuse_default_pickling(py::reinterpret_borrow<py::module_>(value));
+      continue;
+    }
+    if (!PyType_Check(value.ptr()) || std::string_view(Py_TYPE(value.ptr())->tp_name) != "pybind11_type") continue;
+    const py::object own = value.attr("__dict__");
+    const bool has_reduce = own.contains("__reduce__"), has_reduce_ex = own.contains("__reduce_ex__");
+    if (has_reduce) continue;  // object.__reduce_ex__ defers to it
+    if (has_reduce_ex) {
+      value.attr("__reduce__") = py::cpp_function([](py::handle self) { return self.attr("__reduce_ex__")(2); },
+                                                  py::is_method(value), py::name("__reduce__"));
+      continue;
+    }
+    const std::string name = "wick._C." + py::str(value.attr("__name__")).cast<std::string>();
+    auto refuse = [name](py::handle, py::args) -> py::object {
+      throw py::type_error("cannot pickle '" + name + "' object");
+    };
+    value.attr("__reduce_ex__") = py::cpp_function(refuse, py::is_method(value), py::name("__reduce_ex__"));
+    value.attr("__reduce__") = py::cpp_function(refuse, py::is_method(value), py::name("__reduce__"));
+  }
 }
 
 }  // namespace
@@ -358,5 +419,13 @@ PYBIND11_MODULE(_C, m) {
   init_view(m, cls);
   init_linalg(m, cls);
   init_index_ops(m, cls);
+  init_nn_functional(m, cls);
+  init_optim(m);
+  init_rnn(m, cls);
+  init_dlpack(m, cls);
+  init_data(m, cls);
+  init_io(m);
+  init_conv(m, cls);
   init_state(m);
+  refuse_default_pickling(m);
 }

@@ -13,18 +13,33 @@ using Unary = Tensor (*)(const Tensor&);
 using Binary = Tensor (*)(const Tensor&, const Tensor&);
 using InplaceUnary = const Tensor& (*)(const Tensor&);
 
-// f(input, other) with other a tensor or a number.
-void def_binary(py::module_& m, TensorClass& cls, const char* name, Binary f) {
-  def_function_and_method(m, cls, name, [f](const Tensor& a, const Tensor& b) { return f(a, b); }, py::arg("other"));
+// f(input, other) with other a tensor or a number. The docstring goes on the
+// first overload only (pybind11 lists every overload's).
+void def_binary(py::module_& m, TensorClass& cls, const char* name, Binary f, const std::string& doc) {
+  def_function_and_method(m, cls, name, [f](const Tensor& a, const Tensor& b) { return f(a, b); }, py::arg("other"),
+                          doc.c_str());
   def_function_and_method(m, cls, name, [f](const Tensor& a, Scalar b) { return f(a, wrap_scalar(b)); },
                           py::arg("other"));
 }
 
 // The in-place method self.name(other) with other a tensor or a number.
 template <typename F>
-void def_inplace_binary(TensorClass& cls, const char* name, F f) {
-  cls.def(name, inplace<const Tensor&>([f](const Tensor& a, const Tensor& b) { f(a, b); }), py::arg("other"));
+void def_inplace_binary(TensorClass& cls, const char* name, F f, const char* doc) {
+  cls.def(name, inplace<const Tensor&>([f](const Tensor& a, const Tensor& b) { f(a, b); }), py::arg("other"), doc);
   cls.def(name, inplace<Scalar>([f](const Tensor& a, Scalar b) { f(a, wrap_scalar(b)); }), py::arg("other"));
+}
+
+// A docstring of the form "name(input) -> Tensor\n\n<what>\n\nExample:: ...".
+std::string unary_doc(const char* name, const char* what, const char* example_input, const char* example_output) {
+  return std::string(name) + "(input) -> Tensor\n\n" + what + "\n\nExample::\n\n    >>> wick." + name +
+         "(wick.tensor(" + example_input + "))\n    " + example_output;
+}
+
+// A binary op's docstring: broadcasting and type promotion are the same for all of them.
+std::string binary_doc(const char* name, const char* what, const char* example, const char* result) {
+  return std::string(name) + "(input, other) -> Tensor\n\n" + what +
+         "\n\ninput and other broadcast to a common shape; other may be a number. The result's dtype\n"
+         "follows PyTorch's type promotion.\n\nExample::\n\n    >>> " + example + "\n    " + result;
 }
 
 // div with rounding_mode None (true division), "trunc" or "floor".
@@ -42,56 +57,126 @@ Tensor divide(const Tensor& a, const Tensor& b, const std::optional<std::string>
 
 void init_elementwise(py::module_& m, TensorClass& cls) {
   // ---- unary -------------------------------------------------------------------------------
-  const std::pair<const char*, Unary> unary[] = {
-      {"neg", &neg},         {"negative", &neg},   {"exp", &exp},           {"log", &log},
-      {"log1p", &log1p},     {"sqrt", &sqrt},      {"rsqrt", &rsqrt},       {"abs", &abs},
-      {"absolute", &abs},    {"sign", &sign},      {"sin", &sin},           {"cos", &cos},
-      {"tanh", &tanh},       {"sigmoid", &sigmoid}, {"relu", &relu},        {"reciprocal", &reciprocal},
-      {"square", &square},   {"erf", &erf},        {"floor", &floor},       {"ceil", &ceil},
-      {"round", &round},     {"trunc", &trunc},    {"logical_not", &logical_not}, {"bitwise_not", &bitwise_not},
-      {"isnan", &isnan},     {"isinf", &isinf},    {"silu", &silu}};
-  for (const auto& [name, f] : unary) {
-    const Unary fn = f;
-    def_function_and_method(m, cls, name, [fn](const Tensor& x) { return fn(x); });
+  struct UnaryOp {
+    const char* name;
+    Unary fn;
+    const char* what;
+    const char* example_input;
+    const char* example_output;
+  };
+  const char* const floats = "[-1.5, 0.0, 2.0]";
+  const char* const positive = "[0.25, 1.0, 4.0]";
+  const char* const special = "[1.0, float('nan'), float('inf')]";
+  const UnaryOp unary[] = {
+      {"neg", &neg, "-input, elementwise.", floats, "tensor([ 1.5000, -0.0000, -2.0000])"},
+      {"negative", &neg, "-input, elementwise (an alias of neg).", floats, "tensor([ 1.5000, -0.0000, -2.0000])"},
+      {"exp", &exp, "e to the power of each element.", floats, "tensor([0.2231, 1.0000, 7.3891])"},
+      {"log", &log, "The natural logarithm of each element (nan below 0, -inf at 0).", positive,
+       "tensor([-1.3863,  0.0000,  1.3863])"},
+      {"log1p", &log1p, "log(1 + input), accurate for small inputs.", positive, "tensor([0.2231, 0.6931, 1.6094])"},
+      {"sqrt", &sqrt, "The square root of each element (nan below 0).", positive, "tensor([0.5000, 1.0000, 2.0000])"},
+      {"rsqrt", &rsqrt, "1 / sqrt(input), elementwise.", positive, "tensor([2.0000, 1.0000, 0.5000])"},
+      {"abs", &abs, "The absolute value of each element.", floats, "tensor([1.5000, 0.0000, 2.0000])"},
+      {"absolute", &abs, "The absolute value of each element (an alias of abs).", floats,
+       "tensor([1.5000, 0.0000, 2.0000])"},
+      {"sign", &sign, "-1, 0 or 1 for each element, by its sign.", floats, "tensor([-1.,  0.,  1.])"},
+      {"sin", &sin, "The sine of each element (in radians).", floats, "tensor([-0.9975,  0.0000,  0.9093])"},
+      {"cos", &cos, "The cosine of each element (in radians).", floats, "tensor([ 0.0707,  1.0000, -0.4161])"},
+      {"tanh", &tanh, "The hyperbolic tangent of each element.", floats, "tensor([-0.9051,  0.0000,  0.9640])"},
+      {"sigmoid", &sigmoid, "The logistic function 1 / (1 + exp(-input)), elementwise.", floats,
+       "tensor([0.1824, 0.5000, 0.8808])"},
+      {"relu", &relu, "max(input, 0), elementwise.", floats, "tensor([0., 0., 2.])"},
+      {"reciprocal", &reciprocal, "1 / input, elementwise (integers give floats).", positive,
+       "tensor([4.0000, 1.0000, 0.2500])"},
+      {"square", &square, "input * input, elementwise.", floats, "tensor([2.2500, 0.0000, 4.0000])"},
+      {"erf", &erf, "The Gauss error function of each element.", floats, "tensor([-0.9661,  0.0000,  0.9953])"},
+      {"floor", &floor, "The largest integer not above each element.", floats, "tensor([-2.,  0.,  2.])"},
+      {"ceil", &ceil, "The smallest integer not below each element.", floats, "tensor([-1.,  0.,  2.])"},
+      {"round", &round, "Each element rounded to the nearest integer, halves to even.", floats,
+       "tensor([-2.,  0.,  2.])"},
+      {"trunc", &trunc, "Each element rounded toward zero.", floats, "tensor([-1.,  0.,  2.])"},
+      {"logical_not", &logical_not, "True where the element is zero (or False), as a bool tensor.",
+       "[True, False]", "tensor([False,  True])"},
+      {"bitwise_not", &bitwise_not, "~input: every bit flipped (logical not for bool tensors).", "[1, 2, 12]",
+       "tensor([ -2,  -3, -13])"},
+      {"isnan", &isnan, "True where the element is NaN, as a bool tensor.", special, "tensor([False,  True, False])"},
+      {"isinf", &isinf, "True where the element is +inf or -inf, as a bool tensor.", special,
+       "tensor([False, False,  True])"},
+      {"silu", &silu, "input * sigmoid(input) (also called swish), elementwise.", floats,
+       "tensor([-0.2736,  0.0000,  1.7616])"}};
+  for (const UnaryOp& op : unary) {
+    const Unary fn = op.fn;
+    def_function_and_method(m, cls, op.name, [fn](const Tensor& x) { return fn(x); },
+                            unary_doc(op.name, op.what, op.example_input, op.example_output).c_str());
   }
   const std::pair<const char*, InplaceUnary> inplace_unary[] = {{"neg_", &neg_},   {"exp_", &exp_},
                                                                 {"sqrt_", &sqrt_}, {"tanh_", &tanh_},
                                                                 {"sigmoid_", &sigmoid_}, {"relu_", &relu_}};
   for (const auto& [name, f] : inplace_unary) {
     const InplaceUnary fn = f;
-    cls.def(name, inplace<>([fn](const Tensor& x) { fn(x); }));
+    const std::string base(name, std::string_view(name).size() - 1);
+    const std::string doc = std::string(name) + "() -> Tensor\n\nIn-place " + base + ": replaces each element by its " +
+                            base + "; returns this tensor. See wick." + base + ".";
+    cls.def(name, inplace<>([fn](const Tensor& x) { fn(x); }), doc.c_str());
   }
   m.def("leaky_relu", &leaky_relu, py::arg("input"), py::arg("negative_slope") = 0.01,
-        py::call_guard<py::gil_scoped_release>());
+        py::call_guard<py::gil_scoped_release>(),
+        "leaky_relu(input, negative_slope=0.01) -> Tensor\n\n"
+        "input where it is positive, negative_slope * input elsewhere.\n\n"
+        "Example::\n\n"
+        "    >>> wick.leaky_relu(wick.tensor([-2.0, 3.0]), 0.1)\n"
+        "    tensor([-0.2000,  3.0000])");
   m.def(
       "gelu", [](const Tensor& x, const std::string& approximate) { return gelu(x, approximate); }, py::arg("input"),
-      py::kw_only(), py::arg("approximate") = "none", py::call_guard<py::gil_scoped_release>());
+      py::kw_only(), py::arg("approximate") = "none", py::call_guard<py::gil_scoped_release>(),
+      "gelu(input, *, approximate='none') -> Tensor\n\n"
+      "The Gaussian error linear unit input * Phi(input), Phi the standard normal CDF; with\n"
+      "approximate='tanh', its tanh approximation.\n\n"
+      "Example::\n\n"
+      "    >>> wick.gelu(wick.tensor([-1.0, 0.0, 1.0]))\n"
+      "    tensor([-0.1587,  0.0000,  0.8413])");
 
   // clamp(min=None, max=None) with numbers; clip is its alias.
   for (const char* name : {"clamp", "clip"}) {
+    const std::string doc = std::string(name) +
+                            "(input, min=None, max=None) -> Tensor\n\n"
+                            "Each element limited to [min, max]: below min it becomes min, above max it becomes max\n"
+                            "(either bound may be None). The gradient is 1 inside the range and 0 outside.\n\n"
+                            "Example::\n\n"
+                            "    >>> wick." + name + "(wick.tensor([-2.0, 0.5, 3.0]), min=0, max=1)\n"
+                            "    tensor([0.0000, 0.5000, 1.0000])";
     def_function_and_method(
         m, cls, name,
         [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) { return clamp(x, min, max); },
-        py::arg("min") = py::none(), py::arg("max") = py::none());
+        py::arg("min") = py::none(), py::arg("max") = py::none(), doc.c_str());
   }
   def_function_and_method(m, cls, "clamp_min", [](const Tensor& x, Scalar min) { return clamp(x, min, std::nullopt); },
-                          py::arg("min"));
+                          py::arg("min"), "clamp_min(input, min) -> Tensor\n\nclamp(input, min=min): max(input, min).");
   def_function_and_method(m, cls, "clamp_max", [](const Tensor& x, Scalar max) { return clamp(x, std::nullopt, max); },
-                          py::arg("max"));
+                          py::arg("max"), "clamp_max(input, max) -> Tensor\n\nclamp(input, max=max): min(input, max).");
   for (const char* name : {"clamp_", "clip_"}) {
     cls.def(name,
             inplace<std::optional<Scalar>, std::optional<Scalar>>(
                 [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) { clamp_(x, min, max); }),
-            py::arg("min") = py::none(), py::arg("max") = py::none());
+            py::arg("min") = py::none(), py::arg("max") = py::none(),
+            (std::string(name) + "(min=None, max=None) -> Tensor\n\nIn-place clamp; returns this tensor.").c_str());
   }
 
   // ---- binary ------------------------------------------------------------------------------
   for (const auto& [name, adds] : {std::pair{"add", true}, std::pair{"sub", false}, std::pair{"subtract", false}}) {
     const bool is_add = adds;
+    const std::string doc =
+        std::string(name) + "(input, other, *, alpha=1) -> Tensor\n\n" +
+        (is_add ? "input + alpha * other" : "input - alpha * other") +
+        ", elementwise. input and other broadcast to a common shape;\n"
+        "other may be a number. The result's dtype follows PyTorch's type promotion.\n\n"
+        "Example::\n\n"
+        "    >>> wick." + name + "(wick.tensor([1.0, 2.0, 3.0]), 10, alpha=2)\n" +
+        (is_add ? "    tensor([21., 22., 23.])" : "    tensor([-19., -18., -17.])");
     def_function_and_method(
         m, cls, name,
         [is_add](const Tensor& a, const Tensor& b, Scalar alpha) { return is_add ? add(a, b, alpha) : sub(a, b, alpha); },
-        py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+        py::arg("other"), py::kw_only(), py::arg("alpha") = 1, doc.c_str());
     def_function_and_method(
         m, cls, name,
         [is_add](const Tensor& a, Scalar b, Scalar alpha) {
@@ -100,38 +185,80 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
         py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   }
   for (const char* name : {"div", "divide", "true_divide"}) {
+    const std::string doc = std::string(name) +
+                            "(input, other, *, rounding_mode=None) -> Tensor\n\n"
+                            "input / other, elementwise, as floats (true division); rounding_mode='trunc' rounds the\n"
+                            "quotient toward zero and 'floor' down, keeping integer dtypes. input and other broadcast;\n"
+                            "other may be a number.\n\n"
+                            "Example::\n\n"
+                            "    >>> wick." + name + "(wick.tensor([7, -7]), 2)\n"
+                            "    tensor([ 3.5000, -3.5000])\n"
+                            "    >>> wick." + name + "(wick.tensor([7, -7]), 2, rounding_mode='floor')\n"
+                            "    tensor([ 3, -4])";
     def_function_and_method(m, cls, name, &divide, py::arg("other"), py::kw_only(),
-                            py::arg("rounding_mode") = py::none());
+                            py::arg("rounding_mode") = py::none(), doc.c_str());
     def_function_and_method(
         m, cls, name,
         [](const Tensor& a, Scalar b, const std::optional<std::string>& mode) { return divide(a, wrap_scalar(b), mode); },
         py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   }
-  const std::pair<const char*, Binary> binary[] = {
-      {"mul", &mul},
-      {"multiply", &mul},
-      {"maximum", &maximum},
-      {"minimum", &minimum},
-      {"remainder", static_cast<Binary>(&remainder)},
-      {"floor_divide", static_cast<Binary>(&floor_divide)},
-      {"atan2", &atan2},
-      {"eq", static_cast<Binary>(&eq)},
-      {"ne", static_cast<Binary>(&ne)},
-      {"lt", static_cast<Binary>(&lt)},
-      {"le", static_cast<Binary>(&le)},
-      {"gt", static_cast<Binary>(&gt)},
-      {"ge", static_cast<Binary>(&ge)},
-      {"logical_and", &logical_and},
-      {"logical_or", &logical_or},
-      {"logical_xor", &logical_xor},
-      {"bitwise_and", &bitwise_and},
-      {"bitwise_or", &bitwise_or},
-      {"bitwise_xor", &bitwise_xor}};
-  for (const auto& [name, f] : binary) def_binary(m, cls, name, f);
+  struct BinaryOp {
+    const char* name;
+    Binary fn;
+    const char* what;
+    const char* example;
+    const char* result;
+  };
+  const BinaryOp binary[] = {
+      {"mul", &mul, "input * other, elementwise.", "wick.mul(wick.tensor([1.0, 2.0]), 3)", "tensor([3., 6.])"},
+      {"multiply", &mul, "input * other, elementwise (an alias of mul).", "wick.multiply(wick.tensor([1.0, 2.0]), 3)",
+       "tensor([3., 6.])"},
+      {"maximum", &maximum, "The larger of input and other, elementwise (NaN if either is NaN).",
+       "wick.maximum(wick.tensor([1, 5]), wick.tensor([3, 2]))", "tensor([3, 5])"},
+      {"minimum", &minimum, "The smaller of input and other, elementwise (NaN if either is NaN).",
+       "wick.minimum(wick.tensor([1, 5]), wick.tensor([3, 2]))", "tensor([1, 2])"},
+      {"remainder", static_cast<Binary>(&remainder),
+       "input modulo other, elementwise, with the sign of other (Python's %).",
+       "wick.remainder(wick.tensor([-3, 3]), 2)", "tensor([1, 1])"},
+      {"floor_divide", static_cast<Binary>(&floor_divide), "input / other rounded down, elementwise (Python's //).",
+       "wick.floor_divide(wick.tensor([7, -7]), 2)", "tensor([ 3, -4])"},
+      {"atan2", &atan2, "The angle of the point (other, input), i.e. atan(input / other) in the right quadrant.",
+       "wick.atan2(wick.tensor([1.0, 1.0]), wick.tensor([1.0, -1.0]))", "tensor([0.7854, 2.3562])"},
+      {"eq", static_cast<Binary>(&eq), "input == other, elementwise, as a bool tensor.",
+       "wick.eq(wick.tensor([1, 2]), 2)", "tensor([False,  True])"},
+      {"ne", static_cast<Binary>(&ne), "input != other, elementwise, as a bool tensor.",
+       "wick.ne(wick.tensor([1, 2]), 2)", "tensor([ True, False])"},
+      {"lt", static_cast<Binary>(&lt), "input < other, elementwise, as a bool tensor.",
+       "wick.lt(wick.tensor([1, 2]), 2)", "tensor([ True, False])"},
+      {"le", static_cast<Binary>(&le), "input <= other, elementwise, as a bool tensor.",
+       "wick.le(wick.tensor([1, 2]), 2)", "tensor([True, True])"},
+      {"gt", static_cast<Binary>(&gt), "input > other, elementwise, as a bool tensor.",
+       "wick.gt(wick.tensor([1, 2]), 1)", "tensor([False,  True])"},
+      {"ge", static_cast<Binary>(&ge), "input >= other, elementwise, as a bool tensor.",
+       "wick.ge(wick.tensor([1, 2]), 2)", "tensor([False,  True])"},
+      {"logical_and", &logical_and, "True where both elements are nonzero, as a bool tensor.",
+       "wick.logical_and(wick.tensor([True, False]), wick.tensor([True, True]))", "tensor([ True, False])"},
+      {"logical_or", &logical_or, "True where either element is nonzero, as a bool tensor.",
+       "wick.logical_or(wick.tensor([True, False]), wick.tensor([False, False]))", "tensor([ True, False])"},
+      {"logical_xor", &logical_xor, "True where exactly one of the elements is nonzero, as a bool tensor.",
+       "wick.logical_xor(wick.tensor([True, False]), wick.tensor([True, True]))", "tensor([False,  True])"},
+      {"bitwise_and", &bitwise_and, "input & other for integer or bool tensors.",
+       "wick.bitwise_and(wick.tensor([12, 10]), 6)", "tensor([4, 2])"},
+      {"bitwise_or", &bitwise_or, "input | other for integer or bool tensors.",
+       "wick.bitwise_or(wick.tensor([12, 10]), 6)", "tensor([14, 14])"},
+      {"bitwise_xor", &bitwise_xor, "input ^ other for integer or bool tensors.",
+       "wick.bitwise_xor(wick.tensor([12, 10]), 6)", "tensor([10, 12])"}};
+  for (const BinaryOp& op : binary) def_binary(m, cls, op.name, op.fn, binary_doc(op.name, op.what, op.example, op.result));
 
   // pow(input, exponent): a number exponent keeps PowBackward0; pow(number, tensor) too.
   def_function_and_method(m, cls, "pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); },
-                          py::arg("exponent"));
+                          py::arg("exponent"),
+                          "pow(input, exponent) -> Tensor\n\n"
+                          "input raised to exponent, elementwise; either may be a number (pow(2, x) is 2**x).\n"
+                          "Tensors broadcast to a common shape.\n\n"
+                          "Example::\n\n"
+                          "    >>> wick.pow(wick.tensor([1.0, 2.0, 3.0]), 2)\n"
+                          "    tensor([1., 4., 9.])");
   def_function_and_method(m, cls, "pow", [](const Tensor& a, Scalar b) { return pow(a, b); }, py::arg("exponent"));
   m.def("pow", [](Scalar a, const Tensor& b) { return pow(a, b); }, py::arg("self"), py::arg("exponent"),
         py::call_guard<py::gil_scoped_release>());
@@ -146,42 +273,72 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
                           const std::variant<Tensor, Scalar>& b) {
         return where(cond, as_tensor_operand(a), as_tensor_operand(b));
       },
-      py::arg("condition"), py::arg("input"), py::arg("other"), py::call_guard<py::gil_scoped_release>());
+      py::arg("condition"), py::arg("input"), py::arg("other"), py::call_guard<py::gil_scoped_release>(),
+      "where(condition, input, other) -> Tensor\n\n"
+      "input where condition (a bool tensor) is True, other elsewhere. The three broadcast to a common\n"
+      "shape; input and other may be numbers. Differentiable in input and other.\n\n"
+      "Example::\n\n"
+      "    >>> wick.where(wick.tensor([True, False]), wick.tensor([1.0, 2.0]), 0.0)\n"
+      "    tensor([1., 0.])");
   cls.def(
       "where",
       [as_tensor_operand](const Tensor& self, const Tensor& cond, const std::variant<Tensor, Scalar>& other) {
         return where(cond, self, as_tensor_operand(other));
       },
-      py::arg("condition"), py::arg("other"), py::call_guard<py::gil_scoped_release>());
+      py::arg("condition"), py::arg("other"), py::call_guard<py::gil_scoped_release>(),
+      "where(condition, other) -> Tensor\n\nwick.where(condition, self, other).");
 
   def_function_and_method(
       m, cls, "masked_fill", [](const Tensor& x, const Tensor& mask, Scalar v) { return masked_fill(x, mask, v); },
-      py::arg("mask"), py::arg("value"));
+      py::arg("mask"), py::arg("value"),
+      "masked_fill(input, mask, value) -> Tensor\n\n"
+      "A copy of input with value where mask (a bool tensor broadcastable to input) is True.\n\n"
+      "Example::\n\n"
+      "    >>> wick.masked_fill(wick.tensor([1.0, 2.0, 3.0]), wick.tensor([True, False, True]), 0.0)\n"
+      "    tensor([0., 2., 0.])");
   cls.def("masked_fill_",
           inplace<const Tensor&, Scalar>([](const Tensor& x, const Tensor& mask, Scalar v) { masked_fill_(x, mask, v); }),
-          py::arg("mask"), py::arg("value"));
+          py::arg("mask"), py::arg("value"),
+          "masked_fill_(mask, value) -> Tensor\n\nIn-place masked_fill; returns this tensor.");
 
   def_function_and_method(
       m, cls, "allclose",
       [](const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
         return allclose(a, b, rtol, atol, equal_nan);
       },
-      py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
+      py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false,
+      "allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool\n\n"
+      "True when |input - other| <= atol + rtol * |other| for every element (after broadcasting);\n"
+      "NaNs count as equal only with equal_nan.\n\n"
+      "Example::\n\n"
+      "    >>> wick.allclose(wick.tensor([1.0, 2.0]), wick.tensor([1.0, 2.0 + 1e-9]))\n"
+      "    True");
   def_function_and_method(m, cls, "equal", [](const Tensor& a, const Tensor& b) { return equal(a, b); },
-                          py::arg("other"));
+                          py::arg("other"),
+                          "equal(input, other) -> bool\n\n"
+                          "True when both have the same shape and the same values.");
 
   // ---- in place ----------------------------------------------------------------------------
   cls.def("add_", inplace<const Tensor&, Scalar>([](const Tensor& a, const Tensor& b, Scalar alpha) { add_(a, b, alpha); }),
-          py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+          py::arg("other"), py::kw_only(), py::arg("alpha") = 1,
+          "add_(other, *, alpha=1) -> Tensor\n\n"
+          "In place: self += alpha * other (other broadcasts to self's shape); returns self.\n\n"
+          "Example::\n\n"
+          "    >>> with wick.no_grad():\n"
+          "    ...     w.add_(w.grad, alpha=-0.1)   # a gradient descent step");
   cls.def("add_", inplace<Scalar, Scalar>([](const Tensor& a, Scalar b, Scalar alpha) { add_(a, wrap_scalar(b), alpha); }),
           py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   cls.def("sub_", inplace<const Tensor&, Scalar>([](const Tensor& a, const Tensor& b, Scalar alpha) { sub_(a, b, alpha); }),
-          py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+          py::arg("other"), py::kw_only(), py::arg("alpha") = 1,
+          "sub_(other, *, alpha=1) -> Tensor\n\nIn place: self -= alpha * other; returns self.");
   cls.def("sub_", inplace<Scalar, Scalar>([](const Tensor& a, Scalar b, Scalar alpha) { sub_(a, wrap_scalar(b), alpha); }),
           py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
-  def_inplace_binary(cls, "mul_", [](const Tensor& a, const Tensor& b) { mul_(a, b); });
-  def_inplace_binary(cls, "div_", [](const Tensor& a, const Tensor& b) { div_(a, b); });
-  cls.def("pow_", inplace<Scalar>([](const Tensor& a, Scalar e) { pow_(a, e); }), py::arg("exponent"));
+  def_inplace_binary(cls, "mul_", [](const Tensor& a, const Tensor& b) { mul_(a, b); },
+                     "mul_(other) -> Tensor\n\nIn place: self *= other; returns self.");
+  def_inplace_binary(cls, "div_", [](const Tensor& a, const Tensor& b) { div_(a, b); },
+                     "div_(other) -> Tensor\n\nIn place: self /= other (true division); returns self.");
+  cls.def("pow_", inplace<Scalar>([](const Tensor& a, Scalar e) { pow_(a, e); }), py::arg("exponent"),
+          "pow_(exponent) -> Tensor\n\nIn place: self **= exponent (a number); returns self.");
 }
 
 }  // namespace wick::python

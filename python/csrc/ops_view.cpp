@@ -10,11 +10,14 @@ namespace {
 // A method taking a shape as *args (view, reshape, expand, permute) and the
 // function form taking it as one argument (wick.reshape(x, shape)).
 template <typename F>
-void def_shape_op(py::module_* m, TensorClass& cls, const char* name, const char* arg, F f) {
-  cls.def(name, [f, name](const Tensor& x, const py::args& shape) {
-    const std::vector<int64_t> sizes = sizes_from_args(shape, name);
-    return without_gil([&] { return f(x, sizes); });
-  });
+void def_shape_op(py::module_* m, TensorClass& cls, const char* name, const char* arg, F f, const char* doc) {
+  cls.def(
+      name,
+      [f, name](const Tensor& x, const py::args& shape) {
+        const std::vector<int64_t> sizes = sizes_from_args(shape, name);
+        return without_gil([&] { return f(x, sizes); });
+      },
+      doc);
   if (m) {
     m->def(
         name,
@@ -22,70 +25,162 @@ void def_shape_op(py::module_* m, TensorClass& cls, const char* name, const char
           const std::vector<int64_t> sizes = int_list(shape, name, arg);
           return without_gil([&] { return f(x, sizes); });
         },
-        py::arg("input"), py::arg(arg));
+        py::arg("input"), py::arg(arg), doc);
   }
 }
 
 }  // namespace
 
 void init_view(py::module_& m, TensorClass& cls) {
-  def_shape_op(nullptr, cls, "view", "size", [](const Tensor& x, IntArrayRef s) { return view(x, s); });
-  def_shape_op(&m, cls, "reshape", "shape", [](const Tensor& x, IntArrayRef s) { return reshape(x, s); });
-  def_shape_op(nullptr, cls, "expand", "size", [](const Tensor& x, IntArrayRef s) { return expand(x, s); });
-  def_shape_op(&m, cls, "permute", "dims", [](const Tensor& x, IntArrayRef s) { return permute(x, s); });
+  def_shape_op(nullptr, cls, "view", "size", [](const Tensor& x, IntArrayRef s) { return view(x, s); },
+               "view(*shape) -> Tensor\n\n"
+               "The same data seen with another shape (no copy; writes through either are seen by both).\n"
+               "One size may be -1, inferred from the others. The strides must allow it (a transposed\n"
+               "tensor usually needs contiguous() or reshape instead).\n\n"
+               "Example::\n\n"
+               "    >>> wick.arange(6).view(2, 3)\n"
+               "    tensor([[0, 1, 2],\n"
+               "            [3, 4, 5]])\n"
+               "    >>> images.view(-1, 28 * 28)       # flatten a batch of 28x28 images");
+  def_shape_op(&m, cls, "reshape", "shape", [](const Tensor& x, IntArrayRef s) { return reshape(x, s); },
+               "reshape(input, shape) -> Tensor  (method: x.reshape(*shape))\n\n"
+               "input with another shape: a view when the strides allow it, else a copy. One size may be -1.\n\n"
+               "Example::\n\n"
+               "    >>> wick.arange(6).reshape(3, -1).shape\n"
+               "    wick.Size([3, 2])");
+  def_shape_op(nullptr, cls, "expand", "size", [](const Tensor& x, IntArrayRef s) { return expand(x, s); },
+               "expand(*sizes) -> Tensor\n\n"
+               "A view repeating dims of size 1 to the given sizes (stride 0, no copy); -1 keeps a size, and\n"
+               "new leading dims may be added.\n\n"
+               "Example::\n\n"
+               "    >>> wick.tensor([[1], [2]]).expand(2, 3)\n"
+               "    tensor([[1, 1, 1],\n"
+               "            [2, 2, 2]])");
+  def_shape_op(&m, cls, "permute", "dims", [](const Tensor& x, IntArrayRef s) { return permute(x, s); },
+               "permute(input, dims) -> Tensor  (method: x.permute(*dims))\n\n"
+               "A view with the dims reordered: dim i of the result is dim dims[i] of input.\n\n"
+               "Example::\n\n"
+               "    >>> wick.zeros(2, 3, 4).permute(2, 0, 1).shape\n"
+               "    wick.Size([4, 2, 3])");
   cls.def("view_as", [](const Tensor& x, const Tensor& other) { return view(x, other.sizes()); }, py::arg("other"),
-          py::call_guard<py::gil_scoped_release>())
+          py::call_guard<py::gil_scoped_release>(), "view_as(other) -> Tensor\n\nself.view(other.shape).")
       .def("reshape_as", [](const Tensor& x, const Tensor& other) { return reshape(x, other.sizes()); },
-           py::arg("other"), py::call_guard<py::gil_scoped_release>())
+           py::arg("other"), py::call_guard<py::gil_scoped_release>(),
+           "reshape_as(other) -> Tensor\n\nself.reshape(other.shape).")
       .def("expand_as", [](const Tensor& x, const Tensor& other) { return x.expand_as(other); }, py::arg("other"),
-           py::call_guard<py::gil_scoped_release>());
+           py::call_guard<py::gil_scoped_release>(), "expand_as(other) -> Tensor\n\nself.expand(other.shape).");
 
   for (const char* name : {"transpose", "swapaxes", "swapdims"}) {
+    const std::string doc = std::string(name) +
+                            "(input, dim0, dim1) -> Tensor\n\n"
+                            "A view with dims dim0 and dim1 swapped (no copy).\n\n"
+                            "Example::\n\n"
+                            "    >>> wick.zeros(2, 3, 4)." + name + "(0, 2).shape\n"
+                            "    wick.Size([4, 3, 2])";
     def_function_and_method(
         m, cls, name, [](const Tensor& x, int64_t dim0, int64_t dim1) { return transpose(x, dim0, dim1); },
-        py::arg("dim0"), py::arg("dim1"));
+        py::arg("dim0"), py::arg("dim1"), doc.c_str());
   }
-  def_function_and_method(m, cls, "t", [](const Tensor& x) { return t(x); });
+  def_function_and_method(m, cls, "t", [](const Tensor& x) { return t(x); },
+                          "t(input) -> Tensor\n\n"
+                          "The transpose of a matrix (a view); a 0-D or 1-D tensor is returned as it is.\n\n"
+                          "Example::\n\n"
+                          "    >>> wick.tensor([[1, 2]]).t()\n"
+                          "    tensor([[1],\n"
+                          "            [2]])");
   // x.T reverses all dims; x.mT transposes the last two.
-  cls.def_property_readonly("T", [](const Tensor& x) {
-    std::vector<int64_t> dims(static_cast<size_t>(x.dim()));
-    for (int64_t d = 0; d < x.dim(); ++d) dims[static_cast<size_t>(d)] = x.dim() - 1 - d;
-    return without_gil([&] { return permute(x, dims); });
-  });
-  cls.def_property_readonly("mT", [](const Tensor& x) {
-    WICK_CHECK(x.dim() >= 2, ValueError, "tensor.mT is only supported on matrices or batches of matrices. Got ",
-               x.dim(), "-D tensor.");
-    return without_gil([&] { return transpose(x, -2, -1); });
-  });
+  cls.def_property_readonly(
+      "T",
+      [](const Tensor& x) {
+        std::vector<int64_t> dims(static_cast<size_t>(x.dim()));
+        for (int64_t d = 0; d < x.dim(); ++d) dims[static_cast<size_t>(d)] = x.dim() - 1 - d;
+        return without_gil([&] { return permute(x, dims); });
+      },
+      "A view with all dims in reverse order (the transpose of a matrix).");
+  cls.def_property_readonly(
+      "mT",
+      [](const Tensor& x) {
+        WICK_CHECK(x.dim() >= 2, ValueError, "tensor.mT is only supported on matrices or batches of matrices. Got ",
+                   x.dim(), "-D tensor.");
+        return without_gil([&] { return transpose(x, -2, -1); });
+      },
+      "A view with the last two dims swapped (the transpose of each matrix in a batch).");
 
   def_function_and_method(
       m, cls, "squeeze",
       [](const Tensor& x, std::optional<int64_t> dim) { return dim ? squeeze(x, *dim) : squeeze(x); },
-      py::arg("dim") = py::none());
+      py::arg("dim") = py::none(),
+      "squeeze(input, dim=None) -> Tensor\n\n"
+      "A view without the dims of size 1 (all of them, or only dim if it has size 1).\n\n"
+      "Example::\n\n"
+      "    >>> wick.zeros(2, 1, 3).squeeze().shape\n"
+      "    wick.Size([2, 3])");
   def_function_and_method(m, cls, "unsqueeze", [](const Tensor& x, int64_t dim) { return unsqueeze(x, dim); },
-                          py::arg("dim"));
+                          py::arg("dim"),
+                          "unsqueeze(input, dim) -> Tensor\n\n"
+                          "A view with a new dim of size 1 at position dim (negative dims count from the end\n"
+                          "of the result).\n\n"
+                          "Example::\n\n"
+                          "    >>> wick.tensor([1, 2]).unsqueeze(1)\n"
+                          "    tensor([[1],\n"
+                          "            [2]])");
   def_function_and_method(
       m, cls, "flatten", [](const Tensor& x, int64_t start, int64_t end) { return flatten(x, start, end); },
-      py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+      py::arg("start_dim") = 0, py::arg("end_dim") = -1,
+      "flatten(input, start_dim=0, end_dim=-1) -> Tensor\n\n"
+      "input with dims start_dim..end_dim merged into one (a view when possible).\n\n"
+      "Example::\n\n"
+      "    >>> wick.zeros(64, 1, 28, 28).flatten(1).shape\n"
+      "    wick.Size([64, 784])");
   def_function_and_method(
       m, cls, "unflatten",
       [](const Tensor& x, int64_t dim, const std::vector<int64_t>& sizes) { return unflatten(x, dim, sizes); },
-      py::arg("dim"), py::arg("sizes"));
+      py::arg("dim"), py::arg("sizes"),
+      "unflatten(input, dim, sizes) -> Tensor\n\n"
+      "input with dim split into several dims of the given sizes (one may be -1).\n\n"
+      "Example::\n\n"
+      "    >>> wick.zeros(64, 784).unflatten(1, (28, 28)).shape\n"
+      "    wick.Size([64, 28, 28])");
   def_function_and_method(
       m, cls, "narrow",
       [](const Tensor& x, int64_t dim, int64_t start, int64_t length) { return narrow(x, dim, start, length); },
-      py::arg("dim"), py::arg("start"), py::arg("length"));
+      py::arg("dim"), py::arg("start"), py::arg("length"),
+      "narrow(input, dim, start, length) -> Tensor\n\n"
+      "A view of the indices start .. start+length-1 of dim (x.narrow(0, 1, 2) is x[1:3]).\n\n"
+      "Example::\n\n"
+      "    >>> wick.arange(5).narrow(0, 1, 2)\n"
+      "    tensor([1, 2])");
   def_function_and_method(
       m, cls, "select", [](const Tensor& x, int64_t dim, int64_t index) { return select(x, dim, index); },
-      py::arg("dim"), py::arg("index"));
+      py::arg("dim"), py::arg("index"),
+      "select(input, dim, index) -> Tensor\n\n"
+      "A view of one index of dim, which is removed (x.select(1, 0) is x[:, 0]).\n\n"
+      "Example::\n\n"
+      "    >>> wick.arange(6).view(2, 3).select(1, 0)\n"
+      "    tensor([0, 3])");
   def_function_and_method(
       m, cls, "as_strided",
       [](const Tensor& x, const std::vector<int64_t>& size, const std::vector<int64_t>& stride,
          std::optional<int64_t> offset) { return as_strided(x, size, stride, offset); },
-      py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
-  def_function_and_method(m, cls, "contiguous", [](const Tensor& x) { return contiguous(x); });
-  def_function_and_method(m, cls, "clone", [](const Tensor& x) { return clone(x); });
-  m.def("detach", [](const Tensor& x) { return detach(x); }, py::arg("input"));
+      py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none(),
+      "as_strided(input, size, stride, storage_offset=None) -> Tensor\n\n"
+      "A view of input's storage with the given sizes, strides (in elements) and offset; it must\n"
+      "stay inside the storage.\n\n"
+      "Example::\n\n"
+      "    >>> wick.arange(4).as_strided((3, 2), (1, 1))   # sliding windows of 2\n"
+      "    tensor([[0, 1],\n"
+      "            [1, 2],\n"
+      "            [2, 3]])");
+  def_function_and_method(m, cls, "contiguous", [](const Tensor& x) { return contiguous(x); },
+                          "contiguous(input) -> Tensor\n\n"
+                          "input itself when its elements are in row-major order without gaps, else a copy\n"
+                          "that is.");
+  def_function_and_method(m, cls, "clone", [](const Tensor& x) { return clone(x); },
+                          "clone(input) -> Tensor\n\n"
+                          "A copy of input with its own memory. Differentiable: the gradient flows back to input.");
+  m.def("detach", [](const Tensor& x) { return detach(x); }, py::arg("input"),
+        "detach(input) -> Tensor\n\n"
+        "A tensor sharing input's data but cut from the graph: it does not require grad.");
 }
 
 }  // namespace wick::python

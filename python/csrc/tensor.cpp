@@ -2,6 +2,8 @@
 // (len, iter, bool, float, hash, deepcopy...) and the arithmetic operators.
 // Autograd fields are bound in autograd.cpp, indexing in indexing.cpp, and
 // the op methods in ops_*.cpp.
+#include <cstring>
+
 #include "python/csrc/bindings.h"
 
 namespace wick::python {
@@ -41,6 +43,15 @@ void def_inplace_operator(TensorClass& cls, const char* name, F f) {
     without_gil([&] { f(t, *o); });
     return self;
   });
+}
+
+// A new object of self's Python type (a subclass such as nn.Parameter stays
+// one) holding `value`.
+py::object same_type(py::handle self, const Tensor& value) {
+  py::object type = py::reinterpret_borrow<py::object>(self.get_type());
+  py::object out = type.attr("__new__")(type);
+  py::type::of<Tensor>().attr("__init__")(out, value);
+  return out;
 }
 
 void check_one_element(const Tensor& t) {
@@ -119,58 +130,118 @@ void init_tensor(py::module_& m, TensorClass& cls) {
           self = wick::empty(sizes_from_args(args, "Tensor"));
         }
       },
-      py::name("_init"), py::is_method(cls), "Tensor(), Tensor(other), Tensor(*sizes) or Tensor(data)");
+      py::name("_init"), py::is_method(cls),
+      "Tensor(), Tensor(other), Tensor(*sizes) or Tensor(data)\n\n"
+      "Tensor() is empty; Tensor(other) shares other's data and autograd state (what subclasses such\n"
+      "as nn.Parameter build on); Tensor(2, 3) is an uninitialized float tensor; Tensor(data) copies\n"
+      "nested lists or an array as the default float dtype. Prefer wick.tensor / wick.empty.");
 
   // ---- metadata ----------------------------------------------------------------------------
-  cls.def_property_readonly("shape", [](const Tensor& t) { return make_size(t.sizes()); })
+  cls.def_property_readonly(
+         "shape", [](const Tensor& t) { return make_size(t.sizes()); }, "The sizes of the dims, as a wick.Size.")
       .def(
           "size",
           [](const Tensor& t, py::handle dim) -> py::object {
             if (dim.is_none()) return make_size(t.sizes());
             return py::int_(t.size(int_from(dim, "size", "dim")));
           },
-          py::arg("dim") = py::none())
+          py::arg("dim") = py::none(),
+          "size(dim=None) -> wick.Size or int\n\n"
+          "The shape (a wick.Size, a tuple), or the size of one dim (negative dims count from the end).\n\n"
+          "Example::\n\n"
+          "    >>> x = wick.zeros(2, 3)\n"
+          "    >>> x.size(), x.size(-1)\n"
+          "    (wick.Size([2, 3]), 3)")
       .def(
           "stride",
           [](const Tensor& t, py::handle dim) -> py::object {
             if (dim.is_none()) return py::tuple(py::cast(t.strides().vec()));
             return py::int_(t.stride(int_from(dim, "stride", "dim")));
           },
-          py::arg("dim") = py::none())
-      .def("dim", &Tensor::dim)
-      .def("ndimension", &Tensor::dim)
-      .def_property_readonly("ndim", &Tensor::dim)
-      .def("numel", &Tensor::numel)
-      .def("nelement", &Tensor::numel)
-      .def_property_readonly("dtype", &Tensor::dtype)
-      .def_property_readonly("device", &Tensor::device)
-      .def_property_readonly("is_cuda", &Tensor::is_cuda)
-      .def_property_readonly("is_cpu", [](const Tensor& t) { return t.device().is_cpu(); })
-      .def("is_floating_point", &Tensor::is_floating_point)
-      .def("is_complex", [](const Tensor&) { return false; })
-      .def("is_contiguous", &Tensor::is_contiguous)
-      .def("storage_offset", &Tensor::storage_offset)
-      .def("element_size", &Tensor::element_size)
-      .def_property_readonly("itemsize", &Tensor::element_size)
-      .def_property_readonly("nbytes", &Tensor::nbytes)
-      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); })
-      .def_property_readonly("_version", &Tensor::version)
-      .def("_is_same", &Tensor::is_same, py::arg("other"), "True when both name the same tensor (TensorImpl).");
+          py::arg("dim") = py::none(),
+          "stride(dim=None) -> tuple or int\n\n"
+          "How many elements apart in memory consecutive indices of each dim (or of one dim) are.\n\n"
+          "Example::\n\n"
+          "    >>> wick.zeros(2, 3).stride()\n"
+          "    (3, 1)\n"
+          "    >>> wick.zeros(2, 3).t().stride()\n"
+          "    (1, 3)")
+      .def("dim", method(&Tensor::dim), "dim() -> int\n\nThe number of dimensions (0 for a scalar tensor).")
+      .def("ndimension", method(&Tensor::dim), "ndimension() -> int\n\nThe number of dimensions; same as dim().")
+      .def_property_readonly("ndim", method(&Tensor::dim), "The number of dimensions; same as dim().")
+      .def("numel", method(&Tensor::numel), "numel() -> int\n\nThe number of elements (the product of the sizes).")
+      .def("nelement", method(&Tensor::numel), "nelement() -> int\n\nThe number of elements; same as numel().")
+      .def_property_readonly("dtype", method(&Tensor::dtype), "The element type, e.g. wick.float32.")
+      .def_property_readonly("device", method(&Tensor::device), "Where the elements live, e.g. device(type='cpu').")
+      .def_property_readonly("is_cuda", method(&Tensor::is_cuda), "True when the tensor is on a CUDA GPU.")
+      .def_property_readonly(
+          "is_cpu", [](const Tensor& t) { return t.device().is_cpu(); }, "True when the tensor is on the CPU.")
+      .def("is_floating_point", method(&Tensor::is_floating_point),
+           "is_floating_point() -> bool\n\nTrue for float16, bfloat16, float32 and float64 tensors.")
+      .def(
+          "is_complex", [](const Tensor&) { return false; },
+          "is_complex() -> bool\n\nAlways False: wick has no complex dtypes.")
+      .def("is_contiguous", method(&Tensor::is_contiguous),
+           "is_contiguous() -> bool\n\n"
+           "True when the elements lie in memory in row-major order without gaps (as contiguous() makes them).")
+      .def("storage_offset", method(&Tensor::storage_offset),
+           "storage_offset() -> int\n\nWhere the first element is in the storage, counted in elements.")
+      .def("element_size", method(&Tensor::element_size),
+           "element_size() -> int\n\nThe size of one element in bytes (4 for float32).")
+      .def_property_readonly("itemsize", method(&Tensor::element_size), "The size of one element in bytes.")
+      .def_property_readonly("nbytes", method(&Tensor::nbytes), "numel() * element_size(): the bytes the elements take.")
+      .def(
+          "data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.raw_data()); },
+          "data_ptr() -> int\n\nThe address of the first element.")
+      .def_property_readonly("_version", method(&Tensor::version))
+      .def("_is_same", method(&Tensor::is_same), py::arg("other"), "True when both name the same tensor (TensorImpl).")
+      // As PyTorch's Tensor.data. Assigning changes the TensorImpl in place
+      // (TensorImpl::set_data), so the Python object keeps its type (an
+      // nn.Parameter stays one) and every other handle to it sees the new data.
+      .def_property(
+          "data", [](const Tensor& t) { return t.detach(); },
+          [](const Tensor& t, const Tensor& value) {
+            if (!t.is_same(value)) t.impl()->set_data(*value.impl());
+          },
+          "The same data without autograd history (an alias that does not require grad).\n"
+          "Assigning x.data = y makes x use y's data, keeping x's autograd state.");
 
   // ---- conversions -------------------------------------------------------------------------
-  cls.def("item", &item, "The value of a one-element tensor as a Python number.")
-      .def("tolist", &tolist, "The values as (nested) Python lists of numbers.")
+  cls.def("item", &item,
+          "item() -> number\n\n"
+          "The value of a one-element tensor as a Python number (float, int or bool).\n\n"
+          "Example::\n\n"
+          "    >>> wick.tensor([2.5]).item()\n"
+          "    2.5")
+      .def("tolist", &tolist,
+           "tolist() -> list or number\n\n"
+           "The values as nested Python lists of numbers (a number for a 0-dim tensor).\n\n"
+           "Example::\n\n"
+           "    >>> wick.arange(4).view(2, 2).tolist()\n"
+           "    [[0, 1], [2, 3]]")
       .def("numpy", &to_numpy, py::kw_only(), py::arg("force") = false,
-           "A NumPy array sharing this tensor's memory (force=True: detach and copy to the CPU first).")
+           "numpy(*, force=False) -> numpy.ndarray\n\n"
+           "A NumPy array sharing this tensor's memory: writes through either are seen by both. The\n"
+           "tensor must be on the CPU and not require grad; with force=True it is detached and copied\n"
+           "to the CPU first when needed.")
       .def(
           "__array__",
           [](const Tensor& t, py::handle dtype) {
             py::object a = to_numpy(t, false);
             return dtype.is_none() ? a : a.attr("astype")(dtype, py::arg("copy") = false);
           },
-          py::arg("dtype") = py::none())
-      .def("to", &convert_to)
-      .def("cpu", [](const Tensor& t) { return without_gil([&] { return t.cpu(); }); })
+          py::arg("dtype") = py::none(), "The NumPy array protocol: numpy.asarray(tensor) shares its memory.")
+      .def("to", &convert_to,
+           "to(dtype) / to(device, dtype=None) / to(other) -> Tensor\n\n"
+           "This tensor with another dtype and/or on another device (the keywords dtype=, device=,\n"
+           "copy=, non_blocking= work too). It is returned itself when nothing changes, unless copy=True.\n"
+           "to(other) takes other's dtype and device. Differentiable.\n\n"
+           "Example::\n\n"
+           "    >>> wick.tensor([1, 2]).to(wick.float64)\n"
+           "    tensor([1., 2.], dtype=wick.float64)")
+      .def(
+          "cpu", [](const Tensor& t) { return without_gil([&] { return t.cpu(); }); },
+          "cpu() -> Tensor\n\nA copy in CPU memory, or this tensor itself if it is already there.")
       .def(
           "cuda",
           [](const Tensor& t, py::handle device) {
@@ -180,21 +251,35 @@ void init_tensor(py::module_& m, TensorClass& cls) {
             WICK_CHECK(d.is_cuda(), ValueError, "cuda(): expected a CUDA device, got ", d);
             return without_gil([&] { return t.to(d); });
           },
-          py::arg("device") = py::none())
-      .def("type_as", [](const Tensor& t, const Tensor& other) { return without_gil([&] { return t.to(other.dtype()); }); },
-           py::arg("other"));
+          py::arg("device") = py::none(),
+          "cuda(device=None) -> Tensor\n\n"
+          "A copy on a CUDA GPU (the current one, or the given index or device), or this tensor itself\n"
+          "if it is already there. Raises an error when wick has no usable CUDA device.")
+      .def(
+          "type_as",
+          [](const Tensor& t, const Tensor& other) { return without_gil([&] { return t.to(other.dtype()); }); },
+          py::arg("other"), "type_as(other) -> Tensor\n\nThis tensor converted to other's dtype.");
   const std::pair<const char*, ScalarType> casts[] = {
       {"float", ScalarType::Float32}, {"double", ScalarType::Float64}, {"half", ScalarType::Float16},
       {"bfloat16", ScalarType::BFloat16}, {"long", ScalarType::Int64}, {"int", ScalarType::Int32},
       {"byte", ScalarType::UInt8}, {"bool", ScalarType::Bool}};
   for (const auto& [name, type] : casts) {
     const ScalarType t = type;
-    cls.def(name, [t](const Tensor& self) { return self.to(t); }, py::call_guard<py::gil_scoped_release>());
+    const std::string doc = std::string(name) + "() -> Tensor\n\nself.to(wick." + std::string(to_string(t)) +
+                            "): this tensor converted to " + std::string(to_string(t)) + ".";
+    cls.def(
+        name, [t](const Tensor& self) { return self.to(t); }, py::call_guard<py::gil_scoped_release>(), doc.c_str());
   }
 
   // ---- filling and copying -----------------------------------------------------------------
-  cls.def("zero_", inplace<>([](const Tensor& t) { t.zero_(); }))
-      .def("fill_", inplace<Scalar>([](const Tensor& t, Scalar v) { t.fill_(v); }), py::arg("value"))
+  cls.def("zero_", inplace<>([](const Tensor& t) { t.zero_(); }),
+          "zero_() -> Tensor\n\nFills the tensor with zeros in place; returns it.")
+      .def("fill_", inplace<Scalar>([](const Tensor& t, Scalar v) { t.fill_(v); }), py::arg("value"),
+           "fill_(value) -> Tensor\n\n"
+           "Fills the tensor in place with value (a number or a 0-dim tensor); returns it.\n\n"
+           "Example::\n\n"
+           "    >>> wick.empty(3).fill_(2)\n"
+           "    tensor([2., 2., 2.])")
       .def("fill_",
            inplace<const Tensor&>([](const Tensor& t, const Tensor& v) {
              WICK_CHECK(v.dim() == 0, ValueError,
@@ -203,10 +288,13 @@ void init_tensor(py::module_& m, TensorClass& cls) {
            }),
            py::arg("value"))
       .def("copy_", inplace<const Tensor&, bool>([](const Tensor& t, const Tensor& src, bool) { t.copy_(src); }),
-           py::arg("src"), py::arg("non_blocking") = false);
+           py::arg("src"), py::arg("non_blocking") = false,
+           "copy_(src, non_blocking=False) -> Tensor\n\n"
+           "Copies src's values into this tensor in place, broadcasting src to this shape and converting\n"
+           "dtype and device; returns this tensor. Differentiable with respect to src.");
 
   // ---- Python protocols --------------------------------------------------------------------
-  cls.def("__repr__", &Tensor::str)
+  cls.def("__repr__", method(&Tensor::str))
       .def("__len__",
            [](const Tensor& t) {
              WICK_CHECK(t.dim() > 0, TypeError, "len() of a 0-d tensor");
@@ -265,17 +353,63 @@ void init_tensor(py::module_& m, TensorClass& cls) {
             Tensor copy = without_gil([&] { return t.detach().clone(); });
             if (t.requires_grad()) copy.requires_grad_();
             if (t.grad().defined()) copy.set_grad(without_gil([&] { return t.grad().clone(); }));
-            // Keep the Python type (a subclass such as nn.Parameter) and attributes.
-            py::object cls_ = py::reinterpret_borrow<py::object>(self.get_type());
-            py::object out = cls_.attr("__new__")(cls_);
-            py::type::of<Tensor>().attr("__init__")(out, copy);
+            py::object out = same_type(self, copy);
             memo[py::int_(reinterpret_cast<intptr_t>(self.ptr()))] = out;
             py::object dict = py::getattr(self, "__dict__", py::none());
             if (!dict.is_none() && py::len(dict) > 0)
               out.attr("__dict__").attr("update")(py::module_::import("copy").attr("deepcopy")(dict, memo));
             return out;
           },
-          py::arg("memo"));
+          py::arg("memo"))
+      .def(
+          "__copy__",
+          [](py::handle self) {
+            // As in PyTorch: a new leaf over the same memory, requiring grad if self does.
+            const Tensor& t = self.cast<const Tensor&>();
+            Tensor alias = t.detach();
+            if (t.requires_grad()) alias.requires_grad_();
+            py::object out = same_type(self, alias);
+            py::object dict = py::getattr(self, "__dict__", py::none());
+            if (!dict.is_none() && py::len(dict) > 0) out.attr("__dict__").attr("update")(dict);
+            return out;
+          })
+      .def(
+          "__reduce_ex__",
+          [](py::handle self, py::handle /*protocol*/) {
+            // Note [Pickling tensors]
+            // A tensor pickles as plain data: its elements as bytes (the contiguous
+            // CPU copy, native byte order), dtype name, shape, requires_grad and
+            // device, plus its Python type and attributes, rebuilt by
+            // wick._pickling._rebuild_tensor. Strides, storage sharing, .grad and
+            // the graph are not kept; a non-leaf comes back as a leaf.
+            const Tensor& t = self.cast<const Tensor&>();
+            const Tensor host = without_gil([&] { return t.detach().cpu().contiguous(); });
+            py::bytes data(static_cast<const char*>(host.raw_data()), static_cast<py::ssize_t>(host.nbytes()));
+            py::object dict = py::getattr(self, "__dict__", py::none());
+            py::object state = dict.is_none() || py::len(dict) == 0 ? py::object(py::none()) : py::dict(dict);
+            py::tuple args = py::make_tuple(self.get_type(), data, std::string(to_string(t.dtype())),
+                                            py::tuple(py::cast(t.sizes().vec())), t.requires_grad(), t.device().str(),
+                                            state);
+            return py::make_tuple(py::module_::import("wick._pickling").attr("_rebuild_tensor"), args);
+          },
+          py::arg("protocol"));
+  // wick._pickling._rebuild_tensor's half in C++: a new tensor holding a copy of the bytes.
+  m.def(
+      "_tensor_from_bytes",
+      [](const py::bytes& data, ScalarType dtype, py::handle shape) {
+        const std::vector<int64_t> sizes = int_list(shape, "_tensor_from_bytes", "shape");
+        const std::string_view bytes = data;
+        const int64_t numel = checked_numel(sizes, "_tensor_from_bytes");
+        WICK_CHECK(bytes.size() / itemsize(dtype) == static_cast<uint64_t>(numel) && bytes.size() % itemsize(dtype) == 0,
+                   ValueError, "_tensor_from_bytes: ", bytes.size(), " bytes do not hold a ", dtype,
+                   " tensor of shape ", IntArrayRef(sizes));
+        Tensor t = empty(sizes, TensorOptions(dtype));
+        if (!bytes.empty()) std::memcpy(t.raw_data(), bytes.data(), bytes.size());
+        return t;
+      },
+      py::arg("data"), py::arg("dtype"), py::arg("shape"),
+      "_tensor_from_bytes(data, dtype, shape) -> Tensor\n\n"
+      "A CPU tensor of that dtype and shape holding a copy of data (row-major elements, native byte order).");
   // NumPy defers binary operators to the tensor (ndarray + tensor gives a tensor).
   cls.attr("__array_priority__") = 1000;
 

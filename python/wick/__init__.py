@@ -19,6 +19,7 @@ from wick import return_types
 from wick import autograd
 from wick import cuda
 from wick.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from wick.serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -31,6 +32,7 @@ device.__module__ = "wick"
 # (manual_seed, memory_allocated ...). New bindings appear here by themselves.
 __all__ = ["Tensor", "Size", "device", "dtype", "autograd", "cuda", "return_types", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled"]
+__all__ += ["save", "load"]
 for _name in dir(_C):
     if not _name.startswith("_") and _name not in globals():
         globals()[_name] = getattr(_C, _name)
@@ -53,11 +55,19 @@ def is_tensor(obj):
 
 
 def numel(input):
+    """The number of elements of input (the product of its sizes)."""
     return input.numel()
 
 
 def is_floating_point(input):
+    """True when input's dtype is float16, bfloat16, float32 or float64."""
     return input.is_floating_point()
 
 
 __all__ += ["is_tensor", "numel", "is_floating_point"]
+
+# Subpackages that use the names above: wick.utils.data (Dataset, DataLoader)
+# and wick.datasets (FashionMNIST, MNIST, TextCorpus).
+from wick import datasets, utils  # noqa: E402
+from wick import optim  # noqa: E402  (wick.optim: optimizers and lr schedulers)
+from wick import nn  # noqa: E402  (wick.nn: modules, layers, functional, init)

@@ -295,3 +295,88 @@ TEST(Autograd, RetainGraphKeepsSavedTensors) {
   x = Tensor();
   EXPECT_LE(memory_allocated() - base, 64);
 }
+
+// backward(inputs=): only the given tensors' .grad are written, and only the
+// part of the graph leading to them runs; a non-leaf among them keeps its
+// gradient (it is made to retain it), as in PyTorch.
+TEST(Autograd, BackwardWithInputsAccumulatesOnlyIntoThem) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor w = tensor({3.0, 4.0}).requires_grad_();
+  Tensor h = x * w;
+  Tensor y = (h * h).sum();  // dy/dh = 2h = (6, 16); dy/dx = 2h * w = (18, 64); dy/dw = 2h * x = (6, 32)
+  autograd::backward({y}, {}, /*retain_graph=*/true, /*create_graph=*/false, {x});
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{18, 64}));
+  EXPECT_FALSE(w.grad().defined());
+  EXPECT_FALSE(h.grad().defined());
+
+  autograd::backward({y}, {}, true, false, {h, w});
+  EXPECT_EQ(h.grad().to_vector<double>(), (std::vector<double>{6, 16}));
+  EXPECT_TRUE(h.retains_grad());
+  EXPECT_EQ(w.grad().to_vector<double>(), (std::vector<double>{6, 32}));
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{18, 64}));  // untouched by the second call
+
+  // Accumulates like a plain backward, and without retain_graph frees what it ran.
+  autograd::backward({y}, {}, false, false, {x});
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{36, 128}));
+  EXPECT_THROW_WITH(y.backward(), Error, "backward through the graph a second time");
+}
+
+TEST(Autograd, BackwardWithInputsSkipsTheRestOfTheGraph) {
+  // A hook on a branch that does not lead to the input must not run.
+  Tensor x = tensor({1.0}).requires_grad_();
+  Tensor z = tensor({2.0}).requires_grad_();
+  Tensor zz = z * 3;
+  bool ran = false;
+  zz.register_hook([&](const Tensor&) {
+    ran = true;
+    return Tensor();
+  });
+  Tensor y = (x * 2 + zz).sum();
+  autograd::backward({y}, {}, false, false, {x});
+  EXPECT_EQ(x.grad().item<double>(), 2.0);
+  EXPECT_FALSE(ran);
+  EXPECT_FALSE(z.grad().defined());
+}
+
+TEST(Autograd, BackwardWithInputsEdgeCases) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor unused = tensor({5.0}).requires_grad_();
+  Tensor y = (x * x).sum();
+  // An input the roots do not depend on gets nothing, without an error.
+  autograd::backward({y}, {}, true, false, {unused});
+  EXPECT_FALSE(unused.grad().defined());
+  EXPECT_FALSE(x.grad().defined());
+  // A root that is itself the input.
+  autograd::backward({x}, {tensor({1.0, 1.0})}, false, false, {x});
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{1, 1}));
+  EXPECT_THROW_WITH(autograd::backward({y}, {}, true, false, {tensor({1.0})}), Error, "does not require grad");
+  // create_graph: the accumulated gradient is differentiable.
+  x.set_grad(Tensor());
+  autograd::backward({y}, {}, true, /*create_graph=*/true, {x});
+  ASSERT_TRUE(x.grad().requires_grad());
+  Tensor g = x.grad();
+  x.set_grad(Tensor());
+  autograd::backward({g.sum()}, {}, false, false, {x});
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{2, 2}));
+}
+
+// Note [Nodes without gradients]: a node whose every incoming gradient is
+// undefined (here a user node returns none for its input) is not applied.
+namespace {
+struct DropsGradient final : Node {
+  std::string_view name() const override { return "DropsGradient"; }
+  TensorList apply(TensorList&&) override { return {Tensor()}; }
+};
+}  // namespace
+
+TEST(Autograd, NodeReceivingNoGradientIsSkipped) {
+  Tensor x = tensor({1.0, 2.0, 3.0}).requires_grad_();
+  Tensor base = zeros({2, 3});
+  base.select(0, 1).copy_(x * 2);  // base's history is now CopySlices over MulBackward0
+  ASSERT_EQ(base.grad_fn()->name(), "CopySlices");
+  auto node = make_node<DropsGradient>(base);
+  Tensor out = base.detach();
+  set_history(out, node);
+  out.sum().backward();  // CopySlices and MulBackward0 receive nothing: they do not run
+  EXPECT_FALSE(x.grad().defined());
+}

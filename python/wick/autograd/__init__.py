@@ -8,12 +8,14 @@ arguments the way PyTorch's do.
 """
 from wick import _C
 from wick.autograd.anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from wick.autograd.function import Function, FunctionCtx, once_differentiable
 from wick.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from wick.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from wick.autograd import graph
 
-__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "GradcheckError", "no_grad", "enable_grad",
-           "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled"]
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck",
+           "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
 def _tensors(x, what):
@@ -37,15 +39,32 @@ def _gradients(grads, n, what):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulates the gradient of sum_i <tensors[i], grad_tensors[i]> into the
-    .grad of every leaf. A scalar tensor's gradient defaults to 1; others need
-    one. Without retain_graph the graph's saved tensors are freed as it runs."""
-    if inputs is not None:
-        raise NotImplementedError("backward(inputs=...) is not supported yet")
+    .grad of every leaf the tensors were computed from.
+
+    Args:
+        tensors (Tensor or sequence of Tensors): the roots.
+        grad_tensors (Tensor or sequence of Tensors or None): the gradient of
+            each root (the "vector" of the vector-Jacobian product); a scalar
+            root's defaults to 1, other roots need one.
+        retain_graph (bool, optional): keep the graph's saved tensors for
+            another backward; defaults to create_graph.
+        create_graph (bool): record the backward itself, so that the
+            gradients can be differentiated again.
+        inputs (Tensor or sequence of Tensors, optional): accumulate only into
+            these tensors' .grad (non-leaves included) instead of every leaf.
+
+    Example::
+
+        >>> x = wick.tensor([1.0, 2.0], requires_grad=True)
+        >>> wick.autograd.backward((x * x).sum())
+        >>> x.grad
+        tensor([2., 4.])
+    """
     tensors = _tensors(tensors, "tensors")
     grads = _gradients(grad_tensors, len(tensors), "grad_tensors")
     if retain_graph is None:
         retain_graph = create_graph
-    _C._backward(tensors, grads, bool(retain_graph), bool(create_graph))
+    _C._backward(tensors, grads, bool(retain_graph), bool(create_graph), inputs)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):

@@ -1,0 +1,318 @@
+// CPU kernels of the recurrent cells: the gate math of one LSTM or GRU time
+// step, forward and backward, fused into one pass over the batch
+// (Note [Fused RNN cells] in ops/rnn.cpp). The gemms around them run in
+// ops/rnn.cpp through Backend::matmul.
+//
+// Every matrix argument is [B, k * H] with unit column stride and any row
+// stride (a step's slice of a [T, B, D * H] layer output is one). An
+// undefined optional input (bias, previous state, incoming gradient) reads as
+// zeros: it is replaced by a zero row of stride 0, so each kernel has one loop
+// body, which the compiler vectorizes.
+//
+// float32 uses branch-free exp/tanh/sigmoid (Cephes' polynomials, within a
+// few ulp) so that the loops vectorize; float64 uses libm.
+
+// GCC keeps a float comparison feeding a select as a branch (the comparison
+// might trap), which stops the loops below from vectorizing; nothing here
+// traps on purpose, so let it if-convert them.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
+// The row loops are compiled twice, for AVX2 + FMA and for the baseline, and
+// the loader picks one for the CPU at hand (GCC's function multiversioning).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define WICK_RNN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define WICK_RNN_CLONES
+#endif
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "backends/cpu/cpu_backend.h"
+#include "core/parallel.h"
+
+namespace wick::cpu {
+
+namespace {
+
+// ---- activations ------------------------------------------------------------------------
+
+// e^x for x in [-87, 88] (clamped outside: about 1.6e-38 and 1.65e38).
+inline float exp_f32(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
+  // Adding 1.5 * 2^23 rounds x * log2(e) to the integer n, held in the low mantissa bits.
+  constexpr float kMagic = 12582912.0f;
+  const float shifted = x * 1.44269504088896341f + kMagic;
+  const float n = shifted - kMagic;
+  float r = x - n * 0.693359375f;  // x - n * ln 2 in two parts
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const uint32_t biased = std::bit_cast<uint32_t>(shifted) - std::bit_cast<uint32_t>(kMagic) + 127u;
+  return p * std::bit_cast<float>(biased << 23);
+}
+
+inline float tanh_f32(float x) {
+  const float ax = std::fabs(x);
+  // |x| >= 0.625: 1 - 2 / (e^(2|x|) + 1), signed; below, an odd polynomial
+  // (the first form cancels there).
+  float big = 1.0f - 2.0f / (exp_f32(2.0f * ax) + 1.0f);
+  big = x < 0 ? -big : big;
+  const float z = x * x;
+  const float small =
+      ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
+       3.33332819422e-1f) * z * x + x;
+  return ax < 0.625f ? small : big;
+}
+
+inline float sigmoid_act(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
+inline double sigmoid_act(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+inline float tanh_act(float x) { return tanh_f32(x); }
+inline double tanh_act(double x) { return std::tanh(x); }
+
+// ---- operands ---------------------------------------------------------------------------------
+
+// Row b of a [B, n] matrix: p + b * rs. A missing operand is a shared zero
+// row (rs = 0); a missing output is never asked for.
+template <typename T>
+struct Rows {
+  T* p;
+  int64_t rs;
+  T* operator[](int64_t b) const { return p + b * rs; }
+};
+
+template <typename T>
+Rows<T> rows(const Tensor& t) {
+  return {static_cast<T*>(t.raw_data()), t.dim() == 2 && t.size(0) > 1 ? t.stride(0) : 0};
+}
+// An optional input: the tensor's rows, or `zeros` repeated.
+template <typename T>
+Rows<T> rows_or(const Tensor& t, std::vector<T>& zeros) {
+  return t.defined() ? rows<T>(t) : Rows<T>{zeros.data(), 0};
+}
+
+// The two biases summed (one per gate element), zero where absent.
+template <typename T>
+std::vector<T> bias_sum(const Tensor& b_ih, const Tensor& b_hh, int64_t n) {
+  std::vector<T> out(static_cast<size_t>(n), T(0));
+  for (const Tensor* b : {&b_ih, &b_hh}) {
+    if (!b->defined()) continue;
+    const T* p = static_cast<const T*>(b->raw_data());
+    const int64_t s = b->stride(0);
+    for (int64_t j = 0; j < n; ++j) out[j] += p[j * s];
+  }
+  return out;
+}
+template <typename T>
+std::vector<T> bias_of(const Tensor& b, int64_t n) {
+  return bias_sum<T>(b, Tensor(), n);
+}
+
+// Batch rows per thread: the gate math costs some 20 flops and 5
+// exponentials per hidden unit, so a few thousand units fill a thread.
+int64_t row_grain(int64_t hidden) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(hidden, 1)); }
+
+// ---- LSTM ---------------------------------------------------------------------------------------
+
+// One batch row. The four gate blocks are separate restrict pointers so that
+// the compiler vectorizes the loop without alias checks.
+template <typename T>
+WICK_RNN_CLONES
+void lstm_fwd_row(int64_t H, T* __restrict gi, T* __restrict gf, T* __restrict gg, T* __restrict go,
+                  const T* __restrict bias, const T* __restrict c_prev, T* __restrict h, T* __restrict c) {
+  const T* __restrict bi = bias;
+  const T* __restrict bf = bias + H;
+  const T* __restrict bg = bias + 2 * H;
+  const T* __restrict bo = bias + 3 * H;
+  for (int64_t j = 0; j < H; ++j) {
+    const T i = sigmoid_act(gi[j] + bi[j]);
+    const T f = sigmoid_act(gf[j] + bf[j]);
+    const T g = tanh_act(gg[j] + bg[j]);
+    const T o = sigmoid_act(go[j] + bo[j]);
+    const T cn = f * c_prev[j] + i * g;
+    c[j] = cn;
+    h[j] = o * tanh_act(cn);
+    gi[j] = i;
+    gf[j] = f;
+    gg[j] = g;
+    go[j] = o;
+  }
+}
+
+// grad_c may be grad_c_prev itself (updated in place): each element is read
+// before it is written, so those two are not restrict.
+template <typename T>
+WICK_RNN_CLONES
+void lstm_bwd_row(int64_t H, T* __restrict di, T* __restrict df, T* __restrict dg, T* __restrict d_o,
+                  T* grad_c_prev, const T* grad_c, const T* __restrict grad_h1, const T* __restrict grad_h2,
+                  const T* __restrict gates, const T* __restrict c_prev, const T* __restrict c) {
+  const T* __restrict gi = gates;
+  const T* __restrict gf = gates + H;
+  const T* __restrict gg = gates + 2 * H;
+  const T* __restrict go = gates + 3 * H;
+  for (int64_t j = 0; j < H; ++j) {
+    const T i = gi[j], f = gf[j], g = gg[j], o = go[j];
+    const T dh = grad_h1[j] + grad_h2[j];
+    const T tc = tanh_act(c[j]);
+    const T dc = grad_c[j] + dh * o * (1 - tc * tc);
+    grad_c_prev[j] = dc * f;
+    di[j] = dc * g * i * (1 - i);
+    df[j] = dc * c_prev[j] * f * (1 - f);
+    dg[j] = dc * i * (1 - g * g);
+    d_o[j] = dh * tc * o * (1 - o);
+  }
+}
+
+template <typename T>
+void lstm_fwd_typed(const Tensor& gates, const Tensor& b_ih, const Tensor& b_hh, const Tensor& c_prev,
+                    const Tensor& h, const Tensor& c) {
+  const int64_t batch = h.size(0), H = h.size(1);
+  std::vector<T> zeros(static_cast<size_t>(H), T(0));
+  const std::vector<T> bias = bias_sum<T>(b_ih, b_hh, 4 * H);
+  const Rows<T> G = rows<T>(gates), CP = rows_or<T>(c_prev, zeros), HO = rows<T>(h), CO = rows<T>(c);
+  parallel_for(batch, row_grain(H), [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      T* g = G[b];
+      lstm_fwd_row<T>(H, g, g + H, g + 2 * H, g + 3 * H, bias.data(), CP[b], HO[b], CO[b]);
+    }
+  });
+}
+
+template <typename T>
+void lstm_bwd_typed(const Tensor& grad_gates, const Tensor& grad_c_prev, const Tensor& grad_h1, const Tensor& grad_h2,
+                    const Tensor& grad_c, const Tensor& gates, const Tensor& c_prev, const Tensor& c) {
+  const int64_t batch = c.size(0), H = c.size(1);
+  std::vector<T> zeros(static_cast<size_t>(H), T(0));
+  const Rows<T> DG = rows<T>(grad_gates), DCP = rows<T>(grad_c_prev), GH1 = rows_or<T>(grad_h1, zeros),
+                GH2 = rows_or<T>(grad_h2, zeros), GC = rows_or<T>(grad_c, zeros), G = rows<T>(gates),
+                CP = rows_or<T>(c_prev, zeros), C = rows<T>(c);
+  parallel_for(batch, row_grain(H), [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      T* dg = DG[b];
+      lstm_bwd_row<T>(H, dg, dg + H, dg + 2 * H, dg + 3 * H, DCP[b], GC[b], GH1[b], GH2[b], G[b], CP[b], C[b]);
+    }
+  });
+}
+
+// ---- GRU ------------------------------------------------------------------------------------------
+
+template <typename T>
+WICK_RNN_CLONES
+void gru_fwd_row(int64_t H, T* __restrict xr, T* __restrict xz, T* __restrict xn, const T* __restrict gates_h,
+                 const T* __restrict b_ih, const T* __restrict b_hh, const T* __restrict h_prev, T* __restrict h,
+                 T* __restrict hn) {
+  const T* __restrict hr = gates_h;
+  const T* __restrict hz = gates_h + H;
+  const T* __restrict hh = gates_h + 2 * H;
+  for (int64_t j = 0; j < H; ++j) {
+    const T r = sigmoid_act(xr[j] + b_ih[j] + hr[j] + b_hh[j]);
+    const T z = sigmoid_act(xz[j] + b_ih[H + j] + hz[j] + b_hh[H + j]);
+    const T hnj = hh[j] + b_hh[2 * H + j];
+    const T n = tanh_act(xn[j] + b_ih[2 * H + j] + r * hnj);
+    h[j] = n + z * (h_prev[j] - n);
+    hn[j] = hnj;
+    xr[j] = r;
+    xz[j] = z;
+    xn[j] = n;
+  }
+}
+
+// grad_h2 may be grad_h_prev itself (updated in place), read before written.
+template <typename T>
+WICK_RNN_CLONES
+void gru_bwd_row(int64_t H, T* __restrict dxr, T* __restrict dxz, T* __restrict dxn, T* __restrict dhr,
+                 T* __restrict dhz, T* __restrict dhn, T* grad_h_prev, const T* grad_h2, const T* __restrict grad_h1,
+                 const T* __restrict gates, const T* __restrict hn, const T* __restrict h_prev) {
+  const T* __restrict gr = gates;
+  const T* __restrict gz = gates + H;
+  const T* __restrict gn = gates + 2 * H;
+  for (int64_t j = 0; j < H; ++j) {
+    const T r = gr[j], z = gz[j], n = gn[j];
+    const T d = grad_h1[j] + grad_h2[j];
+    const T dn = d * (1 - z) * (1 - n * n);
+    const T dz = d * (h_prev[j] - n) * z * (1 - z);
+    const T dr = dn * hn[j] * r * (1 - r);
+    grad_h_prev[j] = d * z;
+    dxr[j] = dr;
+    dxz[j] = dz;
+    dxn[j] = dn;
+    dhr[j] = dr;
+    dhz[j] = dz;
+    dhn[j] = dn * r;
+  }
+}
+
+template <typename T>
+void gru_fwd_typed(const Tensor& gates_x, const Tensor& gates_h, const Tensor& b_ih, const Tensor& b_hh,
+                   const Tensor& h_prev, const Tensor& h, const Tensor& hn) {
+  const int64_t batch = h.size(0), H = h.size(1);
+  std::vector<T> zeros(static_cast<size_t>(3 * H), T(0));
+  const std::vector<T> bx = bias_of<T>(b_ih, 3 * H), bh = bias_of<T>(b_hh, 3 * H);
+  const Rows<T> GX = rows<T>(gates_x), GH = rows_or<T>(gates_h, zeros), HP = rows_or<T>(h_prev, zeros),
+                HO = rows<T>(h), HN = rows<T>(hn);
+  parallel_for(batch, row_grain(H), [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      T* gx = GX[b];
+      gru_fwd_row<T>(H, gx, gx + H, gx + 2 * H, GH[b], bx.data(), bh.data(), HP[b], HO[b], HN[b]);
+    }
+  });
+}
+
+template <typename T>
+void gru_bwd_typed(const Tensor& grad_gates_x, const Tensor& grad_gates_h, const Tensor& grad_h_prev,
+                   const Tensor& grad_h1, const Tensor& grad_h2, const Tensor& gates, const Tensor& hn,
+                   const Tensor& h_prev) {
+  const int64_t batch = hn.size(0), H = hn.size(1);
+  std::vector<T> zeros(static_cast<size_t>(H), T(0));
+  const Rows<T> DX = rows<T>(grad_gates_x), DH = rows<T>(grad_gates_h), DHP = rows<T>(grad_h_prev),
+                GH1 = rows_or<T>(grad_h1, zeros), GH2 = rows_or<T>(grad_h2, zeros), G = rows<T>(gates),
+                HN = rows<T>(hn), HP = rows_or<T>(h_prev, zeros);
+  parallel_for(batch, row_grain(H), [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      T* dx = DX[b];
+      T* dh = DH[b];
+      gru_bwd_row<T>(H, dx, dx + H, dx + 2 * H, dh, dh + H, dh + 2 * H, DHP[b], GH2[b], GH1[b], G[b], HN[b], HP[b]);
+    }
+  });
+}
+
+}  // namespace
+
+void lstm_cell_fwd(const Tensor& gates, const Tensor& b_ih, const Tensor& b_hh, const Tensor& c_prev, const Tensor& h,
+                   const Tensor& c) {
+  dispatch_floating(h.dtype(), "lstm_cell", [&]<typename T>() { lstm_fwd_typed<T>(gates, b_ih, b_hh, c_prev, h, c); });
+}
+
+void lstm_cell_bwd(const Tensor& grad_gates, const Tensor& grad_c_prev, const Tensor& grad_h1, const Tensor& grad_h2,
+                   const Tensor& grad_c, const Tensor& gates, const Tensor& c_prev, const Tensor& c) {
+  dispatch_floating(c.dtype(), "lstm_cell_backward", [&]<typename T>() {
+    lstm_bwd_typed<T>(grad_gates, grad_c_prev, grad_h1, grad_h2, grad_c, gates, c_prev, c);
+  });
+}
+
+void gru_cell_fwd(const Tensor& gates_x, const Tensor& gates_h, const Tensor& b_ih, const Tensor& b_hh,
+                  const Tensor& h_prev, const Tensor& h, const Tensor& hn) {
+  dispatch_floating(h.dtype(), "gru_cell",
+                    [&]<typename T>() { gru_fwd_typed<T>(gates_x, gates_h, b_ih, b_hh, h_prev, h, hn); });
+}
+
+void gru_cell_bwd(const Tensor& grad_gates_x, const Tensor& grad_gates_h, const Tensor& grad_h_prev,
+                  const Tensor& grad_h1, const Tensor& grad_h2, const Tensor& gates, const Tensor& hn,
+                  const Tensor& h_prev) {
+  dispatch_floating(hn.dtype(), "gru_cell_backward", [&]<typename T>() {
+    gru_bwd_typed<T>(grad_gates_x, grad_gates_h, grad_h_prev, grad_h1, grad_h2, gates, hn, h_prev);
+  });
+}
+
+}  // namespace wick::cpu

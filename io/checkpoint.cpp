@@ -1,0 +1,866 @@
+#include "io/checkpoint.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <bit>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <unordered_set>
+
+#include "core/cuda_info.h"
+#include "io/json.h"
+#include "ops/creation.h"
+
+namespace wick::io {
+
+static_assert(std::endian::native == std::endian::little,
+              "the checkpoint format is little-endian; a big-endian host would need byte swaps");
+
+namespace {
+
+constexpr char kMagic[8] = {'\x89', 'W', 'I', 'C', 'K', '\r', '\n', '\x1a'};
+// Each level of the value tree costs the JSON two ({"list": [...]}); a tensor three more.
+constexpr int kMaxJsonDepth = 2 * kMaxDepth + 8;
+
+constexpr uint64_t align_up(uint64_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
+
+uint32_t crc32_of(uint32_t crc, const void* data, size_t n) {
+  return static_cast<uint32_t>(crc32_z(crc, static_cast<const Bytef*>(data), n));
+}
+
+void put_u32(char* p, uint32_t v) { std::memcpy(p, &v, 4); }
+void put_u64(char* p, uint64_t v) { std::memcpy(p, &v, 8); }
+uint32_t get_u32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+uint64_t get_u64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+constexpr std::pair<std::string_view, ScalarType> kDtypeNames[] = {
+    {"bool", ScalarType::Bool},       {"uint8", ScalarType::UInt8},       {"int32", ScalarType::Int32},
+    {"int64", ScalarType::Int64},     {"float16", ScalarType::Float16},   {"bfloat16", ScalarType::BFloat16},
+    {"float32", ScalarType::Float32}, {"float64", ScalarType::Float64}};
+
+// ---- where in the tree: root["layers"][2], for messages -----------------------------------
+
+struct Crumb {
+  const Crumb* parent = nullptr;
+  std::string_view key;
+  int64_t index = -1;  // >= 0: a list element
+};
+
+std::string where(const Crumb& at) {
+  if (!at.parent) return "root";
+  std::string out = where(*at.parent);
+  if (at.index >= 0) {
+    out += "[" + std::to_string(at.index) + "]";
+  } else {
+    out += "[\"";
+    out += at.key;
+    out += "\"]";
+  }
+  return out;
+}
+
+bool is_canonical_int(std::string_view s, int64_t& out) {
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return false;
+  char buf[24];
+  return std::string_view(buf, std::to_chars(buf, buf + sizeof(buf), out).ptr - buf) == s;
+}
+
+std::string format_double(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof(buf), d).ptr);
+}
+
+// ---- the tree -> the header ---------------------------------------------------------------
+
+class HeaderWriter {
+ public:
+  std::string header;
+  std::vector<Tensor> tensors;
+  std::vector<uint64_t> nbytes_of;  // as the header says
+  uint64_t data_len = 0;
+
+  void node(const Value& value, int depth, const Crumb& at) {
+    std::visit([&](const auto& x) { write(x, value.hint, depth, at); }, value.v);
+  }
+
+ private:
+  void write(std::monostate, Value::Hint, int, const Crumb&) { header += "null"; }
+  void write(bool b, Value::Hint, int, const Crumb&) { header += b ? "true" : "false"; }
+  void write(int64_t i, Value::Hint, int, const Crumb&) { header += std::to_string(i); }
+  void write(double d, Value::Hint, int, const Crumb&) {
+    header += "{\"float\":\"" + format_double(d) + "\"}";
+  }
+  void write(const std::string& s, Value::Hint, int, const Crumb& at) { string(s, at, false); }
+
+  void write(const List& list, Value::Hint hint, int depth, const Crumb& at) {
+    enter(depth, at);
+    header += hint == Value::Hint::Tuple ? "{\"tuple\":[" : "{\"list\":[";
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i) header += ',';
+      node(list[i], depth + 1, Crumb{&at, {}, static_cast<int64_t>(i)});
+    }
+    header += "]}";
+  }
+
+  void write(const Dict& dict, Value::Hint hint, int depth, const Crumb& at) {
+    enter(depth, at);
+    const bool int_keys = hint == Value::Hint::IntKeys;
+    header += int_keys ? "{\"int_dict\":{" : "{\"dict\":{";
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(dict.size());
+    for (size_t i = 0; i < dict.size(); ++i) {
+      const auto& [key, value] = dict[i];
+      const Crumb here{&at, key};
+      int64_t unused;
+      WICK_CHECK(!int_keys || is_canonical_int(key, unused), ValueError, "save: the dict at ", where(at),
+                 " has int keys, but its key \"", key, "\" is not the decimal text of an int64");
+      WICK_CHECK(seen.insert(key).second, ValueError, "save: the dict at ", where(at), " has the key \"", key,
+                 "\" twice");
+      if (i) header += ',';
+      string(key, here, true);
+      header += ':';
+      node(value, depth + 1, here);
+    }
+    header += "}}";
+  }
+
+  void write(const Tensor& t, Value::Hint hint, int, const Crumb& at) {
+    WICK_CHECK(t.defined(), ValueError, "save: the tensor at ", where(at), " is undefined");
+    const uint64_t offset = align_up(data_len);
+    const uint64_t nbytes = t.nbytes();
+    header += "{\"tensor\":{\"dtype\":\"";
+    header += to_string(t.dtype());
+    header += "\",\"shape\":[";
+    for (int64_t d = 0; d < t.dim(); ++d) {
+      if (d) header += ',';
+      header += std::to_string(t.size(d));
+    }
+    header += "],\"device\":\"" + t.device().str() + "\",\"requires_grad\":";
+    header += t.requires_grad() ? "true" : "false";
+    header += ",\"offset\":" + std::to_string(offset) + ",\"nbytes\":" + std::to_string(nbytes);
+    if (hint == Value::Hint::Parameter) header += ",\"parameter\":true";
+    header += "}}";
+    WICK_CHECK(t.dim() <= kMaxDims, ValueError, "save: the tensor at ", where(at), " has ", t.dim(),
+               " dimensions; a checkpoint holds at most ", kMaxDims);
+    tensors.push_back(t);
+    nbytes_of.push_back(nbytes);
+    data_len = offset + nbytes;
+  }
+
+  void string(const std::string& s, const Crumb& at, bool is_key) {
+    WICK_CHECK(json::is_valid_utf8(s), ValueError, "save: the ", is_key ? "dict key" : "string", " at ", where(at),
+               " is not valid UTF-8");
+    json::dump_string(s, header);
+  }
+
+  void enter(int depth, const Crumb& at) {
+    WICK_CHECK(depth < kMaxDepth, ValueError, "save: the containers at ", where(at), " nest deeper than ",
+               kMaxDepth, " levels");
+  }
+};
+
+// ---- writing bytes ----------------------------------------------------------------------
+
+template <typename... Parts>
+[[noreturn]] void corrupt(std::string_view name, const Parts&... parts) {
+  WICK_THROW(io::CheckpointError, "checkpoint '", name, "': ", parts...);
+}
+
+[[noreturn]] void throw_errno(const std::string& what, const std::string& path, int err) {
+  throw FileError(what + ": " + std::strerror(err), err, path);
+}
+
+}  // namespace
+
+// Where the bytes go: memory or a file descriptor.
+class Writer::Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void put(const void* data, size_t n) = 0;
+};
+
+namespace {
+
+class MemorySink final : public Writer::Sink {
+ public:
+  explicit MemorySink(char* dst) : dst_(dst) {}
+  void put(const void* data, size_t n) override {
+    if (n) std::memcpy(dst_, data, n);
+    dst_ += n;
+  }
+
+ private:
+  char* dst_;
+};
+
+void write_all(int fd, const char* data, size_t n, const std::string& path) {
+  while (n > 0) {
+    const ssize_t written = ::write(fd, data, std::min<size_t>(n, size_t{1} << 30));
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("save: cannot write '" + path + "'", path, errno);
+    }
+    data += written;
+    n -= static_cast<size_t>(written);
+  }
+}
+
+class FileSink final : public Writer::Sink {
+ public:
+  FileSink(int fd, const std::string& path) : fd_(fd), path_(path) { buffer_.reserve(kBufferBytes); }
+  void put(const void* data, size_t n) override {
+    const char* p = static_cast<const char*>(data);
+    if (buffer_.size() + n > kBufferBytes) flush();
+    if (n >= kBufferBytes) write_all(fd_, p, n, path_);  // large: straight from the tensor
+    else buffer_.insert(buffer_.end(), p, p + n);
+  }
+  void flush() {
+    write_all(fd_, buffer_.data(), buffer_.size(), path_);
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr size_t kBufferBytes = size_t{1} << 20;
+  int fd_;
+  const std::string& path_;
+  std::vector<char> buffer_;
+};
+
+// Puts the elements of `t` (on the CPU, any strides) in row-major order, as
+// elements of the unsigned type U of the same size.
+template <typename U>
+void put_strided(const Tensor& t, Writer::Sink& sink, uint32_t& crc) {
+  const int64_t ndim = t.dim();
+  const int64_t inner = t.size(-1), inner_stride = t.stride(-1);
+  const U* base = static_cast<const U*>(t.raw_data());
+  std::vector<int64_t> index(ndim, 0);
+  std::vector<U> chunk;
+  const size_t chunk_elems = (size_t{1} << 20) / sizeof(U);
+  chunk.reserve(chunk_elems);
+  const auto flush = [&] {
+    crc = crc32_of(crc, chunk.data(), chunk.size() * sizeof(U));
+    sink.put(chunk.data(), chunk.size() * sizeof(U));
+    chunk.clear();
+  };
+  for (int64_t row = 0, rows = t.numel() / inner; row < rows; ++row) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d + 1 < ndim; ++d) offset += index[d] * t.stride(d);
+    const U* p = base + offset;
+    for (int64_t j = 0; j < inner; ++j) {
+      chunk.push_back(p[j * inner_stride]);
+      if (chunk.size() == chunk_elems) flush();
+    }
+    for (int64_t d = ndim - 2; d >= 0; --d) {  // the next row, odometer-style
+      if (++index[d] < t.size(d)) break;
+      index[d] = 0;
+    }
+  }
+  flush();
+}
+
+void put_tensor(const Tensor& tensor, uint64_t nbytes, Writer::Sink& sink, uint32_t& crc) {
+  // The header was written for nbytes; a tensor that another thread changed
+  // since (module.to(dtype) swaps a parameter's data) must not overrun the output.
+  WICK_CHECK(tensor.nbytes() == nbytes, Error, "save: a tensor changed size while it was being saved (",
+             nbytes, " bytes, now ", tensor.nbytes(), ")");
+  if (nbytes == 0) return;
+  const Tensor t = tensor.is_cuda() ? tensor.to(kCPU) : tensor;
+  if (t.is_contiguous()) {
+    crc = crc32_of(crc, t.raw_data(), t.nbytes());
+    sink.put(t.raw_data(), t.nbytes());
+    return;
+  }
+  switch (t.element_size()) {
+    case 1: return put_strided<uint8_t>(t, sink, crc);
+    case 2: return put_strided<uint16_t>(t, sink, crc);
+    case 4: return put_strided<uint32_t>(t, sink, crc);
+    default: return put_strided<uint64_t>(t, sink, crc);
+  }
+}
+
+}  // namespace
+
+Writer::Writer(const Value& value) {
+  HeaderWriter w;
+  w.header = "{\"root\":";
+  w.node(value, 0, Crumb{});
+  w.header += '}';
+  WICK_CHECK(w.header.size() <= kMaxHeaderBytes, ValueError, "save: the header would be ", w.header.size(),
+             " bytes; a checkpoint's header holds at most ", kMaxHeaderBytes, " (too many values)");
+  header_ = std::move(w.header);
+  tensors_ = std::move(w.tensors);
+  nbytes_ = std::move(w.nbytes_of);
+  data_start_ = align_up(kPreambleBytes + header_.size());
+  data_len_ = w.data_len;
+}
+
+void Writer::write_body(Sink& sink, uint32_t& header_crc, uint32_t& data_crc) const {
+  static constexpr char kZeros[kAlignment] = {};
+  const size_t header_pad = data_start_ - kPreambleBytes - header_.size();
+  header_crc = crc32_of(crc32_of(0, header_.data(), header_.size()), kZeros, header_pad);
+  sink.put(header_.data(), header_.size());
+  sink.put(kZeros, header_pad);
+  data_crc = 0;
+  uint64_t at = 0;
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    const size_t pad = align_up(at) - at;
+    data_crc = crc32_of(data_crc, kZeros, pad);
+    sink.put(kZeros, pad);
+    put_tensor(tensors_[i], nbytes_[i], sink, data_crc);
+    at += pad + nbytes_[i];
+  }
+}
+
+std::string Writer::preamble(uint32_t header_crc, uint32_t data_crc) const {
+  std::string p(kPreambleBytes, '\0');
+  std::memcpy(p.data(), kMagic, 8);
+  put_u32(p.data() + 8, kFormatVersion);
+  put_u64(p.data() + 16, header_.size());
+  put_u64(p.data() + 24, data_len_);
+  put_u32(p.data() + 32, header_crc);
+  put_u32(p.data() + 36, data_crc);
+  put_u32(p.data() + 60, crc32_of(0, p.data(), 60));
+  return p;
+}
+
+void Writer::write_to(void* dst) const {
+  char* out = static_cast<char*>(dst);
+  MemorySink sink(out + kPreambleBytes);
+  uint32_t header_crc = 0, data_crc = 0;
+  write_body(sink, header_crc, data_crc);
+  std::memcpy(out, preamble(header_crc, data_crc).data(), kPreambleBytes);
+}
+
+namespace {
+
+// Note [Atomic save]
+// The bytes go to a fresh temporary file next to the target (same directory,
+// so the same file system); once it is complete and fsync'ed it is renamed
+// over the target, which POSIX makes atomic, and the directory is fsync'ed so
+// that the rename itself survives a crash. Until the rename the old file is
+// untouched; any failure removes the temporary file. A symlink is followed so
+// that the file it names is replaced, not the link. The new file keeps the
+// old one's permission bits.
+class TempFile {
+ public:
+  explicit TempFile(const std::filesystem::path& target) {
+    static std::atomic<uint64_t> counter{0};
+    const std::string base = target.filename().string().substr(0, 200);
+    for (int attempt = 0;; ++attempt) {
+      path_ = target.parent_path() / ("." + base + ".wick-tmp-" + std::to_string(::getpid()) + "-" +
+                                      std::to_string(counter++));
+      fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd_ >= 0) return;
+      if (errno != EEXIST || attempt == 100)
+        throw_errno("save: cannot create a temporary file next to '" + target.string() + "'", target.string(),
+                    errno);
+    }
+  }
+  ~TempFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  int fd() const { return fd_; }
+  const std::filesystem::path& path() const { return path_; }
+  void close() {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw_errno("save: cannot write '" + path_.string() + "'", path_.string(), errno);
+  }
+  void committed() { path_.clear(); }  // renamed: nothing to remove
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+std::filesystem::path resolve_target(const std::string& path) {
+  std::filesystem::path target(path);
+  std::error_code ec;
+  for (int hops = 0; hops < 40 && std::filesystem::is_symlink(target, ec); ++hops) {
+    const std::filesystem::path link = std::filesystem::read_symlink(target, ec);
+    if (ec) break;
+    target = link.is_absolute() ? link : target.parent_path() / link;
+  }
+  return target;
+}
+
+}  // namespace
+
+void Writer::write_to_file(const std::string& path) const {
+  WICK_CHECK(!path.empty(), ValueError, "save: the path is empty");
+  const std::filesystem::path target = resolve_target(path);
+  struct stat old;
+  const bool exists = ::stat(target.c_str(), &old) == 0;
+  if (exists && S_ISDIR(old.st_mode)) throw FileError("save: '" + path + "' is a directory", EISDIR, path);
+  TempFile tmp(target);
+  if (exists && S_ISREG(old.st_mode)) ::fchmod(tmp.fd(), old.st_mode & 07777);
+
+  const std::string tmp_name = tmp.path().string();
+  FileSink sink(tmp.fd(), tmp_name);
+  static constexpr char kZeros[kPreambleBytes] = {};
+  sink.put(kZeros, kPreambleBytes);  // the preamble, once the checksums are known
+  uint32_t header_crc = 0, data_crc = 0;
+  write_body(sink, header_crc, data_crc);
+  sink.flush();
+  const std::string head = preamble(header_crc, data_crc);
+  if (::pwrite(tmp.fd(), head.data(), head.size(), 0) != static_cast<ssize_t>(head.size()))
+    throw_errno("save: cannot write '" + tmp_name + "'", tmp_name, errno);
+  if (::fsync(tmp.fd()) != 0) throw_errno("save: cannot write '" + tmp_name + "'", tmp_name, errno);
+  tmp.close();
+  if (::rename(tmp.path().c_str(), target.c_str()) != 0)
+    throw_errno("save: cannot replace '" + path + "'", path, errno);
+  tmp.committed();
+  // Make the rename durable. Some file systems cannot fsync a directory; the
+  // file is complete either way, so that is not an error.
+  const std::filesystem::path dir = target.parent_path().empty() ? "." : target.parent_path();
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
+// ---- reading --------------------------------------------------------------------------------
+
+namespace {
+
+// The bytes of a checkpoint: a file or memory. read() is given only ranges
+// that the caller checked against size().
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual void read(uint64_t offset, void* dst, size_t n) = 0;
+  uint64_t size = 0;
+  std::string name;
+};
+
+class MemorySource final : public Source {
+ public:
+  MemorySource(std::string_view bytes, std::string_view name_) : bytes_(bytes) {
+    size = bytes.size();
+    name = name_;
+  }
+  void read(uint64_t offset, void* dst, size_t n) override {
+    WICK_CHECK(offset <= size && n <= size - offset, io::CheckpointError, "checkpoint '", name,
+               "': read past its end");  // unreachable: ranges are checked first
+    if (n) std::memcpy(dst, bytes_.data() + offset, n);
+  }
+
+ private:
+  std::string_view bytes_;
+};
+
+class FileSource final : public Source {
+ public:
+  explicit FileSource(const std::string& path) {
+    name = path;
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw_errno("load: cannot open '" + path + "'", path, errno);
+    struct stat st;
+    const int err = ::fstat(fd_, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (err != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd_);
+      if (err == EISDIR) throw FileError("load: '" + path + "' is a directory", EISDIR, path);
+      if (err != 0) throw_errno("load: cannot read '" + path + "'", path, err);
+      corrupt(path, "not a regular file");
+    }
+    size = static_cast<uint64_t>(st.st_size);
+  }
+  ~FileSource() override { ::close(fd_); }
+  void read(uint64_t offset, void* dst, size_t n) override {
+    char* out = static_cast<char*>(dst);
+    while (n > 0) {
+      const ssize_t got = ::pread(fd_, out, std::min<size_t>(n, size_t{1} << 30), static_cast<off_t>(offset));
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        throw_errno("load: cannot read '" + name + "'", name, errno);
+      }
+      WICK_CHECK(got > 0, io::CheckpointError, "checkpoint '", name, "': the file became shorter while it was read");
+      out += got;
+      offset += static_cast<uint64_t>(got);
+      n -= static_cast<size_t>(got);
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Preamble {
+  uint64_t header_len = 0;
+  uint64_t data_len = 0;
+  uint64_t data_start = 0;
+  uint32_t header_crc = 0;
+  uint32_t data_crc = 0;
+  uint64_t total() const { return data_start + data_len; }
+};
+
+// Checks the first bytes of a file; `available` is how many there are in all.
+Preamble parse_preamble(std::string_view head, uint64_t available, std::string_view name) {
+  if (head.size() < sizeof(kMagic) || std::memcmp(head.data(), kMagic, sizeof(kMagic)) != 0) {
+    if (head.starts_with("PK\x03\x04"))
+      corrupt(name, "not a wick checkpoint: it is a zip archive (a PyTorch checkpoint?); wick reads only "
+                    "files written by wick.save / io::save");
+    if (available < sizeof(kMagic) && std::string_view(kMagic, head.size()) == head)
+      corrupt(name, "truncated: ", available, " bytes, less than the ", kPreambleBytes, "-byte preamble");
+    corrupt(name, "not a wick checkpoint (it does not start with wick's magic bytes)");
+  }
+  if (head.size() < kPreambleBytes)
+    corrupt(name, "truncated: ", available, " bytes, less than the ", kPreambleBytes, "-byte preamble");
+  const char* p = head.data();
+  if (crc32_of(0, p, 60) != get_u32(p + 60)) corrupt(name, "corrupted: the preamble's CRC-32 does not match");
+  const uint32_t version = get_u32(p + 8);
+  if (version != kFormatVersion)
+    corrupt(name, "format version ", version, ", but this wick reads version ", kFormatVersion,
+            " (written by a newer wick?)");
+  if (get_u32(p + 12) != 0) corrupt(name, "unknown flags ", get_u32(p + 12), " in the preamble");
+  for (int i = 40; i < 60; ++i)
+    if (p[i] != 0) corrupt(name, "reserved preamble bytes are not zero");
+  Preamble pre;
+  pre.header_len = get_u64(p + 16);
+  pre.data_len = get_u64(p + 24);
+  pre.header_crc = get_u32(p + 32);
+  pre.data_crc = get_u32(p + 36);
+  if (pre.header_len > kMaxHeaderBytes)
+    corrupt(name, "the header length ", pre.header_len, " exceeds the limit of ", kMaxHeaderBytes, " bytes");
+  pre.data_start = align_up(kPreambleBytes + pre.header_len);
+  if (pre.data_len > std::numeric_limits<uint64_t>::max() - pre.data_start)
+    corrupt(name, "the data length ", pre.data_len, " is impossible");
+  return pre;
+}
+
+// ---- the header -> the tree ----------------------------------------------------------------
+
+struct TensorEntry {
+  ScalarType dtype;
+  std::vector<int64_t> shape;
+  Device device;
+  bool requires_grad = false;
+  uint64_t offset = 0;
+  uint64_t nbytes = 0;
+};
+
+class TreeReader {
+ public:
+  TreeReader(std::string_view name, uint64_t data_len) : name_(name), data_len_(data_len) {}
+
+  std::vector<TensorEntry> entries;  // in data order
+  uint64_t data_end = 0;             // the end of the last tensor's bytes
+
+  Value node(json::Json& j, int depth, const Crumb& at) {
+    if (std::holds_alternative<std::nullptr_t>(j.v)) return Value();
+    if (auto* b = std::get_if<bool>(&j.v)) return Value(*b);
+    if (auto* i = std::get_if<int64_t>(&j.v)) return Value(*i);
+    if (auto* s = std::get_if<std::string>(&j.v)) return Value(std::move(*s));
+    auto* wrapper = std::get_if<json::Object>(&j.v);
+    if (!wrapper) fail(at, "a bare JSON array or fractional number is not a value of this format");
+    if (wrapper->size() != 1) fail(at, "a value object must have exactly one member, found ", wrapper->size());
+    auto& [kind, body] = wrapper->front();
+    if (kind == "float") return Value(parse_float(body, at));
+    if (kind == "tensor") return tensor(body, at);
+    enter(depth, at);
+    if (kind == "list" || kind == "tuple") {
+      auto* items = std::get_if<json::Array>(&body.v);
+      if (!items) fail(at, "\"", kind, "\" must hold an array");
+      List list;
+      list.reserve(items->size());
+      for (size_t i = 0; i < items->size(); ++i)
+        list.push_back(node((*items)[i], depth + 1, Crumb{&at, {}, static_cast<int64_t>(i)}));
+      Value out(std::move(list));
+      if (kind == "tuple") out.hint = Value::Hint::Tuple;
+      return out;
+    }
+    if (kind == "dict" || kind == "int_dict") {
+      auto* members = std::get_if<json::Object>(&body.v);
+      if (!members) fail(at, "\"", kind, "\" must hold an object");
+      const bool int_keys = kind == "int_dict";
+      Dict dict;
+      dict.reserve(members->size());
+      for (auto& [key, value] : *members) {
+        const Crumb here{&at, key};
+        int64_t unused;
+        if (int_keys && !is_canonical_int(key, unused))
+          fail(here, "the int_dict key is not the decimal text of an int64");
+        Value child = node(value, depth + 1, here);
+        dict.emplace_back(key, std::move(child));
+      }
+      Value out(std::move(dict));
+      if (int_keys) out.hint = Value::Hint::IntKeys;
+      return out;
+    }
+    fail(at, "unknown value kind \"", kind, "\"");
+  }
+
+ private:
+  template <typename... Parts>
+  [[noreturn]] void fail(const Crumb& at, const Parts&... parts) const {
+    corrupt(name_, "invalid header at ", where(at), ": ", parts...);
+  }
+
+  void enter(int depth, const Crumb& at) const {
+    if (depth >= kMaxDepth) fail(at, "containers nest deeper than ", kMaxDepth, " levels");
+  }
+
+  double parse_float(const json::Json& body, const Crumb& at) const {
+    const auto* text = std::get_if<std::string>(&body.v);
+    if (!text) fail(at, "\"float\" must hold a string");
+    if (*text == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (*text == "inf") return std::numeric_limits<double>::infinity();
+    if (*text == "-inf") return -std::numeric_limits<double>::infinity();
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), d);
+    if (ec != std::errc() || ptr != text->data() + text->size() || !std::isfinite(d) || format_double(d) != *text)
+      fail(at, "\"", *text, "\" is not a float in its shortest decimal form");
+    return d;
+  }
+
+  template <typename T>
+  T& member(json::Object& obj, std::string_view key, const Crumb& at, const char* expected) const {
+    for (auto& [k, v] : obj) {
+      if (k != key) continue;
+      T* value = std::get_if<T>(&v.v);
+      if (!value) fail(at, "the tensor's \"", key, "\" must be ", expected);
+      return *value;
+    }
+    fail(at, "the tensor has no \"", key, "\"");
+  }
+
+  Value tensor(json::Json& body, const Crumb& at) {
+    auto* obj = std::get_if<json::Object>(&body.v);
+    if (!obj) fail(at, "\"tensor\" must hold an object");
+    static constexpr std::string_view kKeys[] = {"dtype",  "shape",  "device",   "requires_grad",
+                                                 "offset", "nbytes", "parameter"};
+    for (const auto& [k, v] : *obj)
+      if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys))
+        fail(at, "unknown tensor field \"", k, "\"");
+
+    TensorEntry e;
+    const std::string& dtype = member<std::string>(*obj, "dtype", at, "a string");
+    const auto* known = std::find_if(std::begin(kDtypeNames), std::end(kDtypeNames),
+                                     [&](const auto& d) { return d.first == dtype; });
+    if (known == std::end(kDtypeNames)) fail(at, "unknown dtype \"", dtype, "\"");
+    e.dtype = known->second;
+
+    const json::Array& shape = member<json::Array>(*obj, "shape", at, "an array of sizes");
+    if (shape.size() > static_cast<size_t>(kMaxDims))
+      fail(at, "the tensor has ", shape.size(), " dimensions, more than ", kMaxDims);
+    uint64_t numel = 1;
+    for (const json::Json& s : shape) {
+      const auto* size = std::get_if<int64_t>(&s.v);
+      if (!size) fail(at, "the tensor's shape holds a non-integer");
+      if (*size < 0) fail(at, "the tensor's shape has a negative size ", *size);
+      if (__builtin_mul_overflow(numel, static_cast<uint64_t>(*size), &numel) ||
+          numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        fail(at, "the tensor's shape has more elements than an int64 counts");
+      e.shape.push_back(*size);
+    }
+    uint64_t expected_nbytes = 0;
+    if (__builtin_mul_overflow(numel, static_cast<uint64_t>(itemsize(e.dtype)), &expected_nbytes))
+      fail(at, "the tensor's size in bytes overflows");
+
+    const std::string& device = member<std::string>(*obj, "device", at, "a string");
+    try {
+      e.device = Device(std::string_view(device));
+    } catch (const Error&) {
+      fail(at, "unknown device \"", device, "\"");
+    }
+    e.requires_grad = member<bool>(*obj, "requires_grad", at, "a bool");
+    if (e.requires_grad && !is_floating_point(e.dtype))
+      fail(at, "a ", e.dtype, " tensor cannot require grad");
+
+    const int64_t offset = member<int64_t>(*obj, "offset", at, "an integer");
+    const int64_t nbytes = member<int64_t>(*obj, "nbytes", at, "an integer");
+    if (nbytes < 0 || static_cast<uint64_t>(nbytes) != expected_nbytes)
+      fail(at, "nbytes is ", nbytes, " but a ", e.dtype, " tensor of ", numel, " elements has ", expected_nbytes);
+    const uint64_t expected_offset = align_up(data_end);
+    if (offset < 0 || static_cast<uint64_t>(offset) != expected_offset)
+      fail(at, "the tensor's offset is ", offset, ", expected ", expected_offset,
+           " (tensors follow each other in the data section)");
+    if (expected_offset > data_len_ || expected_nbytes > data_len_ - expected_offset)
+      fail(at, "the tensor's bytes [", expected_offset, ", ", expected_offset, " + ", expected_nbytes,
+           ") lie outside the data section of ", data_len_, " bytes");
+    e.offset = expected_offset;
+    e.nbytes = expected_nbytes;
+    data_end = e.offset + e.nbytes;
+
+    Value out{Tensor()};  // the data is read once the whole header has checked out
+    for (const auto& [k, v] : *obj) {
+      if (k != "parameter") continue;
+      const auto* flag = std::get_if<bool>(&v.v);
+      if (!flag || !*flag) fail(at, "\"parameter\" may only be true");
+      out.hint = Value::Hint::Parameter;
+    }
+    entries.push_back(std::move(e));
+    return out;
+  }
+
+  std::string_view name_;
+  uint64_t data_len_;
+};
+
+// Puts the loaded tensors into the tree's placeholders, in the order TreeReader met them.
+void fill(Value& value, std::vector<Tensor>& tensors, size_t& next) {
+  if (auto* t = std::get_if<Tensor>(&value.v)) *t = std::move(tensors[next++]);
+  else if (auto* list = std::get_if<List>(&value.v))
+    for (Value& item : *list) fill(item, tensors, next);
+  else if (auto* dict = std::get_if<Dict>(&value.v))
+    for (auto& [key, item] : *dict) fill(item, tensors, next);
+}
+
+Device target_device(const DeviceMap& map, Device saved, std::string_view name) {
+  const Device target = map ? map(saved) : saved;
+  if (target.is_cuda()) {
+    WICK_CHECK(cuda::is_available(), Error, "checkpoint '", name, "': a tensor was saved on ", saved,
+               " and would load on ", target, ", but CUDA is not available (", cuda::unavailable_reason(),
+               "); pass map_location='cpu' (C++: io::load(path, kCPU)) to load it on the CPU");
+    WICK_CHECK(target.index < cuda::device_count(), Error, "checkpoint '", name, "': a tensor was saved on ",
+               saved, " and would load on ", target, ", but only ", cuda::device_count(),
+               " CUDA devices are visible; pass map_location to choose another device");
+  }
+  return target;
+}
+
+Value load_from(Source& src, const DeviceMap& map) {
+  const std::string_view name = src.name;
+  char head[kPreambleBytes];
+  const size_t head_len = static_cast<size_t>(std::min<uint64_t>(src.size, kPreambleBytes));
+  src.read(0, head, head_len);
+  const Preamble pre = parse_preamble(std::string_view(head, head_len), src.size, name);
+  if (src.size < pre.total())
+    corrupt(name, "truncated: the preamble says the checkpoint has ", pre.total(), " bytes, but there are only ",
+            src.size);
+  if (src.size > pre.total())
+    corrupt(name, "the checkpoint should end after ", pre.total(), " bytes, but ", src.size - pre.total(),
+            " more follow");
+
+  std::string header(pre.data_start - kPreambleBytes, '\0');
+  src.read(kPreambleBytes, header.data(), header.size());
+  if (crc32_of(0, header.data(), header.size()) != pre.header_crc)
+    corrupt(name, "corrupted: the header's CRC-32 does not match");
+  for (size_t i = pre.header_len; i < header.size(); ++i)
+    if (header[i] != 0) corrupt(name, "the padding after the header is not zero");
+  header.resize(pre.header_len);
+
+  json::Json doc;
+  try {
+    doc = json::parse(header, kMaxJsonDepth);
+  } catch (const json::ParseError& e) {
+    corrupt(name, "the header is not valid: ", e.what());
+  }
+  auto* top = std::get_if<json::Object>(&doc.v);
+  if (!top || top->size() != 1 || top->front().first != "root")
+    corrupt(name, "the header must be the object {\"root\": ...}");
+  TreeReader reader(name, pre.data_len);
+  Value root = reader.node(top->front().second, 0, Crumb{});
+  if (reader.data_end != pre.data_len)
+    corrupt(name, "the data section has ", pre.data_len, " bytes but its tensors end at ", reader.data_end);
+  std::vector<Device> devices;
+  devices.reserve(reader.entries.size());
+  for (const TensorEntry& e : reader.entries) devices.push_back(target_device(map, e.device, name));
+
+  // Everything checked out: read the bytes. They total data_len <= the file's size.
+  std::vector<Tensor> tensors;
+  tensors.reserve(reader.entries.size());
+  uint32_t crc = 0;
+  uint64_t at = 0;
+  for (const TensorEntry& e : reader.entries) {
+    char pad[kAlignment];
+    const size_t pad_len = e.offset - at;
+    src.read(pre.data_start + at, pad, pad_len);
+    crc = crc32_of(crc, pad, pad_len);
+    Tensor t = empty(e.shape, TensorOptions(e.dtype));
+    src.read(pre.data_start + e.offset, t.raw_data(), e.nbytes);
+    crc = crc32_of(crc, t.raw_data(), e.nbytes);
+    at = e.offset + e.nbytes;
+    tensors.push_back(std::move(t));
+  }
+  if (crc != pre.data_crc) corrupt(name, "corrupted: the data section's CRC-32 does not match");
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorEntry& e = reader.entries[i];
+    Tensor& t = tensors[i];
+    if (e.dtype == ScalarType::Bool) {  // any other byte would be undefined behaviour as a C++ bool
+      const auto* bytes = static_cast<const uint8_t*>(t.raw_data());
+      for (uint64_t k = 0; k < e.nbytes; ++k)
+        if (bytes[k] > 1) corrupt(name, "a bool tensor holds the byte ", int{bytes[k]}, " (bools are 0 or 1)");
+    }
+    if (!devices[i].is_cpu()) t = t.to(devices[i]);
+    if (e.requires_grad) t.requires_grad_(true);
+  }
+  size_t next = 0;
+  fill(root, tensors, next);
+  return root;
+}
+
+}  // namespace
+
+// ---- the API ----------------------------------------------------------------------------------
+
+void save(const Value& value, const std::string& path) { Writer(value).write_to_file(path); }
+
+std::string save_to_bytes(const Value& value) {
+  const Writer writer(value);
+  std::string out(writer.size(), '\0');
+  writer.write_to(out.data());
+  return out;
+}
+
+Value load(const std::string& path, const DeviceMap& map_location) {
+  FileSource src(path);
+  return load_from(src, map_location);
+}
+
+Value load(const std::string& path, std::optional<Device> map_location) {
+  if (!map_location) return load(path, DeviceMap());
+  return load(path, DeviceMap([d = *map_location](Device) { return d; }));
+}
+
+Value load_from_bytes(std::string_view bytes, const DeviceMap& map_location, std::string_view name) {
+  MemorySource src(bytes, name);
+  return load_from(src, map_location);
+}
+
+uint64_t checkpoint_size(std::string_view head, std::string_view name) {
+  return parse_preamble(head, head.size(), name).total();
+}
+
+void save_tensors(const TensorDict& tensors, const std::string& path) {
+  Dict dict;
+  dict.reserve(tensors.size());
+  for (const auto& [key, t] : tensors) dict.emplace_back(key, Value(t));
+  save(Value(std::move(dict)), path);
+}
+
+TensorDict load_tensors(const std::string& path, std::optional<Device> map_location) {
+  Value root = load(path, map_location);
+  WICK_CHECK(root.is<Dict>(), TypeError, "load_tensors: '", path, "' holds a ", kind_name(root),
+             ", not a dict of tensors");
+  TensorDict out;
+  for (auto& [key, value] : root.as<Dict>()) {
+    WICK_CHECK(value.is<Tensor>(), TypeError, "load_tensors: '", path, "' holds a ", kind_name(value),
+               " under \"", key, "\", not a tensor");
+    out.emplace_back(key, std::move(value.as<Tensor>()));
+  }
+  return out;
+}
+
+}  // namespace wick::io

@@ -1,0 +1,1 @@
+"""Training programs: ``python -m wick.examples.train --help``."""

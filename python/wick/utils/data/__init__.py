@@ -1,0 +1,20 @@
+"""wick.utils.data: datasets, samplers and the DataLoader, as torch.utils.data.
+
+    from wick.utils.data import DataLoader, TensorDataset
+    ds = TensorDataset(x, y)
+    for xb, yb in DataLoader(ds, batch_size=64, shuffle=True):
+        ...
+
+The DataLoader loads batches ahead of the training loop on a background
+thread (see DataLoader's documentation for how this differs from PyTorch's
+worker processes).
+"""
+from wick.utils.data._collate import default_collate, default_convert
+from wick.utils.data.dataloader import DataLoader, get_worker_info
+from wick.utils.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
+                                     random_split)
+from wick.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
+
+__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler",
+           "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset", "default_collate",
+           "default_convert", "get_worker_info", "random_split"]

@@ -1,0 +1,84 @@
+"""The training program (python -m wick.examples.train) on a few hundred real samples."""
+import csv
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import wick
+from wick.examples import train
+
+FASHION = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
+FORTUNES = "/usr/share/games/fortunes"
+needs_fashion = pytest.mark.skipif(not os.path.exists(FASHION), reason="apt-get install dataset-fashion-mnist")
+needs_fortunes = pytest.mark.skipif(not os.path.isdir(FORTUNES), reason="apt-get install fortunes")
+
+QUICK = {
+    "mlp": ["--train-limit", "512", "--test-limit", "128", "--lr", "3e-3"],
+    "cnn": ["--train-limit", "256", "--test-limit", "64", "--lr", "3e-3"],
+    "lstm": ["--train-limit", "256", "--test-limit", "64", "--lr", "1e-2"],
+    "charlstm": ["--train-limit", "24", "--test-limit", "8", "--seq-len", "32", "--batch-size", "8", "--lr", "1e-2"],
+}
+
+
+def run(model, out, *extra):
+    return train.main(["--model", model, "--out", str(out), "--no-progress", *QUICK[model], *extra])
+
+
+def metrics(out):
+    with open(os.path.join(out, "metrics.csv")) as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+@pytest.mark.parametrize("model", [
+    pytest.param("mlp", marks=needs_fashion), pytest.param("cnn", marks=needs_fashion),
+    pytest.param("lstm", marks=needs_fashion), pytest.param("charlstm", marks=needs_fortunes)])
+def test_trains_and_writes_its_outputs(model, tmp_path, capsys):
+    assert run(model, tmp_path, "--epochs", "3") == 0
+    rows = metrics(tmp_path)
+    assert [r["epoch"] for r in rows] == [1, 2, 3]
+    assert rows[-1]["train_loss"] < rows[0]["train_loss"], rows
+    printed = capsys.readouterr().out
+    assert ("test bits/char" if model == "charlstm" else "test accuracy") in printed
+    with open(tmp_path / "curves.png", "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    dot = (tmp_path / "graph.dot").read_text()
+    assert dot.startswith("digraph") and "Backward0" in dot
+    assert "weight" in dot  # parameters appear by name
+    if shutil.which("dot"):
+        subprocess.run(["dot", "-Tsvg", str(tmp_path / "graph.dot"), "-o", os.devnull], check=True)
+        assert (tmp_path / "graph.svg").stat().st_size > 0
+
+
+@needs_fashion
+def test_resume_reaches_the_same_parameters(tmp_path):
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert run("mlp", straight, "--epochs", "2") == 0
+    assert run("mlp", resumed, "--epochs", "1") == 0
+    assert run("mlp", resumed, "--epochs", "2", "--resume", str(resumed / "model.wick")) == 0
+    a, b = wick.load(straight / "model.wick"), wick.load(resumed / "model.wick")
+    assert a["epoch"] == b["epoch"] == 2
+    assert list(a["model"]) == list(b["model"])
+    for name in a["model"]:
+        np.testing.assert_array_equal(a["model"][name].numpy(), b["model"][name].numpy(), err_msg=name)
+    without_time = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+    assert without_time(metrics(straight)) == without_time(metrics(resumed))
+
+
+@needs_fashion
+def test_interrupt_saves_a_checkpoint(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = train.run_epoch
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # train epoch 1, test epoch 1, then Ctrl-C in epoch 2
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train, "run_epoch", interrupted)
+    assert run("mlp", tmp_path, "--epochs", "3") == 130
+    ckpt = wick.load(tmp_path / "model.wick")
+    assert ckpt["epoch"] == 1 and len(ckpt["metrics"]) == 1
