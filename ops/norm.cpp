@@ -114,7 +114,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   check_param(op, "running_mean", running_mean, input, C, "the channels");
   check_param(op, "running_var", running_var, input, C, "the channels");
   if (training) {
-    WICK_CHECK(count > 1, ValueError, "Expected more than 1 value per channel when training, got input size ",
+    WICK_CHECK(count != 1, ValueError, "Expected more than 1 value per channel when training, got input size ",
                input.sizes());
   } else {
     WICK_CHECK(running_mean.defined() && running_var.defined(), ValueError, op,
@@ -125,12 +125,14 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   const Tensor w = weight.defined() ? plain_contiguous(weight) : Tensor();
   const Tensor b = bias.defined() ? plain_contiguous(bias) : Tensor();
   Tensor mean, rstd;
-  if (training) {
+  if (training && count == 0) {  // an empty batch: nothing to normalize, running statistics kept (as PyTorch)
+    mean = zeros({C}, TensorOptions(x.dtype()).device(x.device()));
+    rstd = zeros({C}, TensorOptions(x.dtype()).device(x.device()));
+  } else if (training) {
     mean = new_stats(x, {C});
     rstd = new_stats(x, {C});
     const Tensor var = running_var.defined() ? new_stats(x, {C}) : Tensor();
-    if (x.numel() > 0)
-      kernel(x.device(), &Backend::norm_stats, op)(NormOp::Batch, mean, rstd, var, as_ncs(x, N, C), 1, eps);
+    kernel(x.device(), &Backend::norm_stats, op)(NormOp::Batch, mean, rstd, var, as_ncs(x, N, C), 1, eps);
     // running = (1 - momentum) * running + momentum * batch, with the unbiased batch variance.
     NoGradGuard no_grad;
     if (running_mean.defined()) add_(mul_(running_mean, 1 - momentum), mean, momentum);

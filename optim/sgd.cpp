@@ -59,7 +59,9 @@ void SGD::update(const Tensor& param, const Tensor& grad, ParamState& state, con
 
 io::Dict SGD::state_to_dict(const ParamState& state) const {
   const Tensor& buffer = state.buffers[0];
-  return {{"momentum_buffer", buffer.defined() ? io::Value(buffer) : io::Value()}};
+  io::Dict entry;
+  entry.emplace_back("momentum_buffer", buffer.defined() ? io::Value(buffer) : io::Value());
+  return entry;
 }
 
 Optimizer::ParamState SGD::state_from_dict(const io::Dict& entry, const Tensor& param) const {

@@ -12,6 +12,7 @@
 //
 // Integer dtypes use a plain i-k-j loop with wrapping arithmetic.
 #include <cblas.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <limits>
@@ -95,21 +96,62 @@ Tensor blas_readable(const Tensor& x) {
   return shared ? alias(dst, x.sizes(), {0, c, 1}) : dst;
 }
 
+// Note [Loading OpenBLAS]
+// Debian's OpenBLAS builds (pthread, OpenMP, serial) all have the soname
+// libopenblas.so.0, and NumPy and PyTorch load the pthread one. Linked the
+// usual way, wick would get whichever a process loaded first: after
+// `import numpy`, the pthread build, whose thread pool then fights wick's
+// OpenMP threads (a parallel conv became 30x slower). So wick links no
+// OpenBLAS; it opens the OpenMP build CMake found by its full path, which
+// loads a copy of its own next to any other, with RTLD_DEEPBIND so that copy
+// calls its own functions even where another OpenBLAS exported the same names
+// globally (ASan cannot run with RTLD_DEEPBIND; sanitizer builds do without).
+struct Cblas {
+  decltype(&cblas_sgemm) sgemm;
+  decltype(&cblas_dgemm) dgemm;
+  decltype(&cblas_sgemv) sgemv;
+  decltype(&cblas_dgemv) dgemv;
+};
+
+const Cblas& cblas() {
+  static const Cblas table = [] {
+#if defined(__SANITIZE_ADDRESS__)
+    const int flags = RTLD_NOW | RTLD_LOCAL;
+#else
+    const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+#endif
+    void* lib = dlopen(WICK_OPENBLAS_PATH, flags);
+    if (!lib) lib = dlopen("libopenblas.so.0", flags);  // the library moved since the build
+    WICK_CHECK(lib != nullptr, Error, "cannot load OpenBLAS from ", WICK_OPENBLAS_PATH,
+               " or libopenblas.so.0 (apt-get install libopenblas0-openmp): ", dlerror());
+    auto sym = [lib](const char* name) {
+      void* f = dlsym(lib, name);
+      WICK_CHECK(f != nullptr, Error, "OpenBLAS at ", WICK_OPENBLAS_PATH, " lacks ", name);
+      return f;
+    };
+    return Cblas{reinterpret_cast<decltype(&cblas_sgemm)>(sym("cblas_sgemm")),
+                 reinterpret_cast<decltype(&cblas_dgemm)>(sym("cblas_dgemm")),
+                 reinterpret_cast<decltype(&cblas_sgemv)>(sym("cblas_sgemv")),
+                 reinterpret_cast<decltype(&cblas_dgemv)>(sym("cblas_dgemv"))};
+  }();
+  return table;
+}
+
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* a, int lda,
                const float* b, int ldb, float beta, float* c, int ldc) {
-  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  cblas().sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha, const double* a, int lda,
                const double* b, int ldb, double beta, double* c, int ldc) {
-  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  cblas().dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 void blas_gemv(CBLAS_TRANSPOSE t, int m, int n, float alpha, const float* a, int lda, const float* x, int incx,
                float beta, float* y, int incy) {
-  cblas_sgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
+  cblas().sgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 void blas_gemv(CBLAS_TRANSPOSE t, int m, int n, double alpha, const double* a, int lda, const double* x, int incx,
                double beta, double* y, int incy) {
-  cblas_dgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
+  cblas().dgemv(CblasRowMajor, t, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 
 int to_int(int64_t v) { return static_cast<int>(v); }

@@ -37,6 +37,36 @@ int64_t pair_grain(const ConvGeometry& g) {
   return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(work, 1));
 }
 
+// Note [Same-pitch im2col]
+// With unit strides and as many output as input columns (a 'same'-style
+// convolution over contiguous rows), an output row and its input row have the
+// same pitch, so one (c, i, j) block of col is the input plane shifted by a
+// constant: one memcpy for all in-bounds rows, then zeros written over the
+// few entries per row that wrapped around from a neighbouring row. Short rows
+// (a 14-wide plane) would otherwise cost one memcpy call each.
+template <typename T>
+void same_pitch_block(T* rows, const T* plane, const ConvGeometry& g, int64_t i, int64_t j) {
+  const int64_t H = g.height, W = g.width, OH = g.out_height;
+  const int64_t row_shift = i * g.dilation_h - g.pad_h, off = j * g.dilation_w - g.pad_w;
+  // Output rows whose input row oh + row_shift is in bounds.
+  const int64_t a = std::clamp<int64_t>(-row_shift, 0, OH), b = std::clamp<int64_t>(H - row_shift, a, OH);
+  std::fill(rows, rows + a * W, T(0));
+  std::fill(rows + b * W, rows + OH * W, T(0));
+  if (a == b) return;
+  // rows[k] = plane[k + delta] for k in [a W, b W), clipped to the plane.
+  const int64_t delta = row_shift * W + off;
+  const int64_t k0 = std::max(a * W, -delta), k1 = std::min(b * W, H * W - delta);
+  if (k1 > k0) std::memcpy(rows + k0, plane + k0 + delta, static_cast<size_t>(k1 - k0) * sizeof(T));
+  // Columns whose input column ow + off is outside [0, W) read zeros (a
+  // column at a time: one or two per row, too few for a memset call each).
+  const int64_t lo = std::clamp<int64_t>(-off, 0, W), hi = std::clamp<int64_t>(W - off, lo, W);
+  auto zero_column = [&](int64_t ow) {
+    for (int64_t oh = a; oh < b; ++oh) rows[oh * W + ow] = T(0);
+  };
+  for (int64_t ow = 0; ow < lo; ++ow) zero_column(ow);
+  for (int64_t ow = hi; ow < W; ++ow) zero_column(ow);
+}
+
 template <typename T>
 void im2col_typed(const Tensor& col, const Tensor& input, const ConvGeometry& g) {
   const int64_t N = input.sizes()[0], C = g.channels, H = g.height, W = g.width;
@@ -46,6 +76,8 @@ void im2col_typed(const Tensor& col, const Tensor& input, const ConvGeometry& g)
   const int64_t cs0 = col.strides()[0], cs1 = col.strides()[1];
   const T* in = static_cast<const T*>(input.raw_data());
   T* out = static_cast<T*>(col.raw_data());
+  const bool same_pitch = g.stride_h == 1 && g.stride_w == 1 && OW == W && (is3 == 1 || W == 1) &&
+                          (is2 == W || H == 1);
   parallel_for(N * C, pair_grain(g), [&](int64_t begin, int64_t end) {
     for (int64_t pair = begin; pair < end; ++pair) {
       const int64_t n = pair / C, c = pair % C;
@@ -53,6 +85,10 @@ void im2col_typed(const Tensor& col, const Tensor& input, const ConvGeometry& g)
       for (int64_t i = 0; i < KH; ++i) {
         for (int64_t j = 0; j < KW; ++j) {
           T* rows = out + n * cs0 + ((c * KH + i) * KW + j) * cs1;
+          if (same_pitch) {
+            same_pitch_block(rows, plane, g, i, j);
+            continue;
+          }
           const int64_t col_offset = j * g.dilation_w;
           const ValidRange r = valid_range(col_offset, g.pad_w, g.stride_w, W, OW);
           const int64_t step = g.stride_w * is3;

@@ -3,10 +3,10 @@
 // planes (each plane is read and written by one thread only).
 //
 // Windows follow PyTorch's CPU kernels exactly: a max window starts at its
-// first in-bounds row/column (stepping by the dilation), NaN wins, and ties
-// keep the first position; an average window is clipped to the input, and its
-// divisor counts the padding (count_include_pad), the clipped window, or the
-// override.
+// first in-bounds row/column (stepping by the dilation), of equal maxima the
+// first is taken, and a NaN wins (the last of several); an average window is
+// clipped to the input, and its divisor counts the padding
+// (count_include_pad), the clipped window, or the override.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -57,6 +57,14 @@ std::vector<Span> spans(PoolOp op, int64_t in, int64_t out, int64_t kernel, int6
 struct Planes {
   int64_t N, C, H, W, OH, OW;
 };
+
+// What an average window's sum is divided by.
+int64_t divisor(PoolOp op, const PoolArgs& a, const Span& h, const Span& w) {
+  if (op == PoolOp::AdaptiveAvg) return h.padded * w.padded;
+  if (a.divisor_override > 0) return a.divisor_override;
+  if (a.count_include_pad) return h.padded * w.padded;
+  return (h.end - h.begin) * (w.end - w.begin);
+}
 
 int64_t plane_grain(const Planes& p, const PoolArgs& a) {
   const int64_t work = std::max<int64_t>(1, std::max(p.H * p.W, p.OH * p.OW * a.kernel_h * a.kernel_w));
@@ -220,14 +228,9 @@ void pool_forward(PoolOp op, const Tensor& out, const Tensor& indices, const Ten
             const T* row = x + ih * s2;
             for (int64_t iw = w.begin; iw < w.end; ++iw) sum += row[iw * s3];
           }
-          int64_t divisor;
-          if (op == PoolOp::AdaptiveAvg) divisor = h.padded * w.padded;
-          else if (a.divisor_override > 0) divisor = a.divisor_override;
-          else if (a.count_include_pad) divisor = h.padded * w.padded;
-          else divisor = (h.end - h.begin) * (w.end - w.begin);
           // An empty window (only possible with ceil_mode and padding) averages to 0.
           const bool empty = h.begin >= h.end || w.begin >= w.end;
-          y[oh * p.OW + ow] = empty ? T(0) : sum / static_cast<T>(divisor);
+          y[oh * p.OW + ow] = empty ? T(0) : sum / static_cast<T>(divisor(op, a, h, w));
         }
       }
     }
@@ -261,13 +264,8 @@ void pool_backward(PoolOp op, const Tensor& grad_input, const Tensor& grad_out, 
         const Span& h = hs[static_cast<size_t>(oh)];
         for (int64_t ow = 0; ow < p.OW; ++ow) {
           const Span& w = ws[static_cast<size_t>(ow)];
-          int64_t divisor;
-          if (op == PoolOp::AdaptiveAvg) divisor = h.padded * w.padded;
-          else if (a.divisor_override > 0) divisor = a.divisor_override;
-          else if (a.count_include_pad) divisor = h.padded * w.padded;
-          else divisor = (h.end - h.begin) * (w.end - w.begin);
           if (h.begin >= h.end || w.begin >= w.end) continue;
-          const T g = dy[oh * g2 + ow * g3] / static_cast<T>(divisor);
+          const T g = dy[oh * g2 + ow * g3] / static_cast<T>(divisor(op, a, h, w));
           for (int64_t ih = h.begin; ih < h.end; ++ih) {
             T* row = dx + ih * p.W;
             for (int64_t iw = w.begin; iw < w.end; ++iw) row[iw] += g;

@@ -257,6 +257,18 @@ def test_group_norm(shape, groups):
     check(lambda m, x: F(m).group_norm(x, groups, eps=1e-3), [shape], module=True)
 
 
+def test_norm_of_empty_batches():
+    for lib, f in ((wick, wick), (torch, TF)):
+        rm, rv = lib.zeros(3), lib.ones(3)
+        x = lib.zeros(0, 3, 2, requires_grad=True)
+        y = f.batch_norm(x, rm, rv, training=True)
+        y.sum().backward()
+        assert tuple(y.shape) == (0, 3, 2) and tuple(x.grad.shape) == (0, 3, 2)
+        assert rm.tolist() == [0, 0, 0] and rv.tolist() == [1, 1, 1]
+        assert tuple(f.group_norm(lib.zeros(0, 4, 2), 2).shape) == (0, 4, 2)
+        assert tuple(f.layer_norm(lib.zeros(0, 4), (4,)).shape) == (0, 4)
+
+
 def test_norm_keywords_and_grad_fn():
     x = wick.randn(4, 3, 2, requires_grad=True)
     w, b = wick.ones(3), wick.zeros(3)
