@@ -62,7 +62,9 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=64)
     args = p.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; batch {args.batch_size}")
+    # The same number of threads for both (torch would pick the physical cores only).
+    torch.set_num_threads(wick.get_num_threads())
+    print(f"wick and torch {torch.__version__}: {torch.get_num_threads()} threads; batch {args.batch_size}")
     print(f"{'model':10} {'wick ms':>9} {'torch ms':>9} {'ratio':>7}")
     for name in args.models:
         w = time_steps(wick, name, args)

@@ -20,6 +20,26 @@ const Backend& backend(Device device) {
       .index_add = nullptr,
       .random = nullptr,
       .arange = nullptr,
+      // The nn kernels: not on CUDA yet.
+      .softmax = nullptr,
+      .softmax_backward = nullptr,
+      .nll_loss = nullptr,
+      .nll_loss_backward = nullptr,
+      .dropout = nullptr,
+      .resample = nullptr,
+      .resample_backward = nullptr,
+      .optimizer_step = nullptr,
+      .lstm_cell_fwd = nullptr,
+      .lstm_cell_bwd = nullptr,
+      .gru_cell_fwd = nullptr,
+      .gru_cell_bwd = nullptr,
+      .im2col = nullptr,
+      .col2im = nullptr,
+      .pool2d = nullptr,
+      .pool2d_backward = nullptr,
+      .norm_stats = nullptr,
+      .norm_apply = nullptr,
+      .norm_backward = nullptr,
   };
   return table;
 }

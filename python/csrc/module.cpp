@@ -263,13 +263,23 @@ void init_device(py::module_& m) {
       py::name("__new__")));
 }
 
-void init_exceptions() {
+void init_exceptions(py::module_& m) {
+  // wick::ValueError (a shape or value that does not fit) becomes
+  // wick.ValueError, a subclass of both ValueError and RuntimeError: PyTorch
+  // raises RuntimeError for most of these, and code written for it catches
+  // that, while ValueError is what the mistake is. Kept private in _C so that
+  // `from wick import *` cannot shadow the builtin.
+  static PyObject* value_error = PyErr_NewExceptionWithDoc(
+      "wick.ValueError", "A shape or value that does not fit the op (also a RuntimeError, as PyTorch raises).",
+      py::make_tuple(py::handle(PyExc_ValueError), py::handle(PyExc_RuntimeError)).release().ptr(), nullptr);
+  if (!value_error) throw py::error_already_set();
+  m.attr("_ValueError") = py::handle(value_error);
   // The most derived kinds first: each is also a wick::Error.
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const wick::ValueError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
+      PyErr_SetString(value_error, e.what());
     } catch (const wick::TypeError& e) {
       PyErr_SetString(PyExc_TypeError, e.what());
     } catch (const wick::IndexError& e) {
@@ -406,7 +416,7 @@ void refuse_default_pickling(py::module_ m) {
 PYBIND11_MODULE(_C, m) {
   using namespace wick::python;
   m.doc() = "wick's C++ core; use it through the package `wick`.";
-  init_exceptions();
+  init_exceptions(m);
   init_dtypes(m);
   init_device(m);
   TensorClass cls(m, "Tensor", py::dynamic_attr(), "A multi-dimensional array with autograd (see wick.tensor).");

@@ -53,12 +53,25 @@ def test_runtime_error_for_everything_else():
 
 
 def test_errors_are_plain_python_exceptions():
-    # Not a pybind11 wrapper type: the builtin classes themselves.
+    # Not a pybind11 wrapper type: the builtin classes themselves (shape errors: a
+    # subclass of both ValueError and RuntimeError, see the test below).
     try:
         wick.ones(2) + wick.ones(3)
     except Exception as e:  # noqa: BLE001
-        assert type(e) is ValueError
+        assert type(e).__mro__[1:] == (ValueError, RuntimeError, Exception, BaseException, object)
     try:
         wick.ones(2)[5]
     except Exception as e:  # noqa: BLE001
         assert type(e) is IndexError
+
+
+def test_shape_errors_are_value_errors_and_runtime_errors():
+    # PyTorch raises RuntimeError for these; wick's is also a ValueError, which is what the mistake is.
+    a, b = wick.ones(2, 3), wick.ones(4, 5)
+    for catch in (RuntimeError, ValueError):
+        with pytest.raises(catch, match=r"cannot be multiplied"):
+            a @ b
+    with pytest.raises(RuntimeError) as info:
+        a + wick.ones(4)
+    assert type(info.value).__name__ == "ValueError" and type(info.value).__module__ == "wick"
+    assert "ValueError" not in dir(wick)  # never shadows the builtin through `from wick import *`

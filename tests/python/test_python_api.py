@@ -274,8 +274,7 @@ def _public_methods():
 
 # Bound while this test was written by a binding file still in progress
 # (python/csrc/ops_conv.cpp); remove each name once its docstring is there.
-PENDING_DOCS = {"adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "conv_transpose2d",
-                "group_norm", "layer_norm", "max_pool2d", "max_pool2d_with_indices"}
+PENDING_DOCS = set()
 
 
 @pytest.mark.parametrize("name", _public_functions())
