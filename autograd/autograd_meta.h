@@ -1,6 +1,7 @@
-// AutogradMeta: the autograd fields of a tensor. Only tensors that require
-// grad, have a grad_fn, or hold a .grad carry one; the rest pay one null
-// pointer.
+// AutogradMeta: the autograd fields of a tensor that mostly leaves have.
+// grad_fn, output_nr and requires_grad live in the TensorImpl itself (Note
+// [Autograd fields] in core/tensor_impl.h); a tensor that needs none of the
+// fields below pays one null pointer.
 #pragma once
 
 #include <memory>
@@ -13,16 +14,8 @@
 namespace wick {
 
 struct AutogradMeta {
-  ~AutogradMeta();
-
-  // Set by the user on leaves; implied for non-leaves by grad_fn.
-  bool requires_grad = false;
   // The gradient accumulated into a leaf (see also retained_grad).
   Tensor grad;
-  // The node that made this tensor (null for leaves) and which of its outputs
-  // this tensor is.
-  std::shared_ptr<Node> grad_fn;
-  uint32_t output_nr = 0;
   // A leaf's AccumulateGrad node. Weak: the node owns the leaf, not the other
   // way round, so the leaf does not keep a graph alive.
   std::weak_ptr<Node> grad_accumulator;

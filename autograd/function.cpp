@@ -21,23 +21,23 @@ bool needs_grad(const TensorList& inputs) {
 
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined()) return {};
-  AutogradMeta* meta = autograd_meta_or_null(t);
-  if (!meta) return {};
-  if (meta->grad_fn) return {meta->grad_fn, meta->output_nr};
-  if (!meta->requires_grad) return {};
-  std::shared_ptr<Node> acc = meta->grad_accumulator.lock();
+  const TensorImpl* impl = t.impl();
+  if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
+  if (!impl->requires_grad) return {};
+  AutogradMeta& meta = autograd_meta(t);
+  std::shared_ptr<Node> acc = meta.grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t);
-    meta->grad_accumulator = acc;
+    meta.grad_accumulator = acc;
   }
   return {std::move(acc), 0};
 }
 
 void set_history(const Tensor& output, const std::shared_ptr<Node>& node) {
-  AutogradMeta& meta = autograd_meta(output);
-  meta.grad_fn = node;
-  meta.output_nr = node->add_input_metadata(output);
-  meta.requires_grad = false;  // implied by grad_fn
+  TensorImpl* impl = output.impl();
+  impl->grad_fn = node;
+  impl->output_nr = node->add_input_metadata(output);
+  impl->requires_grad = false;  // implied by grad_fn
   if (AnomalyMode::is_enabled())
     node->anomaly_context = detail::str_cat("the forward op that produced a ", output.dtype(), " tensor of shape ",
                                             output.sizes());
@@ -45,8 +45,7 @@ void set_history(const Tensor& output, const std::shared_ptr<Node>& node) {
 
 namespace {
 bool is_leaf_requiring_grad(const TensorImpl* t) {
-  const AutogradMeta* meta = t->autograd.get();
-  return meta && meta->requires_grad && !meta->grad_fn;
+  return t->requires_grad && !t->grad_fn;
 }
 }  // namespace
 
@@ -109,10 +108,10 @@ void rebase_history(const Tensor& self, const std::shared_ptr<Node>& node) {
   set_history(base, copy_slices);
   // The view now reads the base's new history.
   Tensor fresh = as_strided(base, self.sizes(), self.strides(), self.storage_offset());
-  AutogradMeta& meta = autograd_meta(self);
-  meta.grad_fn = fresh.grad_fn();
-  meta.output_nr = 0;
-  meta.requires_grad = false;
+  TensorImpl* impl = self.impl();
+  impl->grad_fn = fresh.grad_fn();
+  impl->output_nr = 0;
+  impl->requires_grad = false;
 }
 
 Tensor sum_to(const Tensor& grad, IntArrayRef sizes) {

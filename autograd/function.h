@@ -38,18 +38,16 @@ Edge gradient_edge(const Tensor& t);
 template <typename N, typename... Ts>
 std::shared_ptr<N> make_node(const Ts&... inputs) {
   if (!needs_grad(inputs...)) return nullptr;
-  detail::SavedTensorCollector saved;  // Note [Saved tensor accounting]
   auto node = std::make_shared<N>();
-  saved.attach(*node, node.get(), sizeof(N));
-  node->mutable_next_edges() = {gradient_edge(inputs)...};
+  auto& edges = node->mutable_next_edges();
+  edges.reserve(sizeof...(Ts));
+  (edges.push_back(gradient_edge(inputs)), ...);
   return node;
 }
 template <typename N>
 std::shared_ptr<N> make_node_list(const TensorList& inputs) {
   if (!needs_grad(inputs)) return nullptr;
-  detail::SavedTensorCollector saved;  // Note [Saved tensor accounting]
   auto node = std::make_shared<N>();
-  saved.attach(*node, node.get(), sizeof(N));
   auto& edges = node->mutable_next_edges();
   edges.reserve(inputs.size());
   for (const Tensor& t : inputs) edges.push_back(gradient_edge(t));

@@ -56,22 +56,14 @@ uint32_t Node::add_input_metadata(const Tensor& output) {
   return static_cast<uint32_t>(input_meta_.size() - 1);
 }
 
-AutogradMeta::~AutogradMeta() { release_node(std::move(grad_fn)); }
-
-void Node::track_saved(const SavedTensor* member, const void* object, size_t object_size) {
-  const char* p = reinterpret_cast<const char*>(member);
-  const char* begin = static_cast<const char*>(object);
-  if (p < begin || p + sizeof(SavedTensor) > begin + object_size || num_saved_ == kMaxTrackedSaved) return;
-  const ptrdiff_t offset = p - reinterpret_cast<const char*>(this);
-  if (offset < 0 || offset > UINT16_MAX) return;
-  saved_offsets_[num_saved_++] = static_cast<uint16_t>(offset);
+void Node::release_variables() {
+  for_each_saved([](SavedTensor& s) { s.reset(); });
 }
 
 size_t Node::saved_bytes() const {
   size_t total = 0;
-  const char* self = reinterpret_cast<const char*>(this);
-  for (uint8_t i = 0; i < num_saved_; ++i)
-    total += reinterpret_cast<const SavedTensor*>(self + saved_offsets_[i])->nbytes();
+  // for_each_saved hands out mutable references; this visitor only reads.
+  const_cast<Node*>(this)->for_each_saved([&total](SavedTensor& s) { total += s.nbytes(); });
   return total;
 }
 

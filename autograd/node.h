@@ -10,7 +10,6 @@
 // as SavedTensor members, and skips the gradients nobody asked for.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,9 +36,17 @@ struct Edge {
 // arrives for it (Note [Gradient validation] in autograd/engine.cpp).
 struct TensorMeta {
   DimVector sizes;
-  ScalarType dtype;
+  ScalarType dtype = ScalarType::Float32;
   Device device;
 };
+
+// One edge per forward input, one TensorMeta per forward output: inline for
+// ordinary ops, so recording one allocates just the node.
+using EdgeList = SmallVector<Edge, 3>;
+using TensorMetaList = SmallVector<TensorMeta, 1>;
+
+// Visits a node's SavedTensors (Note [Saved tensor accounting]).
+using SavedVisitor = std::function<void(SavedTensor&)>;
 
 class Node : public std::enable_shared_from_this<Node> {
  public:
@@ -54,18 +61,25 @@ class Node : public std::enable_shared_from_this<Node> {
   // (one per next edge; undefined where not needed). Undefined entries in
   // `grads` mean zero.
   virtual TensorList apply(TensorList&& grads) = 0;
-  // Frees the saved tensors (called after backward unless retain_graph).
-  virtual void release_variables() {}
+  // Calls f on each SavedTensor the node keeps for its backward: a node that
+  // saves tensors lists them here, once (Note [Saved tensor accounting]).
+  virtual void for_each_saved(const SavedVisitor& f) { (void)f; }
+  // Frees the saved tensors (called after backward unless retain_graph,
+  // Note [Retain graph]); by default, each one for_each_saved lists.
+  virtual void release_variables();
+  // Bytes of the tensors the node keeps for its backward, 0 once released;
+  // by default, those for_each_saved lists.
+  virtual size_t saved_bytes() const;
 
-  const std::vector<Edge>& next_edges() const { return next_edges_; }
-  std::vector<Edge>& mutable_next_edges() { return next_edges_; }
+  const EdgeList& next_edges() const { return next_edges_; }
+  EdgeList& mutable_next_edges() { return next_edges_; }
   const Edge& next_edge(size_t i) const { return next_edges_[i]; }
   size_t num_outputs() const { return next_edges_.size(); }
   // Whether the gradient for forward input i is wanted.
   bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].is_valid(); }
 
   // One entry per forward output: the gradient arriving at slot i must match it.
-  const std::vector<TensorMeta>& input_metadata() const { return input_meta_; }
+  const TensorMetaList& input_metadata() const { return input_meta_; }
   uint32_t add_input_metadata(const Tensor& output);
   size_t num_inputs() const { return input_meta_.size(); }
 
@@ -84,25 +98,12 @@ class Node : public std::enable_shared_from_this<Node> {
   // Anomaly mode: the forward op's description, for error messages.
   std::string anomaly_context;
 
-  // Bytes of the tensors this node keeps for its backward, 0 once released:
-  // its SavedTensor members (Note [Saved tensor accounting] in
-  // autograd/saved_tensor.h). A node that keeps tensors otherwise overrides it.
-  virtual size_t saved_bytes() const;
-  // Records `member` as one of this node's SavedTensors if it lies inside the
-  // node object [object, object + object_size); make_node calls it.
-  void track_saved(const SavedTensor* member, const void* object, size_t object_size);
-  static constexpr size_t kMaxTrackedSaved = 8;
 
  protected:
-  std::vector<Edge> next_edges_;
-  std::vector<TensorMeta> input_meta_;
+  EdgeList next_edges_;
+  TensorMetaList input_meta_;
   std::vector<PreHook> pre_hooks_;
   uint64_t sequence_nr_;
-
- private:
-  // Byte offsets of the tracked SavedTensor members from `this`.
-  std::array<uint16_t, kMaxTrackedSaved> saved_offsets_{};
-  uint8_t num_saved_ = 0;
 };
 
 // The node that accumulates gradients into a leaf tensor's .grad.

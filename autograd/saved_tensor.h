@@ -10,9 +10,10 @@
 // Note [Saving outputs]
 // A node that saves its own output (exp, tanh, relu...) must not hold that
 // tensor's handle: the output's grad_fn is the node itself, so the pair would
-// keep each other alive forever. It keeps a shallow copy without autograd
-// fields and a weak pointer to itself, and re-attaches the grad_fn on unpack
-// when the backward is itself being recorded (create_graph).
+// keep each other alive forever. It keeps the output's storage and geometry
+// (sizes, strides, offset, dtype, inline: no allocation in the forward) and a
+// weak pointer to itself; unpack() builds a tensor from them, and re-attaches
+// the grad_fn when the backward is itself being recorded (create_graph).
 //
 // Note [Retain graph]
 // After a node runs in a backward without retain_graph, the engine calls its
@@ -22,19 +23,13 @@
 // backward through the graph.
 //
 // Note [Saved tensor accounting]
-// A node's saved_bytes() (shown by the graph export, autograd/graph_dot.h)
-// sums the tensors its SavedTensor members hold, without code in each node:
-// make_node opens a SavedTensorCollector on its thread while it constructs
-// the node, every SavedTensor default-constructed meanwhile reports its
-// address, and those inside the new node object become that node's tracked
-// members (as offsets, up to Node::kMaxTrackedSaved). Members live as long as
-// the node, so reading them later is safe; whatever is assigned to them
-// afterwards (and released by release_variables) is what gets counted. A node
-// made without make_node, or keeping tensors in containers, tracks nothing
-// and may override saved_bytes().
+// Each node that saves tensors names its SavedTensor members once, in
+// for_each_saved() (autograd/node.h). Node's default release_variables() resets
+// them and its saved_bytes() (shown by the graph export, autograd/graph_dot.h)
+// sums them, so the list that frees the memory is the list that counts it. A
+// node that keeps plain tensors too (the fused RNN nodes) overrides both.
 #pragma once
 
-#include <array>
 #include <memory>
 
 #include "core/tensor.h"
@@ -43,7 +38,7 @@ namespace wick {
 
 class SavedTensor {
  public:
-  SavedTensor();
+  SavedTensor() = default;
   // Saves an input of the forward op.
   explicit SavedTensor(const Tensor& input);
   // Saves an output of the forward op whose grad_fn is `owner` (Note [Saving outputs]).
@@ -52,45 +47,23 @@ class SavedTensor {
   // The saved tensor; throws if it was released or modified in place since.
   Tensor unpack() const;
   void reset();
-  bool defined() const { return data_.defined(); }
+  bool defined() const { return input_.defined() || storage_; }
   // Bytes of the saved tensor's elements; 0 when empty or released.
-  size_t nbytes() const { return data_.defined() ? data_.nbytes() : 0; }
+  size_t nbytes() const;
 
  private:
-  Tensor data_;
-  std::weak_ptr<Node> owner_;  // set for outputs only
+  Tensor input_;  // a saved input, as is
+  // A saved output: its view of its storage, and its node and slot.
+  IntrusivePtr<StorageImpl> storage_;
+  DimVector sizes_, strides_;
+  int64_t offset_ = 0;
+  ScalarType dtype_ = ScalarType::Float32;
+  std::weak_ptr<Node> owner_;
   uint32_t output_nr_ = 0;
+
   uint32_t saved_version_ = 0;
-  bool is_output_ = false;
   bool was_saved_ = false;
   bool released_ = false;
 };
-
-namespace detail {
-
-// Collects the SavedTensors default-constructed on this thread during its
-// lifetime (Note [Saved tensor accounting]). Collectors nest.
-class SavedTensorCollector {
- public:
-  SavedTensorCollector();
-  ~SavedTensorCollector();
-  SavedTensorCollector(const SavedTensorCollector&) = delete;
-  SavedTensorCollector& operator=(const SavedTensorCollector&) = delete;
-
-  // The innermost collector of this thread, or null.
-  static SavedTensorCollector* current();
-  void note(const SavedTensor* saved) {
-    if (count_ < found_.size()) found_[count_++] = saved;
-  }
-  // Tracks, on `node`, the collected SavedTensors inside [object, object + object_size).
-  void attach(Node& node, const void* object, size_t object_size) const;
-
- private:
-  std::array<const SavedTensor*, 16> found_{};
-  size_t count_ = 0;
-  SavedTensorCollector* previous_;
-};
-
-}  // namespace detail
 
 }  // namespace wick

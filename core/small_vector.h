@@ -1,11 +1,13 @@
 // SmallVector: a vector that keeps its first N elements inline, so the sizes
-// and strides of an ordinary tensor never touch the heap. IntArrayRef: a
+// and strides of an ordinary tensor, and the edges of an ordinary autograd
+// node, never touch the heap. Slots past size() hold default-constructed
+// values (elements are reset when removed), which keeps it simple for any
+// default-constructible T. IntArrayRef: a
 // non-owning view of int64 sizes, built from braces, vectors or SmallVectors.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <initializer_list>
 #include <ostream>
 #include <type_traits>
@@ -53,7 +55,7 @@ inline std::ostream& operator<<(std::ostream& os, IntArrayRef a) {
 
 template <typename T, size_t N>
 class SmallVector {
-  static_assert(std::is_trivially_copyable_v<T>, "SmallVector holds plain values");
+  static_assert(std::is_default_constructible_v<T> && std::is_move_assignable_v<T>);
 
  public:
   SmallVector() = default;
@@ -85,37 +87,40 @@ class SmallVector {
 
   template <typename It>
   void assign(It first, It last) {
-    size_ = 0;
+    clear();
     reserve(static_cast<size_t>(std::distance(first, last)));
     for (; first != last; ++first) data_[size_++] = static_cast<T>(*first);
   }
   void reserve(size_t n) {
     if (n <= cap_) return;
     T* fresh = new T[n];
-    std::memcpy(fresh, data_, size_ * sizeof(T));
+    std::move(data_, data_ + size_, fresh);
+    const size_t size = size_;
     release();
     data_ = fresh;
     cap_ = n;
+    size_ = size;
   }
-  void resize(size_t n, T value = T()) {
+  void resize(size_t n, const T& value = T()) {
     reserve(n);
     for (size_t i = size_; i < n; ++i) data_[i] = value;
+    truncate(std::min(n, size_));
     size_ = n;
   }
   void push_back(T v) {
     if (size_ == cap_) reserve(cap_ * 2);
-    data_[size_++] = v;
+    data_[size_++] = std::move(v);
   }
-  void pop_back() { --size_; }
+  void pop_back() { truncate(size_ - 1); }
   void insert(size_t pos, T v) {
-    push_back(v);
+    push_back(std::move(v));
     std::rotate(data_ + pos, data_ + size_ - 1, data_ + size_);
   }
   void erase(size_t pos) {
-    std::copy(data_ + pos + 1, data_ + size_, data_ + pos);
-    --size_;
+    std::move(data_ + pos + 1, data_ + size_, data_ + pos);
+    truncate(size_ - 1);
   }
-  void clear() { size_ = 0; }
+  void clear() { truncate(0); }
 
   T* data() { return data_; }
   const T* data() const { return data_; }
@@ -142,10 +147,19 @@ class SmallVector {
 
  private:
   bool on_heap() const { return data_ != inline_; }
+  // Drops the elements from n on (resetting their slots, so that a removed
+  // element releases what it holds now, not when the vector dies).
+  void truncate(size_t n) {
+    if constexpr (!std::is_trivially_copyable_v<T>) std::fill(data_ + n, data_ + size_, T());
+    size_ = n;
+  }
+  // Frees the heap block, if any; the vector is then empty and inline.
   void release() {
     if (on_heap()) delete[] data_;
+    else truncate(0);
     data_ = inline_;
     cap_ = N;
+    size_ = 0;
   }
   void steal(SmallVector& o) {
     if (o.on_heap()) {
@@ -158,7 +172,8 @@ class SmallVector {
       data_ = inline_;
       cap_ = N;
       size_ = o.size_;
-      std::memcpy(inline_, o.inline_, size_ * sizeof(T));
+      std::move(o.inline_, o.inline_ + size_, inline_);
+      o.truncate(0);
     }
     o.size_ = 0;
   }

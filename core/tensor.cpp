@@ -156,14 +156,10 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str
 
 // ---- autograd ---------------------------------------------------------------
 
-bool Tensor::requires_grad() const {
-  const AutogradMeta* m = impl_->autograd.get();
-  return m && (m->requires_grad || m->grad_fn);
-}
+bool Tensor::requires_grad() const { return impl_->requires_grad || impl_->grad_fn; }
 
 const Tensor& Tensor::requires_grad_(bool requires_grad) const {
-  AutogradMeta* m = impl_->autograd.get();
-  if (m && m->grad_fn) {
+  if (impl_->grad_fn) {
     WICK_CHECK(requires_grad, Error,
                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
                "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
@@ -171,14 +167,11 @@ const Tensor& Tensor::requires_grad_(bool requires_grad) const {
   }
   WICK_CHECK(!requires_grad || is_floating_point(), Error,
              "only Tensors of floating point dtype can require gradients (got ", dtype(), ")");
-  if (requires_grad || m) autograd_meta(*this).requires_grad = requires_grad;
+  impl_->requires_grad = requires_grad;
   return *this;
 }
 
-bool Tensor::is_leaf() const {
-  const AutogradMeta* m = impl_->autograd.get();
-  return !m || !m->grad_fn;
-}
+bool Tensor::is_leaf() const { return !impl_->grad_fn; }
 
 const Tensor& Tensor::grad() const {
   static const Tensor undefined;
@@ -202,16 +195,9 @@ void Tensor::set_grad(const Tensor& grad) const {
   else m.grad = grad;
 }
 
-const std::shared_ptr<Node>& Tensor::grad_fn() const {
-  static const std::shared_ptr<Node> none;
-  const AutogradMeta* m = impl_->autograd.get();
-  return m ? m->grad_fn : none;
-}
+const std::shared_ptr<Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
 
-uint32_t Tensor::output_nr() const {
-  const AutogradMeta* m = impl_->autograd.get();
-  return m ? m->output_nr : 0;
-}
+uint32_t Tensor::output_nr() const { return impl_->output_nr; }
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
   autograd::backward({*this}, {gradient}, retain_graph, create_graph);
@@ -225,7 +211,7 @@ void Tensor::retain_grad() const {
   m.retained_grad = std::make_shared<Tensor>();
   std::weak_ptr<Tensor> slot = m.retained_grad;
   // Runs before the grad_fn consumes the gradient: store (or add) a copy.
-  m.grad_fn->pre_hooks().push_back({m.output_nr, next_hook_handle(), [slot](const Tensor& g) {
+  impl_->grad_fn->pre_hooks().push_back({impl_->output_nr, next_hook_handle(), [slot](const Tensor& g) {
                                       if (auto s = slot.lock()) {
                                         if (!s->defined()) *s = g.detach().clone();
                                         else *s = s->detach().add(g.detach());
@@ -243,7 +229,7 @@ size_t Tensor::register_hook(Hook hook) const {
   WICK_CHECK(requires_grad(), Error, "cannot register a hook on a tensor that doesn't require gradient");
   AutogradMeta& m = autograd_meta(*this);
   const size_t handle = next_hook_handle();
-  if (m.grad_fn) m.grad_fn->pre_hooks().push_back({m.output_nr, handle, std::move(hook)});
+  if (impl_->grad_fn) impl_->grad_fn->pre_hooks().push_back({impl_->output_nr, handle, std::move(hook)});
   else m.leaf_hooks.push_back({0, handle, std::move(hook)});
   return handle;
 }
@@ -255,7 +241,7 @@ void Tensor::remove_hook(size_t handle) const {
     std::erase_if(hooks, [handle](const Node::PreHook& h) { return h.handle == handle; });
   };
   drop(m->leaf_hooks);
-  if (m->grad_fn) drop(m->grad_fn->pre_hooks());
+  if (impl_->grad_fn) drop(impl_->grad_fn->pre_hooks());
 }
 
 void Tensor::set_name(std::string name) const { autograd_meta(*this).name = std::move(name); }

@@ -1,6 +1,7 @@
 #include "core/tensor_impl.h"
 
 #include "autograd/autograd_meta.h"
+#include "autograd/node.h"
 
 namespace wick {
 
@@ -10,7 +11,7 @@ TensorImpl::TensorImpl(IntrusivePtr<StorageImpl> storage, ScalarType dtype, IntA
   refresh();
 }
 
-TensorImpl::~TensorImpl() = default;
+TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }  // Note [Iterative graph destruction]
 
 void TensorImpl::set_sizes_and_strides(IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
   sizes_ = DimVector(sizes);

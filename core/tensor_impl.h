@@ -18,6 +18,7 @@
 
 namespace wick {
 
+class Node;           // autograd/node.h
 struct AutogradMeta;  // autograd/autograd_meta.h
 
 class TensorImpl final : public RefCounted {
@@ -56,7 +57,20 @@ class TensorImpl final : public RefCounted {
   // the base their history (Note [In-place ops on views] in autograd/function.cpp).
   IntrusivePtr<TensorImpl> view_base;
 
-  // Null for tensors that never took part in autograd.
+  // Note [Autograd fields]
+  // Every recorded op gives its output a grad_fn, so the fields that say which
+  // node made a tensor live here, in the TensorImpl, and recording an op
+  // allocates nothing but the output and the node. The fields mostly leaves
+  // have (.grad, hooks, the AccumulateGrad node, retained grad, name) live in
+  // an AutogradMeta (autograd/autograd_meta.h) made on first use.
+  //
+  // The node that made this tensor (null for leaves) and which of its
+  // outputs this tensor is.
+  std::shared_ptr<Node> grad_fn;
+  uint32_t output_nr = 0;
+  // Set by the user on leaves; implied for non-leaves by grad_fn.
+  bool requires_grad = false;
+  // Null for tensors that never needed one.
   std::unique_ptr<AutogradMeta> autograd;
 
  private:

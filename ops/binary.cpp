@@ -230,10 +230,7 @@ struct MulBackward0 final : Node {
     return {needs_input_grad(0) ? mul(g, other.unpack()) : Tensor(),
             needs_input_grad(1) ? mul(g, self.unpack()) : Tensor()};
   }
-  void release_variables() override {
-    self.reset();
-    other.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
 };
 
 Tensor mul(const Tensor& a, const Tensor& b) {
@@ -268,10 +265,7 @@ struct DivBackward0 final : Node {
     return {needs_input_grad(0) ? div(g, b) : Tensor(),
             needs_input_grad(1) ? neg(div(mul(g, self.unpack()), mul(b, b))) : Tensor()};
   }
-  void release_variables() override {
-    self.reset();
-    other.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
 };
 
 Tensor div(const Tensor& a, const Tensor& b) {
@@ -306,7 +300,7 @@ struct PowBackward0 final : Node {  // tensor ** number
     if (exponent == 0) return {zeros_like(grads[0])};
     return {mul(grads[0], mul(pow(self.unpack(), exponent - 1), exponent))};
   }
-  void release_variables() override { self.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(self); }
 };
 
 Tensor pow(const Tensor& a, Scalar b) {
@@ -348,11 +342,7 @@ struct PowBackward1 final : Node {  // tensor ** tensor
     }
     return out;
   }
-  void release_variables() override {
-    self.reset();
-    exponent.reset();
-    result.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(exponent); f(result); }
 };
 
 Tensor pow(const Tensor& a, const Tensor& b) {
@@ -374,7 +364,7 @@ struct PowBackward2 final : Node {  // number ** tensor
     if (base == 0) return {zeros_like(grads[0])};
     return {mul(grads[0], mul(result.unpack(), std::log(base)))};
   }
-  void release_variables() override { result.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(result); }
 };
 
 Tensor pow(Scalar a, const Tensor& b) {
@@ -404,10 +394,7 @@ struct MinMaxBackward : Node {
     return {needs_input_grad(0) ? where(a_wins, g, where(tie, half, zero)) : Tensor(),
             needs_input_grad(1) ? where(b_wins, g, where(tie, half, zero)) : Tensor()};
   }
-  void release_variables() override {
-    self.reset();
-    other.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
 };
 struct MaximumBackward0 final : MinMaxBackward {
   std::string_view name() const override { return "MaximumBackward0"; }
@@ -445,10 +432,7 @@ struct RemainderBackward0 final : Node {
     return {needs_input_grad(0) ? g : Tensor(),
             needs_input_grad(1) ? neg(mul(g, floor_divide(self.unpack(), other.unpack()))) : Tensor()};
   }
-  void release_variables() override {
-    self.reset();
-    other.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
 };
 
 Tensor remainder(const Tensor& a, const Tensor& b) {
@@ -469,10 +453,7 @@ struct Atan2Backward0 final : Node {
     const Tensor scale = div(grads[0], add(mul(a, a), mul(b, b)));
     return {needs_input_grad(0) ? mul(scale, b) : Tensor(), needs_input_grad(1) ? mul(scale, neg(a)) : Tensor()};
   }
-  void release_variables() override {
-    self.reset();
-    other.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
 };
 
 Tensor atan2(const Tensor& a, const Tensor& b) {
@@ -513,7 +494,7 @@ struct WhereBackward0 final : Node {
     return {Tensor(), needs_input_grad(1) ? where(c, g, zero) : Tensor(),
             needs_input_grad(2) ? where(c, zero, g) : Tensor()};
   }
-  void release_variables() override { condition.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(condition); }
 };
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
@@ -541,7 +522,7 @@ struct MaskedFillBackward0 final : Node {
     const Tensor& g = grads[0];
     return {where(mask.unpack(), zeros_like(g), g), Tensor()};
   }
-  void release_variables() override { mask.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(mask); }
 };
 
 namespace {

@@ -454,10 +454,7 @@ struct ConvolutionBackward0 final : Node {
     if (dw.defined()) dw = alias(dw, w.sizes());
     return {dx, dw, db};
   }
-  void release_variables() override {
-    input.reset();
-    weight.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(input); f(weight); }
 };
 
 namespace {

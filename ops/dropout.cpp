@@ -19,7 +19,7 @@ struct DropoutMulBackward0 final : Node {
   SavedTensor noise;
   std::string_view name() const override { return "MulBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], noise.unpack())}; }
-  void release_variables() override { noise.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(noise); }
 };
 
 void check_probability(double p, const char* op) {

@@ -274,7 +274,7 @@ struct IndexSelectBackward0 final : Node {
     const Tensor& g = grads[0];
     return {index_add(zeros(self_sizes, TensorOptions(g.dtype()).device(g.device())), dim, index.unpack(), g)};
   }
-  void release_variables() override { index.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(index); }
 };
 
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index_in) {
@@ -307,7 +307,7 @@ struct IndexAddBackward0 final : Node {
     const Tensor& g = grads[0];
     return {needs_input_grad(0) ? g : Tensor(), needs_input_grad(1) ? index_select(g, dim, index.unpack()) : Tensor()};
   }
-  void release_variables() override { index.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(index); }
 };
 
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
@@ -355,7 +355,7 @@ struct GatherBackward0 final : Node {
     const Tensor& g = grads[0];
     return {scatter_add(zeros(self_sizes, TensorOptions(g.dtype()).device(g.device())), dim, index.unpack(), g)};
   }
-  void release_variables() override { index.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(index); }
 };
 
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index_in) {
@@ -450,7 +450,7 @@ struct ScatterBackward0 final : Node {  // src is a tensor
     return {needs_input_grad(0) ? scatter(g, dim, idx, Scalar(0)) : Tensor(),
             needs_input_grad(1) ? pad_to(gather(g, dim, idx), src_sizes) : Tensor()};
   }
-  void release_variables() override { index.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(index); }
 };
 
 struct ScatterBackward1 final : Node {  // src is a number
@@ -458,7 +458,7 @@ struct ScatterBackward1 final : Node {  // src is a number
   SavedTensor index;
   std::string_view name() const override { return "ScatterBackward1"; }
   TensorList apply(TensorList&& grads) override { return {scatter(grads[0], dim, index.unpack(), Scalar(0))}; }
-  void release_variables() override { index.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(index); }
 };
 
 struct ScatterAddBackward0 final : Node {
@@ -471,7 +471,7 @@ struct ScatterAddBackward0 final : Node {
     return {needs_input_grad(0) ? g : Tensor(),
             needs_input_grad(1) ? pad_to(gather(g, dim, index.unpack()), src_sizes) : Tensor()};
   }
-  void release_variables() override { index.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(index); }
 };
 
 namespace {
@@ -552,7 +552,7 @@ struct MaskedSelectBackward0 final : Node {
     const Tensor flat = index_add(zeros({n}, TensorOptions(g.dtype()).device(g.device())), 0, positions.unpack(), g);
     return {reshape(flat, shape), Tensor()};  // summed down to self's shape by the engine
   }
-  void release_variables() override { positions.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(positions); }
 };
 
 Tensor masked_select(const Tensor& self, const Tensor& mask) {
@@ -635,7 +635,7 @@ struct EmbeddingBackward0 final : Node {
     if (padding_idx >= 0) rows = masked_fill(rows, unsqueeze(eq(idx, padding_idx), 1), 0);
     return {index_add(zeros({num_weights, width}, TensorOptions(g.dtype()).device(g.device())), 0, idx, rows)};
   }
-  void release_variables() override { indices.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(indices); }
 };
 
 Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx) {

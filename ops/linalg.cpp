@@ -75,10 +75,7 @@ struct MmBackward0 final : Node {
     return {needs_input_grad(0) ? mm(g, t(mat2.unpack())) : Tensor(),
             needs_input_grad(1) ? mm(t(self.unpack()), g) : Tensor()};
   }
-  void release_variables() override {
-    self.reset();
-    mat2.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(mat2); }
 };
 
 Tensor mm(const Tensor& a, const Tensor& b) {
@@ -104,10 +101,7 @@ struct BmmBackward0 final : Node {
     return {needs_input_grad(0) ? bmm(g, transpose(mat2.unpack(), 1, 2)) : Tensor(),
             needs_input_grad(1) ? bmm(transpose(self.unpack(), 1, 2), g) : Tensor()};
   }
-  void release_variables() override {
-    self.reset();
-    mat2.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(mat2); }
 };
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
@@ -141,10 +135,7 @@ struct AddmmBackward0 final : Node {
             needs_input_grad(1) ? scaled(mm(g, t(mat2.unpack())), alpha) : Tensor(),
             needs_input_grad(2) ? scaled(mm(t(mat1.unpack()), g), alpha) : Tensor()};
   }
-  void release_variables() override {
-    mat1.reset();
-    mat2.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(mat1); f(mat2); }
 };
 
 Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
@@ -191,10 +182,7 @@ struct DotBackward0 final : Node {
     return {needs_input_grad(0) ? mul(g, tensor.unpack()) : Tensor(),
             needs_input_grad(1) ? mul(g, self.unpack()) : Tensor()};
   }
-  void release_variables() override {
-    self.reset();
-    tensor.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(tensor); }
 };
 
 Tensor dot(const Tensor& a, const Tensor& b) {
@@ -220,10 +208,7 @@ struct MvBackward0 final : Node {
     return {needs_input_grad(0) ? outer(g, vec.unpack()) : Tensor(),
             needs_input_grad(1) ? mv(t(self.unpack()), g) : Tensor()};
   }
-  void release_variables() override {
-    self.reset();
-    vec.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(vec); }
 };
 
 Tensor mv(const Tensor& a, const Tensor& v) {

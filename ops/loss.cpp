@@ -140,11 +140,7 @@ struct NllLossBackward0 final : Node {
     return {nll_loss_backward(grads[0], self_sizes, target.unpack(), unpack_defined(weight), reduction, ignore_index,
                               total_weight.unpack())};
   }
-  void release_variables() override {
-    target.reset();
-    weight.reset();
-    total_weight.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(target); f(weight); f(total_weight); }
 };
 
 // The derivative of nll_loss_backward with respect to its grad: the forward again.
@@ -156,10 +152,7 @@ struct NllLossBackwardBackward0 final : Node {
   TensorList apply(TensorList&& grads) override {
     return {nll_loss_impl(grads[0], target.unpack(), unpack_defined(weight), reduction, ignore_index)};
   }
-  void release_variables() override {
-    target.reset();
-    weight.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(target); f(weight); }
 };
 
 Tensor nll_loss_impl(const Tensor& input, const Tensor& target, const Tensor& weight_in, Reduction reduction,
@@ -315,10 +308,7 @@ void check_floating_pair(const Tensor& a, const Tensor& b, const char* op) {
 struct PairLossNode : Node {
   SavedTensor self, target;
   Reduction reduction = Reduction::Mean;
-  void release_variables() override {
-    self.reset();
-    target.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(target); }
   // The input's gradient gi and the target's, -gi, as asked for.
   TensorList input_and_negated(const Tensor& gi) const {
     return {needs_input_grad(0) ? gi : Tensor(), needs_input_grad(1) ? neg(gi) : Tensor()};
@@ -376,11 +366,7 @@ struct BinaryCrossEntropyBackward0 final : Node {
     if (needs_input_grad(1)) gt = mul(neg(log(div(x, sub(1.0, x)))), g);  // -logit(x)
     return {gi, gt};
   }
-  void release_variables() override {
-    self.reset();
-    target.reset();
-    weight.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(target); f(weight); }
 };
 
 // log(sigmoid(z)) = -softplus(-z), computed without overflow.
@@ -410,12 +396,7 @@ struct BinaryCrossEntropyWithLogitsBackward0 final : Node {
     }
     return {gi, gt};
   }
-  void release_variables() override {
-    self.reset();
-    target.reset();
-    weight.reset();
-    pos_weight.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(target); f(weight); f(pos_weight); }
 };
 
 }  // namespace

@@ -93,12 +93,7 @@ struct NativeBatchNormBackward0 final : Node {
     return norm_grads(*this, NormOp::Batch, "batch_norm_backward", grads[0], x, save_mean.unpack(),
                       save_rstd.unpack(), w_flat, x.size(0), x.size(1), 1, training);
   }
-  void release_variables() override {
-    input.reset();
-    weight.reset();
-    save_mean.reset();
-    save_rstd.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(input); f(weight); f(save_mean); f(save_rstd); }
 };
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
@@ -196,12 +191,7 @@ struct GroupNormNode : Node {
     if (g[2].defined()) g[2] = alias(g[2], weight_sizes);
     return g;
   }
-  void release_variables() override {
-    input.reset();
-    weight.reset();
-    mean.reset();
-    rstd.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(input); f(weight); f(mean); f(rstd); }
   DimVector weight_sizes;
 };
 

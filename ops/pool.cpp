@@ -123,7 +123,7 @@ struct MaxPool2DWithIndicesBackward0 final : Node {
   TensorList apply(TensorList&& grads) override {
     return {pool_grad(PoolOp::Max, "max_pool2d_backward", grads[0], self_sizes, indices.unpack(), args)};
   }
-  void release_variables() override { indices.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(indices); }
 };
 
 namespace {

@@ -196,10 +196,7 @@ struct ProdBackward : Node {
     const Tensor one_zero = where(is_zero, nonzero_prod, mul(no_zero, zero_sum));
     return {mul(g, where(eq(count, 0), no_zero, where(eq(count, 1), one_zero, zeros)))};
   }
-  void release_variables() override {
-    self.reset();
-    result.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(result); }
 };
 struct ProdBackward0 final : ProdBackward {
   std::string_view name() const override { return "ProdBackward0"; }
@@ -274,10 +271,7 @@ struct EvenlySplitBackward : Node {
     return {evenly_split(restore_dims(grads[0], dims, keepdim), self.unpack(), restore_dims(result.unpack(), dims, keepdim),
                          dims)};
   }
-  void release_variables() override {
-    self.reset();
-    result.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(result); }
 };
 struct MaxBackward1 final : EvenlySplitBackward {
   std::string_view name() const override { return "MaxBackward1"; }
@@ -354,7 +348,7 @@ struct IndexedBackward : Node {
     const Tensor positions = arange(self_sizes[d], TensorOptions(ScalarType::Int64).device(g.device())).view(shape);
     return {where(eq(positions, at), g, zeros_like(g))};
   }
-  void release_variables() override { indices.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(indices); }
 };
 struct MaxBackward0 final : IndexedBackward {
   std::string_view name() const override { return "MaxBackward0"; }
@@ -449,10 +443,7 @@ struct LogsumexpBackward0 final : Node {
     // A slice of all -inf has result -inf and no softmax; its gradient is 0 (PyTorch: nan).
     return {mul(restore_dims(grads[0], dims, keepdim), masked_fill(weights, eq(r, -INFINITY), 0))};
   }
-  void release_variables() override {
-    self.reset();
-    result.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(result); }
 };
 
 Tensor logsumexp(const Tensor& self, IntArrayRef dims_in, bool keepdim) {
@@ -507,10 +498,7 @@ struct NormBackward : Node {
     if (p < 2) return {mul(mul(sign(x), masked_fill(pow(abs_safe, p - 1), is_zero, 0)), scale)};
     return {mul(mul(x, masked_fill(pow(abs_safe, p - 2), is_zero, 0)), scale)};
   }
-  void release_variables() override {
-    self.reset();
-    result.reset();
-  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(result); }
 };
 struct NormBackward0 final : NormBackward {  // all elements
   std::string_view name() const override { return "NormBackward0"; }

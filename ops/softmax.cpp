@@ -36,7 +36,7 @@ Tensor softmax_backward_data(const Tensor& g, const Tensor& y, int64_t dim, bool
 struct SoftmaxNode : Node {
   SavedTensor result;
   int64_t dim = 0;
-  void release_variables() override { result.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(result); }
 };
 
 struct SoftmaxBackward0 final : SoftmaxNode {

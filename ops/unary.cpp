@@ -51,12 +51,12 @@ Tensor predicate(UnaryOp op, const Tensor& x, const char* name) {
 // Nodes whose backward needs the input x.
 struct InputNode : Node {
   SavedTensor self;
-  void release_variables() override { self.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(self); }
 };
 // Nodes whose backward needs the output y.
 struct OutputNode : Node {
   SavedTensor result;
-  void release_variables() override { result.reset(); }
+  void for_each_saved(const SavedVisitor& f) override { f(result); }
 };
 
 template <typename N>

@@ -500,10 +500,10 @@ Tensor Tensor::contiguous() const { return wick::contiguous(*this); }
 Tensor Tensor::clone() const { return wick::clone(*this); }
 Tensor Tensor::detach() const { return wick::detach(*this); }
 const Tensor& Tensor::detach_() const {
-  if (impl_->autograd) {
+  if (impl_->grad_fn || impl_->requires_grad) {
     WICK_CHECK(!impl_->view_base, Error, "Can't detach views in-place. Use detach() instead.");
-    impl_->autograd->grad_fn.reset();
-    impl_->autograd->requires_grad = false;
+    release_node(std::move(impl_->grad_fn));
+    impl_->requires_grad = false;
   }
   return *this;
 }

@@ -110,13 +110,8 @@ class PyFunctionNode final : public Node {
   bool materialize_grads = true;
 
   std::string_view name() const override { return name_; }
-  void release_variables() override {
-    for (SavedTensor& s : saved) s.reset();
-  }
-  size_t saved_bytes() const override {
-    size_t total = 0;
-    for (const SavedTensor& s : saved) total += s.nbytes();
-    return total;
+  void for_each_saved(const SavedVisitor& f) override {
+    for (SavedTensor& s : saved) f(s);
   }
 
   TensorList apply(TensorList&& grads) override {
