@@ -123,7 +123,8 @@ struct Backend {
   // (int64) when it is defined; ArgMax/ArgMin write only indices.
   void (*reduce)(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, IntArrayRef dims);
   // out = alpha * a @ b + beta * out, batched: a [B, n, k], b [B, k, m], out
-  // [B, n, m], any strides (beta == 0 ignores out's old values, even NaN).
+  // [B, n, m], any strides (beta == 0 ignores out's old values, even NaN). A
+  // 2-D operand is a batch of one (or, next to 3-D ones, a broadcast matrix).
   void (*matmul)(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta);
   // out = in.index_select(dim, index) for an int64 index vector.
   void (*index_select)(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);

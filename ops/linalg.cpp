@@ -2,8 +2,8 @@
 //
 // mm, bmm, addmm, dot and mv each run the device's one batched kernel,
 // Backend::matmul (out = alpha * a @ b + beta * out over [B, n, k] @ [B, k, m]),
-// on 3-D views of their operands: a vector is a 1 x k or k x 1 matrix, a
-// matrix a batch of one. No operand is copied here; the kernel reads strided
+// on their operands: matrices as they are (a batch of one), a vector as a
+// 1 x k or k x 1 matrix view. No operand is copied here; the kernel reads strided
 // matrices in place where it can. outer and matmul are composites, as in
 // PyTorch, so their grad_fn is that of the op they end in.
 #include "ops/linalg.h"
@@ -24,10 +24,9 @@ namespace {
 Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
   return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, strides, x.storage_offset()));
 }
-// A matrix as a batch of one; a vector as one row or one column.
-Tensor batch_of_one(const Tensor& m) { return alias(m, {1, m.size(0), m.size(1)}, {0, m.stride(0), m.stride(1)}); }
-Tensor as_row(const Tensor& v) { return alias(v, {1, 1, v.size(0)}, {0, 0, v.stride(0)}); }
-Tensor as_column(const Tensor& v) { return alias(v, {1, v.size(0), 1}, {0, v.stride(0), 0}); }
+// A vector as one row or one column.
+Tensor as_row(const Tensor& v) { return alias(v, {1, v.size(0)}, {0, v.stride(0)}); }
+Tensor as_column(const Tensor& v) { return alias(v, {v.size(0), 1}, {v.stride(0), 0}); }
 
 void run_matmul(const char* op, const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
   if (out.numel() == 0) return;
@@ -84,7 +83,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   check_matrix("mm", "mat2", b);
   check_inner("mm", a, b, a.size(1), b.size(0));
   Tensor out = empty_result({a.size(0), b.size(1)}, a);
-  run_matmul("mm", batch_of_one(out), batch_of_one(a), batch_of_one(b), 1, 0);
+  run_matmul("mm", out, a, b, 1, 0);
   if (auto node = make_node<MmBackward0>(a, b)) {
     node->self = save_if(node, 1, a);
     node->mat2 = save_if(node, 0, b);
@@ -161,7 +160,7 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, 
     NoGradGuard no_grad;
     kernel(out.device(), &Backend::copy, "addmm")(out, expand(bias, {n, m}));
   }
-  run_matmul("addmm", batch_of_one(out), batch_of_one(a), batch_of_one(b), alpha.to_double(), beta_v);
+  run_matmul("addmm", out, a, b, alpha.to_double(), beta_v);
   if (auto node = make_node<AddmmBackward0>(bias, a, b)) {
     node->mat1 = save_if(node, 2, a);
     node->mat2 = save_if(node, 1, b);
@@ -191,7 +190,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
              b.dim(), "D tensors (shapes ", a.sizes(), " and ", b.sizes(), ")");
   check_inner("dot", a, b, a.size(0), b.size(0));
   Tensor out = empty_result({}, a);
-  run_matmul("dot", alias(out, {1, 1, 1}, {1, 1, 1}), as_row(a), as_column(b), 1, 0);
+  run_matmul("dot", alias(out, {1, 1}, {1, 1}), as_row(a), as_column(b), 1, 0);
   if (auto node = make_node<DotBackward0>(a, b)) {
     node->self = save_if(node, 1, a);
     node->tensor = save_if(node, 0, b);
@@ -218,7 +217,7 @@ Tensor mv(const Tensor& a, const Tensor& v) {
              v.sizes(), " (self has shape ", a.sizes(), ")");
   check_inner("mv", a, v, a.size(1), v.size(0));
   Tensor out = empty_result({a.size(0)}, a);
-  run_matmul("mv", as_column(out), batch_of_one(a), as_column(v), 1, 0);
+  run_matmul("mv", as_column(out), a, as_column(v), 1, 0);
   if (auto node = make_node<MvBackward0>(a, v)) {
     node->self = save_if(node, 1, a);
     node->vec = save_if(node, 0, v);

@@ -93,10 +93,7 @@ void gemm(const Tensor& out, const Tensor& a, const Tensor& b, double beta = 0) 
     if (beta == 0) kernel(out.device(), &Backend::fill, "rnn")(out, Scalar(0.0));
     return;
   }
-  auto batch = [](const Tensor& m) {
-    return alias(m, {1, m.size(0), m.size(1)}, {0, m.stride(0), m.stride(1)}, m.storage_offset());
-  };
-  kernel(out.device(), &Backend::matmul, "rnn")(batch(out), batch(a), batch(b), 1.0, beta);
+  kernel(out.device(), &Backend::matmul, "rnn")(out, a, b, 1.0, beta);
 }
 
 void copy_into(const Tensor& dst, const Tensor& src) {

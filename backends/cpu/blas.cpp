@@ -1,4 +1,6 @@
-// CPU matrix products: out = alpha * a @ b + beta * out over a batch.
+// CPU matrix products: out = alpha * a @ b + beta * out over a batch. Each
+// operand is a [B, r, c] batch or an [r, c] matrix, read as a batch of one
+// (so mm and the RNN's gemms pass their matrices without making 3-D views).
 //
 // float32/float64 go to OpenBLAS. BLAS reads a matrix in place when it is
 // row-major (unit column stride) or column-major (unit row stride, passed as
@@ -43,9 +45,20 @@ struct Mat {
   Mat t() const { return {p, bs, cols, rows, cs, rs}; }
 };
 
+// An operand's batch, rows and columns and their strides.
+struct Dims {
+  int64_t batch, rows, cols, bs, rs, cs;
+};
+Dims dims(const Tensor& x) {
+  const DimVector &s = x.sizes(), &st = x.strides();
+  if (x.dim() == 2) return {1, s[0], s[1], 0, st[0], st[1]};
+  return {s[0], s[1], s[2], st[0], st[1], st[2]};
+}
+
 template <typename T>
 Mat<T> mat(const Tensor& x) {
-  return {static_cast<T*>(x.raw_data()), x.strides()[0], x.sizes()[1], x.sizes()[2], x.strides()[1], x.strides()[2]};
+  const Dims d = dims(x);
+  return {static_cast<T*>(x.raw_data()), d.bs, d.rows, d.cols, d.rs, d.cs};
 }
 
 // How BLAS can read an r x c matrix with strides (rs, cs) in place.
@@ -69,7 +82,10 @@ Layout layout(const Mat<T>& m) {
   return layout(m.rows, m.cols, m.rs, m.cs);
 }
 
-Layout layout_of(const Tensor& x) { return layout(x.sizes()[1], x.sizes()[2], x.strides()[1], x.strides()[2]); }
+Layout layout_of(const Tensor& x) {
+  const Dims d = dims(x);
+  return layout(d.rows, d.cols, d.rs, d.cs);
+}
 
 Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
   return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, strides, x.storage_offset()));
@@ -77,23 +93,26 @@ Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
 
 // A fresh contiguous CPU tensor (backend scratch space, never seen by autograd).
 Tensor scratch(IntArrayRef sizes, ScalarType dtype) {
+  DimVector strides(sizes.size());
   int64_t numel = 1;
-  for (int64_t s : sizes) numel *= s;
+  for (size_t d = sizes.size(); d-- > 0;) {
+    strides[d] = numel;
+    numel *= sizes[d];
+  }
   auto storage = StorageImpl::create(static_cast<size_t>(numel) * itemsize(dtype), kCPU);
-  const int64_t r = sizes[1], c = sizes[2];
-  return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, DimVector{r * c, c, 1}, 0));
+  return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, strides, 0));
 }
 
 // x itself when BLAS can read its matrices, else a contiguous copy; a
 // broadcast batch (stride 0) is copied once and stays broadcast.
 Tensor blas_readable(const Tensor& x) {
   if (layout_of(x).ok) return x;
-  const int64_t batch = x.sizes()[0], r = x.sizes()[1], c = x.sizes()[2];
-  const bool shared = batch > 1 && x.strides()[0] == 0;
-  const Tensor src = shared ? alias(x, {1, r, c}, {0, x.strides()[1], x.strides()[2]}) : x;
+  const Dims d = dims(x);
+  const bool shared = d.batch > 1 && d.bs == 0;
+  const Tensor src = shared ? alias(x, {1, d.rows, d.cols}, {0, d.rs, d.cs}) : x;
   Tensor dst = scratch(src.sizes(), x.dtype());
   copy(dst, src);
-  return shared ? alias(dst, x.sizes(), {0, c, 1}) : dst;
+  return shared ? alias(dst, x.sizes(), {0, d.cols, 1}) : dst;
 }
 
 // Note [Loading OpenBLAS]
@@ -183,7 +202,7 @@ void matmul_blas(const Tensor& out, const Tensor& a, const Tensor& b, T alpha, T
     B = B.t();
     C = C.t();
   }
-  int64_t batch = out.sizes()[0];
+  int64_t batch = dims(out).batch;
   // A broadcast right operand with evenly spaced left rows is one tall product.
   if (batch > 1 && B.bs == 0 && A.bs == A.rows * A.rs && C.bs == C.rows * C.rs) {
     Mat<T> A2 = A, C2 = C;
@@ -242,7 +261,7 @@ void matmul_loop(const Tensor& out, const Tensor& a, const Tensor& b, double alp
   const int64_t n = C.rows, m = C.cols, k = A.cols;
   const U al = as_unsigned<T>(alpha), be = as_unsigned<T>(beta);
   const bool keep = beta != 0;
-  const int64_t rows = out.sizes()[0] * n;
+  const int64_t rows = dims(out).batch * n;
   parallel_for(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(k * m, 1)), [&](int64_t begin, int64_t end) {
     std::vector<U> acc(static_cast<size_t>(m));
     for (int64_t row = begin; row < end; ++row) {
@@ -286,7 +305,7 @@ void scale(const Tensor& out, double beta) {
 
 void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
   if (out.numel() == 0) return;
-  const bool empty_k = a.sizes()[2] == 0;
+  const bool empty_k = dims(a).cols == 0;
   switch (out.dtype()) {
     case ScalarType::Float32:
       return empty_k ? scale<float>(out, beta)

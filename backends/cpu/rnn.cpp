@@ -28,12 +28,12 @@
 #endif
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/vec_math.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
@@ -42,27 +42,7 @@ namespace {
 
 // ---- activations ------------------------------------------------------------------------
 
-// e^x for x in [-87, 88] (clamped outside: about 1.6e-38 and 1.65e38).
-inline float exp_f32(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  x = x > 88.0f ? 88.0f : x;
-  // Adding 1.5 * 2^23 rounds x * log2(e) to the integer n, held in the low mantissa bits.
-  constexpr float kMagic = 12582912.0f;
-  const float shifted = x * 1.44269504088896341f + kMagic;
-  const float n = shifted - kMagic;
-  float r = x - n * 0.693359375f;  // x - n * ln 2 in two parts
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const uint32_t biased = std::bit_cast<uint32_t>(shifted) - std::bit_cast<uint32_t>(kMagic) + 127u;
-  return p * std::bit_cast<float>(biased << 23);
-}
-
+// exp_f32 is vec_math.h's (0 below -87, inf above 88, which the forms below absorb).
 inline float tanh_f32(float x) {
   const float ax = std::fabs(x);
   // |x| >= 0.625: 1 - 2 / (e^(2|x|) + 1), signed; below, an odd polynomial

@@ -237,6 +237,17 @@ def test_dataloader_argument_errors_match_pytorch():
         TensorDataset(wick.zeros(3), wick.zeros(4))
 
 
+@pytest.mark.skipif(wick.cuda.is_available(), reason="the warning is for machines without CUDA")
+def test_dataloader_pin_memory_without_cuda_warns_and_loads_as_usual():
+    ds = TensorDataset(wick.arange(10.0), wick.arange(10))
+    with pytest.warns(UserWarning, match="'pin_memory' is True but CUDA is not available"):
+        pinned = list(DataLoader(ds, batch_size=4, pin_memory=True))
+    plain = list(DataLoader(ds, batch_size=4))
+    assert len(pinned) == len(plain) == 3
+    for (x1, y1), (x2, y2) in zip(pinned, plain):
+        assert wick.equal(x1, x2) and wick.equal(y1, y2)
+
+
 def test_iterable_dataset_of_batches_for_data_that_does_not_fit_in_memory():
     # seeds 000, slide 12: a generator of batches.
     class Batches(IterableDataset):

@@ -25,11 +25,13 @@ starts it, so ``wick.manual_seed`` reproduces a run exactly. An exception
 raised while loading is re-raised by the iterator at the position of the
 failing batch, after the batches before it. Dropping the iterator
 mid-epoch (``break`` in the loop, an exception) stops its threads.
-``pin_memory`` pins batches when the CUDA backend offers it and is a no-op
-on CPU-only builds; ``persistent_workers`` is accepted (threads are cheap to
+``pin_memory=True`` warns, as PyTorch does, where CUDA is not available and
+then loads unpinned batches (pinning only speeds up copies to a GPU; the
+CUDA backend does not pin host memory yet, so it is a no-op there too); ``persistent_workers`` is accepted (threads are cheap to
 start each epoch).
 """
 import threading
+import warnings
 
 import wick
 from wick.utils.data._collate import default_collate, default_convert
@@ -258,6 +260,9 @@ class _LoaderIter:
     def __init__(self, loader):
         self._loader = loader
         self._len = None
+        if loader.pin_memory and not wick.cuda.is_available():
+            warnings.warn("DataLoader: 'pin_memory' is True but CUDA is not available, so batches are not pinned "
+                          "(pinned memory only speeds up copies to a GPU)", stacklevel=3)
         dataset, collate = loader.dataset, loader.collate_fn
         if loader._iterable:
             tasks = _iterable_tasks(iter(dataset), loader.batch_size, loader.drop_last)
