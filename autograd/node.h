@@ -7,7 +7,8 @@
 //
 // Ops write one Node subclass each, next to their forward function in ops/
 // (micrograd's locality): the subclass holds exactly what its backward needs
-// as SavedTensor members, and skips the gradients nobody asked for.
+// as SavedTensor members, lists them in for_each_saved, and skips the
+// gradients nobody asked for.
 #pragma once
 
 #include <cstdint>

@@ -16,9 +16,11 @@ namespace {
 
 constexpr const char* kNumpyTypes = "float64, float32, int64, int32, uint8, and bool";
 
+// Read through Python attributes, not pybind11's dtype.kind()/itemsize(): those
+// read NumPy 1's descriptor struct, whose layout NumPy 2 changed.
 std::optional<ScalarType> scalar_type_of(const py::dtype& dt) {
-  const char kind = dt.kind();
-  const auto size = dt.itemsize();
+  const char kind = dt.attr("kind").cast<std::string>()[0];
+  const auto size = dt.attr("itemsize").cast<int64_t>();
   if (kind == 'f' && size == 4) return ScalarType::Float32;
   if (kind == 'f' && size == 8) return ScalarType::Float64;
   if (kind == 'i' && size == 8) return ScalarType::Int64;

@@ -1,5 +1,6 @@
 """The training program (python -m wick.examples.train) on a few hundred real samples."""
 import csv
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -82,3 +83,32 @@ def test_interrupt_saves_a_checkpoint(tmp_path, monkeypatch):
     assert run("mlp", tmp_path, "--epochs", "3") == 130
     ckpt = wick.load(tmp_path / "model.wick")
     assert ckpt["epoch"] == 1 and len(ckpt["metrics"]) == 1
+
+
+@pytest.mark.skipif(wick.cuda.is_available(), reason="checks the message for machines without CUDA")
+def test_device_cuda_without_cuda_says_so(tmp_path, capsys):
+    assert train.main(["--model", "mlp", "--device", "cuda", "--out", str(tmp_path)]) == 2
+    assert "--device cuda: CUDA is not available to wick here; use --device cpu" in capsys.readouterr().err
+
+
+def load_same_start():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "same_start.py")
+    spec = importlib.util.spec_from_file_location("same_start", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("model", [
+    pytest.param("mlp", marks=needs_fashion), pytest.param("cnn", marks=needs_fashion),
+    pytest.param("lstm", marks=needs_fashion), pytest.param("charlstm", marks=needs_fortunes)])
+def test_same_start_trains_like_pytorch(model):
+    # From PyTorch's initial weights and the same batches, wick's training steps
+    # give PyTorch's losses and test predictions (bench/same_start.py does the full epoch).
+    limits = dict(train_limit=320, test_limit=256) if model != "charlstm" else dict(train_limit=96, test_limit=16)
+    results = load_same_start().compare(model, batch_size=32, lr=3e-3, **limits)
+    (lw, aw, bw, _), (lt, at, bt, _) = results["wick"], results["torch"]
+    assert len(lw) == len(lt) >= 3
+    np.testing.assert_allclose(lw, lt, rtol=1e-4, atol=1e-5)
+    assert lw[-1] < lw[0]
+    assert abs(aw - at) <= 1 / 256 and abs(bw - bt) < 1e-3

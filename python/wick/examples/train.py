@@ -263,6 +263,10 @@ def main(argv=None):
     fw = importlib.import_module(args.framework)
     if args.framework == "torch":
         import torch.utils.data  # noqa: F401
+    if args.device.startswith("cuda") and not fw.cuda.is_available():
+        print(f"--device {args.device}: CUDA is not available to {args.framework} here; use --device cpu",
+              file=sys.stderr)
+        return 2
     os.makedirs(args.out, exist_ok=True)
     fw.manual_seed(args.seed)
 
