@@ -99,7 +99,6 @@ class Node : public std::enable_shared_from_this<Node> {
   // Anomaly mode: the forward op's description, for error messages.
   std::string anomaly_context;
 
-
  protected:
   EdgeList next_edges_;
   TensorMetaList input_meta_;

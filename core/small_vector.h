@@ -1,9 +1,11 @@
 // SmallVector: a vector that keeps its first N elements inline, so the sizes
 // and strides of an ordinary tensor, and the edges of an ordinary autograd
 // node, never touch the heap. Slots past size() hold default-constructed
-// values (elements are reset when removed), which keeps it simple for any
-// default-constructible T. IntArrayRef: a
-// non-owning view of int64 sizes, built from braces, vectors or SmallVectors.
+// values (an element is reset when removed), which keeps it simple for any
+// default-constructible T.
+//
+// IntArrayRef: a non-owning view of int64 sizes, built from braces, vectors or
+// SmallVectors.
 #pragma once
 
 #include <algorithm>

@@ -2,8 +2,8 @@
 //
 //   Tensor      a cheap value handle (one pointer); copying it bumps a count.
 //   TensorImpl  how to read a storage as an n-d array: sizes, strides (in
-//               elements), offset, dtype; plus the autograd fields, which
-//               exist only for tensors that take part in autograd.
+//               elements), offset, dtype; plus the autograd fields (Note
+//               [Autograd fields]).
 //   StorageImpl the bytes, on one device, shared by every view.
 //
 // A view (transpose, slice, expand...) is a new TensorImpl over the same
