@@ -37,6 +37,7 @@ struct UnaryArgs {
 
 enum class BinaryOp : uint8_t {
   Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, FloorDivide, Atan2,
+  ThresholdBackward,  // a where b > 0, else 0: relu's backward (a its gradient, b its output)
   Eq, Ne, Lt, Le, Gt, Ge,
   LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,
 };

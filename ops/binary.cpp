@@ -403,6 +403,25 @@ struct MinimumBackward0 final : MinMaxBackward {
   std::string_view name() const override { return "MinimumBackward0"; }
 };
 
+struct ThresholdBackwardBackward0 final : Node {
+  SavedTensor result;
+  std::string_view name() const override { return "ThresholdBackwardBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    // Linear in grad; the step in result has no useful derivative.
+    return {needs_input_grad(0) ? threshold_backward(grads[0], result.unpack()) : Tensor(), Tensor()};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(result); }
+};
+
+Tensor threshold_backward(const Tensor& grad, const Tensor& result) {
+  Tensor out = binary_forward(BinaryOp::ThresholdBackward, grad, result, "threshold_backward");
+  if (auto node = make_node<ThresholdBackwardBackward0>(grad, result)) {
+    node->result = SavedTensor(result);
+    set_history(out, node);
+  }
+  return out;
+}
+
 Tensor maximum(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(BinaryOp::Maximum, a, b, "maximum");
   if (auto node = make_node<MaximumBackward0>(a, b)) {

@@ -70,6 +70,9 @@ Tensor pow(const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, Scalar b);
 Tensor pow(Scalar a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
+// relu's backward in one pass: grad where result > 0, else 0 (PyTorch's
+// threshold_backward at 0); differentiable in grad, for double backward.
+Tensor threshold_backward(const Tensor& grad, const Tensor& result);
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor remainder(const Tensor& a, const Tensor& b);     // Python's %, sign of b
 Tensor floor_divide(const Tensor& a, const Tensor& b);  // Python's //

@@ -231,7 +231,7 @@ struct ReluBackward0 final : OutputNode {
   std::string_view name() const override { return "ReluBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor& g = grads[0];
-    return {where(gt(result.unpack(), 0), g, zeros({}, TensorOptions(g.dtype()).device(g.device())))};
+    return {threshold_backward(g, result.unpack())};
   }
 };
 Tensor relu(const Tensor& x) {

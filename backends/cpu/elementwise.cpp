@@ -145,6 +145,7 @@ void binary_typed(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor&
       case BinaryOp::Atan2:
         if constexpr (kIsFloat<T>) return run([](T x, T y) { return std::atan2(x, y); });
         break;
+      case BinaryOp::ThresholdBackward: return run([](T g, T y) { return y <= T(0) ? T(0) : g; });
       case BinaryOp::BitwiseAnd:
         if constexpr (!kIsFloat<T>) return run([](T x, T y) { return static_cast<T>(x & y); });
         break;

@@ -13,6 +13,7 @@ namespace {
 const char* binary_name(BinaryOp op) {
   static constexpr const char* kNames[] = {
       "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide", "atan2",
+      "threshold_backward",
       "eq",  "ne",  "lt",  "le",  "gt",  "ge",      "logical_and", "logical_or", "logical_xor",
       "bitwise_and", "bitwise_or", "bitwise_xor"};
   static_assert(std::size(kNames) == static_cast<size_t>(BinaryOp::BitwiseXor) + 1);
@@ -55,6 +56,7 @@ struct BinaryFn {
         if constexpr (kIsFloat<T>) return pow(x, y);
         else return int_pow(x, y);
       } else if constexpr (Op == BinaryOp::Atan2) return atan2(x, y);
+      else if constexpr (Op == BinaryOp::ThresholdBackward) return y <= T(0) ? T(0) : x;
       else if constexpr (Op == BinaryOp::BitwiseAnd) return static_cast<T>(x & y);
       else if constexpr (Op == BinaryOp::BitwiseOr) return static_cast<T>(x | y);
       else if constexpr (Op == BinaryOp::BitwiseXor) return static_cast<T>(x ^ y);
@@ -101,6 +103,7 @@ void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
       case BinaryOp::Remainder: return run<BinaryOp::Remainder, T>(out, a, b);
       case BinaryOp::FloorDivide: return run<BinaryOp::FloorDivide, T>(out, a, b);
       case BinaryOp::Atan2: return run<BinaryOp::Atan2, T>(out, a, b);
+      case BinaryOp::ThresholdBackward: return run<BinaryOp::ThresholdBackward, T>(out, a, b);
       case BinaryOp::Eq: return run<BinaryOp::Eq, T>(out, a, b);
       case BinaryOp::Ne: return run<BinaryOp::Ne, T>(out, a, b);
       case BinaryOp::Lt: return run<BinaryOp::Lt, T>(out, a, b);

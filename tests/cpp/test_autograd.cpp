@@ -161,6 +161,23 @@ TEST(Autograd, HigherOrderThroughSavedOutputs) {
   EXPECT_NEAR(d2[0].item<double>(), -2 * t * (1 - t * t), 1e-12);
 }
 
+TEST(Autograd, ReluBackwardIsOneDifferentiableOp) {
+  // d/dx sum(relu(x) * w) = w * (x > 0), through relu's fused backward;
+  // its derivative in w is then the mask (x > 0), including 0 at x = 0.
+  Tensor x = tensor({-1.0, 0.0, 2.0, 3.0}, ScalarType::Float64).requires_grad_();
+  Tensor w = tensor({5.0, 6.0, 7.0, 8.0}, ScalarType::Float64).requires_grad_();
+  TensorList gx = autograd::grad({(relu(x) * w).sum()}, {x}, {}, {}, /*create_graph=*/true);
+  EXPECT_EQ(gx[0].grad_fn()->name(), "ThresholdBackwardBackward0");
+  EXPECT_EQ(gx[0].to_vector<double>(), (std::vector<double>{0, 0, 7, 8}));
+  TensorList gw = autograd::grad({gx[0].sum()}, {w});
+  EXPECT_EQ(gw[0].to_vector<double>(), (std::vector<double>{0, 0, 1, 1}));
+  // The kernel itself, on broadcast and NaN inputs: NaN outputs pass the gradient, as in PyTorch.
+  const double nan = std::nan("");
+  Tensor result = tensor({nan, -1.0, 4.0, 0.0, 1.0, -2.0}, ScalarType::Float64).view({2, 3});
+  EXPECT_EQ(threshold_backward(tensor({1.0, 2.0, 3.0}, ScalarType::Float64), result).to_vector<double>(),
+            (std::vector<double>{1, 0, 3, 0, 2, 0}));
+}
+
 TEST(Autograd, BackwardWithCreateGraphGivesDifferentiableGrad) {
   Tensor x = tensor({3.0}, ScalarType::Float64).requires_grad_();
   Tensor y = x * x * x;
