@@ -227,20 +227,17 @@ bool Tensor::retains_grad() const {
 
 size_t Tensor::register_hook(Hook hook) const {
   WICK_CHECK(requires_grad(), Error, "cannot register a hook on a tensor that doesn't require gradient");
-  AutogradMeta& m = autograd_meta(*this);
   const size_t handle = next_hook_handle();
   if (impl_->grad_fn) impl_->grad_fn->pre_hooks().push_back({impl_->output_nr, handle, std::move(hook)});
-  else m.leaf_hooks.push_back({0, handle, std::move(hook)});
+  else autograd_meta(*this).leaf_hooks.push_back({0, handle, std::move(hook)});
   return handle;
 }
 
 void Tensor::remove_hook(size_t handle) const {
-  AutogradMeta* m = impl_->autograd.get();
-  if (!m) return;
   auto drop = [handle](std::vector<Node::PreHook>& hooks) {
     std::erase_if(hooks, [handle](const Node::PreHook& h) { return h.handle == handle; });
   };
-  drop(m->leaf_hooks);
+  if (AutogradMeta* m = impl_->autograd.get()) drop(m->leaf_hooks);
   if (impl_->grad_fn) drop(impl_->grad_fn->pre_hooks());
 }
 

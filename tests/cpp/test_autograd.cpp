@@ -97,6 +97,15 @@ TEST(Autograd, HooksSeeAndReplaceGradients) {
   EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{6, 6}));
 }
 
+TEST(Autograd, NonLeafHooksAreRemovedByHandle) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor mid = x * 3;
+  const size_t h = mid.register_hook([](const Tensor& g) { return g + 1; });
+  mid.remove_hook(h);
+  mid.sum().backward();
+  EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{3, 3}));
+}
+
 TEST(Autograd, NoGradAndEnableGradScopes) {
   Tensor x = tensor({1.0}).requires_grad_();
   {
@@ -176,6 +185,10 @@ TEST(Autograd, ReluBackwardIsOneDifferentiableOp) {
   Tensor result = tensor({nan, -1.0, 4.0, 0.0, 1.0, -2.0}, ScalarType::Float64).view({2, 3});
   EXPECT_EQ(threshold_backward(tensor({1.0, 2.0, 3.0}, ScalarType::Float64), result).to_vector<double>(),
             (std::vector<double>{1, 0, 3, 0, 2, 0}));
+  // Its own derivative in grad, against finite differences (broadcast grad, away from the step).
+  Tensor g = tensor({0.5, -1.5, 2.0}, ScalarType::Float64).requires_grad_();
+  Tensor y = tensor({-1.0, 0.5, 4.0, 0.25, 1.0, -2.0}, ScalarType::Float64).view({2, 3});
+  EXPECT_TRUE(gradcheck([&](const TensorList& in) { return threshold_backward(in[0], y); }, {g}));
 }
 
 TEST(Autograd, BackwardWithCreateGraphGivesDifferentiableGrad) {
