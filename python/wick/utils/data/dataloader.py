@@ -27,7 +27,8 @@ failing batch, after the batches before it. Dropping the iterator
 mid-epoch (``break`` in the loop, an exception) stops its threads.
 ``pin_memory=True`` warns, as PyTorch does, where CUDA is not available and
 then loads unpinned batches (pinning only speeds up copies to a GPU; the
-CUDA backend does not pin host memory yet, so it is a no-op there too); ``persistent_workers`` is accepted (threads are cheap to
+CUDA backend does not pin host memory yet, so it is a no-op there too);
+``persistent_workers`` is accepted (threads are cheap to
 start each epoch).
 """
 import threading
