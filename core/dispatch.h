@@ -16,34 +16,12 @@
 #include <optional>
 #include <vector>
 
+#include "core/pointwise.h"
 #include "core/tensor.h"
 
 namespace wick {
 
 class Generator;
-
-enum class UnaryOp : uint8_t {
-  Neg, Exp, Log, Log1p, Sqrt, Rsqrt, Abs, Sign, Sin, Cos, Tanh, Sigmoid, Relu, LeakyRelu,
-  Gelu, GeluTanh, Silu, Clamp, Reciprocal, Floor, Ceil, Round, Trunc, Erf,
-  LogicalNot, BitwiseNot, IsNan, IsInf,
-};
-
-// Parameters of the unary ops that take some (LeakyRelu: slope in a; Clamp:
-// bounds in a and b, each optional).
-struct UnaryArgs {
-  double a = 0, b = 0;
-  bool has_a = false, has_b = false;
-};
-
-enum class BinaryOp : uint8_t {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, FloorDivide, Atan2,
-  ThresholdBackward,  // a where b > 0, else 0: relu's backward (a its gradient, b its output)
-  Eq, Ne, Lt, Le, Gt, Ge,
-  LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,
-};
-
-// Comparisons and logical ops write bool; the rest write the compute dtype.
-constexpr bool is_comparison_or_logical(BinaryOp op) { return op >= BinaryOp::Eq && op <= BinaryOp::LogicalXor; }
 
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, ArgMax, ArgMin, Any, All };
 
@@ -113,10 +91,14 @@ struct Backend {
   // dst = src, elementwise over equal shapes, converting dtype; src may be a
   // stride-0 broadcast. Between devices, the backend of the non-CPU side runs.
   void (*copy)(const Tensor& dst, const Tensor& src);
-  // out = op(in), equal shapes and dtypes except IsNan/IsInf/LogicalNot (bool out).
-  void (*unary)(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args);
-  // out = op(a, b); a and b share the compute dtype and out's shape.
-  void (*binary)(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);
+  // out = f(in) elementwise for the element function f, entry number `op` of
+  // pointwise::UnaryFunctions, whose object (with its parameters) is at `f`;
+  // in and out of one shape; out's dtype is f's result type for in's dtype.
+  // Call through run_pointwise() below.
+  void (*unary)(size_t op, const void* f, const Tensor& out, const Tensor& in);
+  // out = f(a, b) likewise, f from pointwise::BinaryFunctions; a and b share
+  // the compute dtype and out's shape.
+  void (*binary)(size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b);
   // out = cond ? a : b; cond is bool; a, b and out share a dtype.
   void (*where)(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
   // Reduces `in` over `dims` into out (keepdim shape: reduced dims have size 1).
@@ -243,6 +225,19 @@ Fn kernel(Device device, Fn Backend::*member, const char* op) {
   WICK_CHECK(fn != nullptr, NotImplementedError, op, ": not implemented for device ", device,
              " (backend '", b.name, "')");
   return fn;
+}
+
+// Runs the element function f (a struct of core/pointwise.h) over out's
+// elements on the device's backend: out = f(in), or out = f(a, b).
+template <typename F>
+void run_pointwise(const F& f, const Tensor& out, const Tensor& in) {
+  static_assert(pointwise::kUnaryIndex<F> < pointwise::UnaryFunctions::size, "F is not in UnaryFunctions");
+  kernel(out.device(), &Backend::unary, F::name)(pointwise::kUnaryIndex<F>, &f, out, in);
+}
+template <typename F>
+void run_pointwise(const F& f, const Tensor& out, const Tensor& a, const Tensor& b) {
+  static_assert(pointwise::kBinaryIndex<F> < pointwise::BinaryFunctions::size, "F is not in BinaryFunctions");
+  kernel(out.device(), &Backend::binary, F::name)(pointwise::kBinaryIndex<F>, &f, out, a, b);
 }
 
 }  // namespace wick

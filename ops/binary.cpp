@@ -99,40 +99,46 @@ Tensor operand(const Tensor& x, Device device, ScalarType dtype, IntArrayRef sha
   return y.sizes() == shape ? y : expand(y, shape);
 }
 
-// Runs a binary kernel. With `inplace`, writes into a (which must hold the
-// broadcast shape and the result dtype) and returns it.
-Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char* name, bool inplace = false) {
+// Runs the element function f over a and b broadcast. With `inplace`, writes
+// into a (which must hold the broadcast shape and the result dtype) and
+// returns it. The compute dtype is the promoted one, or the default float
+// dtype where f takes only floats (true division of integers).
+template <typename F>
+Tensor binary_forward(const F& f, const Tensor& a, const Tensor& b, const char* name, bool inplace = false) {
+  using namespace pointwise;
   WICK_CHECK(a.defined() && b.defined(), ValueError, name, ": undefined tensor argument");
   const Device device = common_device(name, {&a, &b});
   const ScalarType promoted = result_type(a, b);
   ScalarType compute = promoted;
-  if (op == BinaryOp::Div || op == BinaryOp::Atan2) {
-    if (!is_floating_point(promoted)) compute = default_dtype();  // true division
-  }
-  if (op >= BinaryOp::BitwiseAnd)
+  if (kTakes<F, float> && !kTakes<F, int64_t> && !is_floating_point(promoted))
+    compute = default_dtype();
+  if constexpr (std::is_same_v<typename F::Dtypes, IntegersAndBool>)
     WICK_CHECK(!is_floating_point(compute), TypeError, name, ": bitwise operations need integer or bool tensors, got ",
                a.dtype(), " and ", b.dtype());
-  if (op == BinaryOp::Sub)
+  if constexpr (std::is_same_v<F, Sub>)
     WICK_CHECK(compute != ScalarType::Bool, TypeError,
                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                "`logical_xor()` operator instead.");
-  if ((op == BinaryOp::Remainder || op == BinaryOp::FloorDivide) && !is_floating_point(compute)) {
-    // In the compute dtype: a wrapped 256 divides a uint8 tensor as 0.
-    WICK_CHECK(!any(eq(b.dtype() == compute ? b : b.to(compute), 0)).item<bool>(), ValueError, name,
-               ": ZeroDivisionError (integer division by zero)");
+  if constexpr (std::is_same_v<F, Remainder> || std::is_same_v<F, FloorDivide> || std::is_same_v<F, Fmod>) {
+    if (!is_floating_point(compute)) {
+      // In the compute dtype: a wrapped 256 divides a uint8 tensor as 0.
+      WICK_CHECK(!any(eq(b.dtype() == compute ? b : b.to(compute), 0)).item<bool>(), ValueError, name,
+                 ": ZeroDivisionError (integer division by zero)");
+    }
   }
-  const ScalarType out_dtype = is_comparison_or_logical(op) ? ScalarType::Bool : compute;
+  constexpr bool kBoolResult = std::is_same_v<BinaryResult<F, float>, bool>;  // comparisons and logic
+  const ScalarType out_dtype = kBoolResult ? ScalarType::Bool : compute;
   const DimVector shape = broadcast_shapes(a.sizes(), b.sizes());
   Tensor out;
   if (inplace) {
     WICK_CHECK(IntArrayRef(shape) == a.sizes(), ValueError, name, ": output with shape ", a.sizes(),
                " doesn't match the broadcast shape ", IntArrayRef(shape), " (other operand has shape ", b.sizes(), ")");
-    WICK_CHECK(a.dtype() == out_dtype || (category(a.dtype()) >= category(out_dtype) && !is_comparison_or_logical(op)),
-               TypeError, name, ": result type ", out_dtype, " can't be cast to the desired output type ", a.dtype());
+    WICK_CHECK(a.dtype() == out_dtype || (category(a.dtype()) >= category(out_dtype) && !kBoolResult), TypeError, name,
+               ": result type ", out_dtype, " can't be cast to the desired output type ", a.dtype());
     WICK_CHECK(a.device() == device, ValueError, name, ": in-place output on ", a.device(), " but the result is on ",
                device);
     out = a;
-    if (out.dtype() != out_dtype && !is_comparison_or_logical(op)) compute = out.dtype();
+    if (out.dtype() != out_dtype && !kBoolResult) compute = out.dtype();
   } else {
     out = empty(shape, TensorOptions(out_dtype).device(device));
   }
@@ -143,7 +149,7 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
     NoGradGuard no_grad;
     y = clone(y);  // b overlaps the output: read it whole first
   }
-  kernel(device, &Backend::binary, name)(op, out, x, y);
+  run_pointwise(f, out, x, y);
   return out;
 }
 
@@ -174,7 +180,7 @@ Tensor scaled(const Tensor& b, Scalar alpha) {
 }
 
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
-  Tensor out = binary_forward(BinaryOp::Add, a, scaled(b, alpha), "add");
+  Tensor out = binary_forward(pointwise::Add{}, a, scaled(b, alpha), "add");
   if (auto node = make_node<AddBackward0>(a, b)) {
     node->alpha = alpha;
     set_history(out, node);
@@ -184,7 +190,7 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
 
 const Tensor& add_(const Tensor& self, const Tensor& other, Scalar alpha) {
   check_inplace(self, "add_");
-  binary_forward(BinaryOp::Add, self, scaled(other, alpha), "add_", true);
+  binary_forward(pointwise::Add{}, self, scaled(other, alpha), "add_", true);
   if (auto node = make_node<AddBackward0>(self, other)) {
     node->alpha = alpha;
     rebase_history(self, node);
@@ -202,7 +208,7 @@ struct SubBackward0 final : Node {
 };
 
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
-  Tensor out = binary_forward(BinaryOp::Sub, a, scaled(b, alpha), "sub");
+  Tensor out = binary_forward(pointwise::Sub{}, a, scaled(b, alpha), "sub");
   if (auto node = make_node<SubBackward0>(a, b)) {
     node->alpha = alpha;
     set_history(out, node);
@@ -212,7 +218,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 
 const Tensor& sub_(const Tensor& self, const Tensor& other, Scalar alpha) {
   check_inplace(self, "sub_");
-  binary_forward(BinaryOp::Sub, self, scaled(other, alpha), "sub_", true);
+  binary_forward(pointwise::Sub{}, self, scaled(other, alpha), "sub_", true);
   if (auto node = make_node<SubBackward0>(self, other)) {
     node->alpha = alpha;
     rebase_history(self, node);
@@ -234,7 +240,7 @@ struct MulBackward0 final : Node {
 };
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(BinaryOp::Mul, a, b, "mul");
+  Tensor out = binary_forward(pointwise::Mul{}, a, b, "mul");
   if (auto node = make_node<MulBackward0>(a, b)) {
     node->self = save_if(node, 1, a);
     node->other = save_if(node, 0, b);
@@ -248,7 +254,7 @@ const Tensor& mul_(const Tensor& self, const Tensor& other) {
   // other's gradient needs self's value from before the write.
   if (node && node->needs_input_grad(1)) node->self = SavedTensor(self.detach().clone());
   check_inplace(self, "mul_");
-  binary_forward(BinaryOp::Mul, self, other, "mul_", true);
+  binary_forward(pointwise::Mul{}, self, other, "mul_", true);
   if (node) {
     node->other = save_if(node, 0, other);
     rebase_history(self, node);
@@ -269,7 +275,7 @@ struct DivBackward0 final : Node {
 };
 
 Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(BinaryOp::Div, a, b, "div");
+  Tensor out = binary_forward(pointwise::Div{}, a, b, "div");
   if (auto node = make_node<DivBackward0>(a, b)) {
     node->self = save_if(node, 1, a);
     node->other = SavedTensor(b);
@@ -282,7 +288,7 @@ const Tensor& div_(const Tensor& self, const Tensor& other) {
   auto node = make_node<DivBackward0>(self, other);
   if (node && node->needs_input_grad(1)) node->self = SavedTensor(self.detach().clone());
   check_inplace(self, "div_");
-  binary_forward(BinaryOp::Div, self, other, "div_", true);
+  binary_forward(pointwise::Div{}, self, other, "div_", true);
   if (node) {
     node->other = SavedTensor(other);
     rebase_history(self, node);
@@ -306,7 +312,7 @@ struct PowBackward0 final : Node {  // tensor ** number
 Tensor pow(const Tensor& a, Scalar b) {
   WICK_CHECK(!(is_integral(a.dtype(), false) && b.is_integral() && b.to<int64_t>() < 0), ValueError,
              "pow: Integers to negative integer powers are not allowed.");
-  Tensor out = binary_forward(BinaryOp::Pow, a, wrap_scalar(b), "pow");
+  Tensor out = binary_forward(pointwise::Pow{}, a, wrap_scalar(b), "pow");
   if (auto node = make_node<PowBackward0>(a)) {
     node->self = SavedTensor(a);
     node->exponent = b.to_double();
@@ -322,7 +328,7 @@ const Tensor& pow_(const Tensor& self, Scalar exponent) {
     node->exponent = exponent.to_double();
   }
   check_inplace(self, "pow_");
-  binary_forward(BinaryOp::Pow, self, wrap_scalar(exponent), "pow_", true);
+  binary_forward(pointwise::Pow{}, self, wrap_scalar(exponent), "pow_", true);
   if (node) rebase_history(self, node);
   return self;
 }
@@ -346,7 +352,7 @@ struct PowBackward1 final : Node {  // tensor ** tensor
 };
 
 Tensor pow(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(BinaryOp::Pow, a, b, "pow");
+  Tensor out = binary_forward(pointwise::Pow{}, a, b, "pow");
   if (auto node = make_node<PowBackward1>(a, b)) {
     node->self = SavedTensor(a);
     node->exponent = SavedTensor(b);
@@ -368,7 +374,7 @@ struct PowBackward2 final : Node {  // number ** tensor
 };
 
 Tensor pow(Scalar a, const Tensor& b) {
-  Tensor out = binary_forward(BinaryOp::Pow, wrap_scalar(a), b, "pow");
+  Tensor out = binary_forward(pointwise::Pow{}, wrap_scalar(a), b, "pow");
   if (auto node = make_node<PowBackward2>(b)) {
     node->base = a.to_double();
     node->result = SavedTensor::output(out, node);
@@ -414,7 +420,7 @@ struct ThresholdBackwardBackward0 final : Node {
 };
 
 Tensor threshold_backward(const Tensor& grad, const Tensor& result) {
-  Tensor out = binary_forward(BinaryOp::ThresholdBackward, grad, result, "threshold_backward");
+  Tensor out = binary_forward(pointwise::ReluGrad{}, grad, result, "threshold_backward");
   if (auto node = make_node<ThresholdBackwardBackward0>(grad, result)) {
     node->result = SavedTensor(result);
     set_history(out, node);
@@ -423,7 +429,7 @@ Tensor threshold_backward(const Tensor& grad, const Tensor& result) {
 }
 
 Tensor maximum(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(BinaryOp::Maximum, a, b, "maximum");
+  Tensor out = binary_forward(pointwise::Maximum{}, a, b, "maximum");
   if (auto node = make_node<MaximumBackward0>(a, b)) {
     node->self = SavedTensor(a);
     node->other = SavedTensor(b);
@@ -433,7 +439,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
 }
 
 Tensor minimum(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(BinaryOp::Minimum, a, b, "minimum");
+  Tensor out = binary_forward(pointwise::Minimum{}, a, b, "minimum");
   if (auto node = make_node<MinimumBackward0>(a, b)) {
     node->self = SavedTensor(a);
     node->other = SavedTensor(b);
@@ -455,7 +461,7 @@ struct RemainderBackward0 final : Node {
 };
 
 Tensor remainder(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(BinaryOp::Remainder, a, b, "remainder");
+  Tensor out = binary_forward(pointwise::Remainder{}, a, b, "remainder");
   if (auto node = make_node<RemainderBackward0>(a, b)) {
     node->self = save_if(node, 1, a);
     node->other = save_if(node, 1, b);
@@ -476,7 +482,7 @@ struct Atan2Backward0 final : Node {
 };
 
 Tensor atan2(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(BinaryOp::Atan2, a, b, "atan2");
+  Tensor out = binary_forward(pointwise::Atan2{}, a, b, "atan2");
   if (auto node = make_node<Atan2Backward0>(a, b)) {
     node->self = SavedTensor(a);
     node->other = SavedTensor(b);
@@ -485,21 +491,86 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+struct HypotBackward0 final : Node {  // x / hypot(x, y), y / hypot(x, y)
+  SavedTensor self, other, result;
+  std::string_view name() const override { return "HypotBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor scale = div(grads[0], result.unpack());
+    return {needs_input_grad(0) ? mul(scale, self.unpack()) : Tensor(),
+            needs_input_grad(1) ? mul(scale, other.unpack()) : Tensor()};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); f(result); }
+};
+
+Tensor hypot(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(pointwise::Hypot{}, a, b, "hypot");
+  if (auto node = make_node<HypotBackward0>(a, b)) {
+    node->self = save_if(node, 0, a);
+    node->other = save_if(node, 1, b);
+    node->result = SavedTensor::output(out, node);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct LogaddexpBackward0 final : Node {  // d/dx log(e^x + e^y) = 1 / (1 + e^(y - x))
+  SavedTensor self, other;
+  std::string_view name() const override { return "LogaddexpBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor a = self.unpack(), b = other.unpack();
+    return {needs_input_grad(0) ? div(g, add(exp(sub(b, a)), 1)) : Tensor(),
+            needs_input_grad(1) ? div(g, add(exp(sub(a, b)), 1)) : Tensor()};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
+};
+
+Tensor logaddexp(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(pointwise::LogAddExp{}, a, b, "logaddexp");
+  if (auto node = make_node<LogaddexpBackward0>(a, b)) {
+    node->self = SavedTensor(a);
+    node->other = SavedTensor(b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct FmodBackward1 final : Node {  // a - trunc(a / b) * b
+  SavedTensor self, other;
+  std::string_view name() const override { return "FmodBackward1"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    return {needs_input_grad(0) ? g : Tensor(),
+            needs_input_grad(1) ? neg(mul(g, trunc(div(self.unpack(), other.unpack())))) : Tensor()};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
+};
+
+Tensor fmod(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(pointwise::Fmod{}, a, b, "fmod");
+  if (auto node = make_node<FmodBackward1>(a, b)) {
+    node->self = save_if(node, 1, a);
+    node->other = save_if(node, 1, b);
+    set_history(out, node);
+  }
+  return out;
+}
+
 // ---- not differentiable: results are integers or bools --------------------------------------------
 
-Tensor floor_divide(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::FloorDivide, a, b, "floor_divide"); }
-Tensor eq(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Eq, a, b, "eq"); }
-Tensor ne(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ne, a, b, "ne"); }
-Tensor lt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Lt, a, b, "lt"); }
-Tensor le(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Le, a, b, "le"); }
-Tensor gt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Gt, a, b, "gt"); }
-Tensor ge(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ge, a, b, "ge"); }
-Tensor logical_and(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::LogicalAnd, a, b, "logical_and"); }
-Tensor logical_or(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::LogicalOr, a, b, "logical_or"); }
-Tensor logical_xor(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::LogicalXor, a, b, "logical_xor"); }
-Tensor bitwise_and(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::BitwiseAnd, a, b, "bitwise_and"); }
-Tensor bitwise_or(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::BitwiseOr, a, b, "bitwise_or"); }
-Tensor bitwise_xor(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::BitwiseXor, a, b, "bitwise_xor"); }
+Tensor floor_divide(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::FloorDivide{}, a, b, "floor_divide"); }
+Tensor eq(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Eq{}, a, b, "eq"); }
+Tensor ne(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Ne{}, a, b, "ne"); }
+Tensor lt(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Lt{}, a, b, "lt"); }
+Tensor le(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Le{}, a, b, "le"); }
+Tensor gt(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Gt{}, a, b, "gt"); }
+Tensor ge(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Ge{}, a, b, "ge"); }
+Tensor logical_and(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::LogicalAnd{}, a, b, "logical_and"); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::LogicalOr{}, a, b, "logical_or"); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::LogicalXor{}, a, b, "logical_xor"); }
+Tensor bitwise_and(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::BitwiseAnd{}, a, b, "bitwise_and"); }
+Tensor bitwise_or(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::BitwiseOr{}, a, b, "bitwise_or"); }
+Tensor bitwise_xor(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::BitwiseXor{}, a, b, "bitwise_xor"); }
 
 // ---- where / masked_fill -----------------------------------------------------------------------------
 

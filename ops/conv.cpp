@@ -473,8 +473,7 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     if (b.defined() && out4.numel() > 0) {
       const int64_t N = out4.size(0), C = out4.size(1), L = out4.size(2) * out4.size(3);
       const Tensor o3 = alias(out4, {N, C, L});
-      kernel(out4.device(), &Backend::binary, "conv_transpose2d")(BinaryOp::Add, o3, o3,
-                                                                  alias(b, {N, C, L}, {0, 1, 0}));
+      run_pointwise(pointwise::Add{}, o3, o3, alias(b, {N, C, L}, {0, 1, 0}));
     }
   }
   DimVector out_sizes(out4.sizes());

@@ -43,6 +43,15 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> m
 Tensor reciprocal(const Tensor& x);
 Tensor square(const Tensor& x);
 Tensor erf(const Tensor& x);
+Tensor expm1(const Tensor& x);  // exp(x) - 1, accurate near 0
+Tensor log2(const Tensor& x);
+Tensor log10(const Tensor& x);
+Tensor tan(const Tensor& x);
+Tensor asin(const Tensor& x);
+Tensor acos(const Tensor& x);
+Tensor atan(const Tensor& x);
+Tensor sinh(const Tensor& x);
+Tensor cosh(const Tensor& x);
 // Not differentiable (their gradient is zero almost everywhere, as in PyTorch).
 Tensor floor(const Tensor& x);
 Tensor ceil(const Tensor& x);
@@ -77,6 +86,9 @@ Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor remainder(const Tensor& a, const Tensor& b);     // Python's %, sign of b
 Tensor floor_divide(const Tensor& a, const Tensor& b);  // Python's //
 Tensor atan2(const Tensor& a, const Tensor& b);
+Tensor hypot(const Tensor& a, const Tensor& b);      // sqrt(a^2 + b^2) without overflow
+Tensor logaddexp(const Tensor& a, const Tensor& b);  // log(exp(a) + exp(b)) without overflow
+Tensor fmod(const Tensor& a, const Tensor& b);       // C's fmod: the remainder takes a's sign
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);

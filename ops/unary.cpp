@@ -16,36 +16,45 @@ namespace wick {
 
 namespace {
 
-enum class Domain { Any, Floating };
+// The dtype an element function F computes in for x: x's own, or for an
+// integer or bool x where F takes only floats, the default float dtype (as
+// PyTorch's exp(int) does).
+template <typename F>
+ScalarType compute_dtype(const Tensor& x) {
+  if (pointwise::kTakes<F, float> && !pointwise::kTakes<F, int64_t> && !x.is_floating_point()) return default_dtype();
+  return x.dtype();
+}
 
-Tensor unary_forward(UnaryOp op, const Tensor& x, const char* name, Domain domain, UnaryArgs args = {}) {
+// out = f(x) in a new tensor (not recorded: the caller records the node).
+template <typename F>
+Tensor unary_forward(const F& f, const Tensor& x, const char* name) {
   WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
   Tensor in = x;
-  if (domain == Domain::Floating && !x.is_floating_point()) {
+  if (const ScalarType t = compute_dtype<F>(x); t != x.dtype()) {
     NoGradGuard no_grad;
-    in = x.to(default_dtype());
+    in = x.to(t);
   }
-  WICK_CHECK(!(in.dtype() == ScalarType::Bool && (op == UnaryOp::Neg)), TypeError,
+  WICK_CHECK(!(std::is_same_v<F, pointwise::Neg> && in.dtype() == ScalarType::Bool), TypeError,
              "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
              "the `~` or `logical_not()` operator instead.");
-  Tensor out = empty(in.sizes(), TensorOptions(in.dtype()).device(in.device()));
-  if (out.numel() > 0) kernel(in.device(), &Backend::unary, name)(op, out, in, args);
+  const ScalarType out_dtype = dispatch_dtype(in.dtype(), name, [&]<typename T>() {
+    if constexpr (pointwise::kTakes<F, T>) return dtype_of<pointwise::UnaryResult<F, T>>();
+    else return in.dtype();  // the kernel raises NotImplementedError naming the dtype
+  });
+  Tensor out = empty(in.sizes(), TensorOptions(out_dtype).device(in.device()));
+  if (out.numel() > 0) run_pointwise(f, out, in);
   return out;
 }
 
-const Tensor& unary_inplace(UnaryOp op, const Tensor& x, const char* name, Domain domain, UnaryArgs args = {}) {
-  WICK_CHECK(domain == Domain::Any || x.is_floating_point(), TypeError, name, ": result type ", default_dtype(),
-             " can't be cast to the desired output type ", x.dtype());
+// x = f(x); x must be able to hold the result.
+template <typename F>
+const Tensor& unary_inplace(const F& f, const Tensor& x, const char* name) {
+  const ScalarType t = compute_dtype<F>(x);
+  WICK_CHECK(t == x.dtype(), TypeError, name, ": result type ", t, " can't be cast to the desired output type ",
+             x.dtype());
   check_inplace(x, name);
-  if (x.numel() > 0) kernel(x.device(), &Backend::unary, name)(op, x, x, args);
+  if (x.numel() > 0) run_pointwise(f, x, x);
   return x;
-}
-
-// Bool output ops (no gradient).
-Tensor predicate(UnaryOp op, const Tensor& x, const char* name) {
-  Tensor out = empty(x.sizes(), TensorOptions(ScalarType::Bool).device(x.device()));
-  if (out.numel() > 0) kernel(x.device(), &Backend::unary, name)(op, out, x, {});
-  return out;
 }
 
 // Nodes whose backward needs the input x.
@@ -92,13 +101,13 @@ struct NegBackward0 final : Node {
   TensorList apply(TensorList&& grads) override { return {neg(grads[0])}; }
 };
 Tensor neg(const Tensor& x) {
-  Tensor out = unary_forward(UnaryOp::Neg, x, "neg", Domain::Any);
+  Tensor out = unary_forward(pointwise::Neg{}, x, "neg");
   if (auto node = make_node<NegBackward0>(x)) set_history(out, node);
   return out;
 }
 const Tensor& neg_(const Tensor& x) {
   auto node = make_node<NegBackward0>(x);
-  unary_inplace(UnaryOp::Neg, x, "neg_", Domain::Any);
+  unary_inplace(pointwise::Neg{}, x, "neg_");
   if (node) rebase_history(x, node);
   return x;
 }
@@ -107,34 +116,34 @@ struct ExpBackward0 final : OutputNode {
   std::string_view name() const override { return "ExpBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], result.unpack())}; }
 };
-Tensor exp(const Tensor& x) { return record_output<ExpBackward0>(unary_forward(UnaryOp::Exp, x, "exp", Domain::Floating), x); }
+Tensor exp(const Tensor& x) { return record_output<ExpBackward0>(unary_forward(pointwise::Exp{}, x, "exp"), x); }
 const Tensor& exp_(const Tensor& x) {
   auto node = make_node<ExpBackward0>(x);
-  return record_output_inplace(unary_inplace(UnaryOp::Exp, x, "exp_", Domain::Floating), node);
+  return record_output_inplace(unary_inplace(pointwise::Exp{}, x, "exp_"), node);
 }
 
 struct LogBackward0 final : InputNode {
   std::string_view name() const override { return "LogBackward0"; }
   TensorList apply(TensorList&& grads) override { return {div(grads[0], self.unpack())}; }
 };
-Tensor log(const Tensor& x) { return record_input<LogBackward0>(unary_forward(UnaryOp::Log, x, "log", Domain::Floating), x); }
+Tensor log(const Tensor& x) { return record_input<LogBackward0>(unary_forward(pointwise::Log{}, x, "log"), x); }
 
 struct Log1PBackward0 final : InputNode {
   std::string_view name() const override { return "Log1PBackward0"; }
   TensorList apply(TensorList&& grads) override { return {div(grads[0], add(self.unpack(), 1))}; }
 };
 Tensor log1p(const Tensor& x) {
-  return record_input<Log1PBackward0>(unary_forward(UnaryOp::Log1p, x, "log1p", Domain::Floating), x);
+  return record_input<Log1PBackward0>(unary_forward(pointwise::Log1p{}, x, "log1p"), x);
 }
 
 struct SqrtBackward0 final : OutputNode {
   std::string_view name() const override { return "SqrtBackward0"; }
   TensorList apply(TensorList&& grads) override { return {div(grads[0], mul(result.unpack(), 2))}; }
 };
-Tensor sqrt(const Tensor& x) { return record_output<SqrtBackward0>(unary_forward(UnaryOp::Sqrt, x, "sqrt", Domain::Floating), x); }
+Tensor sqrt(const Tensor& x) { return record_output<SqrtBackward0>(unary_forward(pointwise::Sqrt{}, x, "sqrt"), x); }
 const Tensor& sqrt_(const Tensor& x) {
   auto node = make_node<SqrtBackward0>(x);
-  return record_output_inplace(unary_inplace(UnaryOp::Sqrt, x, "sqrt_", Domain::Floating), node);
+  return record_output_inplace(unary_inplace(pointwise::Sqrt{}, x, "sqrt_"), node);
 }
 
 struct RsqrtBackward0 final : OutputNode {
@@ -145,14 +154,14 @@ struct RsqrtBackward0 final : OutputNode {
   }
 };
 Tensor rsqrt(const Tensor& x) {
-  return record_output<RsqrtBackward0>(unary_forward(UnaryOp::Rsqrt, x, "rsqrt", Domain::Floating), x);
+  return record_output<RsqrtBackward0>(unary_forward(pointwise::Rsqrt{}, x, "rsqrt"), x);
 }
 
 struct AbsBackward0 final : InputNode {
   std::string_view name() const override { return "AbsBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], sign(self.unpack()))}; }
 };
-Tensor abs(const Tensor& x) { return record_input<AbsBackward0>(unary_forward(UnaryOp::Abs, x, "abs", Domain::Any), x); }
+Tensor abs(const Tensor& x) { return record_input<AbsBackward0>(unary_forward(pointwise::Abs{}, x, "abs"), x); }
 
 // Piecewise-constant functions: zero gradient everywhere it exists.
 struct ZeroGradBackward : Node {
@@ -180,24 +189,24 @@ Tensor record_zero_grad(Tensor out, const Tensor& x) {
 }
 Tensor sign(const Tensor& x) {
   WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "sign: not implemented for bool tensors");
-  return record_zero_grad<SignBackward0>(unary_forward(UnaryOp::Sign, x, "sign", Domain::Any), x);
+  return record_zero_grad<SignBackward0>(unary_forward(pointwise::Sign{}, x, "sign"), x);
 }
-Tensor floor(const Tensor& x) { return record_zero_grad<FloorBackward0>(unary_forward(UnaryOp::Floor, x, "floor", Domain::Any), x); }
-Tensor ceil(const Tensor& x) { return record_zero_grad<CeilBackward0>(unary_forward(UnaryOp::Ceil, x, "ceil", Domain::Any), x); }
-Tensor round(const Tensor& x) { return record_zero_grad<RoundBackward0>(unary_forward(UnaryOp::Round, x, "round", Domain::Any), x); }
-Tensor trunc(const Tensor& x) { return record_zero_grad<TruncBackward0>(unary_forward(UnaryOp::Trunc, x, "trunc", Domain::Any), x); }
+Tensor floor(const Tensor& x) { return record_zero_grad<FloorBackward0>(unary_forward(pointwise::Floor{}, x, "floor"), x); }
+Tensor ceil(const Tensor& x) { return record_zero_grad<CeilBackward0>(unary_forward(pointwise::Ceil{}, x, "ceil"), x); }
+Tensor round(const Tensor& x) { return record_zero_grad<RoundBackward0>(unary_forward(pointwise::Round{}, x, "round"), x); }
+Tensor trunc(const Tensor& x) { return record_zero_grad<TruncBackward0>(unary_forward(pointwise::Trunc{}, x, "trunc"), x); }
 
 struct SinBackward0 final : InputNode {
   std::string_view name() const override { return "SinBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], cos(self.unpack()))}; }
 };
-Tensor sin(const Tensor& x) { return record_input<SinBackward0>(unary_forward(UnaryOp::Sin, x, "sin", Domain::Floating), x); }
+Tensor sin(const Tensor& x) { return record_input<SinBackward0>(unary_forward(pointwise::Sin{}, x, "sin"), x); }
 
 struct CosBackward0 final : InputNode {
   std::string_view name() const override { return "CosBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], neg(sin(self.unpack())))}; }
 };
-Tensor cos(const Tensor& x) { return record_input<CosBackward0>(unary_forward(UnaryOp::Cos, x, "cos", Domain::Floating), x); }
+Tensor cos(const Tensor& x) { return record_input<CosBackward0>(unary_forward(pointwise::Cos{}, x, "cos"), x); }
 
 struct TanhBackward0 final : OutputNode {
   std::string_view name() const override { return "TanhBackward0"; }
@@ -206,10 +215,10 @@ struct TanhBackward0 final : OutputNode {
     return {mul(grads[0], sub(1, mul(y, y)))};
   }
 };
-Tensor tanh(const Tensor& x) { return record_output<TanhBackward0>(unary_forward(UnaryOp::Tanh, x, "tanh", Domain::Floating), x); }
+Tensor tanh(const Tensor& x) { return record_output<TanhBackward0>(unary_forward(pointwise::Tanh{}, x, "tanh"), x); }
 const Tensor& tanh_(const Tensor& x) {
   auto node = make_node<TanhBackward0>(x);
-  return record_output_inplace(unary_inplace(UnaryOp::Tanh, x, "tanh_", Domain::Floating), node);
+  return record_output_inplace(unary_inplace(pointwise::Tanh{}, x, "tanh_"), node);
 }
 
 struct SigmoidBackward0 final : OutputNode {
@@ -220,11 +229,11 @@ struct SigmoidBackward0 final : OutputNode {
   }
 };
 Tensor sigmoid(const Tensor& x) {
-  return record_output<SigmoidBackward0>(unary_forward(UnaryOp::Sigmoid, x, "sigmoid", Domain::Floating), x);
+  return record_output<SigmoidBackward0>(unary_forward(pointwise::Sigmoid{}, x, "sigmoid"), x);
 }
 const Tensor& sigmoid_(const Tensor& x) {
   auto node = make_node<SigmoidBackward0>(x);
-  return record_output_inplace(unary_inplace(UnaryOp::Sigmoid, x, "sigmoid_", Domain::Floating), node);
+  return record_output_inplace(unary_inplace(pointwise::Sigmoid{}, x, "sigmoid_"), node);
 }
 
 struct ReluBackward0 final : OutputNode {
@@ -236,11 +245,11 @@ struct ReluBackward0 final : OutputNode {
 };
 Tensor relu(const Tensor& x) {
   WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "relu: not implemented for bool tensors");
-  return record_output<ReluBackward0>(unary_forward(UnaryOp::Relu, x, "relu", Domain::Any), x);
+  return record_output<ReluBackward0>(unary_forward(pointwise::Relu{}, x, "relu"), x);
 }
 const Tensor& relu_(const Tensor& x) {
   auto node = make_node<ReluBackward0>(x);
-  return record_output_inplace(unary_inplace(UnaryOp::Relu, x, "relu_", Domain::Any), node);
+  return record_output_inplace(unary_inplace(pointwise::Relu{}, x, "relu_"), node);
 }
 
 struct LeakyReluBackward0 final : InputNode {
@@ -252,9 +261,7 @@ struct LeakyReluBackward0 final : InputNode {
   }
 };
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
-  UnaryArgs args;
-  args.a = negative_slope;
-  Tensor out = unary_forward(UnaryOp::LeakyRelu, x, "leaky_relu", Domain::Floating, args);
+  Tensor out = unary_forward(pointwise::LeakyRelu{.negative_slope = negative_slope}, x, "leaky_relu");
   if (auto node = make_node<LeakyReluBackward0>(x)) {
     node->self = SavedTensor(x);
     node->negative_slope = negative_slope;
@@ -286,7 +293,7 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
   WICK_CHECK(approximate == "none" || approximate == "tanh", ValueError,
              "gelu: approximate must be 'none' or 'tanh', got '", approximate, "'");
   const bool tanh_approx = approximate == "tanh";
-  Tensor out = unary_forward(tanh_approx ? UnaryOp::GeluTanh : UnaryOp::Gelu, x, "gelu", Domain::Floating);
+  Tensor out = tanh_approx ? unary_forward(pointwise::GeluTanh{}, x, "gelu") : unary_forward(pointwise::Gelu{}, x, "gelu");
   if (auto node = make_node<GeluBackward0>(x)) {
     node->self = SavedTensor(x);
     node->tanh_approx = tanh_approx;
@@ -303,7 +310,7 @@ struct SiluBackward0 final : InputNode {
     return {mul(grads[0], mul(s, add(mul(x, sub(1, s)), 1)))};
   }
 };
-Tensor silu(const Tensor& x) { return record_input<SiluBackward0>(unary_forward(UnaryOp::Silu, x, "silu", Domain::Floating), x); }
+Tensor silu(const Tensor& x) { return record_input<SiluBackward0>(unary_forward(pointwise::Silu{}, x, "silu"), x); }
 
 struct ClampBackward1 final : InputNode {
   std::optional<Scalar> min, max;
@@ -318,18 +325,18 @@ struct ClampBackward1 final : InputNode {
   }
 };
 namespace {
-UnaryArgs clamp_args(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
+pointwise::Clamp clamp_bounds(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
   WICK_CHECK(min || max, ValueError, "clamp: at least one of 'min' or 'max' must not be None");
   WICK_CHECK(x.is_floating_point() || !((min && min->is_floating_point()) || (max && max->is_floating_point())),
              TypeError, "clamp: float bounds for an integer tensor of dtype ", x.dtype(), " are not supported");
-  UnaryArgs args;
-  if (min) args.a = min->to_double(), args.has_a = true;
-  if (max) args.b = max->to_double(), args.has_b = true;
-  return args;
+  pointwise::Clamp f;
+  if (min) f.min = min->to_double();
+  if (max) f.max = max->to_double();
+  return f;
 }
 }  // namespace
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
-  Tensor out = unary_forward(UnaryOp::Clamp, x, "clamp", Domain::Any, clamp_args(x, min, max));
+  Tensor out = unary_forward(clamp_bounds(x, min, max), x, "clamp");
   if (auto node = make_node<ClampBackward1>(x)) {
     node->self = SavedTensor(x);
     node->min = min;
@@ -339,14 +346,14 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> m
   return out;
 }
 const Tensor& clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
-  const UnaryArgs args = clamp_args(x, min, max);
+  const pointwise::Clamp f = clamp_bounds(x, min, max);
   auto node = make_node<ClampBackward1>(x);
   if (node) {
     node->self = SavedTensor(x.detach().clone());
     node->min = min;
     node->max = max;
   }
-  unary_inplace(UnaryOp::Clamp, x, "clamp_", Domain::Any, args);
+  unary_inplace(f, x, "clamp_");
   if (node) rebase_history(x, node);
   return x;
 }
@@ -359,7 +366,7 @@ struct ReciprocalBackward0 final : OutputNode {
   }
 };
 Tensor reciprocal(const Tensor& x) {
-  return record_output<ReciprocalBackward0>(unary_forward(UnaryOp::Reciprocal, x, "reciprocal", Domain::Floating), x);
+  return record_output<ReciprocalBackward0>(unary_forward(pointwise::Reciprocal{}, x, "reciprocal"), x);
 }
 
 Tensor square(const Tensor& x) { return pow(x, 2); }
@@ -371,14 +378,80 @@ struct ErfBackward0 final : InputNode {
     return {mul(grads[0], mul(exp(neg(mul(x, x))), M_2_SQRTPI))};
   }
 };
-Tensor erf(const Tensor& x) { return record_input<ErfBackward0>(unary_forward(UnaryOp::Erf, x, "erf", Domain::Floating), x); }
+Tensor erf(const Tensor& x) { return record_input<ErfBackward0>(unary_forward(pointwise::Erf{}, x, "erf"), x); }
 
-Tensor logical_not(const Tensor& x) { return predicate(UnaryOp::LogicalNot, x, "logical_not"); }
-Tensor isnan(const Tensor& x) { return predicate(UnaryOp::IsNan, x, "isnan"); }
-Tensor isinf(const Tensor& x) { return predicate(UnaryOp::IsInf, x, "isinf"); }
+struct Expm1Backward0 final : OutputNode {
+  std::string_view name() const override { return "Expm1Backward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], add(result.unpack(), 1))}; }
+};
+Tensor expm1(const Tensor& x) { return record_output<Expm1Backward0>(unary_forward(pointwise::Expm1{}, x, "expm1"), x); }
+
+struct Log2Backward0 final : InputNode {
+  std::string_view name() const override { return "Log2Backward0"; }
+  TensorList apply(TensorList&& grads) override { return {div(grads[0], mul(self.unpack(), M_LN2))}; }
+};
+Tensor log2(const Tensor& x) { return record_input<Log2Backward0>(unary_forward(pointwise::Log2{}, x, "log2"), x); }
+
+struct Log10Backward0 final : InputNode {
+  std::string_view name() const override { return "Log10Backward0"; }
+  TensorList apply(TensorList&& grads) override { return {div(grads[0], mul(self.unpack(), M_LN10))}; }
+};
+Tensor log10(const Tensor& x) { return record_input<Log10Backward0>(unary_forward(pointwise::Log10{}, x, "log10"), x); }
+
+struct TanBackward0 final : OutputNode {  // 1 + tan^2
+  std::string_view name() const override { return "TanBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor y = result.unpack();
+    return {mul(grads[0], add(mul(y, y), 1))};
+  }
+};
+Tensor tan(const Tensor& x) { return record_output<TanBackward0>(unary_forward(pointwise::Tan{}, x, "tan"), x); }
+
+struct AsinBackward0 final : InputNode {  // 1 / sqrt(1 - x^2)
+  std::string_view name() const override { return "AsinBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    return {mul(grads[0], rsqrt(sub(1, mul(x, x))))};
+  }
+};
+Tensor asin(const Tensor& x) { return record_input<AsinBackward0>(unary_forward(pointwise::Asin{}, x, "asin"), x); }
+
+struct AcosBackward0 final : InputNode {  // -1 / sqrt(1 - x^2)
+  std::string_view name() const override { return "AcosBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    return {neg(mul(grads[0], rsqrt(sub(1, mul(x, x)))))};
+  }
+};
+Tensor acos(const Tensor& x) { return record_input<AcosBackward0>(unary_forward(pointwise::Acos{}, x, "acos"), x); }
+
+struct AtanBackward0 final : InputNode {  // 1 / (1 + x^2)
+  std::string_view name() const override { return "AtanBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    return {div(grads[0], add(mul(x, x), 1))};
+  }
+};
+Tensor atan(const Tensor& x) { return record_input<AtanBackward0>(unary_forward(pointwise::Atan{}, x, "atan"), x); }
+
+struct SinhBackward0 final : InputNode {
+  std::string_view name() const override { return "SinhBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], cosh(self.unpack()))}; }
+};
+Tensor sinh(const Tensor& x) { return record_input<SinhBackward0>(unary_forward(pointwise::Sinh{}, x, "sinh"), x); }
+
+struct CoshBackward0 final : InputNode {
+  std::string_view name() const override { return "CoshBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], sinh(self.unpack()))}; }
+};
+Tensor cosh(const Tensor& x) { return record_input<CoshBackward0>(unary_forward(pointwise::Cosh{}, x, "cosh"), x); }
+
+Tensor logical_not(const Tensor& x) { return unary_forward(pointwise::LogicalNot{}, x, "logical_not"); }
+Tensor isnan(const Tensor& x) { return unary_forward(pointwise::IsNan{}, x, "isnan"); }
+Tensor isinf(const Tensor& x) { return unary_forward(pointwise::IsInf{}, x, "isinf"); }
 Tensor bitwise_not(const Tensor& x) {
   WICK_CHECK(!x.is_floating_point(), TypeError, "bitwise_not: needs an integer or bool tensor, got ", x.dtype());
-  return unary_forward(UnaryOp::BitwiseNot, x, "bitwise_not", Domain::Any);
+  return unary_forward(pointwise::BitwiseNot{}, x, "bitwise_not");
 }
 
 // ---- methods ------------------------------------------------------------------------

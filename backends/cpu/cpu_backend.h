@@ -11,8 +11,8 @@ const Backend& backend();
 // Kernel families, one file each in backends/cpu/.
 void fill(const Tensor& dst, Scalar value);
 void copy(const Tensor& dst, const Tensor& src);
-void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args);
-void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);
+void unary(size_t op, const void* f, const Tensor& out, const Tensor& in);
+void binary(size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b);
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
 void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, IntArrayRef dims);
 void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta);

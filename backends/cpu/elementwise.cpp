@@ -5,160 +5,44 @@
 #include <type_traits>
 
 #include "backends/cpu/cpu_backend.h"
-#include "backends/scalar_math.h"
 #include "backends/cpu/loops.h"
 #include "core/generator.h"
+#include "core/pointwise.h"
 
 namespace wick::cpu {
 
 namespace {
 
-template <typename T>
-constexpr bool kIsFloat = std::is_floating_point_v<T>;
-template <typename T>
-constexpr bool kIsBool = std::is_same_v<T, bool>;
-
-using scalar::int_pow;
-using scalar::python_floordiv;
-using scalar::python_mod;
-
-template <typename T>
-T gelu_exact(T x) {
-  return static_cast<T>(0.5) * x * (1 + std::erf(x * static_cast<T>(M_SQRT1_2)));
+// The kernel of one element function F (core/pointwise.h), for every dtype F takes.
+template <typename F>
+void unary_kernel(const void* fn, const Tensor& out, const Tensor& in) {
+  const F& f = *static_cast<const F*>(fn);
+  dispatch_dtype(in.dtype(), F::name, [&]<typename T>() {
+    if constexpr (pointwise::kTakes<F, T>) unary_loop<pointwise::UnaryResult<F, T>, T>(out, in, f);
+    else WICK_THROW(NotImplementedError, F::name, ": not implemented for dtype ", in.dtype());
+  });
 }
-template <typename T>
-T gelu_tanh(T x) {
-  const T k = static_cast<T>(M_2_SQRTPI * M_SQRT1_2);  // sqrt(2/pi)
-  return static_cast<T>(0.5) * x * (1 + std::tanh(k * (x + static_cast<T>(0.044715) * x * x * x)));
-}
-template <typename T>
-T sigmoid(T x) {
-  return 1 / (1 + std::exp(-x));
+template <typename F>
+void binary_kernel(const void* fn, const Tensor& out, const Tensor& a, const Tensor& b) {
+  const F& f = *static_cast<const F*>(fn);
+  dispatch_dtype(a.dtype(), F::name, [&]<typename T>() {
+    if constexpr (pointwise::kTakes<F, T>) binary_loop<pointwise::BinaryResult<F, T>, T, T>(out, a, b, f);
+    else WICK_THROW(NotImplementedError, F::name, ": not implemented for dtype ", a.dtype());
+  });
 }
 
-[[noreturn]] void unsupported(const char* family, int op, ScalarType t) {
-  WICK_THROW(NotImplementedError, "cpu ", family, " kernel ", op, " does not support dtype ", t);
+// One kernel per entry of the lists, in their order.
+template <typename... Fs>
+void run_unary(TypeList<Fs...>, size_t op, const void* f, const Tensor& out, const Tensor& in) {
+  static constexpr void (*kKernels[])(const void*, const Tensor&, const Tensor&) = {&unary_kernel<Fs>...};
+  kKernels[op](f, out, in);
 }
-
-template <typename T>
-void unary_typed(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args) {
-  auto run = [&](auto f) { unary_loop<T, T>(out, in, f); };
-  if constexpr (kIsFloat<T>) {
-    switch (op) {
-      case UnaryOp::Exp: return run([](T x) { return std::exp(x); });
-      case UnaryOp::Log: return run([](T x) { return std::log(x); });
-      case UnaryOp::Log1p: return run([](T x) { return std::log1p(x); });
-      case UnaryOp::Sqrt: return run([](T x) { return std::sqrt(x); });
-      case UnaryOp::Rsqrt: return run([](T x) { return 1 / std::sqrt(x); });
-      case UnaryOp::Sin: return run([](T x) { return std::sin(x); });
-      case UnaryOp::Cos: return run([](T x) { return std::cos(x); });
-      case UnaryOp::Tanh: return run([](T x) { return std::tanh(x); });
-      case UnaryOp::Sigmoid: return run([](T x) { return sigmoid(x); });
-      case UnaryOp::Gelu: return run([](T x) { return gelu_exact(x); });
-      case UnaryOp::GeluTanh: return run([](T x) { return gelu_tanh(x); });
-      case UnaryOp::Silu: return run([](T x) { return x * sigmoid(x); });
-      case UnaryOp::Reciprocal: return run([](T x) { return 1 / x; });
-      case UnaryOp::Erf: return run([](T x) { return std::erf(x); });
-      case UnaryOp::Floor: return run([](T x) { return std::floor(x); });
-      case UnaryOp::Ceil: return run([](T x) { return std::ceil(x); });
-      case UnaryOp::Round: return run([](T x) { return std::nearbyint(x); });  // half to even
-      case UnaryOp::Trunc: return run([](T x) { return std::trunc(x); });
-      case UnaryOp::LeakyRelu: {
-        const T slope = static_cast<T>(args.a);
-        return run([slope](T x) { return x > 0 ? x : x * slope; });
-      }
-      default: break;
-    }
-  }
-  if constexpr (!kIsBool<T>) {
-    switch (op) {
-      case UnaryOp::Neg: return run([](T x) { return static_cast<T>(-x); });
-      case UnaryOp::Abs: return run([](T x) {
-        if constexpr (std::is_unsigned_v<T>) return x;
-        else return static_cast<T>(x < 0 ? -x : x);
-      });
-      case UnaryOp::Sign: return run([](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
-      // NaN passes through relu and clamp, as in PyTorch.
-      case UnaryOp::Relu: return run([](T x) { return x < 0 ? T(0) : x; });
-      case UnaryOp::Clamp: {
-        const T lo = args.has_a ? static_cast<T>(args.a) : std::numeric_limits<T>::lowest();
-        const T hi = args.has_b ? static_cast<T>(args.b) : std::numeric_limits<T>::max();
-        return run([lo, hi](T x) { return x < lo ? lo : (x > hi ? hi : x); });
-      }
-      case UnaryOp::Floor:
-      case UnaryOp::Ceil:
-      case UnaryOp::Round:
-      case UnaryOp::Trunc: return run([](T x) { return x; });
-      default: break;
-    }
-  }
-  if constexpr (!kIsFloat<T>) {
-    if (op == UnaryOp::BitwiseNot) {
-      if constexpr (kIsBool<T>) return run([](T x) { return !x; });
-      else return run([](T x) { return static_cast<T>(~x); });
-    }
-  }
-  unsupported("unary", static_cast<int>(op), out.dtype());
-}
-
-template <typename T>
-void binary_typed(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  auto run = [&](auto f) { binary_loop<T, T, T>(out, a, b, f); };
-  auto cmp = [&](auto f) { binary_loop<bool, T, T>(out, a, b, f); };
-  switch (op) {
-    case BinaryOp::Eq: return cmp([](T x, T y) { return x == y; });
-    case BinaryOp::Ne: return cmp([](T x, T y) { return x != y; });
-    case BinaryOp::Lt: return cmp([](T x, T y) { return x < y; });
-    case BinaryOp::Le: return cmp([](T x, T y) { return x <= y; });
-    case BinaryOp::Gt: return cmp([](T x, T y) { return x > y; });
-    case BinaryOp::Ge: return cmp([](T x, T y) { return x >= y; });
-    case BinaryOp::LogicalAnd: return cmp([](T x, T y) { return x != T(0) && y != T(0); });
-    case BinaryOp::LogicalOr: return cmp([](T x, T y) { return x != T(0) || y != T(0); });
-    case BinaryOp::LogicalXor: return cmp([](T x, T y) { return (x != T(0)) != (y != T(0)); });
-    default: break;
-  }
-  if constexpr (kIsBool<T>) {
-    switch (op) {
-      case BinaryOp::Add:
-      case BinaryOp::BitwiseOr:
-      case BinaryOp::Maximum: return run([](T x, T y) { return x || y; });
-      case BinaryOp::Mul:
-      case BinaryOp::BitwiseAnd:
-      case BinaryOp::Minimum: return run([](T x, T y) { return x && y; });
-      case BinaryOp::BitwiseXor: return run([](T x, T y) { return x != y; });
-      default: break;
-    }
-  } else {
-    switch (op) {
-      case BinaryOp::Add: return run([](T x, T y) { return static_cast<T>(x + y); });
-      case BinaryOp::Sub: return run([](T x, T y) { return static_cast<T>(x - y); });
-      case BinaryOp::Mul: return run([](T x, T y) { return static_cast<T>(x * y); });
-      case BinaryOp::Div: return run([](T x, T y) { return static_cast<T>(x / y); });
-      // NaN propagates through maximum/minimum, as in PyTorch.
-      case BinaryOp::Maximum: return run([](T x, T y) { return (x != x || x > y) ? x : y; });
-      case BinaryOp::Minimum: return run([](T x, T y) { return (x != x || x < y) ? x : y; });
-      case BinaryOp::Remainder: return run([](T x, T y) { return python_mod(x, y); });
-      case BinaryOp::FloorDivide: return run([](T x, T y) { return python_floordiv(x, y); });
-      case BinaryOp::Pow:
-        if constexpr (kIsFloat<T>) return run([](T x, T y) { return std::pow(x, y); });
-        else return run([](T x, T y) { return int_pow(x, y); });
-      case BinaryOp::Atan2:
-        if constexpr (kIsFloat<T>) return run([](T x, T y) { return std::atan2(x, y); });
-        break;
-      case BinaryOp::ThresholdBackward: return run([](T g, T y) { return y <= T(0) ? T(0) : g; });
-      case BinaryOp::BitwiseAnd:
-        if constexpr (!kIsFloat<T>) return run([](T x, T y) { return static_cast<T>(x & y); });
-        break;
-      case BinaryOp::BitwiseOr:
-        if constexpr (!kIsFloat<T>) return run([](T x, T y) { return static_cast<T>(x | y); });
-        break;
-      case BinaryOp::BitwiseXor:
-        if constexpr (!kIsFloat<T>) return run([](T x, T y) { return static_cast<T>(x ^ y); });
-        break;
-      default: break;
-    }
-  }
-  unsupported("binary", static_cast<int>(op), a.dtype());
+template <typename... Fs>
+void run_binary(TypeList<Fs...>, size_t op, const void* f, const Tensor& out, const Tensor& a,
+                const Tensor& b) {
+  static constexpr void (*kKernels[])(const void*, const Tensor&, const Tensor&, const Tensor&) = {
+      &binary_kernel<Fs>...};
+  kKernels[op](f, out, a, b);
 }
 
 }  // namespace
@@ -189,30 +73,12 @@ void copy(const Tensor& dst, const Tensor& src) {
   });
 }
 
-void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args) {
-  switch (op) {
-    case UnaryOp::IsNan:
-      return dispatch_dtype(in.dtype(), "isnan", [&]<typename T>() {
-        unary_loop<bool, T>(out, in, [](T x) { return x != x; });
-      });
-    case UnaryOp::IsInf:
-      return dispatch_dtype(in.dtype(), "isinf", [&]<typename T>() {
-        unary_loop<bool, T>(out, in, [](T x) {
-          if constexpr (kIsFloat<T>) return std::isinf(x);
-          else return false;
-        });
-      });
-    case UnaryOp::LogicalNot:
-      return dispatch_dtype(in.dtype(), "logical_not", [&]<typename T>() {
-        unary_loop<bool, T>(out, in, [](T x) { return x == T(0); });
-      });
-    default:
-      return dispatch_dtype(in.dtype(), "unary", [&]<typename T>() { unary_typed<T>(op, out, in, args); });
-  }
+void unary(size_t op, const void* f, const Tensor& out, const Tensor& in) {
+  run_unary(pointwise::UnaryFunctions{}, op, f, out, in);
 }
 
-void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  dispatch_dtype(a.dtype(), "binary", [&]<typename T>() { binary_typed<T>(op, out, a, b); });
+void binary(size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b) {
+  run_binary(pointwise::BinaryFunctions{}, op, f, out, a, b);
 }
 
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {

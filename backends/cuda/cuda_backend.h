@@ -26,7 +26,7 @@ void check_device(Device device);
 // copy, which also moves data between the host and a GPU or two GPUs.
 void fill(const Tensor& dst, Scalar value);
 void copy(const Tensor& dst, const Tensor& src);
-void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryArgs& args);
-void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b);
+void unary(size_t op, const void* f, const Tensor& out, const Tensor& in);
+void binary(size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b);
 
 }  // namespace wick::cuda

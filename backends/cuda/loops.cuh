@@ -10,6 +10,7 @@
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_utils.h"
 #include "backends/cuda/elementwise_plan.h"
+#include "core/pointwise.h"
 
 namespace wick::cuda {
 
@@ -85,10 +86,5 @@ void launch_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f, con
   check_dtype(b, dtype_of<In>(), op);
   launch_elementwise<3>({&out, &a, &b}, BinaryAdapter<Out, In, F>{f}, op);
 }
-
-template <typename T>
-constexpr bool kIsFloat = std::is_floating_point_v<T>;
-template <typename T>
-constexpr bool kIsBool = std::is_same_v<T, bool>;
 
 }  // namespace wick::cuda

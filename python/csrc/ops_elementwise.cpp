@@ -57,7 +57,7 @@ Tensor divide(const Tensor& a, const Tensor& b, const std::optional<std::string>
 
 void init_elementwise(py::module_& m, TensorClass& cls) {
   // ---- unary -------------------------------------------------------------------------------
-  struct UnaryOp {
+  struct UnaryRow {
     const char* name;
     Unary fn;
     const char* what;
@@ -67,7 +67,7 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
   const char* const floats = "[-1.5, 0.0, 2.0]";
   const char* const positive = "[0.25, 1.0, 4.0]";
   const char* const special = "[1.0, float('nan'), float('inf')]";
-  const UnaryOp unary[] = {
+  const UnaryRow unary[] = {
       {"neg", &neg, "-input, elementwise.", floats, "tensor([ 1.5000, -0.0000, -2.0000])"},
       {"negative", &neg, "-input, elementwise (an alias of neg).", floats, "tensor([ 1.5000, -0.0000, -2.0000])"},
       {"exp", &exp, "e to the power of each element.", floats, "tensor([0.2231, 1.0000, 7.3891])"},
@@ -103,8 +103,26 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
       {"isinf", &isinf, "True where the element is +inf or -inf, as a bool tensor.", special,
        "tensor([False, False,  True])"},
       {"silu", &silu, "input * sigmoid(input) (also called swish), elementwise.", floats,
-       "tensor([-0.2736,  0.0000,  1.7616])"}};
-  for (const UnaryOp& op : unary) {
+       "tensor([-0.2736,  0.0000,  1.7616])"},
+      {"expm1", &expm1, "exp(input) - 1, elementwise, accurate for small inputs.", floats,
+       "tensor([-0.7769,  0.0000,  6.3891])"},
+      {"log2", &log2, "The base-2 logarithm of each element.", positive, "tensor([-2.,  0.,  2.])"},
+      {"log10", &log10, "The base-10 logarithm of each element.", "[0.1, 1.0, 100.0]", "tensor([-1.,  0.,  2.])"},
+      {"tan", &tan, "The tangent of each element (in radians).", floats, "tensor([-14.1014,   0.0000,  -2.1850])"},
+      {"asin", &asin, "The arcsine of each element (nan outside [-1, 1]).", "[-0.5, 0.0, 0.5]",
+       "tensor([-0.5236,  0.0000,  0.5236])"},
+      {"arcsin", &asin, "The arcsine of each element (an alias of asin).", "[-0.5, 0.0, 0.5]",
+       "tensor([-0.5236,  0.0000,  0.5236])"},
+      {"acos", &acos, "The arccosine of each element (nan outside [-1, 1]).", "[-0.5, 0.0, 0.5]",
+       "tensor([2.0944, 1.5708, 1.0472])"},
+      {"arccos", &acos, "The arccosine of each element (an alias of acos).", "[-0.5, 0.0, 0.5]",
+       "tensor([2.0944, 1.5708, 1.0472])"},
+      {"atan", &atan, "The arctangent of each element.", floats, "tensor([-0.9828,  0.0000,  1.1071])"},
+      {"arctan", &atan, "The arctangent of each element (an alias of atan).", floats,
+       "tensor([-0.9828,  0.0000,  1.1071])"},
+      {"sinh", &sinh, "The hyperbolic sine of each element.", floats, "tensor([-2.1293,  0.0000,  3.6269])"},
+      {"cosh", &cosh, "The hyperbolic cosine of each element.", floats, "tensor([2.3524, 1.0000, 3.7622])"}};
+  for (const UnaryRow& op : unary) {
     const Unary fn = op.fn;
     def_function_and_method(m, cls, op.name, [fn](const Tensor& x) { return fn(x); },
                             unary_doc(op.name, op.what, op.example_input, op.example_output).c_str());
@@ -202,14 +220,14 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
         [](const Tensor& a, Scalar b, const std::optional<std::string>& mode) { return divide(a, wrap_scalar(b), mode); },
         py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   }
-  struct BinaryOp {
+  struct BinaryRow {
     const char* name;
     Binary fn;
     const char* what;
     const char* example;
     const char* result;
   };
-  const BinaryOp binary[] = {
+  const BinaryRow binary[] = {
       {"mul", &mul, "input * other, elementwise.", "wick.mul(wick.tensor([1.0, 2.0]), 3)", "tensor([3., 6.])"},
       {"multiply", &mul, "input * other, elementwise (an alias of mul).", "wick.multiply(wick.tensor([1.0, 2.0]), 3)",
        "tensor([3., 6.])"},
@@ -224,6 +242,12 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
        "wick.floor_divide(wick.tensor([7, -7]), 2)", "tensor([ 3, -4])"},
       {"atan2", &atan2, "The angle of the point (other, input), i.e. atan(input / other) in the right quadrant.",
        "wick.atan2(wick.tensor([1.0, 1.0]), wick.tensor([1.0, -1.0]))", "tensor([0.7854, 2.3562])"},
+      {"hypot", &hypot, "sqrt(input**2 + other**2), elementwise, without overflow in the squares.",
+       "wick.hypot(wick.tensor([3.0, 5.0]), wick.tensor([4.0, 12.0]))", "tensor([ 5., 13.])"},
+      {"logaddexp", &logaddexp, "log(exp(input) + exp(other)), elementwise, without overflow in the exponentials.",
+       "wick.logaddexp(wick.tensor([0.0, 1000.0]), wick.tensor([0.0, 1000.0]))", "tensor([6.9315e-01, 1.0007e+03])"},
+      {"fmod", &fmod, "The remainder of input / other, elementwise, with the sign of input (C's fmod).",
+       "wick.fmod(wick.tensor([-3, 3]), 2)", "tensor([-1,  1])"},
       {"eq", static_cast<Binary>(&eq), "input == other, elementwise, as a bool tensor.",
        "wick.eq(wick.tensor([1, 2]), 2)", "tensor([False,  True])"},
       {"ne", static_cast<Binary>(&ne), "input != other, elementwise, as a bool tensor.",
@@ -248,7 +272,7 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
        "wick.bitwise_or(wick.tensor([12, 10]), 6)", "tensor([14, 14])"},
       {"bitwise_xor", &bitwise_xor, "input ^ other for integer or bool tensors.",
        "wick.bitwise_xor(wick.tensor([12, 10]), 6)", "tensor([10, 12])"}};
-  for (const BinaryOp& op : binary) def_binary(m, cls, op.name, op.fn, binary_doc(op.name, op.what, op.example, op.result));
+  for (const BinaryRow& op : binary) def_binary(m, cls, op.name, op.fn, binary_doc(op.name, op.what, op.example, op.result));
 
   // pow(input, exponent): a number exponent keeps PowBackward0; pow(number, tensor) too.
   def_function_and_method(m, cls, "pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); },

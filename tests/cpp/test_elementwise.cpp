@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 
+#include "pointwise_check.h"
 #include "test_util.h"
 
 using namespace wick;
@@ -50,6 +51,15 @@ std::vector<UnaryCase> unary_cases() {
       {"pow_scalar", [](const Tensor& x) { return pow(x, 2.5); }, 0.5, 2},
       {"scalar_pow", [](const Tensor& x) { return pow(2.0, x); }, -1, 1},
       {"floor", [](const Tensor& x) { return floor(x) * x; }, 0.1, 0.9},
+      {"expm1", [](const Tensor& x) { return expm1(x); }, -2, 2},
+      {"log2", [](const Tensor& x) { return log2(x); }, 0.5, 3},
+      {"log10", [](const Tensor& x) { return log10(x); }, 0.5, 3},
+      {"tan", [](const Tensor& x) { return tan(x); }, -1.2, 1.2},
+      {"asin", [](const Tensor& x) { return asin(x); }, -0.9, 0.9},
+      {"acos", [](const Tensor& x) { return acos(x); }, -0.9, 0.9},
+      {"atan", [](const Tensor& x) { return atan(x); }, -3, 3},
+      {"sinh", [](const Tensor& x) { return sinh(x); }, -2, 2},
+      {"cosh", [](const Tensor& x) { return cosh(x); }, -2, 2},
   };
 }
 
@@ -72,6 +82,10 @@ std::vector<BinaryCase> binary_cases() {
       {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, -2, 2},
       {"atan2", [](const Tensor& a, const Tensor& b) { return atan2(a, b); }, 0.5, 2},
       {"remainder", [](const Tensor& a, const Tensor& b) { return remainder(a, b); }, 0.3, 0.9},
+      {"hypot", [](const Tensor& a, const Tensor& b) { return hypot(a, b); }, -2, 2},
+      {"logaddexp", [](const Tensor& a, const Tensor& b) { return logaddexp(a, b); }, -3, 3},
+      {"fmod", [](const Tensor& a, const Tensor& b) { return fmod(a, b); }, 0.3, 0.9},
+      {"fmod_negative", [](const Tensor& a, const Tensor& b) { return fmod(neg(a), b); }, 0.3, 0.9},
       {"where", [](const Tensor& a, const Tensor& b) { return where(gt(a, 0), a * 2, b * b); }, -2, 2},
   };
 }
@@ -202,6 +216,60 @@ TEST(Elementwise, UnaryValues) {
   EXPECT_NEAR(silu(tensor({1.0})).item<double>(), 0.7310586, 1e-6);
   EXPECT_THROW_WITH(gelu(x, "fast"), ValueError, "approximate");
   EXPECT_THROW_WITH(clamp(x, std::nullopt, std::nullopt), ValueError, "at least one");
+}
+
+// The new element functions' values against the C library, including where
+// the naive formula would overflow (hypot, logaddexp) or lose digits (expm1).
+TEST(Elementwise, MoreUnaryAndBinaryValues) {
+  Tensor x = tensor({-0.5, 0.0, 0.5}, ScalarType::Float64);
+  const std::vector<double> v = x.to_vector<double>();
+  auto each = [&](double (*f)(double)) {
+    std::vector<double> r;
+    for (double e : v) r.push_back(f(e));
+    return r;
+  };
+  EXPECT_EQ(expm1(x).to_vector<double>(), each(std::expm1));
+  EXPECT_EQ(tan(x).to_vector<double>(), each(std::tan));
+  EXPECT_EQ(asin(x).to_vector<double>(), each(std::asin));
+  EXPECT_EQ(acos(x).to_vector<double>(), each(std::acos));
+  EXPECT_EQ(atan(x).to_vector<double>(), each(std::atan));
+  EXPECT_EQ(sinh(x).to_vector<double>(), each(std::sinh));
+  EXPECT_EQ(cosh(x).to_vector<double>(), each(std::cosh));
+  EXPECT_EQ(log2(tensor({0.25, 1.0, 1024.0})).to_vector<float>(), (std::vector<float>{-2, 0, 10}));
+  EXPECT_EQ(log10(tensor({0.001, 1.0, 1000.0}, ScalarType::Float64)).to_vector<double>(), (std::vector<double>{-3, 0, 3}));
+  EXPECT_EQ(expm1(tensor({1e-10}, ScalarType::Float64)).item<double>(), std::expm1(1e-10));  // exp(x) - 1 would give 1.00000008e-10
+  EXPECT_EQ(log2(from_vector<int64_t>({8}, {1})).dtype(), ScalarType::Float32);             // integers compute in float
+  EXPECT_EQ(hypot(tensor({3e30}), tensor({4e30})).item<float>(), 5e30f);          // 9e60 overflows float32
+  EXPECT_NEAR(logaddexp(tensor({1000.0}), tensor({1000.0})).item<double>(), 1000 + std::log(2.0), 1e-3);
+  EXPECT_EQ(logaddexp(tensor({-INFINITY}), tensor({-INFINITY})).item<float>(), -INFINITY);
+  EXPECT_TRUE(std::isnan(logaddexp(tensor({NAN}), tensor({1.0})).item<float>()));
+  EXPECT_EQ(fmod(from_vector<int64_t>({-7, 7}, {2}), wrap_scalar(3)).to_vector<int64_t>(), (std::vector<int64_t>{-1, 1}));
+  EXPECT_EQ(fmod(tensor({-7.5, 7.5}), wrap_scalar(-2)).to_vector<float>(), (std::vector<float>{-1.5, 1.5}));
+  EXPECT_THROW_WITH(fmod(from_vector<int64_t>({1}, {1}), wrap_scalar(0)), ValueError, "ZeroDivisionError");
+  EXPECT_THROW_WITH(hypot(ones({2, 2}), ones({3})), ValueError, "[2, 2] and [3]");
+}
+
+// Every element function of core/pointwise.h, run by the CPU backend on every
+// dtype it takes, gives exactly what the function gives called directly.
+TEST(Elementwise, EveryPointwiseFunctionMatchesItsElementMath) {
+  wick::testing::check_every_pointwise_function(kCPU, 0, 0);
+}
+
+// clamp as PyTorch: max wins where min > max, one-sided bounds keep
+// infinities, a NaN bound gives NaN, integer tensors saturate.
+TEST(Elementwise, ClampSemantics) {
+  EXPECT_EQ(clamp(tensor({0.0, 1.0, 2.0}), 1.5, 0.5).to_vector<float>(), (std::vector<float>{0.5, 0.5, 0.5}));
+  EXPECT_EQ(clamp(tensor({INFINITY, -INFINITY}), 0.0, std::nullopt).to_vector<float>(),
+            (std::vector<float>{INFINITY, 0}));
+  EXPECT_EQ(clamp(tensor({INFINITY, -INFINITY}), std::nullopt, 0.0).to_vector<float>(),
+            (std::vector<float>{0, -INFINITY}));
+  EXPECT_TRUE(std::isnan(clamp(tensor({1.0}), NAN, std::nullopt).item<float>()));
+  EXPECT_TRUE(std::isnan(clamp(tensor({1.0}), std::nullopt, NAN).item<float>()));
+  const Tensor big = from_vector<int64_t>({INT64_MIN, 0, INT64_MAX}, {3});
+  EXPECT_EQ(clamp(big, int64_t{-5}, std::nullopt).to_vector<int64_t>(), (std::vector<int64_t>{-5, 0, INT64_MAX}));
+  EXPECT_EQ(clamp(big, std::nullopt, int64_t{5}).to_vector<int64_t>(), (std::vector<int64_t>{INT64_MIN, 0, 5}));
+  Tensor u = from_vector<int64_t>({0, 200}, {2}).to(ScalarType::UInt8);
+  EXPECT_EQ(clamp(u, int64_t{-3}, int64_t{300}).to(ScalarType::Int64).to_vector<int64_t>(), (std::vector<int64_t>{0, 200}));
 }
 
 TEST(Elementwise, BroadcastErrorNamesShapes) {

@@ -36,6 +36,16 @@ UNARY = {
     "pow_scalar": (lambda x: x**3, {}),
     "rpow": (lambda x: 2**x, {}),
     "silu": (lambda m, x: m.nn.functional.silu(x) if m.__name__ == "torch" else m.silu(x), {"module": True}),
+    "expm1": (lambda x: x.expm1(), {}),
+    "log2": (lambda x: x.log2(), {"low": 0.1}),
+    "log10": (lambda m, x: m.log10(x), {"low": 0.1, "module": True}),
+    "tan": (lambda x: x.tan(), {"low": -1.2, "high": 1.2}),
+    "asin": (lambda x: x.asin(), {"low": -0.9, "high": 0.9}),
+    "arccos": (lambda m, x: m.arccos(x), {"low": -0.9, "high": 0.9, "module": True}),
+    "atan": (lambda x: x.atan(), {}),
+    "sinh": (lambda x: x.sinh(), {}),
+    "cosh": (lambda m, x: m.cosh(x), {"module": True}),
+    "clamp_crossed": (lambda x: x.clamp(0.5, -0.5), {}),
 }
 
 
@@ -47,8 +57,24 @@ def test_unary(name):
     check(fn, [()], **kw)
 
 
+def test_clamp_special_values():
+    """Infinities survive one-sided clamps, max wins where min > max, NaN bounds give NaN."""
+    x = [float("inf"), float("-inf"), float("nan"), 1.0, -3.0]
+    nan = float("nan")
+    for f in (lambda m, t: t.clamp(min=0), lambda m, t: t.clamp(max=0), lambda m, t: t.clamp(1.5, 0.5),
+              lambda m, t: m.clip(t, -1, 1), lambda m, t: t.clamp(nan, 2.0), lambda m, t: t.clamp(0.0, nan)):
+        for dtype in ("float32", "float64"):
+            w = f(wick, wick.tensor(x, dtype=getattr(wick, dtype)))
+            t = f(torch, torch.tensor(x, dtype=getattr(torch, dtype)))
+            np.testing.assert_array_equal(w.numpy(), t.numpy())
+    # A one-sided NaN bound: PyTorch 1.13 ignores it (and propagates it when two-sided); wick propagates it always.
+    assert wick.tensor([1.0, 2.0]).clamp(min=nan).isnan().all()
+    assert wick.tensor([1.0, 2.0]).clamp(max=nan).isnan().all()
+
+
 @pytest.mark.parametrize("shapes", BINARY_SHAPES, ids=str)
-@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum", "alpha", "pow", "atan2"])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum", "alpha", "pow", "atan2", "hypot", "logaddexp",
+                                "fmod"])
 def test_binary(op, shapes):
     fns = {
         "add": lambda x, y: x + y,
@@ -59,8 +85,11 @@ def test_binary(op, shapes):
         "alpha": lambda x, y: x.add(y, alpha=2.5).sub(y, alpha=0.5),
         "pow": lambda x, y: (x.abs() + 0.5) ** y,
         "atan2": lambda m, x, y: m.atan2(x, y),
+        "hypot": lambda m, x, y: m.hypot(x, y),
+        "logaddexp": lambda m, x, y: m.logaddexp(x * 3, y),
+        "fmod": lambda x, y: x.fmod(y.abs() + 0.5),
     }
-    check(fns[op], shapes, module=op in ("maximum", "atan2"))
+    check(fns[op], shapes, module=op in ("maximum", "atan2", "hypot", "logaddexp"))
 
 
 def test_binary_with_numbers():

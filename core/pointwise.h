@@ -1,0 +1,571 @@
+// The element functions of wick's pointwise ops: one small struct per op,
+// compiled by g++ for the CPU loops and by nvcc for the CUDA kernels, so the
+// CPU tests check the very math every GPU kernel runs.
+//
+// Note [One definition per pointwise op]
+// Each struct holds
+//   - `name`: the op's name, used by dispatch errors and kernel launches;
+//   - `Dtypes`: the dtypes it takes, one of Floating, Numbers, IntegersAndBool
+//     or AnyDtype (an op given an integer tensor where only Floating is taken
+//     computes in the default float dtype, as PyTorch's exp(int) does);
+//   - `operator()`: the math on one element (two for binary ops); its return
+//     type is the output's element type (bool for predicates and comparisons);
+//   - its parameters as members, if any (leaky_relu's slope, clamp's bounds).
+// The op in ops/ that uses it (forward and derivative side by side) calls
+// run_pointwise(F{...}, out, in...) (core/dispatch.h). A backend instantiates
+// its kernel for every struct of UnaryFunctions / BinaryFunctions below; an
+// op's number in the backend table is its position in that list, so there is
+// no second table to keep in order. docs/adding-an-op.md is the recipe.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#ifdef __CUDACC__
+#define WICK_HOST_DEVICE __host__ __device__
+#else
+#define WICK_HOST_DEVICE
+#endif
+
+namespace wick {
+
+template <typename T>
+inline constexpr bool kIsFloat = std::is_floating_point_v<T>;
+template <typename T>
+inline constexpr bool kIsBool = std::is_same_v<T, bool>;
+
+// A list of types, and the position of one in it.
+template <typename... Ts>
+struct TypeList {
+  static constexpr size_t size = sizeof...(Ts);
+};
+template <typename T, typename... Ts>
+constexpr size_t index_in(TypeList<Ts...>) {
+  constexpr bool hits[] = {std::is_same_v<T, Ts>...};
+  for (size_t i = 0; i < sizeof...(Ts); ++i)
+    if (hits[i]) return i;
+  return sizeof...(Ts);
+}
+
+namespace pointwise {
+
+// ---- which dtypes an op takes --------------------------------------------------------------------
+struct Floating {
+  template <typename T>
+  static constexpr bool takes = kIsFloat<T>;
+};
+struct Numbers {  // integers and floats, not bool
+  template <typename T>
+  static constexpr bool takes = !kIsBool<T>;
+};
+struct IntegersAndBool {
+  template <typename T>
+  static constexpr bool takes = !kIsFloat<T>;
+};
+struct AnyDtype {
+  template <typename T>
+  static constexpr bool takes = true;
+};
+
+// ---- scalar helpers both devices share -------------------------------------------------------------
+
+// v converted to T, saturating at T's range (an absent clamp bound is +-inf).
+template <typename T>
+WICK_HOST_DEVICE T saturate(double v) {
+  if constexpr (kIsFloat<T>) {
+    return static_cast<T>(v);
+  } else {
+    if (!(v > static_cast<double>(std::numeric_limits<T>::lowest()))) return std::numeric_limits<T>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
+  }
+}
+
+// Python's a % b: the remainder takes the divisor's sign.
+template <typename T>
+WICK_HOST_DEVICE T python_mod(T a, T b) {
+  if constexpr (kIsFloat<T>) {
+    T r = std::fmod(a, b);
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+  } else if constexpr (std::is_unsigned_v<T>) {
+    return a % b;
+  } else {
+    if (b == -1) return 0;  // INT_MIN % -1 would trap
+    T r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+  }
+}
+
+// Python's a // b: rounds toward negative infinity.
+template <typename T>
+WICK_HOST_DEVICE T python_floordiv(T a, T b) {
+  if constexpr (kIsFloat<T>) {
+    return std::floor(a / b);
+  } else if constexpr (std::is_unsigned_v<T>) {
+    return a / b;
+  } else {
+    if (b == -1) return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));  // INT_MIN / -1 would trap
+    T q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+  }
+}
+
+// base ** exp for integers, by squaring; negative powers as PyTorch: 1 ** -n
+// is 1, (-1) ** -n is +-1, anything else is 0.
+template <typename T>
+WICK_HOST_DEVICE T int_pow(T base, T exp) {
+  if constexpr (std::is_signed_v<T>) {
+    if (exp < 0) return base == 1 ? 1 : (base == -1 ? ((exp & 1) ? -1 : 1) : 0);
+  }
+  T result = 1;
+  while (exp) {
+    if (exp & 1) result = static_cast<T>(result * base);
+    exp >>= 1;
+    base = static_cast<T>(base * base);
+  }
+  return result;
+}
+
+template <typename T>
+WICK_HOST_DEVICE T logistic(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
+
+// ---- unary: math in floating point ---------------------------------------------------------------
+
+struct Exp {
+  using Dtypes = Floating;
+  static constexpr const char* name = "exp";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::exp(x); }
+};
+struct Expm1 {  // exp(x) - 1, accurate near 0
+  using Dtypes = Floating;
+  static constexpr const char* name = "expm1";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::expm1(x); }
+};
+struct Log {
+  using Dtypes = Floating;
+  static constexpr const char* name = "log";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::log(x); }
+};
+struct Log2 {
+  using Dtypes = Floating;
+  static constexpr const char* name = "log2";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::log2(x); }
+};
+struct Log10 {
+  using Dtypes = Floating;
+  static constexpr const char* name = "log10";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::log10(x); }
+};
+struct Log1p {
+  using Dtypes = Floating;
+  static constexpr const char* name = "log1p";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::log1p(x); }
+};
+struct Sqrt {
+  using Dtypes = Floating;
+  static constexpr const char* name = "sqrt";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::sqrt(x); }
+};
+struct Rsqrt {
+  using Dtypes = Floating;
+  static constexpr const char* name = "rsqrt";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return T(1) / std::sqrt(x); }
+};
+struct Reciprocal {
+  using Dtypes = Floating;
+  static constexpr const char* name = "reciprocal";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return T(1) / x; }
+};
+struct Sin {
+  using Dtypes = Floating;
+  static constexpr const char* name = "sin";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::sin(x); }
+};
+struct Cos {
+  using Dtypes = Floating;
+  static constexpr const char* name = "cos";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::cos(x); }
+};
+struct Tan {
+  using Dtypes = Floating;
+  static constexpr const char* name = "tan";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::tan(x); }
+};
+struct Asin {
+  using Dtypes = Floating;
+  static constexpr const char* name = "asin";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::asin(x); }
+};
+struct Acos {
+  using Dtypes = Floating;
+  static constexpr const char* name = "acos";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::acos(x); }
+};
+struct Atan {
+  using Dtypes = Floating;
+  static constexpr const char* name = "atan";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::atan(x); }
+};
+struct Sinh {
+  using Dtypes = Floating;
+  static constexpr const char* name = "sinh";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::sinh(x); }
+};
+struct Cosh {
+  using Dtypes = Floating;
+  static constexpr const char* name = "cosh";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::cosh(x); }
+};
+struct Tanh {
+  using Dtypes = Floating;
+  static constexpr const char* name = "tanh";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::tanh(x); }
+};
+struct Erf {
+  using Dtypes = Floating;
+  static constexpr const char* name = "erf";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::erf(x); }
+};
+struct Sigmoid {
+  using Dtypes = Floating;
+  static constexpr const char* name = "sigmoid";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return logistic(x); }
+};
+struct Silu {  // x * sigmoid(x)
+  using Dtypes = Floating;
+  static constexpr const char* name = "silu";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x * logistic(x); }
+};
+struct Gelu {  // x * Phi(x), Phi the standard normal CDF
+  using Dtypes = Floating;
+  static constexpr const char* name = "gelu";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    return T(0.5) * x * (T(1) + std::erf(x * T(M_SQRT1_2)));
+  }
+};
+struct GeluTanh {  // gelu(approximate='tanh')
+  using Dtypes = Floating;
+  static constexpr const char* name = "gelu";
+  static constexpr double kSqrt2OverPi = M_2_SQRTPI * M_SQRT1_2, kCubic = 0.044715;
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    return T(0.5) * x * (T(1) + std::tanh(T(kSqrt2OverPi) * (x + T(kCubic) * x * x * x)));
+  }
+};
+struct LeakyRelu {
+  using Dtypes = Floating;
+  static constexpr const char* name = "leaky_relu";
+  double negative_slope = 0.01;
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x > T(0) ? x : x * T(negative_slope); }
+};
+
+// ---- unary: any number ---------------------------------------------------------------------------------
+
+struct Neg {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "neg";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return static_cast<T>(-x); }
+};
+struct Abs {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "abs";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if constexpr (std::is_unsigned_v<T>) return x;
+    else return static_cast<T>(x < T(0) ? -x : x);
+  }
+};
+struct Sign {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "sign";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if constexpr (std::is_unsigned_v<T>) return static_cast<T>(x != T(0));
+    else return static_cast<T>((T(0) < x) - (x < T(0)));
+  }
+};
+struct Relu {  // NaN passes, as in PyTorch
+  using Dtypes = Numbers;
+  static constexpr const char* name = "relu";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if constexpr (std::is_unsigned_v<T>) return x;
+    else return x < T(0) ? T(0) : x;
+  }
+};
+// min(max(x, min), max) as PyTorch: max wins where min > max; a NaN input or
+// bound gives NaN. An absent bound is -inf / +inf.
+struct Clamp {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "clamp";
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    const T lo = saturate<T>(min), hi = saturate<T>(max);
+    if constexpr (kIsFloat<T>) {
+      if (x != x) return x;
+      if (lo != lo) return lo;
+      if (hi != hi) return hi;
+    }
+    const T r = x < lo ? lo : x;
+    return r > hi ? hi : r;
+  }
+};
+// Rounding: integers are already whole.
+struct Floor {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "floor";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if constexpr (kIsFloat<T>) return std::floor(x);
+    else return x;
+  }
+};
+struct Ceil {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "ceil";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if constexpr (kIsFloat<T>) return std::ceil(x);
+    else return x;
+  }
+};
+struct Round {  // halves to even
+  using Dtypes = Numbers;
+  static constexpr const char* name = "round";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if constexpr (kIsFloat<T>) return std::nearbyint(x);
+    else return x;
+  }
+};
+struct Trunc {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "trunc";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if constexpr (kIsFloat<T>) return std::trunc(x);
+    else return x;
+  }
+};
+
+// ---- unary: bits, and predicates (bool results) ------------------------------------------------------
+
+struct BitwiseNot {
+  using Dtypes = IntegersAndBool;
+  static constexpr const char* name = "bitwise_not";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if constexpr (kIsBool<T>) return !x;
+    else return static_cast<T>(~x);
+  }
+};
+struct LogicalNot {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "logical_not";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x) const { return x == T(0); }
+};
+struct IsNan {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "isnan";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x) const { return x != x; }
+};
+struct IsInf {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "isinf";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x) const {
+    if constexpr (kIsFloat<T>) return std::isinf(x);
+    else return false;
+  }
+};
+
+// ---- binary: arithmetic --------------------------------------------------------------------------------
+// bool operands: add is `or`, mul is `and` (PyTorch's results for bool tensors).
+
+struct Add {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "add";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if constexpr (kIsBool<T>) return x || y;
+    else return static_cast<T>(x + y);
+  }
+};
+struct Sub {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "sub";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return static_cast<T>(x - y); }
+};
+struct Mul {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "mul";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if constexpr (kIsBool<T>) return x && y;
+    else return static_cast<T>(x * y);
+  }
+};
+struct Div {  // true division: integers divide as floats
+  using Dtypes = Floating;
+  static constexpr const char* name = "div";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return x / y; }
+};
+struct Remainder {  // Python's %, the sign of the divisor
+  using Dtypes = Numbers;
+  static constexpr const char* name = "remainder";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return python_mod(x, y); }
+};
+struct Fmod {  // C's fmod, the sign of the dividend
+  using Dtypes = Numbers;
+  static constexpr const char* name = "fmod";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if constexpr (kIsFloat<T>) return std::fmod(x, y);
+    else if constexpr (std::is_signed_v<T>) return y == -1 ? T(0) : static_cast<T>(x % y);  // INT_MIN % -1 traps
+    else return static_cast<T>(x % y);
+  }
+};
+struct FloorDivide {  // Python's //
+  using Dtypes = Numbers;
+  static constexpr const char* name = "floor_divide";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return python_floordiv(x, y); }
+};
+struct Pow {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "pow";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if constexpr (kIsFloat<T>) return std::pow(x, y);
+    else return int_pow(x, y);
+  }
+};
+struct Atan2 {
+  using Dtypes = Floating;
+  static constexpr const char* name = "atan2";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return std::atan2(x, y); }
+};
+struct Hypot {  // sqrt(x^2 + y^2) without overflow
+  using Dtypes = Floating;
+  static constexpr const char* name = "hypot";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return std::hypot(x, y); }
+};
+struct LogAddExp {  // log(exp(x) + exp(y)), shifted by the larger so nothing overflows
+  using Dtypes = Floating;
+  static constexpr const char* name = "logaddexp";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    const T m = x > y ? x : y;
+    if (std::isinf(m) && x == y) return x;  // both -inf or both +inf
+    return m + std::log1p(std::exp(-std::fabs(x - y)));
+  }
+};
+// NaN propagates through maximum/minimum, as in PyTorch.
+struct Maximum {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "maximum";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if constexpr (kIsBool<T>) return x || y;
+    else return (x != x || x > y) ? x : y;
+  }
+};
+struct Minimum {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "minimum";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if constexpr (kIsBool<T>) return x && y;
+    else return (x != x || x < y) ? x : y;
+  }
+};
+// relu's backward in one pass: the gradient g where relu's output y is
+// positive, else 0 (PyTorch's threshold_backward at threshold 0).
+struct ReluGrad {
+  using Dtypes = Numbers;
+  static constexpr const char* name = "threshold_backward";
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T y) const { return y <= T(0) ? T(0) : g; }
+};
+
+// ---- binary: comparisons and logic (bool results), bits ----------------------------------------------
+
+struct Eq {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "eq";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x, T y) const { return x == y; }
+};
+struct Ne {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "ne";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x, T y) const { return x != y; }
+};
+struct Lt {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "lt";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x, T y) const { return x < y; }
+};
+struct Le {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "le";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x, T y) const { return x <= y; }
+};
+struct Gt {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "gt";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x, T y) const { return x > y; }
+};
+struct Ge {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "ge";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x, T y) const { return x >= y; }
+};
+struct LogicalAnd {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "logical_and";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x, T y) const { return x != T(0) && y != T(0); }
+};
+struct LogicalOr {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "logical_or";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x, T y) const { return x != T(0) || y != T(0); }
+};
+struct LogicalXor {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "logical_xor";
+  template <typename T> WICK_HOST_DEVICE bool operator()(T x, T y) const { return (x != T(0)) != (y != T(0)); }
+};
+struct BitwiseAnd {
+  using Dtypes = IntegersAndBool;
+  static constexpr const char* name = "bitwise_and";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return static_cast<T>(x & y); }
+};
+struct BitwiseOr {
+  using Dtypes = IntegersAndBool;
+  static constexpr const char* name = "bitwise_or";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return static_cast<T>(x | y); }
+};
+struct BitwiseXor {
+  using Dtypes = IntegersAndBool;
+  static constexpr const char* name = "bitwise_xor";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return static_cast<T>(x ^ y); }
+};
+
+// ---- the lists the backends instantiate (order is free: positions are derived) -----------------------
+
+using UnaryFunctions =
+    TypeList<Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
+             Cosh, Tanh, Erf, Sigmoid, Silu, Gelu, GeluTanh, LeakyRelu, Neg, Abs, Sign, Relu, Clamp, Floor, Ceil,
+             Round, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf>;
+using BinaryFunctions =
+    TypeList<Add, Sub, Mul, Div, Remainder, Fmod, FloorDivide, Pow, Atan2, Hypot, LogAddExp, Maximum, Minimum,
+             ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor>;
+
+// Whether F takes elements of type T.
+template <typename F, typename T>
+inline constexpr bool kTakes = F::Dtypes::template takes<T>;
+
+// F's number in the backend tables.
+template <typename F>
+inline constexpr size_t kUnaryIndex = index_in<F>(UnaryFunctions{});
+template <typename F>
+inline constexpr size_t kBinaryIndex = index_in<F>(BinaryFunctions{});
+
+// The element type F writes for inputs of type T.
+template <typename F, typename T>
+using UnaryResult = decltype(std::declval<const F&>()(std::declval<T>()));
+template <typename F, typename T>
+using BinaryResult = decltype(std::declval<const F&>()(std::declval<T>(), std::declval<T>()));
+
+}  // namespace pointwise
+}  // namespace wick
