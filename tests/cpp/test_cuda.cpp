@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "backends/cuda/elementwise_plan.h"
-#include "core/wick.h"
+#include "wick.h"
 
 #ifdef WICK_WITH_CUDA
 #include "backends/cuda/cuda_utils.h"
