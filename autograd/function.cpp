@@ -1,14 +1,10 @@
 #include "autograd/function.h"
 
-#include "ops/copy.h"
-#include "ops/reduce.h"
-#include "ops/view.h"
-
 namespace wick {
 
 AutogradMeta& autograd_meta(const Tensor& t) {
   auto& slot = t.impl()->autograd;
-  if (!slot) slot = std::make_unique<AutogradMeta>();
+  if (!slot) slot.reset(new AutogradMeta());
   return *slot;
 }
 
@@ -107,7 +103,7 @@ void rebase_history(const Tensor& self, const std::shared_ptr<Node>& node) {
   for (size_t i = 1; i < node->next_edges().size(); ++i) edges.push_back(node->next_edge(i));
   set_history(base, copy_slices);
   // The view now reads the base's new history.
-  Tensor fresh = as_strided(base, self.sizes(), self.strides(), self.storage_offset());
+  Tensor fresh = base.as_strided(self.sizes(), self.strides(), self.storage_offset());
   TensorImpl* impl = self.impl();
   impl->grad_fn = fresh.grad_fn();
   impl->output_nr = 0;
@@ -120,8 +116,8 @@ Tensor sum_to(const Tensor& grad, IntArrayRef sizes) {
   std::vector<int64_t> dims;
   for (int64_t d = 0; d < grad.dim(); ++d)
     if (d < lead || (sizes[d - lead] == 1 && grad.sizes()[d] != 1)) dims.push_back(d);
-  Tensor reduced = dims.empty() ? grad : sum(grad, dims, /*keepdim=*/true);
-  return reshape(reduced, sizes);
+  Tensor reduced = dims.empty() ? grad : grad.sum(dims, /*keepdim=*/true);
+  return reduced.reshape(sizes);
 }
 
 }  // namespace wick

@@ -47,6 +47,8 @@ void release_node(std::shared_ptr<Node>&& node) {
   draining = false;
 }
 
+void AutogradMetaDeleter::operator()(AutogradMeta* meta) const { delete meta; }  // core/tensor_impl.h
+
 Node::~Node() {
   for (Edge& e : next_edges_) release_node(std::move(e.fn));
 }

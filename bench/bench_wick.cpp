@@ -2,7 +2,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/op_bench.h"
-#include "core/wick.h"
+#include "wick.h"
 
 namespace {
 

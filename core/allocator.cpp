@@ -9,10 +9,6 @@
 
 #include "core/error.h"
 
-#ifdef WICK_WITH_CUDA
-#include "backends/cuda/cuda_backend.h"
-#endif
-
 namespace wick {
 
 namespace {
@@ -199,14 +195,19 @@ ThreadCache::~ThreadCache() {
 
 }  // namespace
 
+namespace {
+// The allocators of the other device types, registered by their backends (constant-initialized).
+constinit AllocatorGetter g_allocators[kNumDeviceTypes] = {};
+}  // namespace
+
+void register_allocator(DeviceType type, AllocatorGetter get) { g_allocators[static_cast<int>(type)] = get; }
+
 Allocator& allocator_for(Device device) {
   if (device.is_cpu()) return cpu_allocator();
-#ifdef WICK_WITH_CUDA
-  return cuda::allocator(device);
-#else
-  WICK_THROW(Error, "device ", device, " is not available: this build of wick has no CUDA backend",
-             " (rebuild with -DWICK_CUDA=ON on a machine with the CUDA toolkit)");
-#endif
+  if (const AllocatorGetter get = g_allocators[static_cast<int>(device.type)]) return get(device);
+  WICK_THROW(Error, "device ", device, " is not available: this build of wick has no ",
+             device.is_cuda() ? "CUDA" : "CPU", " backend",
+             device.is_cuda() ? " (rebuild with -DWICK_CUDA=ON on a machine with the CUDA toolkit)" : "");
 }
 
 void* cpu_allocate_with_header(size_t nbytes, size_t header) { return cpu_allocator().allocate_block(nbytes, header); }

@@ -51,6 +51,12 @@ void* cpu_allocate_with_header(size_t nbytes, size_t header);
 void cpu_deallocate_with_header(void* block, size_t nbytes, size_t header);
 
 // The allocator of a device; throws for a device type wick was built without.
+// The CPU's is core's own (above); a backend for another device type
+// registers its allocators from its own .cpp, as it registers its kernel
+// table (Note [Backend registry] in core/dispatch.h). `get` may throw naming
+// the device when it cannot be used.
+using AllocatorGetter = Allocator& (*)(Device device);
+void register_allocator(DeviceType type, AllocatorGetter get);
 Allocator& allocator_for(Device device);
 
 MemoryStats memory_stats(Device device = kCPU);

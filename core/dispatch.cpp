@@ -1,24 +1,23 @@
 #include "core/dispatch.h"
 
-#include "backends/cpu/cpu_backend.h"
-#ifdef WICK_WITH_CUDA
-#include "backends/cuda/cuda_backend.h"
-#endif
-
 namespace wick {
 
+namespace {
+// Constant-initialized (null) before any static initializer runs, so a
+// backend's registration never depends on the order of initialization.
+constinit BackendGetter g_backends[kNumDeviceTypes] = {};
+}  // namespace
+
+void register_backend(DeviceType type, BackendGetter get) {
+  g_backends[static_cast<int>(type)] = get;
+}
+
 const Backend& backend(Device device) {
-  switch (device.type) {
-    case DeviceType::CPU: return cpu::backend();
-    case DeviceType::CUDA:
-#ifdef WICK_WITH_CUDA
-      return cuda::backend(device);
-#else
-      break;
-#endif
-  }
-  WICK_THROW(Error, "device ", device, " is not available: this build of wick has no CUDA backend",
-             " (rebuild with -DWICK_CUDA=ON on a machine with the CUDA toolkit)");
+  const BackendGetter get = g_backends[static_cast<int>(device.type)];
+  if (get) [[likely]] return get(device);
+  WICK_THROW(Error, "device ", device, " is not available: this build of wick has no ",
+             device.is_cuda() ? "CUDA" : "CPU", " backend",
+             device.is_cuda() ? " (rebuild with -DWICK_CUDA=ON on a machine with the CUDA toolkit)" : "");
 }
 
 }  // namespace wick

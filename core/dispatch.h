@@ -27,7 +27,7 @@ enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, ArgMax, ArgMin, Any, All };
 
 enum class RandomOp : uint8_t { Uniform, Normal, RandInt, Bernoulli };
 
-// How a loss combines its per-element terms (defined in ops/loss.h).
+// How a loss combines its per-element terms (defined in core/reduction.h).
 enum class Reduction : uint8_t;
 
 // One resampled dim of Backend::resample (padding, interpolation): output
@@ -214,7 +214,21 @@ struct Backend {
                         const Tensor& weight, int64_t groups, bool batch_stats);
 };
 
-// The backend of a device type; throws if wick was built without it.
+// Note [Backend registry]
+// core knows no backend: each backend registers its table from its own .cpp
+// at static initialization (backends/cpu/cpu_backend.cpp,
+// backends/cuda/cuda_backend.cpp), through register_backend. `get` returns the
+// table for a device of that type and may throw naming the device when it
+// cannot be used (the CUDA backend without a GPU). A static library drops
+// objects nothing references, so each backend also defines an extern "C"
+// symbol wick_backend_<name>_registered that the wick target makes the linker
+// keep (LINKER:--undefined=..., CMakeLists.txt), for every program that links
+// wick, installed or not.
+using BackendGetter = const Backend& (*)(Device device);
+void register_backend(DeviceType type, BackendGetter get);
+
+// The backend of a device; throws wick::Error naming the device when no
+// backend of its type is registered (wick was built without it).
 const Backend& backend(Device device);
 
 // The kernel `member` of the device's backend, or NotImplementedError naming op and device.

@@ -18,8 +18,26 @@
 
 namespace wick {
 
+// Resolves a negative dim against `ndim` dims; IndexError if out of range.
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op = "dim");
+// Strides of a contiguous (row-major) tensor of these sizes.
+DimVector contiguous_strides(IntArrayRef sizes);
+
 class Node;           // autograd/node.h
 struct AutogradMeta;  // autograd/autograd_meta.h
+
+// core owns a tensor's autograd fields but does not know their types: these
+// two are declared here and defined by autograd/ (autograd/node.cpp), the
+// layer that defines Node and AutogradMeta, so that core includes nothing
+// above it (as with the Tensor methods that run ops, defined in ops/).
+//
+// Drops a node reference without deep recursion (Note [Iterative graph
+// destruction] in autograd/node.cpp).
+void release_node(std::shared_ptr<Node>&& node);
+// Deletes an AutogradMeta.
+struct AutogradMetaDeleter {
+  void operator()(AutogradMeta* meta) const;
+};
 
 class TensorImpl final : public RefCounted {
  public:
@@ -71,7 +89,7 @@ class TensorImpl final : public RefCounted {
   // Set by the user on leaves; implied for non-leaves by grad_fn.
   bool requires_grad = false;
   // Null for tensors that never needed one.
-  std::unique_ptr<AutogradMeta> autograd;
+  std::unique_ptr<AutogradMeta, AutogradMetaDeleter> autograd;
 
  private:
   void refresh();

@@ -10,7 +10,16 @@
 //   for (const Tensor& p : net->parameters()) { NoGradGuard g; p.sub_(p.grad() * lr); }
 #pragma once
 
-#include "core/wick.h"
+#include "autograd/engine.h"
+#include "autograd/function.h"
+#include "autograd/gradcheck.h"
+#include "autograd/grad_mode.h"
+#include "core/allocator.h"
+#include "core/cuda_info.h"
+#include "core/generator.h"
+#include "core/parallel.h"
+#include "core/tensor.h"
+#include "ops/ops.h"
 #include "nn/activation.h"
 #include "nn/container.h"
 #include "nn/conv.h"

@@ -7,11 +7,12 @@
 #include <optional>
 #include <string_view>
 
+#include "core/reduction.h"
 #include "core/tensor.h"
 
 namespace wick {
 
-enum class Reduction : uint8_t { None, Mean, Sum };
+// Reduction (None, Mean, Sum): core/reduction.h.
 // "none" | "mean" | "sum"; ValueError for anything else.
 Reduction reduction_from_string(std::string_view s);
 

@@ -9,10 +9,7 @@
 
 namespace wick {
 
-// Resolves a negative dim against `ndim` dims; IndexError if out of range.
-int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op = "dim");
-// Strides of a contiguous (row-major) tensor of these sizes.
-DimVector contiguous_strides(IntArrayRef sizes);
+// wrap_dim and contiguous_strides: core/tensor_impl.h.
 // Fills in a -1 entry of a view/reshape shape; ValueError if numel disagrees.
 DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op);
 

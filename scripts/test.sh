@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The test command (README.md): installs the Debian packages the build needs,
-# builds wick once (Release, with the CUDA backend where nvcc is found: the
-# library, the C++ tests and the Python module), runs the C++ suites, installs
+# checks that no #include runs upward through the layers (and that this check
+# can fail), builds wick once (Release, with the CUDA backend where nvcc is
+# found: the library, the C++ tests and the Python module), runs the C++
+# suites, installs the library (cmake --install) and builds and runs a
+# separate CMake project against it (examples/cpp/consumer), installs
 # the Python package from that same build into a venv (pip install .) and runs
 # the Python suites against PyTorch, then builds again with AddressSanitizer +
 # UndefinedBehaviorSanitizer and runs the C++ suites again.
@@ -14,9 +17,22 @@ cd "$(dirname "$0")/.."
 source scripts/common.sh
 install_packages "${BUILD_PACKAGES[@]}" "${TRAIN_PACKAGES[@]}" libgtest-dev libgmock-dev python3-pytest python3-torch
 
+echo "== Layers: no #include runs upward (scripts/check_layers.py), and the check can fail"
+python3 scripts/check_layers.py
+python3 scripts/check_layers.py --self-test
+
 release_build
 echo "== C++ tests (Release)"
 (cd build && ctest --output-on-failure -j "$jobs")
+
+echo "== Installed package: cmake --install, then examples/cpp/consumer built against it"
+rm -rf build/install build/consumer
+cmake --install build --prefix build/install >/dev/null
+cmake -S examples/cpp/consumer -B build/consumer -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -Dwick_DIR="$PWD/build/install/lib/cmake/wick" >/dev/null
+cmake --build build/consumer
+build/consumer/consumer | tee build/consumer/output.txt
+grep -q "^wick consumer: .*: ok$" build/consumer/output.txt
 
 install_python_package
 echo "== Python tests"

@@ -42,3 +42,18 @@ const Backend& backend() {
 }
 
 }  // namespace wick::cpu
+
+// Registration (Note [Backend registry] in core/dispatch.h). The symbol below
+// is what the wick target's LINKER:--undefined=wick_backend_cpu_registered
+// names, so that this object, and with it the registration, is linked into
+// every program.
+namespace wick::cpu {
+namespace {
+const Backend& backend_for(Device) { return backend(); }
+}  // namespace
+}  // namespace wick::cpu
+
+extern "C" const bool wick_backend_cpu_registered = [] {
+  wick::register_backend(wick::DeviceType::CPU, wick::cpu::backend_for);
+  return true;
+}();

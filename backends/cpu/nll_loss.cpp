@@ -8,7 +8,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "core/parallel.h"
-#include "ops/loss.h"
+#include "core/reduction.h"
 
 namespace wick::cpu {
 

@@ -45,3 +45,13 @@ const Backend& backend(Device device) {
 }
 
 }  // namespace wick::cuda
+
+// Registration of the kernel table and the allocators (Note [Backend registry]
+// in core/dispatch.h). The symbol below is what the wick target's
+// LINKER:--undefined=wick_backend_cuda_registered names, so that this object,
+// and with it the registration, is linked into every program.
+extern "C" const bool wick_backend_cuda_registered = [] {
+  wick::register_backend(wick::DeviceType::CUDA, wick::cuda::backend);
+  wick::register_allocator(wick::DeviceType::CUDA, wick::cuda::allocator);
+  return true;
+}();

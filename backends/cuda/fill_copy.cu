@@ -5,9 +5,8 @@
 // by the CPU copy kernel on the host).
 #include <cstring>
 
-#include "backends/cpu/cpu_backend.h"
 #include "backends/cuda/loops.cuh"
-#include "ops/creation.h"
+#include "core/dispatch.h"
 
 namespace wick::cuda {
 
@@ -42,15 +41,18 @@ void copy_on_device(const Tensor& dst, const Tensor& src) {
   });
 }
 
+// A contiguous staging tensor of like's shape, made from core's types (a
+// backend does not call the ops above it).
 Tensor empty_on(const Tensor& like, ScalarType dtype, Device device) {
-  return empty(like.sizes(), TensorOptions(dtype).device(device));
+  auto storage = StorageImpl::create(static_cast<size_t>(like.numel()) * itemsize(dtype), device);
+  return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, like.sizes(), contiguous_strides(like.sizes()), 0));
 }
 
 // src as a contiguous tensor of dtype `dtype` on its own device (src itself when it already is).
 Tensor dense(const Tensor& src, ScalarType dtype) {
   if (src.is_contiguous() && src.dtype() == dtype) return src;
   Tensor out = empty_on(src, dtype, src.device());
-  if (src.device().is_cpu()) cpu::copy(out, src);
+  if (src.device().is_cpu()) wick::backend(kCPU).copy(out, src);
   else copy_on_device(out, src);
   return out;
 }
@@ -73,7 +75,7 @@ void copy_device_to_host(const Tensor& dst, const Tensor& src) {
     DeviceGuard guard(src.device());
     check(cudaMemcpy(host.raw_data(), device.raw_data(), device.nbytes(), cudaMemcpyDeviceToHost), "cudaMemcpy");
   }
-  if (!host.is_same(dst)) cpu::copy(dst, host);
+  if (!host.is_same(dst)) wick::backend(kCPU).copy(dst, host);
 }
 
 void copy_between_devices(const Tensor& dst, const Tensor& src) {

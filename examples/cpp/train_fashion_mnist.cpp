@@ -17,7 +17,7 @@
 #include <string>
 
 #include "autograd/graph_dot.h"
-#include "core/wick.h"
+#include "wick.h"
 #include "data/dataloader.h"
 #include "data/mnist.h"
 #include "io/checkpoint.h"

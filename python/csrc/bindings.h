@@ -24,7 +24,7 @@
 #include <optional>
 #include <vector>
 
-#include "core/wick.h"
+#include "wick.h"
 
 namespace wick::python {
 

@@ -9,7 +9,7 @@
 
 #include "backends/cuda/elementwise_plan.h"
 #include "pointwise_check.h"
-#include "core/wick.h"
+#include "wick.h"
 
 #ifdef WICK_WITH_CUDA
 #include "backends/cuda/cuda_utils.h"

@@ -1,7 +1,7 @@
 // The worked examples of the documents wick was born from (../shared/seeds).
 #include <gtest/gtest.h>
 
-#include "core/wick.h"
+#include "wick.h"
 
 using namespace wick;
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "core/wick.h"
+#include "wick.h"
 
 namespace wick::testing {
 

@@ -1,6 +1,6 @@
 // wick: a PyTorch-style tensor library with a dynamic autograd graph.
 //
-//   #include "core/wick.h"
+//   #include "wick.h"
 //   using namespace wick;
 //
 //   Tensor a = tensor({2.0}).requires_grad_();     // a leaf that wants a gradient
