@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "backends/cuda/elementwise_plan.h"
-#include "pointwise_check.h"
 #include "wick.h"
 
 #ifdef WICK_WITH_CUDA
@@ -367,12 +366,6 @@ TEST_F(CudaDevice, MoreElementwiseOpsMatchCpu) {
   expect_near(clamp(da, -0.5, 0.5), clamp(a, -0.5, 0.5), 0);
   EXPECT_EQ(lt(da, db).to_vector<bool>(), lt(a, b).to_vector<bool>());
   EXPECT_EQ(eq(da, da).to_vector<bool>(), std::vector<bool>(1000, true));
-}
-
-// Every element function of core/pointwise.h, on every dtype it takes, gives
-// on the GPU what the host's math gives (within a few ulp for float math).
-TEST_F(CudaDevice, EveryPointwiseFunctionMatchesTheHost) {
-  wick::testing::check_every_pointwise_function(kCuda0, 1e-6, 1e-14);
 }
 
 TEST_F(CudaDevice, AutogradThroughGpuOps) {

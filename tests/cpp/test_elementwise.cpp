@@ -90,27 +90,33 @@ std::vector<BinaryCase> binary_cases() {
   };
 }
 
+// The suites below run once per device (test_util.h).
+class ElementwiseOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(ElementwiseOnDevice);
+
 }  // namespace
 
-TEST(Elementwise, UnaryGradcheckOnManyLayouts) {
+TEST_P(ElementwiseOnDevice, UnaryGradcheckOnManyLayouts) {
   manual_seed(0);
+  const Device d = device();
   for (const UnaryCase& c : unary_cases()) {
     SCOPED_TRACE(c.name);
     auto f = [&](const TensorList& in) { return c.fn(in[0]); };
-    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, c.lo, c.hi)}));
-    EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}, c.lo, c.hi)}));
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, c.lo, c.hi, d)}));
+    EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}, c.lo, c.hi, d)}));
     // Every other column of a wider tensor: a stepped slice.
-    Tensor wide = leaf({3, 8}, c.lo, c.hi).detach();
+    Tensor wide = leaf({3, 8}, c.lo, c.hi, d).detach();
     Tensor stepped = wide.slice(1, 0, std::nullopt, 2);
     stepped.requires_grad_();
     EXPECT_TRUE(gradcheck(f, {stepped}));
-    EXPECT_TRUE(gradcheck(f, {leaf({0, 3}, c.lo, c.hi)}));
-    EXPECT_TRUE(gradcheck(f, {leaf({}, c.lo, c.hi)}));
+    EXPECT_TRUE(gradcheck(f, {leaf({0, 3}, c.lo, c.hi, d)}));
+    EXPECT_TRUE(gradcheck(f, {leaf({}, c.lo, c.hi, d)}));
   }
 }
 
-TEST(Elementwise, BinaryGradcheckWithBroadcasting) {
+TEST_P(ElementwiseOnDevice, BinaryGradcheckWithBroadcasting) {
   manual_seed(1);
+  const Device d = device();
   const std::vector<std::pair<DimVector, DimVector>> shapes = {
       {{3, 4}, {3, 4}}, {{3, 1}, {1, 4}}, {{2, 3, 4}, {4}}, {{4}, {2, 3, 4}}, {{}, {2, 3}}, {{0, 3}, {3}}};
   for (const BinaryCase& c : binary_cases()) {
@@ -118,18 +124,34 @@ TEST(Elementwise, BinaryGradcheckWithBroadcasting) {
     auto f = [&](const TensorList& in) { return c.fn(in[0], in[1]); };
     for (const auto& [sa, sb] : shapes) {
       SCOPED_TRACE(::testing::Message() << IntArrayRef(sa) << " and " << IntArrayRef(sb));
-      EXPECT_TRUE(gradcheck(f, {leaf(sa, c.lo, c.hi), leaf(sb, c.lo, c.hi)}));
+      EXPECT_TRUE(gradcheck(f, {leaf(sa, c.lo, c.hi, d), leaf(sb, c.lo, c.hi, d)}));
     }
-    EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}, c.lo, c.hi), leaf({3, 4}, c.lo, c.hi)}));
-    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, c.lo, c.hi), noncontiguous_leaf({3, 4}, c.lo, c.hi)}));
+    EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}, c.lo, c.hi, d), leaf({3, 4}, c.lo, c.hi, d)}));
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, c.lo, c.hi, d), noncontiguous_leaf({3, 4}, c.lo, c.hi, d)}));
     // Only one side requires grad.
-    Tensor fixed = leaf({4}, c.lo, c.hi).detach();
-    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, c.lo, c.hi), fixed}));
+    Tensor fixed = leaf({4}, c.lo, c.hi, d).detach();
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, c.lo, c.hi, d), fixed}));
   }
 }
 
-TEST(Elementwise, ScalarOperands) {
-  Tensor x = tensor({1.0, 2.0, 4.0});
+// gradcheck itself, on each device: a node whose backward is off by a factor
+// of 2 is caught, with the node named.
+TEST_P(ElementwiseOnDevice, GradcheckCatchesAWrongDerivative) {
+  struct DoubledBackward final : Node {
+    std::string_view name() const override { return "DoubledBackward"; }
+    TensorList apply(TensorList&& grads) override { return {mul(grads[0], 2)}; }
+  };
+  auto identity_with_wrong_derivative = [](const TensorList& in) {
+    Tensor out = in[0].detach().clone();
+    if (auto node = make_node<DoubledBackward>(in[0])) set_history(out, node);
+    return out;
+  };
+  EXPECT_THROW_WITH(gradcheck(identity_with_wrong_derivative, {leaf({3}, -1, 1, device())}), Error,
+                    "grad_fn DoubledBackward");
+}
+
+TEST_P(ElementwiseOnDevice, ScalarOperands) {
+  Tensor x = tensor({1.0, 2.0, 4.0}).to(device());
   EXPECT_EQ((x + 1).to_vector<float>(), (std::vector<float>{2, 3, 5}));
   EXPECT_EQ((1 - x).to_vector<float>(), (std::vector<float>{0, -1, -3}));
   EXPECT_EQ((x * 2).to_vector<float>(), (std::vector<float>{2, 4, 8}));
@@ -173,9 +195,9 @@ TEST(Elementwise, IntegerDivisionAndModuloArePythonic) {
   EXPECT_NO_THROW(remainder(m, -1));
 }
 
-TEST(Elementwise, ComparisonsAndLogic) {
-  Tensor a = tensor({1.0, 2.0, 3.0});
-  Tensor b = tensor({3.0, 2.0, 1.0});
+TEST_P(ElementwiseOnDevice, ComparisonsAndLogic) {
+  Tensor a = tensor({1.0, 2.0, 3.0}).to(device());
+  Tensor b = tensor({3.0, 2.0, 1.0}).to(device());
   EXPECT_EQ(eq(a, b).to_vector<bool>(), (std::vector<bool>{false, true, false}));
   EXPECT_EQ(ne(a, b).to_vector<bool>(), (std::vector<bool>{true, false, true}));
   EXPECT_EQ(lt(a, b).to_vector<bool>(), (std::vector<bool>{true, false, false}));
@@ -188,18 +210,19 @@ TEST(Elementwise, ComparisonsAndLogic) {
   EXPECT_EQ(logical_xor(p, q).to_vector<bool>(), (std::vector<bool>{true, false, true}));
   EXPECT_EQ(logical_not(p).to_vector<bool>(), (std::vector<bool>{true, false, false}));
   EXPECT_EQ(bitwise_and(p, q).to_vector<bool>(), (std::vector<bool>{false, true, false}));
-  EXPECT_EQ(bitwise_not(from_vector<int64_t>({0, 5}, {2})).to_vector<int64_t>(), (std::vector<int64_t>{-1, -6}));
+  EXPECT_EQ(bitwise_not(from_vector<int64_t>({0, 5}, {2}).to(device())).to_vector<int64_t>(),
+            (std::vector<int64_t>{-1, -6}));
   EXPECT_THROW_WITH(bitwise_and(a, b), TypeError, "bitwise");
   EXPECT_THROW_WITH(sub(p, q), TypeError, "logical_xor");
   EXPECT_THROW_WITH(neg(p), TypeError, "logical_not");
 }
 
-TEST(Elementwise, NanAndInfSemantics) {
-  Tensor x = tensor({NAN, 1.0, -INFINITY});
+TEST_P(ElementwiseOnDevice, NanAndInfSemantics) {
+  Tensor x = tensor({NAN, 1.0, -INFINITY}).to(device());
   EXPECT_EQ(isnan(x).to_vector<bool>(), (std::vector<bool>{true, false, false}));
   EXPECT_EQ(isinf(x).to_vector<bool>(), (std::vector<bool>{false, false, true}));
   EXPECT_TRUE(std::isnan(relu(x).to_vector<float>()[0]));
-  EXPECT_TRUE(std::isnan(maximum(x, zeros({3})).to_vector<float>()[0]));
+  EXPECT_TRUE(std::isnan(maximum(x, zeros({3}, TensorOptions().device(device()))).to_vector<float>()[0]));
   EXPECT_TRUE(std::isnan(clamp(x, 0.0, 1.0).to_vector<float>()[0]));
 }
 
@@ -249,26 +272,29 @@ TEST(Elementwise, MoreUnaryAndBinaryValues) {
   EXPECT_THROW_WITH(hypot(ones({2, 2}), ones({3})), ValueError, "[2, 2] and [3]");
 }
 
-// Every element function of core/pointwise.h, run by the CPU backend on every
-// dtype it takes, gives exactly what the function gives called directly.
-TEST(Elementwise, EveryPointwiseFunctionMatchesItsElementMath) {
-  wick::testing::check_every_pointwise_function(kCPU, 0, 0);
+// Every element function of core/pointwise.h, run by the device's backend on
+// every dtype it takes, gives what the function gives called on the host:
+// exactly on the CPU, within a few ulp on a GPU (its math library differs).
+TEST_P(ElementwiseOnDevice, EveryPointwiseFunctionMatchesItsElementMath) {
+  if (device().is_cpu()) wick::testing::check_every_pointwise_function(device(), 0, 0);
+  else wick::testing::check_every_pointwise_function(device(), 1e-6, 1e-14);
 }
 
 // clamp as PyTorch: max wins where min > max, one-sided bounds keep
 // infinities, a NaN bound gives NaN, integer tensors saturate.
-TEST(Elementwise, ClampSemantics) {
-  EXPECT_EQ(clamp(tensor({0.0, 1.0, 2.0}), 1.5, 0.5).to_vector<float>(), (std::vector<float>{0.5, 0.5, 0.5}));
-  EXPECT_EQ(clamp(tensor({INFINITY, -INFINITY}), 0.0, std::nullopt).to_vector<float>(),
+TEST_P(ElementwiseOnDevice, ClampSemantics) {
+  auto on = [&](const Tensor& t) { return t.to(device()); };
+  EXPECT_EQ(clamp(on(tensor({0.0, 1.0, 2.0})), 1.5, 0.5).to_vector<float>(), (std::vector<float>{0.5, 0.5, 0.5}));
+  EXPECT_EQ(clamp(on(tensor({INFINITY, -INFINITY})), 0.0, std::nullopt).to_vector<float>(),
             (std::vector<float>{INFINITY, 0}));
-  EXPECT_EQ(clamp(tensor({INFINITY, -INFINITY}), std::nullopt, 0.0).to_vector<float>(),
+  EXPECT_EQ(clamp(on(tensor({INFINITY, -INFINITY})), std::nullopt, 0.0).to_vector<float>(),
             (std::vector<float>{0, -INFINITY}));
-  EXPECT_TRUE(std::isnan(clamp(tensor({1.0}), NAN, std::nullopt).item<float>()));
-  EXPECT_TRUE(std::isnan(clamp(tensor({1.0}), std::nullopt, NAN).item<float>()));
-  const Tensor big = from_vector<int64_t>({INT64_MIN, 0, INT64_MAX}, {3});
+  EXPECT_TRUE(std::isnan(clamp(on(tensor({1.0})), NAN, std::nullopt).item<float>()));
+  EXPECT_TRUE(std::isnan(clamp(on(tensor({1.0})), std::nullopt, NAN).item<float>()));
+  const Tensor big = on(from_vector<int64_t>({INT64_MIN, 0, INT64_MAX}, {3}));
   EXPECT_EQ(clamp(big, int64_t{-5}, std::nullopt).to_vector<int64_t>(), (std::vector<int64_t>{-5, 0, INT64_MAX}));
   EXPECT_EQ(clamp(big, std::nullopt, int64_t{5}).to_vector<int64_t>(), (std::vector<int64_t>{INT64_MIN, 0, 5}));
-  Tensor u = from_vector<int64_t>({0, 200}, {2}).to(ScalarType::UInt8);
+  Tensor u = on(from_vector<int64_t>({0, 200}, {2}).to(ScalarType::UInt8));
   EXPECT_EQ(clamp(u, int64_t{-3}, int64_t{300}).to(ScalarType::Int64).to_vector<int64_t>(), (std::vector<int64_t>{0, 200}));
 }
 

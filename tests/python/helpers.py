@@ -25,7 +25,7 @@ def _name(dtype):
 
 
 def to_numpy(t):
-    return t.detach().numpy() if isinstance(t, (wick.Tensor, torch.Tensor)) else np.asarray(t)
+    return t.detach().cpu().numpy() if isinstance(t, (wick.Tensor, torch.Tensor)) else np.asarray(t)
 
 
 def assert_same(w, t, rtol, atol, what="output"):
@@ -45,8 +45,9 @@ def assert_same(w, t, rtol, atol, what="output"):
     np.testing.assert_allclose(to_numpy(w), to_numpy(t), rtol=rtol, atol=atol, err_msg=what)
 
 
-def _make_inputs(rng, shapes, dtype, layout, low, high, requires_grad):
-    """Random leaves for both libraries and the (possibly strided) views fn gets."""
+def _make_inputs(rng, shapes, dtype, layout, low, high, requires_grad, device="cpu"):
+    """Random leaves for both libraries (wick's on `device`, PyTorch's on the CPU)
+    and the (possibly strided) views fn gets."""
     w_leaves, t_leaves, w_args, t_args = [], [], [], []
     for shape in shapes:
         shape = tuple(shape)
@@ -65,7 +66,7 @@ def _make_inputs(rng, shapes, dtype, layout, low, high, requires_grad):
         else:
             data = rng.integers(int(low), int(high) + 1, base).astype(dtype)
         floating = dtype in ("float32", "float64")
-        w = wick.tensor(data, requires_grad=requires_grad and floating)
+        w = wick.tensor(data, device=device, requires_grad=requires_grad and floating)
         t = torch.tensor(data, requires_grad=requires_grad and floating)
         w_leaves.append(w)
         t_leaves.append(t)
@@ -79,13 +80,16 @@ def _outputs(out):
 
 
 def check(fn, shapes, *, torch_fn=None, module=False, dtypes=("float32", "float64"), grad=True,
-          layouts=("contiguous", "transposed", "stepped"), low=-2.0, high=2.0, rtol=None, atol=None, seed=0):
+          layouts=("contiguous", "transposed", "stepped"), low=-2.0, high=2.0, rtol=None, atol=None, seed=0,
+          device="cpu"):
     """Compares fn(*inputs) (and its gradients) in wick and in PyTorch.
 
     fn: the function, called with wick tensors and then (or torch_fn, when
         given) with torch tensors; with module=True its first argument is
         the library (wick or torch).
     shapes: one shape per input.
+    device: where wick's inputs live (PyTorch, the oracle, runs on the CPU);
+        results and gradients must come back on that device.
     """
     torch_fn = torch_fn or fn
     for dtype in dtypes:
@@ -97,11 +101,14 @@ def check(fn, shapes, *, torch_fn=None, module=False, dtypes=("float32", "float6
             if layout == "stepped" and all(len(s) < 1 for s in shapes):
                 continue
             rng = np.random.default_rng(seed)
-            w_leaves, t_leaves, w_args, t_args = _make_inputs(rng, shapes, dtype, layout, low, high, grad)
-            what = f"dtype={dtype} layout={layout} shapes={shapes}"
+            w_leaves, t_leaves, w_args, t_args = _make_inputs(rng, shapes, dtype, layout, low, high, grad, device)
+            what = f"dtype={dtype} layout={layout} shapes={shapes} device={device}"
             w_out = fn(wick, *w_args) if module else fn(*w_args)
             t_out = torch_fn(torch, *t_args) if module else torch_fn(*t_args)
             assert_same(w_out, t_out, r, a, f"forward ({what})")
+            for o in _outputs(w_out):
+                if isinstance(o, wick.Tensor):
+                    assert o.device.type == device, f"forward ({what}): result on {o.device}"
             if not grad or dtype not in ("float32", "float64"):
                 continue
             w_loss, t_loss = None, None
@@ -109,7 +116,7 @@ def check(fn, shapes, *, torch_fn=None, module=False, dtypes=("float32", "float6
                 if not isinstance(to, torch.Tensor) or not to.requires_grad:
                     continue
                 g = rng.standard_normal(tuple(to.shape)).astype(_name(to.dtype))
-                wl, tl = (wo * wick.tensor(g)).sum(), (to * torch.tensor(g)).sum()
+                wl, tl = (wo * wick.tensor(g, device=device)).sum(), (to * torch.tensor(g)).sum()
                 w_loss = wl if w_loss is None else w_loss + wl
                 t_loss = tl if t_loss is None else t_loss + tl
             if t_loss is None:
@@ -121,4 +128,5 @@ def check(fn, shapes, *, torch_fn=None, module=False, dtypes=("float32", "float6
                     assert wl.grad is None or not wl.grad.numpy().any(), f"grad {i} ({what}): torch has none"
                     continue
                 assert wl.grad is not None, f"grad {i} ({what}): wick computed no gradient"
+                assert wl.grad.device.type == device, f"grad {i} ({what}): on {wl.grad.device}"
                 assert_same(wl.grad, tl.grad, r, a, f"grad of input {i} ({what})")

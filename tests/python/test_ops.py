@@ -50,32 +50,32 @@ UNARY = {
 
 
 @pytest.mark.parametrize("name", list(UNARY))
-def test_unary(name):
+def test_unary(name, device):
     fn, kw = UNARY[name]
-    check(fn, [(2, 3)], **kw)
-    check(fn, [(0, 4)], **kw)
-    check(fn, [()], **kw)
+    check(fn, [(2, 3)], device=device, **kw)
+    check(fn, [(0, 4)], device=device, **kw)
+    check(fn, [()], device=device, **kw)
 
 
-def test_clamp_special_values():
+def test_clamp_special_values(device):
     """Infinities survive one-sided clamps, max wins where min > max, NaN bounds give NaN."""
     x = [float("inf"), float("-inf"), float("nan"), 1.0, -3.0]
     nan = float("nan")
     for f in (lambda m, t: t.clamp(min=0), lambda m, t: t.clamp(max=0), lambda m, t: t.clamp(1.5, 0.5),
               lambda m, t: m.clip(t, -1, 1), lambda m, t: t.clamp(nan, 2.0), lambda m, t: t.clamp(0.0, nan)):
         for dtype in ("float32", "float64"):
-            w = f(wick, wick.tensor(x, dtype=getattr(wick, dtype)))
+            w = f(wick, wick.tensor(x, dtype=getattr(wick, dtype), device=device))
             t = f(torch, torch.tensor(x, dtype=getattr(torch, dtype)))
-            np.testing.assert_array_equal(w.numpy(), t.numpy())
+            np.testing.assert_array_equal(w.cpu().numpy(), t.numpy())
     # A one-sided NaN bound: PyTorch 1.13 ignores it (and propagates it when two-sided); wick propagates it always.
-    assert wick.tensor([1.0, 2.0]).clamp(min=nan).isnan().all()
-    assert wick.tensor([1.0, 2.0]).clamp(max=nan).isnan().all()
+    assert wick.tensor([1.0, 2.0], device=device).clamp(min=nan).isnan().all()
+    assert wick.tensor([1.0, 2.0], device=device).clamp(max=nan).isnan().all()
 
 
 @pytest.mark.parametrize("shapes", BINARY_SHAPES, ids=str)
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum", "alpha", "pow", "atan2", "hypot", "logaddexp",
                                 "fmod"])
-def test_binary(op, shapes):
+def test_binary(op, shapes, device):
     fns = {
         "add": lambda x, y: x + y,
         "sub": lambda x, y: x - y,
@@ -89,21 +89,21 @@ def test_binary(op, shapes):
         "logaddexp": lambda m, x, y: m.logaddexp(x * 3, y),
         "fmod": lambda x, y: x.fmod(y.abs() + 0.5),
     }
-    check(fns[op], shapes, module=op in ("maximum", "atan2", "hypot", "logaddexp"))
+    check(fns[op], shapes, module=op in ("maximum", "atan2", "hypot", "logaddexp"), device=device)
 
 
-def test_binary_with_numbers():
+def test_binary_with_numbers(device):
     for fn in (lambda x: x + 2, lambda x: 2 - x, lambda x: x * 2.5, lambda x: 3 / (x.abs() + 1), lambda x: x / 4,
                lambda x: x + True, lambda x: (x > 0) * x):
-        check(fn, [(3, 4)])
+        check(fn, [(3, 4)], device=device)
 
 
-def test_integer_elementwise():
+def test_integer_elementwise(device):
     for fn in (lambda x, y: x + y, lambda x, y: x * y, lambda x, y: x - 2 * y, lambda x, y: x // (y.abs() + 1),
                lambda x, y: x % (y.abs() + 1), lambda x, y: x / (y.abs() + 1), lambda x, y: x > y,
                lambda m, x, y: m.maximum(x, y)):
         module = fn.__code__.co_argcount == 3
-        check(fn, [(3, 4), (4,)], dtypes=("int64", "int32"), grad=False, low=-5, high=5, module=module)
+        check(fn, [(3, 4), (4,)], dtypes=("int64", "int32"), grad=False, low=-5, high=5, module=module, device=device)
 
 
 def test_comparisons_where_and_masks():
