@@ -50,8 +50,9 @@ struct FloatFormat {
       if (a > 0) min_abs = std::min(min_abs, a);
       whole = whole && std::nearbyint(x) == x;
     }
-    if (whole && max_abs < 1e8) style = Whole;
-    else if (max_abs >= 1e8 || (min_abs < 1e-4) || (max_abs / min_abs > 1000 && max_abs > 1e4)) style = Sci;
+    // PyTorch's rule (torch/_tensor_str.py), over the nonzero finite magnitudes.
+    if (whole) style = max_abs > 1e8 ? Sci : Whole;
+    else if (max_abs > 1e8 || min_abs < 1e-4 || max_abs / min_abs > 1000) style = Sci;
     else style = Fixed;
   }
 

@@ -37,7 +37,7 @@ grep -q "^wick consumer: .*: ok$" build/consumer/output.txt
 install_python_package
 echo "== Python tests"
 root=$PWD
-(cd /tmp && "$root/build/venv/bin/python" -m pytest "$root/tests/python" -q)
+(cd /tmp && "$root/build/venv/bin/python" -m pytest "$root/tests/python" -q -rs)
 
 if [ -z "${WICK_SKIP_SANITIZERS:-}" ]; then
   echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"

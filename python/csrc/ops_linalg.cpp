@@ -63,7 +63,9 @@ void init_linalg(py::module_& m, TensorClass& cls) {
       "beta * input + alpha * (mat1 @ mat2), with input broadcast to the product's shape: the\n"
       "affine map of a linear layer in one call.\n\n"
       "Example::\n\n"
-      "    >>> out = wick.addmm(bias, x, weight.t())   # x @ weight.T + bias");
+      "    >>> x, weight = wick.tensor([[1.0, 2.0]]), wick.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])\n"
+      "    >>> wick.addmm(wick.tensor([0.5, 0.5, 0.5]), x, weight.t())   # x @ weight.T + bias\n"
+      "    tensor([[1.5000, 2.5000, 3.5000]])");
 }
 
 }  // namespace wick::python

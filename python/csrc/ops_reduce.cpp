@@ -151,7 +151,9 @@ void init_reduce(py::module_& m, TensorClass& cls) {
       "The position (int64) of the largest element: in the flattened tensor, or along dim. Ties give\n"
       "the first position.\n\n"
       "Example::\n\n"
-      "    >>> logits.argmax(dim=1)     # the predicted class of each row");
+      "    >>> logits = wick.tensor([[0.1, 2.0, -1.0], [3.0, 0.2, 0.5]])\n"
+      "    >>> logits.argmax(dim=1)     # the predicted class of each row\n"
+      "    tensor([1, 0])");
   def_function_and_method(
       m, cls, "argmin", [](const Tensor& x, std::optional<int64_t> dim, bool keepdim) { return argmin(x, dim, keepdim); },
       py::arg("dim") = py::none(), py::arg("keepdim") = false,
