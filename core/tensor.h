@@ -130,6 +130,10 @@ class Tensor {
   const Tensor& fill_(Scalar value) const;
   const Tensor& zero_() const;
 
+  // ---- creation (ops/creation.cpp) ------------------------------------------
+  // A tensor of ones of this tensor's dtype and device.
+  Tensor new_ones(IntArrayRef sizes) const;
+
   // ---- elementwise (ops/unary.cpp, ops/binary.cpp) -------------------------
   Tensor add(const Tensor& other, Scalar alpha = 1) const;
   Tensor sub(const Tensor& other, Scalar alpha = 1) const;
@@ -185,6 +189,9 @@ class Tensor {
   Tensor std(std::optional<std::vector<int64_t>> dims = {}, double correction = 1, bool keepdim = false) const;
   Tensor logsumexp(IntArrayRef dims, bool keepdim = false) const;
   Tensor norm(double p = 2) const;
+  // Sums over the dimensions broadcasting to this shape added or stretched:
+  // the inverse of expand(sizes).
+  Tensor sum_to_size(IntArrayRef sizes) const;
 
   // ---- linear algebra (ops/linalg.cpp) --------------------------------------
   Tensor matmul(const Tensor& other) const;
