@@ -90,6 +90,12 @@ class Tensor {
   using Hook = std::function<Tensor(const Tensor&)>;
   size_t register_hook(Hook hook) const;
   void remove_hook(size_t handle) const;
+  // `hook(tensor)` runs each time backward has accumulated a gradient into
+  // this leaf's .grad, with .grad already updated (PyTorch 2's
+  // register_post_accumulate_grad_hook). Only for leaves that require grad.
+  // Returns a handle for remove_hook.
+  using PostAccumulateGradHook = std::function<void(const Tensor&)>;
+  size_t register_post_accumulate_grad_hook(PostAccumulateGradHook hook) const;
   // The in-place modification count, shared by all views of the storage.
   uint32_t version() const { return impl_->storage()->version(); }
   // A name shown in graph exports.
