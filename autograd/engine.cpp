@@ -136,7 +136,7 @@ class GraphTask {
   std::vector<std::shared_ptr<Node>> root_nodes_;
   // The gradients that arrived so far at each node that has not run yet, one slot per input.
   std::unordered_map<Node*, TensorList> buffers_;
-  // The number of edges into each node reachable from the roots, less those already run.
+  // The number of edges into each node reachable from the roots whose source has not run yet.
   std::unordered_map<Node*, int> deps_;
   // grad() / backward(inputs=): where to capture, and which nodes lead to a capture (only those run).
   std::unordered_map<Node*, std::vector<Capture>> captures_;
