@@ -53,11 +53,17 @@ Tensor::Hook python_hook(py::function fn) {
   };
 }
 
-Tensor::PostAccumulateGradHook python_post_accumulate_grad_hook(py::function fn) {
+// Calls fn(tensor) with the tensor's own Python object while that lives, as
+// PyTorch does: an nn.Parameter arrives as itself, and dicts keyed by it still
+// match. The hook lives in the tensor, so it holds the object weakly.
+Tensor::PostAccumulateGradHook python_post_accumulate_grad_hook(py::function fn, py::handle self) {
   GilSafeObject holder(std::move(fn));
-  return [holder](const Tensor& tensor) {
+  GilSafeObject self_ref(py::module_::import("weakref").attr("ref")(self));
+  return [holder, self_ref](const Tensor& tensor) {
     py::gil_scoped_acquire gil;
-    py::object result = holder.get()(tensor);
+    py::object obj = self_ref.get()();
+    if (obj.is_none() || !obj.cast<const Tensor&>().is_same(tensor)) obj = py::cast(tensor);
+    py::object result = holder.get()(obj);
     WICK_CHECK(result.is_none(), Error, "Tensor post accumulate grad hooks should return None.");
   };
 }
@@ -433,9 +439,10 @@ void init_tensor_autograd(TensorClass& cls) {
           "    >>> h = x.register_hook(lambda g: g * 2)   # doubles the gradient reaching x")
       .def(
           "register_post_accumulate_grad_hook",
-          [](const Tensor& t, py::function hook) {
+          [](py::object self, py::function hook) {
+            const Tensor& t = self.cast<const Tensor&>();
             RemovableHandle h;
-            h.id = t.register_post_accumulate_grad_hook(python_post_accumulate_grad_hook(std::move(hook)));
+            h.id = t.register_post_accumulate_grad_hook(python_post_accumulate_grad_hook(std::move(hook), self));
             h.leaf = t;
             return h;
           },

@@ -389,8 +389,7 @@ def test_post_accumulate_grad_hook_sees_the_accumulated_grad():
     seen = []
 
     def hook(t):
-        # Called with the tensor itself (a new Python object for the same tensor).
-        assert t.data_ptr() == x.data_ptr() and t.shape == x.shape
+        assert t is x  # the tensor itself
         seen.append(t.grad.tolist())
 
     handle = x.register_post_accumulate_grad_hook(hook)
@@ -404,6 +403,16 @@ def test_post_accumulate_grad_hook_sees_the_accumulated_grad():
     seen.clear()
     (x * 2).sum().backward()
     assert seen == [] and x.grad.tolist() == [12.0, 16.0]
+
+
+def test_post_accumulate_grad_hook_outlives_the_python_object():
+    seen = []
+    x = wick.ones(2, requires_grad=True)
+    x.register_post_accumulate_grad_hook(lambda t: seen.append((type(t).__name__, t.grad.tolist())))
+    y = (x * 3).sum()
+    del x  # the graph still holds the tensor: the hook gets a new Python object for it
+    y.backward()
+    assert seen == [("Tensor", [3.0, 3.0])]
 
 
 def test_post_accumulate_grad_hook_runs_after_the_tensor_hook_and_not_for_grad():
@@ -440,8 +449,9 @@ def test_post_accumulate_grad_hooks_with_a_final_callback_as_data_parallel_uses_
 
     def on_grad(p):
         if not ready:
-            wick.autograd.Variable._execution_engine.queue_callback(lambda: reduced.extend(ready))
-        ready.append(tuple(p.shape))
+            engine = wick.autograd.Variable._execution_engine
+            engine.queue_callback(lambda: reduced.extend(tuple(q.shape) for q in ready))
+        ready.append(p)
         with wick.no_grad():
             p.grad.mul_(0.5)  # the "all-reduce": average over two replicas holding the same gradient
 
@@ -449,4 +459,6 @@ def test_post_accumulate_grad_hooks_with_a_final_callback_as_data_parallel_uses_
         p.register_post_accumulate_grad_hook(on_grad)
     model(wick.ones(4, 3)).sum().backward()
     assert sorted(reduced) == [(2,), (2, 3)]
+    assert all(isinstance(p, wick.nn.Parameter) for p in ready) and {id(p) for p in ready} == {
+        id(p) for p in model.parameters()}
     assert model.bias.grad.tolist() == [2.0, 2.0] and model.weight.grad.tolist() == [[2.0] * 3] * 2
