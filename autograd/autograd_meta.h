@@ -21,6 +21,13 @@ struct AutogradMeta {
   std::weak_ptr<Node> grad_accumulator;
   // Hooks of a leaf tensor (non-leaf hooks live on the grad_fn).
   std::vector<Node::PreHook> leaf_hooks;
+  // Hooks a leaf's AccumulateGrad calls after writing .grad
+  // (Tensor::register_post_accumulate_grad_hook).
+  struct PostAccumulateGradHook {
+    size_t handle;
+    Tensor::PostAccumulateGradHook fn;
+  };
+  std::vector<PostAccumulateGradHook> post_accumulate_grad_hooks;
   // retain_grad() on a non-leaf: the engine's hook writes the gradient here.
   std::shared_ptr<Tensor> retained_grad;
   std::string name;

@@ -2,6 +2,7 @@
 // forward pass recorded. See autograd/engine.cpp for how.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "core/tensor.h"
@@ -23,5 +24,13 @@ void backward(const TensorList& roots, const TensorList& grad_roots = {}, bool r
 // retain_graph defaults to create_graph, as in PyTorch.
 TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs = {},
                 std::optional<bool> retain_graph = {}, bool create_graph = false, bool allow_unused = false);
+
+// Adds `callback` to the backward (or grad) running on this thread, as
+// PyTorch's Variable._execution_engine.queue_callback: it runs once that
+// backward's whole graph has run and every .grad is written, before backward()
+// returns. Callbacks run in the order queued, and one may queue another. Only
+// callable while a backward runs (from a hook or a custom Function's
+// backward); an error otherwise. Note [Final callbacks] in autograd/engine.cpp.
+void queue_callback(std::function<void()> callback);
 
 }  // namespace wick::autograd

@@ -69,8 +69,20 @@ void Tensor::remove_hook(size_t handle) const {
   auto drop = [handle](std::vector<Node::PreHook>& hooks) {
     std::erase_if(hooks, [handle](const Node::PreHook& h) { return h.handle == handle; });
   };
-  if (AutogradMeta* m = impl_->autograd.get()) drop(m->leaf_hooks);
+  if (AutogradMeta* m = impl_->autograd.get()) {
+    drop(m->leaf_hooks);
+    std::erase_if(m->post_accumulate_grad_hooks,
+                  [handle](const AutogradMeta::PostAccumulateGradHook& h) { return h.handle == handle; });
+  }
   if (impl_->grad_fn) drop(impl_->grad_fn->pre_hooks());
+}
+
+size_t Tensor::register_post_accumulate_grad_hook(PostAccumulateGradHook hook) const {
+  WICK_CHECK(requires_grad(), Error, "cannot register a hook on a tensor that doesn't require gradient");
+  WICK_CHECK(is_leaf(), Error, "post accumulate grad hooks cannot be registered on non-leaf tensors");
+  const size_t handle = next_hook_handle();
+  autograd_meta(*this).post_accumulate_grad_hooks.push_back({handle, std::move(hook)});
+  return handle;
 }
 
 void Tensor::set_name(std::string name) const { autograd_meta(*this).name = std::move(name); }

@@ -90,6 +90,12 @@ class Tensor {
   using Hook = std::function<Tensor(const Tensor&)>;
   size_t register_hook(Hook hook) const;
   void remove_hook(size_t handle) const;
+  // `hook(tensor)` runs each time backward has accumulated a gradient into
+  // this leaf's .grad, with .grad already updated (PyTorch 2's
+  // register_post_accumulate_grad_hook). Only for leaves that require grad.
+  // Returns a handle for remove_hook.
+  using PostAccumulateGradHook = std::function<void(const Tensor&)>;
+  size_t register_post_accumulate_grad_hook(PostAccumulateGradHook hook) const;
   // The in-place modification count, shared by all views of the storage.
   uint32_t version() const { return impl_->storage()->version(); }
   // A name shown in graph exports.
@@ -129,6 +135,10 @@ class Tensor {
   const Tensor& copy_(const Tensor& src) const;
   const Tensor& fill_(Scalar value) const;
   const Tensor& zero_() const;
+
+  // ---- creation (ops/creation.cpp) ------------------------------------------
+  // A tensor of ones of this tensor's dtype and device.
+  Tensor new_ones(IntArrayRef sizes) const;
 
   // ---- elementwise (ops/unary.cpp, ops/binary.cpp) -------------------------
   Tensor add(const Tensor& other, Scalar alpha = 1) const;
@@ -185,6 +195,9 @@ class Tensor {
   Tensor std(std::optional<std::vector<int64_t>> dims = {}, double correction = 1, bool keepdim = false) const;
   Tensor logsumexp(IntArrayRef dims, bool keepdim = false) const;
   Tensor norm(double p = 2) const;
+  // Sums over the dimensions broadcasting to this shape added or stretched:
+  // the inverse of expand(sizes).
+  Tensor sum_to_size(IntArrayRef sizes) const;
 
   // ---- linear algebra (ops/linalg.cpp) --------------------------------------
   Tensor matmul(const Tensor& other) const;

@@ -257,4 +257,8 @@ Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType 
   return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, strides, 0));
 }
 
+// ---- methods -----------------------------------------------------------------------------------
+
+Tensor Tensor::new_ones(IntArrayRef sizes) const { return ones(sizes, TensorOptions(dtype()).device(device())); }
+
 }  // namespace wick

@@ -580,5 +580,13 @@ Tensor Tensor::std(std::optional<std::vector<int64_t>> dims, double correction, 
 }
 Tensor Tensor::logsumexp(IntArrayRef dims, bool keepdim) const { return wick::logsumexp(*this, dims, keepdim); }
 Tensor Tensor::norm(double p) const { return wick::norm(*this, p); }
+Tensor Tensor::sum_to_size(IntArrayRef sizes) const {
+  const int64_t lead = dim() - static_cast<int64_t>(sizes.size());
+  bool expandable = lead >= 0;
+  for (size_t d = 0; expandable && d < sizes.size(); ++d)
+    expandable = sizes[d] == 1 || sizes[d] == this->sizes()[lead + static_cast<int64_t>(d)];
+  WICK_CHECK(expandable, Error, "sum_to_size: size ", sizes, " is not expandable to size ", this->sizes());
+  return sum_to(*this, sizes);
+}
 
 }  // namespace wick

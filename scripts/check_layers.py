@@ -44,14 +44,6 @@ EXTERNAL = ("third_party/",)
 # those directories may include wick.h.
 # Upward includes tolerated for now, each with its reason. Listed ones print a
 # note; one that is gone prints a reminder to delete its entry.
-KNOWN = {
-    # The engine is being rewritten without ops/ (branch engine); delete these
-    # when that lands.
-    ("autograd/engine.cpp", "ops/copy.h"): "engine rewrite pending",
-    ("autograd/engine.cpp", "ops/creation.h"): "engine rewrite pending",
-    ("autograd/engine.cpp", "ops/elementwise.h"): "engine rewrite pending",
-    ("autograd/engine.cpp", "ops/reduce.h"): "engine rewrite pending",
-}
 SOURCE_SUFFIXES = {".h", ".hpp", ".cpp", ".cc", ".cu", ".cuh"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
@@ -74,7 +66,6 @@ def rule(layer: str) -> str:
 
 def check(root: Path) -> list[str]:
     problems = []
-    seen_known = set()
     for layer in LAYERS:
         base = root / layer
         if not base.is_dir():
@@ -97,15 +88,8 @@ def check(root: Path) -> list[str]:
                     target = layer_of(inc)
                 if target == layer or target in LAYERS[layer]:
                     continue
-                if (rel_file, inc) in KNOWN:
-                    seen_known.add((rel_file, inc))
-                    print(f'note: {rel_file}:{lineno}: #include "{inc}" tolerated: {KNOWN[(rel_file, inc)]}')
-                    continue
                 what = "an upward include" if target else "an include outside the layers"
                 problems.append(f'{rel_file}:{lineno}: {what}: #include "{inc}" ({rule(layer)})')
-    for file, inc in KNOWN.keys() - seen_known:
-        if (root / file).exists():
-            print(f'note: {file} no longer includes "{inc}": delete its entry from KNOWN in scripts/check_layers.py')
     return problems
 
 

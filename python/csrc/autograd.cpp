@@ -13,6 +13,7 @@
 #include <pybind11/functional.h>
 
 #include "autograd/autograd_meta.h"
+#include "autograd/engine.h"
 #include "autograd/function.h"
 #include "python/csrc/bindings.h"
 
@@ -20,9 +21,10 @@ namespace wick::python {
 
 namespace {
 
-// What Tensor.register_hook returns: remove() takes the hook off again. A
-// hook on a non-leaf lives on its grad_fn, which the handle does not keep
-// alive; a hook on a leaf lives in the leaf, which the handle keeps.
+// What Tensor.register_hook and Tensor.register_post_accumulate_grad_hook
+// return: remove() takes the hook off again. A hook on a non-leaf lives on its
+// grad_fn, which the handle does not keep alive; a hook on a leaf lives in the
+// leaf, which the handle keeps.
 struct RemovableHandle {
   Tensor leaf;
   std::weak_ptr<Node> node;
@@ -48,6 +50,21 @@ Tensor::Hook python_hook(py::function fn) {
                            Py_TYPE(result.ptr())->tp_name);
     }
     return result.cast<Tensor>();
+  };
+}
+
+// Calls fn(tensor) with the tensor's own Python object while that lives, as
+// PyTorch does: an nn.Parameter arrives as itself, and dicts keyed by it still
+// match. The hook lives in the tensor, so it holds the object weakly.
+Tensor::PostAccumulateGradHook python_post_accumulate_grad_hook(py::function fn, py::handle self) {
+  GilSafeObject holder(std::move(fn));
+  GilSafeObject self_ref(py::module_::import("weakref").attr("ref")(self));
+  return [holder, self_ref](const Tensor& tensor) {
+    py::gil_scoped_acquire gil;
+    py::object obj = self_ref.get()();
+    if (obj.is_none() || !obj.cast<const Tensor&>().is_same(tensor)) obj = py::cast(tensor);
+    py::object result = holder.get()(obj);
+    WICK_CHECK(result.is_none(), Error, "Tensor post accumulate grad hooks should return None.");
   };
 }
 
@@ -331,7 +348,9 @@ void init_nodes(py::module_& m) {
   disallow_new(m.attr("Node"));
   disallow_new(m.attr("AccumulateGrad"));
 
-  py::class_<RemovableHandle>(m, "RemovableHandle", "Returned by Tensor.register_hook; remove() takes the hook off.")
+  py::class_<RemovableHandle>(m, "RemovableHandle",
+                              "Returned by Tensor.register_hook and Tensor.register_post_accumulate_grad_hook; "
+                              "remove() takes the hook off.")
       .def_readonly("id", &RemovableHandle::id)
       .def("remove", method(&RemovableHandle::remove), "remove() -> None\n\nTakes the hook off (a second call does nothing).")
       .def("__enter__", [](py::object self) { return self; })
@@ -417,7 +436,30 @@ void init_tensor_autograd(TensorClass& cls) {
           "hook(grad) runs each time this tensor's gradient is computed; a Tensor it returns replaces\n"
           "the gradient (None keeps it). handle.remove() takes the hook off.\n\n"
           "Example::\n\n"
-          "    >>> h = x.register_hook(lambda g: g * 2)   # doubles the gradient reaching x");
+          "    >>> h = x.register_hook(lambda g: g * 2)   # doubles the gradient reaching x")
+      .def(
+          "register_post_accumulate_grad_hook",
+          [](py::object self, py::function hook) {
+            const Tensor& t = self.cast<const Tensor&>();
+            RemovableHandle h;
+            h.id = t.register_post_accumulate_grad_hook(python_post_accumulate_grad_hook(std::move(hook), self));
+            h.leaf = t;
+            return h;
+          },
+          py::arg("hook"),
+          "register_post_accumulate_grad_hook(hook) -> RemovableHandle\n\n"
+          "hook(tensor) runs each time backward has accumulated a gradient into this leaf tensor's\n"
+          ".grad, right after .grad was written (while the rest of the backward may still run), with\n"
+          "this tensor as its argument; it must return None. Only leaf tensors that require grad take\n"
+          "one. handle.remove() takes the hook off. As in PyTorch 2.x.\n\n"
+          "Example::\n\n"
+          "    >>> w = wick.tensor([1.0, 2.0], requires_grad=True)\n"
+          "    >>> seen = []\n"
+          "    >>> h = w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.tolist()))\n"
+          "    >>> (w * w).sum().backward()\n"
+          "    >>> seen\n"
+          "    [[2.0, 4.0]]\n"
+          "    >>> h.remove()");
 }
 
 void init_functions(py::module_& m) {
@@ -445,6 +487,18 @@ void init_functions(py::module_& m) {
       },
       py::arg("outputs"), py::arg("inputs"), py::arg("grad_outputs"), py::arg("retain_graph"),
       py::arg("create_graph"), py::arg("allow_unused"), "The engine behind wick.autograd.grad.");
+  m.def(
+      "_queue_callback",
+      [](py::function callback) {
+        GilSafeObject holder(std::move(callback));
+        autograd::queue_callback([holder] {
+          py::gil_scoped_acquire gil;
+          holder.get()();
+        });
+      },
+      py::arg("callback"),
+      "The engine behind wick.autograd.Variable._execution_engine.queue_callback: callback() runs\n"
+      "once the backward running on this thread has finished.");
   // fn(list of tensors) -> tensor; Python's gradcheck (wick/autograd/gradcheck.py) adapts the user's function.
   m.def(
       "_gradcheck",

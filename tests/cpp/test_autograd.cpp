@@ -410,3 +410,216 @@ TEST(Autograd, NodeReceivingNoGradientIsSkipped) {
   out.sum().backward();  // CopySlices and MulBackward0 receive nothing: they do not run
   EXPECT_FALSE(x.grad().defined());
 }
+
+// ---- post-accumulate-grad hooks (Note [Post-accumulate-grad hooks]) ----------
+
+TEST(Autograd, PostAccumulateGradHookSeesTheUpdatedGrad) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  std::vector<std::vector<float>> seen;
+  int calls = 0;
+  x.register_post_accumulate_grad_hook([&](const Tensor& t) {
+    ++calls;
+    EXPECT_TRUE(t.is_same(x));
+    seen.push_back(t.grad().to_vector<float>());
+  });
+  // Two paths into x: the engine sums them first, so the hook runs once per backward.
+  Tensor y = (x * x).sum() + (x * 3).sum();
+  y.backward({}, /*retain_graph=*/true);
+  EXPECT_EQ(calls, 1);
+  y.backward();  // accumulates: the hook sees the sum
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(seen, (std::vector<std::vector<float>>{{5, 7}, {10, 14}}));
+}
+
+TEST(Autograd, PostAccumulateGradHookRunsAfterTheLeafHookForEachLeaf) {
+  Tensor a = tensor({1.0}).requires_grad_();
+  Tensor b = tensor({2.0}).requires_grad_();
+  std::vector<std::string> events;
+  a.register_hook([&](const Tensor& g) {
+    events.push_back("a hook, grad defined: " + std::to_string(a.grad().defined()));
+    return g * 10;  // replaces the gradient before it is accumulated
+  });
+  a.register_post_accumulate_grad_hook(
+      [&](const Tensor& t) { events.push_back("a post " + std::to_string(t.grad().item<float>())); });
+  b.register_post_accumulate_grad_hook(
+      [&](const Tensor& t) { events.push_back("b post " + std::to_string(t.grad().item<float>())); });
+  (a * b).backward();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(std::count(events.begin(), events.end(), "a hook, grad defined: 0"), 1);
+  EXPECT_EQ(std::count(events.begin(), events.end(), "a post 20.000000"), 1);
+  EXPECT_EQ(std::count(events.begin(), events.end(), "b post 1.000000"), 1);
+  EXPECT_LT(std::find(events.begin(), events.end(), "a hook, grad defined: 0") - events.begin(),
+            std::find(events.begin(), events.end(), "a post 20.000000") - events.begin());
+}
+
+TEST(Autograd, PostAccumulateGradHookRunsWhileBackwardStillRuns) {
+  // w2's accumulator is created after exp's node, so it runs first, before
+  // the nodes that lead to w1: its hook fires before the graph has finished.
+  Tensor x = tensor({1.0, 2.0});
+  Tensor w1 = tensor({0.5, 0.5}).requires_grad_();
+  Tensor w2 = tensor({3.0, 3.0}).requires_grad_();
+  std::vector<std::string> events;
+  Tensor h = x * w1;
+  h.register_hook([&](const Tensor&) {
+    events.push_back("h");
+    return Tensor();
+  });
+  w1.register_post_accumulate_grad_hook([&](const Tensor&) { events.push_back("w1"); });
+  w2.register_post_accumulate_grad_hook([&](const Tensor&) { events.push_back("w2"); });
+  (h.exp() * w2).sum().backward();
+  EXPECT_EQ(events, (std::vector<std::string>{"w2", "h", "w1"}));
+}
+
+TEST(Autograd, PostAccumulateGradHookRemovalAndRefusals) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  int calls = 0;
+  const size_t h = x.register_post_accumulate_grad_hook([&](const Tensor&) { ++calls; });
+  x.remove_hook(h);
+  (x * 2).sum().backward();
+  EXPECT_EQ(calls, 0);
+  EXPECT_TRUE(x.grad().defined());
+
+  // Only a leaf's .grad is accumulated into.
+  Tensor mid = x * 2;
+  EXPECT_THROW_WITH(mid.register_post_accumulate_grad_hook([](const Tensor&) {}), Error,
+                    "post accumulate grad hooks cannot be registered on non-leaf tensors");
+  EXPECT_THROW_WITH(tensor({1.0}).register_post_accumulate_grad_hook([](const Tensor&) {}), Error,
+                    "cannot register a hook on a tensor that doesn't require gradient");
+}
+
+TEST(Autograd, PostAccumulateGradHookOnlyWhereDotGradIsWritten) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor z = tensor({3.0}).requires_grad_();
+  int calls = 0;
+  x.register_post_accumulate_grad_hook([&](const Tensor&) { ++calls; });
+  Tensor y = (x * z).sum();
+  autograd::grad({y}, {x}, {}, /*retain_graph=*/true);  // grad() writes no .grad
+  EXPECT_EQ(calls, 0);
+  autograd::backward({y}, {}, /*retain_graph=*/true, false, {z});  // only z's .grad
+  EXPECT_EQ(calls, 0);
+  autograd::backward({y}, {}, false, false, {x});
+  EXPECT_EQ(calls, 1);
+}
+
+// ---- final callbacks (Note [Final callbacks]) ------------------------------------
+
+TEST(Autograd, QueuedCallbackRunsAfterEveryNodeAndEveryGrad) {
+  Tensor a = tensor({1.0, 2.0}).requires_grad_();
+  Tensor b = tensor({3.0, 4.0}).requires_grad_();
+  std::vector<std::string> events;
+  Tensor mid = a * b;  // its hook runs before the accumulators of a and b
+  mid.register_hook([&](const Tensor&) {
+    events.push_back("mid");
+    autograd::queue_callback([&] {
+      events.push_back("callback");
+      EXPECT_EQ(a.grad().to_vector<float>(), (std::vector<float>{3, 4}));
+      EXPECT_EQ(b.grad().to_vector<float>(), (std::vector<float>{1, 2}));
+    });
+    return Tensor();
+  });
+  a.register_post_accumulate_grad_hook([&](const Tensor&) { events.push_back("a"); });
+  b.register_post_accumulate_grad_hook([&](const Tensor&) { events.push_back("b"); });
+  mid.sum().backward();
+  events.push_back("returned");
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0], "mid");
+  EXPECT_EQ(events[3], "callback");
+  EXPECT_EQ(events[4], "returned");
+}
+
+TEST(Autograd, QueuedCallbacksRunInOrderAndMayQueueMore) {
+  Tensor x = tensor({1.0}).requires_grad_();
+  std::vector<int> order;
+  Tensor y = x * 2;
+  y.register_hook([&](const Tensor&) {
+    autograd::queue_callback([&] {
+      order.push_back(1);
+      autograd::queue_callback([&] {
+        order.push_back(3);
+        autograd::queue_callback([&] { order.push_back(4); });
+      });
+    });
+    autograd::queue_callback([&] { order.push_back(2); });
+    return Tensor();
+  });
+  y.backward({}, /*retain_graph=*/true);
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4}));
+  // Callbacks belong to one backward: the next one queues its own.
+  order.clear();
+  y.backward();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4}));
+}
+
+TEST(Autograd, QueueCallbackOutsideBackwardIsAnError) {
+  EXPECT_THROW_WITH(autograd::queue_callback([] {}), Error,
+                    "Final callbacks can only be installed during backward pass.");
+  Tensor x = tensor({1.0}).requires_grad_();
+  (x * 2).sum().backward();
+  EXPECT_THROW_WITH(autograd::queue_callback([] {}), Error,
+                    "Final callbacks can only be installed during backward pass.");
+}
+
+TEST(Autograd, ExceptionsFromCallbacksPropagateAndFailedTasksDropTheirs) {
+  Tensor x = tensor({1.0}).requires_grad_();
+  bool later_ran = false;
+  Tensor y = x * 2;
+  const size_t h = y.register_hook([&](const Tensor&) {
+    autograd::queue_callback([] { throw ValueError("callback failed"); });
+    autograd::queue_callback([&] { later_ran = true; });
+    return Tensor();
+  });
+  EXPECT_THROW_WITH(y.sum().backward({}, /*retain_graph=*/true), ValueError, "callback failed");
+  EXPECT_FALSE(later_ran);
+  EXPECT_THROW_WITH(autograd::queue_callback([] {}), Error, "only be installed during backward");
+
+  // A backward that fails in a node does not run what it queued.
+  y.remove_hook(h);
+  bool ran = false;
+  y.register_hook([&](const Tensor&) -> Tensor {
+    autograd::queue_callback([&] { ran = true; });
+    throw Error("hook failed");
+  });
+  EXPECT_THROW_WITH(y.sum().backward({}, /*retain_graph=*/true), Error, "hook failed");
+  EXPECT_FALSE(ran);
+  (x * 3).sum().backward();
+  EXPECT_FALSE(ran);
+}
+
+namespace {
+// A user node (as a custom Function's backward would) that queues a callback.
+struct QueuesCallback final : Node {
+  std::function<void()> callback;
+  std::string_view name() const override { return "QueuesCallback"; }
+  TensorList apply(TensorList&& grads) override {
+    autograd::queue_callback(callback);
+    return {grads[0]};
+  }
+};
+}  // namespace
+
+TEST(Autograd, NestedBackwardsQueueTheirOwnCallbacks) {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor w = tensor({3.0}).requires_grad_();
+  std::vector<std::string> events;
+  auto node = make_node<QueuesCallback>(x);
+  node->callback = [&] { events.push_back("outer node's"); };
+  Tensor out = x.detach();
+  set_history(out, node);
+  Tensor y = out * 2;
+  y.register_hook([&](const Tensor&) {
+    // A backward inside a backward: its callbacks run when it returns.
+    EnableGradGuard grad_mode;
+    Tensor z = w * 3;
+    z.register_hook([&](const Tensor&) {
+      autograd::queue_callback([&] { events.push_back("inner"); });
+      return Tensor();
+    });
+    TensorList g = autograd::grad({z.sum()}, {w});
+    events.push_back("inner returned " + std::to_string(g[0].item<float>()));
+    autograd::queue_callback([&] { events.push_back("outer hook's"); });
+    return Tensor();
+  });
+  y.sum().backward();
+  EXPECT_EQ(events, (std::vector<std::string>{"inner", "inner returned 3.000000", "outer hook's", "outer node's"}));
+  EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{2, 2}));
+}

@@ -146,3 +146,13 @@ TEST(Allocator, StatisticsAndCaching) {
   empty_cache();
   EXPECT_LE(memory_stats().reserved_bytes, reserved - 1000000);
 }
+
+TEST(Creation, NewOnesTakesDtypeAndDevice) {
+  Tensor x = zeros({2}, TensorOptions(ScalarType::Float64)).requires_grad_();
+  Tensor o = x.new_ones({3, 2});
+  EXPECT_EQ(o.sizes(), IntArrayRef({3, 2}));
+  EXPECT_EQ(o.dtype(), ScalarType::Float64);
+  EXPECT_EQ(o.device(), x.device());
+  EXPECT_FALSE(o.requires_grad());
+  EXPECT_EQ(o.to_vector<double>(), std::vector<double>(6, 1.0));
+}

@@ -656,3 +656,14 @@ TEST(Reduce, MethodsMatchFunctions) {
   EXPECT_TRUE(equal(x.logsumexp({1}), logsumexp(x, {1})));
   EXPECT_TRUE(equal(x.norm(1), norm(x, 1)));
 }
+
+TEST(Reduce, SumToSizeUndoesBroadcasting) {
+  Tensor x = arange(24, TensorOptions(ScalarType::Float64)).view({2, 3, 4});
+  EXPECT_EQ(x.sum_to_size({3, 1}).sizes(), IntArrayRef({3, 1}));
+  EXPECT_EQ(x.sum_to_size({3, 1}).to_vector<double>(), (std::vector<double>{60, 92, 124}));
+  EXPECT_EQ(x.sum_to_size({1, 4}).to_vector<double>(), (std::vector<double>{60, 66, 72, 78}));
+  EXPECT_TRUE(x.sum_to_size({2, 3, 4}).is_same(x));
+  EXPECT_EQ(x.sum_to_size({}).item<double>(), 276);
+  EXPECT_THROW_WITH(x.sum_to_size({2, 4}), Error, "is not expandable to size");
+  EXPECT_THROW_WITH(x.sum_to_size({1, 2, 3, 4}), Error, "is not expandable to size");
+}

@@ -259,3 +259,206 @@ def test_version_counter_catches_inplace_modification():
     assert y._version == 1
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.sum().backward()
+
+
+# ---- Variable._execution_engine.queue_callback (PyTorch 1.13 has it) --------------------------
+
+
+def _callback_log(lib):
+    """What hooks, a custom Function's backward and the callbacks they queue see, in order."""
+    engine = lib.autograd.Variable._execution_engine
+    log = []
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+
+    class Twice(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            log.append("Twice.backward")
+            engine.queue_callback(lambda: log.append(("Twice's callback", x.grad.tolist())))
+            return g * 2
+
+    def second():
+        log.append("second")
+        engine.queue_callback(lambda: log.append("queued by second"))
+
+    def hook(g):
+        log.append(("hook", x.grad is None))
+        engine.queue_callback(lambda: log.append(("first", x.grad.tolist(), lib.is_grad_enabled())))
+        engine.queue_callback(second)
+
+    y = Twice.apply(x) * 3
+    y.register_hook(hook)
+    y.sum().backward()
+    log.append("returned")
+    return log
+
+
+def test_queue_callback_runs_after_the_graph_as_in_pytorch():
+    log = _callback_log(wick)
+    assert log == _callback_log(torch)
+    assert log == [("hook", True), "Twice.backward", ("first", [6.0, 6.0], False), "second",
+                   ("Twice's callback", [6.0, 6.0]), "queued by second", "returned"]
+
+
+def test_queue_callback_outside_backward_is_an_error():
+    for lib in (torch, wick):
+        with pytest.raises(RuntimeError, match="Final callbacks can only be installed during backward pass."):
+            lib.autograd.Variable._execution_engine.queue_callback(lambda: None)
+
+
+def _nested_log(lib):
+    engine = lib.autograd.Variable._execution_engine
+    log = []
+    x = lib.ones(3, requires_grad=True)
+    w = lib.ones(2, requires_grad=True)
+
+    def outer_hook(g):
+        with lib.enable_grad():
+            z = w * 3
+            z.register_hook(lambda gg: engine.queue_callback(lambda: log.append("inner")))
+            (gw,) = lib.autograd.grad(z.sum(), w)
+        log.append(("inner grad returned", gw.tolist()))
+        engine.queue_callback(lambda: log.append(("outer", x.grad.tolist())))
+
+    y = x * 2
+    y.register_hook(outer_hook)
+    y.sum().backward(create_graph=False)
+    return log
+
+
+def test_queue_callback_in_a_nested_backward_as_in_pytorch():
+    log = _nested_log(wick)
+    assert log == _nested_log(torch)
+    assert log == ["inner", ("inner grad returned", [3.0, 3.0]), ("outer", [2.0, 2.0, 2.0])]
+
+
+def test_queue_callback_errors_propagate_as_in_pytorch():
+    for lib in (torch, wick):
+        engine = lib.autograd.Variable._execution_engine
+        ran = []
+        x = lib.ones(2, requires_grad=True)
+        y = x * 2
+        y.register_hook(lambda g: engine.queue_callback(lambda: 1 / 0))
+        with pytest.raises(ZeroDivisionError):
+            y.sum().backward()
+
+        def failing_hook(g):
+            engine.queue_callback(lambda: ran.append("should not run"))
+            raise ValueError("node fails")
+
+        z = x * 2
+        z.register_hook(failing_hook)
+        with pytest.raises(ValueError, match="node fails"):
+            z.sum().backward()
+        (x * 3).sum().backward()
+        assert ran == [], lib.__name__
+
+
+def test_variable_is_the_deprecated_constructor_as_in_pytorch():
+    for lib in (torch, wick):
+        Variable = lib.autograd.Variable
+        t = lib.tensor([1.0, 2.0], requires_grad=True)
+        v = Variable(t)
+        assert type(v) is lib.Tensor and v is not t and v.data_ptr() == t.data_ptr()
+        assert not v.requires_grad and v.is_leaf
+        r = Variable(lib.ones(2) * 2, requires_grad=True)
+        assert r.requires_grad and r.is_leaf and r.tolist() == [2.0, 2.0]
+        e = Variable()
+        assert tuple(e.shape) == (0,) and e.dtype == lib.float32
+        assert isinstance(t, Variable) and not isinstance([1.0], Variable)
+        with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+            Variable([1.0])
+
+
+def test_new_autograd_api_is_documented():
+    for obj in (wick.autograd.Variable, wick.autograd.Variable._execution_engine.queue_callback,
+                wick.Tensor.register_post_accumulate_grad_hook):
+        assert obj.__doc__ and "Example" in obj.__doc__, obj
+
+
+# ---- Tensor.register_post_accumulate_grad_hook (PyTorch 2.x; not in PyTorch 1.13) ----------
+
+
+def test_post_accumulate_grad_hook_sees_the_accumulated_grad():
+    x = wick.tensor([1.0, 2.0], requires_grad=True)
+    b = wick.tensor([3.0], requires_grad=True)
+    seen = []
+
+    def hook(t):
+        assert t is x  # the tensor itself
+        seen.append(t.grad.tolist())
+
+    handle = x.register_post_accumulate_grad_hook(hook)
+    b.register_post_accumulate_grad_hook(lambda t: seen.append(("b", t.grad.tolist())))
+    y = (x * x).sum() + (x * b).sum()  # two paths into x: one call per backward
+    y.backward(retain_graph=True)
+    assert sorted(seen, key=str) == sorted([[5.0, 7.0], ("b", [3.0])], key=str)
+    y.backward()
+    assert [s for s in seen if s[0] != "b"] == [[5.0, 7.0], [10.0, 14.0]]
+    handle.remove()
+    seen.clear()
+    (x * 2).sum().backward()
+    assert seen == [] and x.grad.tolist() == [12.0, 16.0]
+
+
+def test_post_accumulate_grad_hook_outlives_the_python_object():
+    seen = []
+    x = wick.ones(2, requires_grad=True)
+    x.register_post_accumulate_grad_hook(lambda t: seen.append((type(t).__name__, t.grad.tolist())))
+    y = (x * 3).sum()
+    del x  # the graph still holds the tensor: the hook gets a new Python object for it
+    y.backward()
+    assert seen == [("Tensor", [3.0, 3.0])]
+
+
+def test_post_accumulate_grad_hook_runs_after_the_tensor_hook_and_not_for_grad():
+    x = wick.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: g * 10)
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+    (x * 2).sum().backward()
+    assert seen == [[20.0, 20.0]]
+    wick.autograd.grad((x * 2).sum(), x)  # grad() writes no .grad, so no call
+    assert seen == [[20.0, 20.0]]
+
+
+def test_post_accumulate_grad_hook_refusals_and_errors():
+    x = wick.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="post accumulate grad hooks cannot be registered on non-leaf tensors"):
+        (x * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"):
+        wick.ones(2).register_post_accumulate_grad_hook(lambda t: None)
+    h = x.register_post_accumulate_grad_hook(lambda t: t.grad)
+    with pytest.raises(RuntimeError, match="Tensor post accumulate grad hooks should return None."):
+        (x * 2).sum().backward()
+    h.remove()
+    x.register_post_accumulate_grad_hook(lambda t: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        (x * 2).sum().backward()
+
+
+def test_post_accumulate_grad_hooks_with_a_final_callback_as_data_parallel_uses_them():
+    # Each parameter's gradient is "reduced" as soon as it is ready; one final
+    # callback waits for all of them before backward returns.
+    model = wick.nn.Linear(3, 2)
+    ready, reduced = [], []
+
+    def on_grad(p):
+        if not ready:
+            engine = wick.autograd.Variable._execution_engine
+            engine.queue_callback(lambda: reduced.extend(tuple(q.shape) for q in ready))
+        ready.append(p)
+        with wick.no_grad():
+            p.grad.mul_(0.5)  # the "all-reduce": average over two replicas holding the same gradient
+
+    for p in model.parameters():
+        p.register_post_accumulate_grad_hook(on_grad)
+    model(wick.ones(4, 3)).sum().backward()
+    assert sorted(reduced) == [(2,), (2, 3)]
+    assert all(isinstance(p, wick.nn.Parameter) for p in ready) and {id(p) for p in ready} == {
+        id(p) for p in model.parameters()}
+    assert model.bias.grad.tolist() == [2.0, 2.0] and model.weight.grad.tolist() == [[2.0] * 3] * 2

@@ -11,11 +11,12 @@ from wick.autograd.anomaly_mode import detect_anomaly, is_anomaly_enabled, set_d
 from wick.autograd.function import Function, FunctionCtx, once_differentiable
 from wick.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from wick.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from wick.autograd.variable import Variable
 from wick.autograd import graph
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck",
            "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "Variable"]
 
 
 def _tensors(x, what):
