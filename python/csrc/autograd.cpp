@@ -436,7 +436,12 @@ void init_tensor_autograd(TensorClass& cls) {
           "hook(grad) runs each time this tensor's gradient is computed; a Tensor it returns replaces\n"
           "the gradient (None keeps it). handle.remove() takes the hook off.\n\n"
           "Example::\n\n"
-          "    >>> h = x.register_hook(lambda g: g * 2)   # doubles the gradient reaching x")
+          "    >>> x = wick.tensor([1.0, 2.0], requires_grad=True)\n"
+          "    >>> h = x.register_hook(lambda g: g * 2)   # doubles the gradient reaching x\n"
+          "    >>> (x * 3).sum().backward()\n"
+          "    >>> x.grad\n"
+          "    tensor([6., 6.])\n"
+          "    >>> h.remove()")
       .def(
           "register_post_accumulate_grad_hook",
           [](py::object self, py::function hook) {

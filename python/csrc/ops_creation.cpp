@@ -415,7 +415,9 @@ void init_creation(py::module_& m, TensorClass& cls) {
       "randperm(n, *, generator=None, dtype=wick.int64, device=None, requires_grad=False) -> Tensor\n\n"
       "A random permutation of the integers 0 .. n-1.\n\n"
       "Example::\n\n"
-      "    >>> order = wick.randperm(len(dataset))   # a shuffled epoch");
+      "    >>> order = wick.randperm(5)   # a shuffled epoch of 5 samples\n"
+      "    >>> sorted(order.tolist())\n"
+      "    [0, 1, 2, 3, 4]");
   const char* bernoulli_doc =
       "bernoulli(input, *, generator=None) -> Tensor\n\n"
       "Draws 0 or 1 for each element: 1 with the probability the element gives (values in [0, 1]).\n"

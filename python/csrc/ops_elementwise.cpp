@@ -348,8 +348,9 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
           "add_(other, *, alpha=1) -> Tensor\n\n"
           "In place: self += alpha * other (other broadcasts to self's shape); returns self.\n\n"
           "Example::\n\n"
-          "    >>> with wick.no_grad():\n"
-          "    ...     w.add_(w.grad, alpha=-0.1)   # a gradient descent step");
+          "    >>> w = wick.tensor([1.0, 2.0])\n"
+          "    >>> w.add_(wick.tensor([0.5, 0.5]), alpha=-2)   # w -= 2 * other\n"
+          "    tensor([0., 1.])");
   cls.def("add_", inplace<Scalar, Scalar>([](const Tensor& a, Scalar b, Scalar alpha) { add_(a, wrap_scalar(b), alpha); }),
           py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   cls.def("sub_", inplace<const Tensor&, Scalar>([](const Tensor& a, const Tensor& b, Scalar alpha) { sub_(a, b, alpha); }),

@@ -41,7 +41,9 @@ void init_view(py::module_& m, TensorClass& cls) {
                "    >>> wick.arange(6).view(2, 3)\n"
                "    tensor([[0, 1, 2],\n"
                "            [3, 4, 5]])\n"
-               "    >>> images.view(-1, 28 * 28)       # flatten a batch of 28x28 images");
+               "    >>> images = wick.zeros(64, 1, 28, 28)\n"
+               "    >>> images.view(-1, 28 * 28).shape   # flatten a batch of 28x28 images\n"
+               "    wick.Size([64, 784])");
   def_shape_op(&m, cls, "reshape", "shape", [](const Tensor& x, IntArrayRef s) { return reshape(x, s); },
                "reshape(input, shape) -> Tensor  (method: x.reshape(*shape))\n\n"
                "input with another shape: a view when the strides allow it, else a copy. One size may be -1.\n\n"

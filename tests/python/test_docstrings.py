@@ -22,6 +22,8 @@ def _documented():
     seen, out = set(), []
 
     def add(name, obj):
+        if not getattr(obj, "__module__", "wick").startswith("wick"):
+            return  # imported from elsewhere (collections.Counter in lr_scheduler)
         doc = getattr(obj, "__doc__", None)
         if isinstance(doc, str) and ">>>" in doc and doc not in seen:
             seen.add(doc)

@@ -24,9 +24,10 @@ class SGD(Optimizer):
         differentiable (bool, optional): must be False
 
     Example:
+        >>> model = wick.nn.Linear(3, 1)
         >>> optimizer = wick.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
         >>> optimizer.zero_grad()
-        >>> loss_fn(model(input), target).backward()
+        >>> wick.nn.functional.mse_loss(model(wick.ones(4, 3)), wick.zeros(4, 1)).backward()
         >>> optimizer.step()
     """
 
