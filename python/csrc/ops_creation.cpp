@@ -220,10 +220,10 @@ const std::string kNewArgs =
 
 }  // namespace
 
-void init_creation(py::module_& m, TensorClass& cls) {
-  init_generator(m);
+namespace {
 
-  // ---- from data ---------------------------------------------------------------------------
+// From data.
+void def_creation_from_data(py::module_& m, TensorClass& cls) {
   m.def("tensor", &tensor_from_data, py::arg("data"), py::kw_only(), dtype_kw(), device_kw(), requires_grad_kw(),
         "tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor\n\n"
         "A new tensor holding a copy of data: a number, nested lists or tuples of numbers, a NumPy\n"
@@ -261,8 +261,10 @@ void init_creation(py::module_& m, TensorClass& cls) {
       "Example::\n\n"
       "    >>> wick.scalar_tensor(3.5)\n"
       "    tensor(3.5000)");
+}
 
-  // ---- filled ------------------------------------------------------------------------------
+// Filled.
+void def_creation_filled(py::module_& m, TensorClass& cls) {
   def_sized_factory(
       m, "empty", [](IntArrayRef s, const TensorOptions& o) { return empty(s, o); },
       std::string("empty(*size, *, dtype=None, device=None, requires_grad=False) -> Tensor\n\n"
@@ -326,8 +328,10 @@ void init_creation(py::module_& m, TensorClass& cls) {
       "    >>> wick.full((2, 2), 7)\n"
       "    tensor([[7, 7],\n"
       "            [7, 7]])");
+}
 
-  // ---- ranges ------------------------------------------------------------------------------
+// Ranges.
+void def_creation_ranges(py::module_& m, TensorClass& cls) {
   // arange(end), arange(start, end), arange(start, end, step); also by keyword.
   m.def(
       "arange",
@@ -383,8 +387,10 @@ void init_creation(py::module_& m, TensorClass& cls) {
       "    >>> wick.eye(2)\n"
       "    tensor([[1., 0.],\n"
       "            [0., 1.]])");
+}
 
-  // ---- random ------------------------------------------------------------------------------
+// Random.
+void def_creation_random(py::module_& m, TensorClass& cls) {
   // randint(high, size) or randint(low, high, size).
   m.def(
       "randint",
@@ -463,8 +469,10 @@ void init_creation(py::module_& m, TensorClass& cls) {
           "returns it.\n\n"
           "Example::\n\n"
           "    >>> w = wick.empty(128, 784).normal_(0, 0.01)");
+}
 
-  // ---- *_like ------------------------------------------------------------------------------
+// The *_like factories.
+void def_creation_like(py::module_& m, TensorClass& cls) {
   def_like_factory(
       m, "empty_like", [](const Tensor& l, const TensorOptions& o) { return empty_like(l, o); },
       std::string("empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor\n\n"
@@ -498,8 +506,10 @@ void init_creation(py::module_& m, TensorClass& cls) {
       py::call_guard<py::gil_scoped_release>(),
       (std::string("full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor\n\n"
       "A tensor of input's shape filled with fill_value.\n\n") + kLikeArgs).c_str());
+}
 
-  // ---- Tensor.new_* ------------------------------------------------------------------------
+// Tensor.new_* factories.
+void def_creation_tensor_new(py::module_& m, TensorClass& cls) {
   def_new_factory(
       cls, "new_empty", [](IntArrayRef s, const TensorOptions& o) { return empty(s, o); },
       std::string("new_empty(*size, *, dtype=None, device=None, requires_grad=False) -> Tensor\n\n"
@@ -533,6 +543,18 @@ void init_creation(py::module_& m, TensorClass& cls) {
       py::arg("data"), py::kw_only(), dtype_kw(), device_kw(), requires_grad_kw(),
       "new_tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor\n\n"
       "A copy of data, as wick.tensor makes it, with this tensor's dtype and device unless given.");
+}
+
+}  // namespace
+
+void init_creation(py::module_& m, TensorClass& cls) {
+  init_generator(m);
+  def_creation_from_data(m, cls);
+  def_creation_filled(m, cls);
+  def_creation_ranges(m, cls);
+  def_creation_random(m, cls);
+  def_creation_like(m, cls);
+  def_creation_tensor_new(m, cls);
 }
 
 }  // namespace wick::python

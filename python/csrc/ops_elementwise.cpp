@@ -55,8 +55,10 @@ Tensor divide(const Tensor& a, const Tensor& b, const std::optional<std::string>
 
 }  // namespace
 
-void init_elementwise(py::module_& m, TensorClass& cls) {
-  // ---- unary -------------------------------------------------------------------------------
+namespace {
+
+// Unary.
+void def_elementwise_unary(py::module_& m, TensorClass& cls) {
   struct UnaryRow {
     const char* name;
     Unary fn;
@@ -179,8 +181,10 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
             py::arg("min") = py::none(), py::arg("max") = py::none(),
             (std::string(name) + "(min=None, max=None) -> Tensor\n\nIn-place clamp; returns this tensor.").c_str());
   }
+}
 
-  // ---- binary ------------------------------------------------------------------------------
+// Binary.
+void def_elementwise_binary(py::module_& m, TensorClass& cls) {
   for (const auto& [name, adds] : {std::pair{"add", true}, std::pair{"sub", false}, std::pair{"subtract", false}}) {
     const bool is_add = adds;
     const std::string doc =
@@ -341,8 +345,10 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
                           py::arg("other"),
                           "equal(input, other) -> bool\n\n"
                           "True when both have the same shape and the same values.");
+}
 
-  // ---- in place ----------------------------------------------------------------------------
+// In place.
+void def_elementwise_in_place(py::module_& m, TensorClass& cls) {
   cls.def("add_", inplace<const Tensor&, Scalar>([](const Tensor& a, const Tensor& b, Scalar alpha) { add_(a, b, alpha); }),
           py::arg("other"), py::kw_only(), py::arg("alpha") = 1,
           "add_(other, *, alpha=1) -> Tensor\n\n"
@@ -364,6 +370,14 @@ void init_elementwise(py::module_& m, TensorClass& cls) {
                      "div_(other) -> Tensor\n\nIn place: self /= other (true division); returns self.");
   cls.def("pow_", inplace<Scalar>([](const Tensor& a, Scalar e) { pow_(a, e); }), py::arg("exponent"),
           "pow_(exponent) -> Tensor\n\nIn place: self **= exponent (a number); returns self.");
+}
+
+}  // namespace
+
+void init_elementwise(py::module_& m, TensorClass& cls) {
+  def_elementwise_unary(m, cls);
+  def_elementwise_binary(m, cls);
+  def_elementwise_in_place(m, cls);
 }
 
 }  // namespace wick::python

@@ -99,8 +99,10 @@ Tensor convert_to(const Tensor& self, const py::args& args, const py::kwargs& kw
 
 }  // namespace
 
-void init_tensor(py::module_& m, TensorClass& cls) {
-  // ---- construction ------------------------------------------------------------------------
+namespace {
+
+// Construction.
+void def_tensor_construction(py::module_& m, TensorClass& cls) {
   // Tensor() is empty; Tensor(other) shares other's data and autograd state
   // (what subclasses such as nn.Parameter build on); Tensor(2, 3) is an
   // uninitialized float tensor; Tensor(data) copies data as the default float dtype.
@@ -135,8 +137,10 @@ void init_tensor(py::module_& m, TensorClass& cls) {
       "Tensor() is empty; Tensor(other) shares other's data and autograd state (what subclasses such\n"
       "as nn.Parameter build on); Tensor(2, 3) is an uninitialized float tensor; Tensor(data) copies\n"
       "nested lists or an array as the default float dtype. Prefer wick.tensor / wick.empty.");
+}
 
-  // ---- metadata ----------------------------------------------------------------------------
+// Metadata.
+void def_tensor_metadata(py::module_& m, TensorClass& cls) {
   cls.def_property_readonly(
          "shape", [](const Tensor& t) { return make_size(t.sizes()); }, "The sizes of the dims, as a wick.Size.")
       .def(
@@ -205,8 +209,10 @@ void init_tensor(py::module_& m, TensorClass& cls) {
           },
           "The same data without autograd history (an alias that does not require grad).\n"
           "Assigning x.data = y makes x use y's data, keeping x's autograd state.");
+}
 
-  // ---- conversions -------------------------------------------------------------------------
+// Conversions.
+void def_tensor_conversions(py::module_& m, TensorClass& cls) {
   cls.def("item", &item,
           "item() -> number\n\n"
           "The value of a one-element tensor as a Python number (float, int or bool).\n\n"
@@ -270,8 +276,10 @@ void init_tensor(py::module_& m, TensorClass& cls) {
     cls.def(
         name, [t](const Tensor& self) { return self.to(t); }, py::call_guard<py::gil_scoped_release>(), doc.c_str());
   }
+}
 
-  // ---- filling and copying -----------------------------------------------------------------
+// Filling and copying.
+void def_tensor_filling_and_copying(py::module_& m, TensorClass& cls) {
   cls.def("zero_", inplace<>([](const Tensor& t) { t.zero_(); }),
           "zero_() -> Tensor\n\nFills the tensor with zeros in place; returns it.")
       .def("fill_", inplace<Scalar>([](const Tensor& t, Scalar v) { t.fill_(v); }), py::arg("value"),
@@ -292,8 +300,10 @@ void init_tensor(py::module_& m, TensorClass& cls) {
            "copy_(src, non_blocking=False) -> Tensor\n\n"
            "Copies src's values into this tensor in place, broadcasting src to this shape and converting\n"
            "dtype and device; returns this tensor. Differentiable with respect to src.");
+}
 
-  // ---- Python protocols --------------------------------------------------------------------
+// Python protocols.
+void def_tensor_python_protocols(py::module_& m, TensorClass& cls) {
   cls.def("__repr__", method(&Tensor::str))
       .def("__len__",
            [](const Tensor& t) {
@@ -412,8 +422,10 @@ void init_tensor(py::module_& m, TensorClass& cls) {
       "A CPU tensor of that dtype and shape holding a copy of data (row-major elements, native byte order).");
   // NumPy defers binary operators to the tensor (ndarray + tensor gives a tensor).
   cls.attr("__array_priority__") = 1000;
+}
 
-  // ---- operators ---------------------------------------------------------------------------
+// Operators.
+void def_tensor_operators(py::module_& m, TensorClass& cls) {
   def_binary_operator(cls, "__add__", [](const Tensor& a, const Tensor& b) { return add(a, b); });
   def_binary_operator(cls, "__sub__", [](const Tensor& a, const Tensor& b) { return sub(a, b); });
   def_binary_operator(cls, "__mul__", [](const Tensor& a, const Tensor& b) { return mul(a, b); });
@@ -471,6 +483,17 @@ void init_tensor(py::module_& m, TensorClass& cls) {
       .def("__pos__", [](py::object self) { return self; })
       .def("__abs__", [](const Tensor& t) { return abs(t); }, py::call_guard<py::gil_scoped_release>())
       .def("__invert__", [](const Tensor& t) { return bitwise_not(t); }, py::call_guard<py::gil_scoped_release>());
+}
+
+}  // namespace
+
+void init_tensor(py::module_& m, TensorClass& cls) {
+  def_tensor_construction(m, cls);
+  def_tensor_metadata(m, cls);
+  def_tensor_conversions(m, cls);
+  def_tensor_filling_and_copying(m, cls);
+  def_tensor_python_protocols(m, cls);
+  def_tensor_operators(m, cls);
 }
 
 }  // namespace wick::python
