@@ -8,6 +8,10 @@ using wick::testing::noncontiguous_leaf;
 
 namespace {
 bool shares_storage(const Tensor& a, const Tensor& b) { return a.impl()->storage() == b.impl()->storage(); }
+
+// The suites below run once per device (test_util.h).
+class ViewOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(ViewOnDevice);
 }  // namespace
 
 TEST(View, ViewsShareStorage) {
@@ -75,8 +79,9 @@ TEST(View, Errors) {
   EXPECT_THROW_WITH(x.flatten(1, 0), ValueError, "cannot come after");
 }
 
-TEST(View, Gradients) {
+TEST_P(ViewOnDevice, Gradients) {
   manual_seed(5);
+  const Device d = device();
   using F = std::function<Tensor(const Tensor&)>;
   const std::vector<std::pair<const char*, F>> cases = {
       {"view", [](const Tensor& x) { return x.view({4, 3}); }},
@@ -100,15 +105,15 @@ TEST(View, Gradients) {
   for (const auto& [name, fn] : cases) {
     SCOPED_TRACE(name);
     auto f = [&](const TensorList& in) { return fn(in[0]); };
-    EXPECT_TRUE(gradcheck(f, {leaf({3, 4})}));
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, -1, 1, d)}));
     if (std::string(name) != "view" && std::string(name) != "unflatten") {
-      EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4})}));
+      EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}, -1, 1, d)}));
     }
   }
   auto strided = [](const TensorList& in) { return in[0].as_strided({2, 2}, {1, 4}, 1); };
-  EXPECT_TRUE(gradcheck(strided, {leaf({3, 4})}));
+  EXPECT_TRUE(gradcheck(strided, {leaf({3, 4}, -1, 1, d)}));
   auto zero = [](const TensorList& in) { return in[0].view({0, 4}).t(); };
-  EXPECT_TRUE(gradcheck(zero, {leaf({0, 4})}));
+  EXPECT_TRUE(gradcheck(zero, {leaf({0, 4}, -1, 1, d)}));
 }
 
 TEST(View, SecondOrderThroughSlices) {
@@ -120,9 +125,9 @@ TEST(View, SecondOrderThroughSlices) {
   EXPECT_EQ(gg[0].to_vector<double>(), (std::vector<double>{0, 12, 18}));
 }
 
-TEST(View, InplaceWriteIntoViewGivesTheBaseItsHistory) {
-  Tensor w = tensor({1.0, 2.0, 3.0}).requires_grad_();
-  Tensor x = zeros({2, 3});
+TEST_P(ViewOnDevice, InplaceWriteIntoViewGivesTheBaseItsHistory) {
+  Tensor w = tensor({1.0, 2.0, 3.0}).to(device()).requires_grad_();
+  Tensor x = zeros({2, 3}, TensorOptions().device(device()));
   x[1].copy_(w * 2);  // like x[1] = w * 2 in Python
   EXPECT_EQ(x.grad_fn()->name(), "CopySlices");
   EXPECT_EQ(x.to_vector<float>(), (std::vector<float>{0, 0, 0, 2, 4, 6}));
@@ -130,28 +135,29 @@ TEST(View, InplaceWriteIntoViewGivesTheBaseItsHistory) {
   EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{8, 16, 24}));
 }
 
-TEST(View, InplaceOpsOnViewsHaveCorrectGradients) {
+TEST_P(ViewOnDevice, InplaceOpsOnViewsHaveCorrectGradients) {
   manual_seed(11);
+  const Device d = device();
   auto narrow_mul = [](const TensorList& in) {
     Tensor y = in[0] * 1.0;
     y.narrow(1, 0, 2).mul_(in[1]);
     return y;
   };
-  EXPECT_TRUE(gradcheck(narrow_mul, {wick::testing::leaf({2, 3}), wick::testing::leaf({2, 2})}));
+  EXPECT_TRUE(gradcheck(narrow_mul, {leaf({2, 3}, -1, 1, d), leaf({2, 2}, -1, 1, d)}));
   auto select_relu = [](const TensorList& in) {
     Tensor y = in[0] * 1.0;
     y.select(0, 1).relu_();
     return y * y;
   };
-  EXPECT_TRUE(gradcheck(select_relu, {wick::testing::leaf({3, 4})}));
-  auto fill_columns = [](const TensorList& in) {
-    Tensor out = zeros({3, 4}, ScalarType::Float64);
+  EXPECT_TRUE(gradcheck(select_relu, {leaf({3, 4}, -1, 1, d)}));
+  auto fill_columns = [d](const TensorList& in) {
+    Tensor out = zeros({3, 4}, TensorOptions(ScalarType::Float64).device(d));
     for (int64_t j = 0; j < 4; ++j) out.select(1, j).copy_(in[0] * static_cast<double>(j + 1));
     return out.t().sigmoid();
   };
-  EXPECT_TRUE(gradcheck(fill_columns, {wick::testing::leaf({3})}));
+  EXPECT_TRUE(gradcheck(fill_columns, {leaf({3}, -1, 1, d)}));
   // The view reads the base's new history afterwards.
-  Tensor a = tensor({1.0, 2.0}).requires_grad_();
+  Tensor a = tensor({1.0, 2.0}).to(d).requires_grad_();
   Tensor y = a * 1;
   Tensor v = y.view({2, 1});
   v.mul_(3);
