@@ -241,6 +241,24 @@ Fn kernel(Device device, Fn Backend::*member, const char* op) {
   return fn;
 }
 
+// For the backends' pointwise slots: the table of Kernel<F>::run for every F
+// of a list, in the list's order, indexed by the op numbers run_pointwise
+// passes.
+template <template <typename> class Kernel, typename... Fs>
+constexpr auto pointwise_kernel_table(TypeList<Fs...>) {
+  return std::array{&Kernel<Fs>::run...};
+}
+
+// Calls body.template operator()<T>() for T the C++ type of dtype t when the
+// element function F takes it; NotImplementedError naming F and t otherwise.
+template <typename F, typename Body>
+void dispatch_pointwise(ScalarType t, Body&& body) {
+  dispatch_dtype(t, F::name, [&]<typename T>() {
+    if constexpr (pointwise::kTakes<F, T>) body.template operator()<T>();
+    else WICK_THROW(NotImplementedError, F::name, ": not implemented for dtype ", t);
+  });
+}
+
 // Runs the element function f (a struct of core/pointwise.h) over out's
 // elements on the device's backend: out = f(in), or out = f(a, b).
 template <typename F>

@@ -13,37 +13,23 @@ namespace wick::cpu {
 
 namespace {
 
-// The kernel of one element function F (core/pointwise.h), for every dtype F takes.
+// The kernels of one element function F (core/pointwise.h), for every dtype F takes.
 template <typename F>
-void unary_kernel(const void* fn, const Tensor& out, const Tensor& in) {
-  const F& f = *static_cast<const F*>(fn);
-  dispatch_dtype(in.dtype(), F::name, [&]<typename T>() {
-    if constexpr (pointwise::kTakes<F, T>) unary_loop<pointwise::UnaryResult<F, T>, T>(out, in, f);
-    else WICK_THROW(NotImplementedError, F::name, ": not implemented for dtype ", in.dtype());
-  });
-}
+struct UnaryKernel {
+  static void run(const void* f, const Tensor& out, const Tensor& in) {
+    dispatch_pointwise<F>(in.dtype(), [&]<typename T>() {
+      unary_loop<pointwise::UnaryResult<F, T>, T>(out, in, *static_cast<const F*>(f));
+    });
+  }
+};
 template <typename F>
-void binary_kernel(const void* fn, const Tensor& out, const Tensor& a, const Tensor& b) {
-  const F& f = *static_cast<const F*>(fn);
-  dispatch_dtype(a.dtype(), F::name, [&]<typename T>() {
-    if constexpr (pointwise::kTakes<F, T>) binary_loop<pointwise::BinaryResult<F, T>, T, T>(out, a, b, f);
-    else WICK_THROW(NotImplementedError, F::name, ": not implemented for dtype ", a.dtype());
-  });
-}
-
-// One kernel per entry of the lists, in their order.
-template <typename... Fs>
-void run_unary(TypeList<Fs...>, size_t op, const void* f, const Tensor& out, const Tensor& in) {
-  static constexpr void (*kKernels[])(const void*, const Tensor&, const Tensor&) = {&unary_kernel<Fs>...};
-  kKernels[op](f, out, in);
-}
-template <typename... Fs>
-void run_binary(TypeList<Fs...>, size_t op, const void* f, const Tensor& out, const Tensor& a,
-                const Tensor& b) {
-  static constexpr void (*kKernels[])(const void*, const Tensor&, const Tensor&, const Tensor&) = {
-      &binary_kernel<Fs>...};
-  kKernels[op](f, out, a, b);
-}
+struct BinaryKernel {
+  static void run(const void* f, const Tensor& out, const Tensor& a, const Tensor& b) {
+    dispatch_pointwise<F>(a.dtype(), [&]<typename T>() {
+      binary_loop<pointwise::BinaryResult<F, T>, T, T>(out, a, b, *static_cast<const F*>(f));
+    });
+  }
+};
 
 }  // namespace
 
@@ -74,11 +60,13 @@ void copy(const Tensor& dst, const Tensor& src) {
 }
 
 void unary(size_t op, const void* f, const Tensor& out, const Tensor& in) {
-  run_unary(pointwise::UnaryFunctions{}, op, f, out, in);
+  static constexpr auto kKernels = pointwise_kernel_table<UnaryKernel>(pointwise::UnaryFunctions{});
+  kKernels[op](f, out, in);
 }
 
 void binary(size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b) {
-  run_binary(pointwise::BinaryFunctions{}, op, f, out, a, b);
+  static constexpr auto kKernels = pointwise_kernel_table<BinaryKernel>(pointwise::BinaryFunctions{});
+  kKernels[op](f, out, a, b);
 }
 
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {

@@ -9,46 +9,34 @@ namespace wick::cuda {
 namespace {
 
 template <typename F>
-void unary_kernel(const void* fn, const Tensor& out, const Tensor& in) {
-  const F& f = *static_cast<const F*>(fn);
-  dispatch_dtype(in.dtype(), F::name, [&]<typename T>() {
-    if constexpr (pointwise::kTakes<F, T>) launch_unary<pointwise::UnaryResult<F, T>, T>(out, in, f, F::name);
-    else WICK_THROW(NotImplementedError, F::name, ": no CUDA kernel for dtype ", in.dtype());
-  });
-}
-
+struct UnaryKernel {
+  static void run(const void* f, const Tensor& out, const Tensor& in) {
+    dispatch_pointwise<F>(in.dtype(), [&]<typename T>() {
+      launch_unary<pointwise::UnaryResult<F, T>, T>(out, in, *static_cast<const F*>(f), F::name);
+    });
+  }
+};
 template <typename F>
-void binary_kernel(const void* fn, const Tensor& out, const Tensor& a, const Tensor& b) {
-  const F& f = *static_cast<const F*>(fn);
-  WICK_CHECK(a.dtype() == b.dtype(), TypeError, F::name, ": CUDA kernel operands must share a dtype, got ", a.dtype(),
-             " and ", b.dtype());
-  dispatch_dtype(a.dtype(), F::name, [&]<typename T>() {
-    if constexpr (pointwise::kTakes<F, T>) launch_binary<pointwise::BinaryResult<F, T>, T>(out, a, b, f, F::name);
-    else WICK_THROW(NotImplementedError, F::name, ": no CUDA kernel for dtype ", a.dtype());
-  });
-}
-
-// One kernel per entry of the lists, in their order.
-template <typename... Fs>
-void run_unary(TypeList<Fs...>, size_t op, const void* f, const Tensor& out, const Tensor& in) {
-  static constexpr void (*kKernels[])(const void*, const Tensor&, const Tensor&) = {&unary_kernel<Fs>...};
-  kKernels[op](f, out, in);
-}
-template <typename... Fs>
-void run_binary(TypeList<Fs...>, size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b) {
-  static constexpr void (*kKernels[])(const void*, const Tensor&, const Tensor&, const Tensor&) = {
-      &binary_kernel<Fs>...};
-  kKernels[op](f, out, a, b);
-}
+struct BinaryKernel {
+  static void run(const void* f, const Tensor& out, const Tensor& a, const Tensor& b) {
+    WICK_CHECK(a.dtype() == b.dtype(), TypeError, F::name, ": CUDA kernel operands must share a dtype, got ",
+               a.dtype(), " and ", b.dtype());
+    dispatch_pointwise<F>(a.dtype(), [&]<typename T>() {
+      launch_binary<pointwise::BinaryResult<F, T>, T>(out, a, b, *static_cast<const F*>(f), F::name);
+    });
+  }
+};
 
 }  // namespace
 
 void unary(size_t op, const void* f, const Tensor& out, const Tensor& in) {
-  run_unary(pointwise::UnaryFunctions{}, op, f, out, in);
+  static constexpr auto kKernels = pointwise_kernel_table<UnaryKernel>(pointwise::UnaryFunctions{});
+  kKernels[op](f, out, in);
 }
 
 void binary(size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b) {
-  run_binary(pointwise::BinaryFunctions{}, op, f, out, a, b);
+  static constexpr auto kKernels = pointwise_kernel_table<BinaryKernel>(pointwise::BinaryFunctions{});
+  kKernels[op](f, out, a, b);
 }
 
 }  // namespace wick::cuda
