@@ -60,16 +60,10 @@ struct ConvParams {
   bool transposed = false;
 };
 
-// A view of x with another geometry, outside autograd (for the kernels only).
-Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
-  return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, strides, x.storage_offset()));
-}
-Tensor alias(const Tensor& x, IntArrayRef sizes) { return alias(x, sizes, contiguous_strides(sizes)); }
-
 // A batched 1-D tensor [N, C, L] as [N, C, 1, L]; 4-D tensors as they are.
 Tensor as_4d(const Tensor& x) {
   if (x.dim() == 4) return x;
-  return alias(x, {x.size(0), x.size(1), 1, x.size(2)}, {x.stride(0), x.stride(1), 0, x.stride(2)});
+  return raw_view(x, {x.size(0), x.size(1), 1, x.size(2)}, {x.stride(0), x.stride(1), 0, x.stride(2)});
 }
 
 Tensor new_tensor(const Tensor& like, IntArrayRef sizes) {
@@ -85,16 +79,11 @@ Tensor plain_contiguous(const Tensor& x) {
 // ---- the per-sample products of Note [Convolution per sample] -----------------------------------
 // x4 is the convolution's im2col side [N, C, H, W] and g its geometry; y4 or
 // dy4 the other side [N, Co, OH, OW]; w4 the contiguous weight [Co, C/G, kh, kw].
-
-// A view of base's storage at `offset` elements past base's own offset, outside autograd.
-Tensor view_at(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  return Tensor(make_intrusive<TensorImpl>(base.impl()->storage(), base.dtype(), sizes, strides,
-                                           base.storage_offset() + offset));
-}
+// The operands are raw views (Note [Raw views] in core/tensor.h).
 
 // Sample n of a batched tensor, as a batch of one.
 Tensor sample(const Tensor& t, int64_t n) {
-  return view_at(t, {1, t.size(1), t.size(2), t.size(3)}, t.strides(), n * t.stride(0));
+  return raw_view(t, {1, t.size(1), t.size(2), t.size(3)}, t.strides(), n * t.stride(0));
 }
 
 // The kernels a convolution runs, looked up once (before any parallel region).
@@ -123,7 +112,7 @@ Tensor as_matrix(const Tensor& x1) {
   const int64_t H = x1.size(2), W = x1.size(3);
   const int64_t s2 = H == 1 ? W : x1.stride(2), s3 = W == 1 ? 1 : x1.stride(3);
   if (s3 != 1 || s2 != W) return Tensor();
-  return view_at(x1, {x1.size(1), H * W}, {x1.stride(1), 1}, 0);
+  return raw_view(x1, {x1.size(1), H * W}, {x1.stride(1), 1});
 }
 
 // How many threads share the samples: all of them when there are at least as
@@ -160,11 +149,11 @@ struct Columns {
   Columns(const Tensor& like, const Kernels& k, int64_t slots, int64_t rows_, int64_t L_, bool ones)
       : rows(rows_), height(rows_ + ones), L(L_) {
     buffer = new_tensor(like, {slots, height, L});
-    if (ones) k.fill(view_at(buffer, {slots, 1, L}, {height * L, L, 1}, rows * L), 1);
+    if (ones) k.fill(raw_view(buffer, {slots, 1, L}, {height * L, L, 1}, rows * L), 1);
   }
   // Slot s's im2col target [1, rows, L] and the matrix [height, L] the gemm reads.
-  Tensor target(int64_t s) const { return view_at(buffer, {1, rows, L}, {rows * L, L, 1}, s * height * L); }
-  Tensor matrix(int64_t s) const { return view_at(buffer, {height, L}, {L, 1}, s * height * L); }
+  Tensor target(int64_t s) const { return raw_view(buffer, {1, rows, L}, {rows * L, L, 1}, s * height * L); }
+  Tensor matrix(int64_t s) const { return raw_view(buffer, {height, L}, {L, 1}, s * height * L); }
 };
 
 // y4 = conv(x4, w4) + bias.
@@ -179,11 +168,11 @@ Tensor conv_forward(const Tensor& x4, const Tensor& w4, const Tensor& bias, cons
   const bool fold_bias = bias.defined() && G == 1 && !direct;
   const int64_t slots = sample_slots(N, Co * rows * L);
   const Columns cols = direct ? Columns() : Columns(x4, k, slots, rows, L, fold_bias);
-  Tensor w3 = alias(w4, {G, cog, kg});
+  Tensor w3 = raw_view(w4, {G, cog, kg});
   if (fold_bias) {  // [w | b]
     const Tensor wb = new_tensor(w4, {1, Co, kg + 1});
-    k.copy(view_at(wb, {Co, kg}, {kg + 1, 1}, 0), alias(w4, {Co, kg}));
-    k.copy(view_at(wb, {Co, 1}, {kg + 1, 1}, kg), alias(bias, {Co, 1}));
+    k.copy(raw_view(wb, {Co, kg}, {kg + 1, 1}), raw_view(w4, {Co, kg}));
+    k.copy(raw_view(wb, {Co, 1}, {kg + 1, 1}, kg), raw_view(bias, {Co, 1}));
     w3 = wb;
   }
   const int64_t kw = kg + fold_bias;
@@ -192,10 +181,10 @@ Tensor conv_forward(const Tensor& x4, const Tensor& w4, const Tensor& bias, cons
       const Tensor xn = sample(x4, n);
       if (!direct) k.im2col(cols.target(slot), xn, g);
       const Tensor src = direct ? as_matrix(xn) : cols.matrix(slot);
-      const Tensor yn = view_at(y, {G, cog, L}, {cog * L, L, 1}, n * Co * L);
+      const Tensor yn = raw_view(y, {G, cog, L}, {cog * L, L, 1}, n * Co * L);
       const bool prefill = bias.defined() && !fold_bias;
-      if (prefill) k.copy(yn, alias(bias, {G, cog, L}, {cog, 1, 0}));
-      k.matmul(yn, w3, alias(src, {G, kw, L}, {kg * src.stride(0), src.stride(0), 1}), 1, prefill ? 1 : 0);
+      if (prefill) k.copy(yn, raw_view(bias, {G, cog, L}, {cog, 1, 0}));
+      k.matmul(yn, w3, raw_view(src, {G, kw, L}, {kg * src.stride(0), src.stride(0), 1}), 1, prefill ? 1 : 0);
     }
   });
   return y;
@@ -229,24 +218,24 @@ ConvGrads conv_backward(const Tensor& dy4, const Tensor& x4, const Tensor& w4, c
   // Per slot, a partial weight gradient [G, cog, kg (+ 1 for the bias)].
   const int64_t kw = kg + fold_bias;
   const Tensor partial = want_weight ? new_tensor(dy, {slots, Co, kw}) : Tensor();
-  const Tensor w3t = alias(w4, {G, kg, cog}, {cog * kg, 1, kg});
+  const Tensor w3t = raw_view(w4, {G, kg, cog}, {cog * kg, 1, kg});
   for_sample_ranges(N, slots, [&](int64_t slot, int64_t begin, int64_t end) {
     const Tensor col = cols.matrix(slot);
     for (int64_t n = begin; n < end; ++n) {
-      const Tensor dyn = view_at(dy, {G, cog, L}, {cog * L, L, 1}, n * Co * L);
+      const Tensor dyn = raw_view(dy, {G, cog, L}, {cog * L, L, 1}, n * Co * L);
       if (want_weight) {
         const Tensor xn = sample(x4, n);
         if (!direct) k.im2col(cols.target(slot), xn, g);
         const Tensor src = direct ? as_matrix(xn) : col;
-        const Tensor dwn = view_at(partial, {G, cog, kw}, {cog * kw, kw, 1}, slot * Co * kw);
-        k.matmul(dwn, dyn, alias(src, {G, L, kw}, {kg * src.stride(0), 1, src.stride(0)}), 1, n == begin ? 0 : 1);
+        const Tensor dwn = raw_view(partial, {G, cog, kw}, {cog * kw, kw, 1}, slot * Co * kw);
+        k.matmul(dwn, dyn, raw_view(src, {G, L, kw}, {kg * src.stride(0), 1, src.stride(0)}), 1, n == begin ? 0 : 1);
       }
       if (want_input) {
         const Tensor dxn = sample(r.input, n);
         if (pointwise) {  // the columns are dx itself
-          k.matmul(view_at(r.input, {G, kg, L}, {kg * L, L, 1}, n * g.channels * L), w3t, dyn, 1, 0);
+          k.matmul(raw_view(r.input, {G, kg, L}, {kg * L, L, 1}, n * g.channels * L), w3t, dyn, 1, 0);
         } else {
-          k.matmul(alias(col, {G, kg, L}, {kg * L, L, 1}), w3t, dyn, 1, 0);
+          k.matmul(raw_view(col, {G, kg, L}, {kg * L, L, 1}), w3t, dyn, 1, 0);
           k.fill(dxn, 0);
           k.col2im(dxn, cols.target(slot), g);
         }
@@ -255,9 +244,9 @@ ConvGrads conv_backward(const Tensor& dy4, const Tensor& x4, const Tensor& w4, c
   });
   NoGradGuard no_grad;
   if (want_weight) {  // add up the slots' partial sums; with fold_bias the last column is the bias's
-    const Tensor total = slots == 1 ? alias(partial, {Co, kw}) : sum(partial, {0});
-    r.weight = fold_bias ? view_at(total, {Co, kg}, {kw, 1}, 0).contiguous().view(w4.sizes()) : alias(total, w4.sizes());
-    if (fold_bias) r.bias = view_at(total, {Co}, {kw}, kg).contiguous();
+    const Tensor total = slots == 1 ? raw_view(partial, {Co, kw}) : sum(partial, {0});
+    r.weight = fold_bias ? raw_view(total, {Co, kg}, {kw, 1}).contiguous().view(w4.sizes()) : raw_view(total, w4.sizes());
+    if (fold_bias) r.bias = raw_view(total, {Co}, {kw}, kg).contiguous();
   }
   if (want_bias && !r.bias.defined()) r.bias = sum(dy, {0, 2, 3});
   return r;
@@ -450,8 +439,8 @@ struct ConvolutionBackward0 final : Node {
       }
     }
     // Back from the 4-D working shapes to the user's.
-    if (dx.defined()) dx = alias(dx, x.sizes());
-    if (dw.defined()) dw = alias(dw, w.sizes());
+    if (dx.defined()) dx = raw_view(dx, x.sizes());
+    if (dw.defined()) dw = raw_view(dw, w.sizes());
     return {dx, dw, db};
   }
   void for_each_saved(const SavedVisitor& f) override { f(input); f(weight); }
@@ -472,13 +461,13 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     out4 = conv_backward(x4, Tensor(), w4, g, p.groups, true, false, false).input;
     if (b.defined() && out4.numel() > 0) {
       const int64_t N = out4.size(0), C = out4.size(1), L = out4.size(2) * out4.size(3);
-      const Tensor o3 = alias(out4, {N, C, L});
-      run_pointwise(pointwise::Add{}, o3, o3, alias(b, {N, C, L}, {0, 1, 0}));
+      const Tensor o3 = raw_view(out4, {N, C, L});
+      run_pointwise(pointwise::Add{}, o3, o3, raw_view(b, {N, C, L}, {0, 1, 0}));
     }
   }
   DimVector out_sizes(out4.sizes());
   if (p.dims == 1) out_sizes.erase(2);
-  Tensor out = alias(out4, out_sizes);
+  Tensor out = raw_view(out4, out_sizes);
   if (auto node = make_node<ConvolutionBackward0>(input, weight, bias)) {
     node->input = SavedTensor(input);
     node->weight = SavedTensor(weight);
