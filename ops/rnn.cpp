@@ -79,7 +79,7 @@ Tensor as_sequence(const Tensor& m) {
 }
 
 // The transpose of a matrix.
-Tensor mt(const Tensor& m) { return raw_view(m, {m.size(1), m.size(0)}, {m.stride(1), m.stride(0)}); }
+Tensor transposed(const Tensor& m) { return raw_view(m, {m.size(1), m.size(0)}, {m.stride(1), m.stride(0)}); }
 
 // out = a @ b + beta * out, for matrices of any strides.
 void gemm(const Tensor& out, const Tensor& a, const Tensor& b, double beta = 0) {
@@ -128,7 +128,7 @@ void forward_direction(Cell cell, const Tensor& x, Direction& d) {
   const int64_t T = x.size(0), B = x.size(1), H = d.w_hh.size(1);
   const Device device = x.device();
   d.gates = empty_as({T, B, gate_count(cell) * H}, x);
-  gemm(steps(d.gates, 0, T), steps(x, 0, T), mt(d.w_ih));
+  gemm(steps(d.gates, 0, T), steps(x, 0, T), transposed(d.w_ih));
   if (cell == Cell::LSTM) {
     const auto cell_fwd = kernel(device, &Backend::lstm_cell_fwd, "lstm");
     for (int64_t s = 0; s < T; ++s) {
@@ -136,7 +136,7 @@ void forward_direction(Cell cell, const Tensor& x, Direction& d) {
       const Tensor h_prev = s == 0 ? d.h0 : step(d.y, d.time(s - 1));
       const Tensor c_prev = s == 0 ? d.c0 : step(d.states, d.time(s - 1));
       const Tensor gates = step(d.gates, t);
-      if (h_prev.defined()) gemm(gates, h_prev, mt(d.w_hh), 1);
+      if (h_prev.defined()) gemm(gates, h_prev, transposed(d.w_hh), 1);
       cell_fwd(gates, d.b_ih, d.b_hh, c_prev, step(d.y, t), step(d.states, t));
     }
   } else {
@@ -145,7 +145,7 @@ void forward_direction(Cell cell, const Tensor& x, Direction& d) {
     for (int64_t s = 0; s < T; ++s) {
       const int64_t t = d.time(s);
       const Tensor h_prev = s == 0 ? d.h0 : step(d.y, d.time(s - 1));
-      if (h_prev.defined()) gemm(gates_h, h_prev, mt(d.w_hh));
+      if (h_prev.defined()) gemm(gates_h, h_prev, transposed(d.w_hh));
       cell_fwd(step(d.gates, t), h_prev.defined() ? gates_h : Tensor(), d.b_ih, d.b_hh, h_prev, step(d.y, t),
                step(d.states, t));
     }
@@ -208,7 +208,7 @@ void backward_direction(Cell cell, const Tensor& x, const Direction& d, const Te
   if (g.want_x) gemm(steps(g.x, 0, T), all_gx, d.w_ih, g.accumulate_x ? 1 : 0);
   if (g.want_w_ih) {
     g.w_ih = empty_as({GH, x.size(2)}, x);
-    gemm(g.w_ih, mt(all_gx), steps(x, 0, T));
+    gemm(g.w_ih, transposed(all_gx), steps(x, 0, T));
   }
   if (g.want_w_hh) {
     // sum over steps of grad_gh_t^T h_{t-1}: the steps after the first against
@@ -217,11 +217,11 @@ void backward_direction(Cell cell, const Tensor& x, const Direction& d, const Te
     double beta = 0;
     if (T > 1) {
       const bool rev = d.reverse;
-      gemm(g.w_hh, mt(steps(grad_gh, rev ? 0 : 1, rev ? T - 1 : T)), steps(d.y, rev ? 1 : 0, rev ? T : T - 1));
+      gemm(g.w_hh, transposed(steps(grad_gh, rev ? 0 : 1, rev ? T - 1 : T)), steps(d.y, rev ? 1 : 0, rev ? T : T - 1));
       beta = 1;
     }
     if (d.h0.defined()) {
-      gemm(g.w_hh, mt(step(grad_gh, d.time(0))), d.h0, beta);
+      gemm(g.w_hh, transposed(step(grad_gh, d.time(0))), d.h0, beta);
       beta = 1;
     }
     if (beta == 0) kernel(device, &Backend::fill, "rnn")(g.w_hh, Scalar(0.0));
