@@ -31,4 +31,12 @@ const std::shared_ptr<Node>& Tensor::grad_fn() const { return impl_->grad_fn; }
 
 uint32_t Tensor::output_nr() const { return impl_->output_nr; }
 
+// Note [Raw views] in core/tensor.h.
+Tensor raw_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  return Tensor(make_intrusive<TensorImpl>(base.impl()->storage(), base.dtype(), sizes, strides,
+                                           base.storage_offset() + offset));
+}
+
+Tensor raw_view(const Tensor& base, IntArrayRef sizes) { return raw_view(base, sizes, contiguous_strides(sizes)); }
+
 }  // namespace wick

@@ -224,6 +224,24 @@ struct ValuesIndices {
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
+// Note [Raw views]
+// raw_view(base, sizes, strides, offset) reads base's storage as another
+// geometry: a new TensorImpl over the same StorageImpl (so it shares base's
+// data and version counter, as every view does) whose first element lies
+// `offset` elements past base's first element. The offset is relative to
+// base.storage_offset(), unlike PyTorch's as_strided, which takes an absolute
+// storage offset: the callers describe their views in terms of the tensor they
+// hold (a step, a sample, a column block), so most pass nothing, and none can
+// forget the offset of a base that is itself a view.
+//
+// For internal use only (ops and kernels building operands): the view records
+// no autograd history (no grad_fn, no view_base, requires_grad false), and
+// nothing is checked; the caller keeps it inside the storage. The user-facing
+// views are the ops of ops/view.h. The short form reads base from its first
+// element as a contiguous tensor of `sizes`.
+Tensor raw_view(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset = 0);
+Tensor raw_view(const Tensor& base, IntArrayRef sizes);
+
 template <typename T>
 T* Tensor::data_ptr() const {
   WICK_CHECK(dtype() == dtype_of<T>(), TypeError, "data_ptr: tensor has dtype ", dtype(),

@@ -24,7 +24,7 @@ DimVector contiguous_strides(IntArrayRef sizes) {
 TensorImpl::TensorImpl(IntrusivePtr<StorageImpl> storage, ScalarType dtype, IntArrayRef sizes, IntArrayRef strides,
                        int64_t offset)
     : storage_(std::move(storage)), sizes_(sizes), strides_(strides), offset_(offset), dtype_(dtype) {
-  refresh();
+  compute_numel_and_contiguity();
 }
 
 TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }  // Note [Iterative graph destruction]
@@ -33,7 +33,7 @@ void TensorImpl::set_sizes_and_strides(IntArrayRef sizes, IntArrayRef strides, i
   sizes_ = DimVector(sizes);
   strides_ = DimVector(strides);
   offset_ = offset;
-  refresh();
+  compute_numel_and_contiguity();
 }
 
 void TensorImpl::set_data(const TensorImpl& src) {
@@ -44,7 +44,7 @@ void TensorImpl::set_data(const TensorImpl& src) {
   set_sizes_and_strides(src.sizes_, src.strides_, src.offset_);
 }
 
-void TensorImpl::refresh() {
+void TensorImpl::compute_numel_and_contiguity() {
   numel_ = 1;
   for (int64_t s : sizes_) numel_ *= s;
   // Row-major contiguous, ignoring the strides of size-1 dims (as PyTorch does).

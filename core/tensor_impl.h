@@ -92,7 +92,8 @@ class TensorImpl final : public RefCounted {
   std::unique_ptr<AutogradMeta, AutogradMetaDeleter> autograd;
 
  private:
-  void refresh();
+  // Sets numel_ and contiguous_ from sizes_ and strides_ (after each change of geometry).
+  void compute_numel_and_contiguity();
 
   IntrusivePtr<StorageImpl> storage_;
   DimVector sizes_;

@@ -60,16 +60,10 @@ struct ConvParams {
   bool transposed = false;
 };
 
-// A view of x with another geometry, outside autograd (for the kernels only).
-Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
-  return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, strides, x.storage_offset()));
-}
-Tensor alias(const Tensor& x, IntArrayRef sizes) { return alias(x, sizes, contiguous_strides(sizes)); }
-
 // A batched 1-D tensor [N, C, L] as [N, C, 1, L]; 4-D tensors as they are.
 Tensor as_4d(const Tensor& x) {
   if (x.dim() == 4) return x;
-  return alias(x, {x.size(0), x.size(1), 1, x.size(2)}, {x.stride(0), x.stride(1), 0, x.stride(2)});
+  return raw_view(x, {x.size(0), x.size(1), 1, x.size(2)}, {x.stride(0), x.stride(1), 0, x.stride(2)});
 }
 
 Tensor new_tensor(const Tensor& like, IntArrayRef sizes) {
@@ -85,16 +79,11 @@ Tensor plain_contiguous(const Tensor& x) {
 // ---- the per-sample products of Note [Convolution per sample] -----------------------------------
 // x4 is the convolution's im2col side [N, C, H, W] and g its geometry; y4 or
 // dy4 the other side [N, Co, OH, OW]; w4 the contiguous weight [Co, C/G, kh, kw].
-
-// A view of base's storage at `offset` elements past base's own offset, outside autograd.
-Tensor view_at(const Tensor& base, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  return Tensor(make_intrusive<TensorImpl>(base.impl()->storage(), base.dtype(), sizes, strides,
-                                           base.storage_offset() + offset));
-}
+// The operands are raw views (Note [Raw views] in core/tensor.h).
 
 // Sample n of a batched tensor, as a batch of one.
 Tensor sample(const Tensor& t, int64_t n) {
-  return view_at(t, {1, t.size(1), t.size(2), t.size(3)}, t.strides(), n * t.stride(0));
+  return raw_view(t, {1, t.size(1), t.size(2), t.size(3)}, t.strides(), n * t.stride(0));
 }
 
 // The kernels a convolution runs, looked up once (before any parallel region).
@@ -121,9 +110,10 @@ bool is_pointwise(const ConvGeometry& g) {
 // One sample [1, C, H, W] as the matrix [C, H * W] when its memory allows, else undefined.
 Tensor as_matrix(const Tensor& x1) {
   const int64_t H = x1.size(2), W = x1.size(3);
-  const int64_t s2 = H == 1 ? W : x1.stride(2), s3 = W == 1 ? 1 : x1.stride(3);
-  if (s3 != 1 || s2 != W) return Tensor();
-  return view_at(x1, {x1.size(1), H * W}, {x1.stride(1), 1}, 0);
+  // The strides of the rows and columns, those of a size-1 dim as if contiguous.
+  const int64_t row_stride = H == 1 ? W : x1.stride(2), col_stride = W == 1 ? 1 : x1.stride(3);
+  if (col_stride != 1 || row_stride != W) return Tensor();
+  return raw_view(x1, {x1.size(1), H * W}, {x1.stride(1), 1});
 }
 
 // How many threads share the samples: all of them when there are at least as
@@ -160,16 +150,18 @@ struct Columns {
   Columns(const Tensor& like, const Kernels& k, int64_t slots, int64_t rows_, int64_t L_, bool ones)
       : rows(rows_), height(rows_ + ones), L(L_) {
     buffer = new_tensor(like, {slots, height, L});
-    if (ones) k.fill(view_at(buffer, {slots, 1, L}, {height * L, L, 1}, rows * L), 1);
+    if (ones) k.fill(raw_view(buffer, {slots, 1, L}, {height * L, L, 1}, rows * L), 1);
   }
   // Slot s's im2col target [1, rows, L] and the matrix [height, L] the gemm reads.
-  Tensor target(int64_t s) const { return view_at(buffer, {1, rows, L}, {rows * L, L, 1}, s * height * L); }
-  Tensor matrix(int64_t s) const { return view_at(buffer, {height, L}, {L, 1}, s * height * L); }
+  Tensor target(int64_t s) const { return raw_view(buffer, {1, rows, L}, {rows * L, L, 1}, s * height * L); }
+  Tensor matrix(int64_t s) const { return raw_view(buffer, {height, L}, {L, 1}, s * height * L); }
 };
 
 // y4 = conv(x4, w4) + bias.
 Tensor conv_forward(const Tensor& x4, const Tensor& w4, const Tensor& bias, const ConvGeometry& g, int64_t G) {
-  const int64_t N = x4.size(0), Co = w4.size(0), cog = Co / G, kg = w4.numel() / std::max<int64_t>(Co, 1);
+  // Each group maps C/G input channels to group_co = Co / G output channels, each one's filter
+  // holding filter_len = C/G * kh * kw weights.
+  const int64_t N = x4.size(0), Co = w4.size(0), group_co = Co / G, filter_len = w4.numel() / std::max<int64_t>(Co, 1);
   const int64_t L = g.out_height * g.out_width, rows = g.channels * g.kernel_h * g.kernel_w;
   Tensor y = new_tensor(x4, {N, Co, g.out_height, g.out_width});
   if (y.numel() == 0) return y;
@@ -179,23 +171,25 @@ Tensor conv_forward(const Tensor& x4, const Tensor& w4, const Tensor& bias, cons
   const bool fold_bias = bias.defined() && G == 1 && !direct;
   const int64_t slots = sample_slots(N, Co * rows * L);
   const Columns cols = direct ? Columns() : Columns(x4, k, slots, rows, L, fold_bias);
-  Tensor w3 = alias(w4, {G, cog, kg});
+  Tensor w3 = raw_view(w4, {G, group_co, filter_len});
   if (fold_bias) {  // [w | b]
-    const Tensor wb = new_tensor(w4, {1, Co, kg + 1});
-    k.copy(view_at(wb, {Co, kg}, {kg + 1, 1}, 0), alias(w4, {Co, kg}));
-    k.copy(view_at(wb, {Co, 1}, {kg + 1, 1}, kg), alias(bias, {Co, 1}));
+    const Tensor wb = new_tensor(w4, {1, Co, filter_len + 1});
+    k.copy(raw_view(wb, {Co, filter_len}, {filter_len + 1, 1}), raw_view(w4, {Co, filter_len}));
+    k.copy(raw_view(wb, {Co, 1}, {filter_len + 1, 1}, filter_len), raw_view(bias, {Co, 1}));
     w3 = wb;
   }
-  const int64_t kw = kg + fold_bias;
+  // The length of w3's rows: a filter, and the bias when it rides along.
+  const int64_t row_len = filter_len + fold_bias;
   for_sample_ranges(N, slots, [&](int64_t slot, int64_t begin, int64_t end) {
     for (int64_t n = begin; n < end; ++n) {
       const Tensor xn = sample(x4, n);
       if (!direct) k.im2col(cols.target(slot), xn, g);
       const Tensor src = direct ? as_matrix(xn) : cols.matrix(slot);
-      const Tensor yn = view_at(y, {G, cog, L}, {cog * L, L, 1}, n * Co * L);
+      const Tensor yn = raw_view(y, {G, group_co, L}, {group_co * L, L, 1}, n * Co * L);
       const bool prefill = bias.defined() && !fold_bias;
-      if (prefill) k.copy(yn, alias(bias, {G, cog, L}, {cog, 1, 0}));
-      k.matmul(yn, w3, alias(src, {G, kw, L}, {kg * src.stride(0), src.stride(0), 1}), 1, prefill ? 1 : 0);
+      if (prefill) k.copy(yn, raw_view(bias, {G, group_co, L}, {group_co, 1, 0}));
+      const Tensor src3 = raw_view(src, {G, row_len, L}, {filter_len * src.stride(0), src.stride(0), 1});
+      k.matmul(yn, w3, src3, 1, prefill ? 1 : 0);
     }
   });
   return y;
@@ -209,7 +203,8 @@ struct ConvGrads {
 // [N, C, H, W], dw (w4's shape), db [Co].
 ConvGrads conv_backward(const Tensor& dy4, const Tensor& x4, const Tensor& w4, const ConvGeometry& g, int64_t G,
                         bool want_input, bool want_weight, bool want_bias) {
-  const int64_t N = dy4.size(0), Co = w4.size(0), cog = Co / G, kg = w4.numel() / std::max<int64_t>(Co, 1);
+  // group_co and filter_len as in conv_forward.
+  const int64_t N = dy4.size(0), Co = w4.size(0), group_co = Co / G, filter_len = w4.numel() / std::max<int64_t>(Co, 1);
   const int64_t L = g.out_height * g.out_width, rows = g.channels * g.kernel_h * g.kernel_w;
   const TensorOptions opts = TensorOptions(dy4.dtype()).device(dy4.device());
   ConvGrads r;
@@ -226,27 +221,30 @@ ConvGrads conv_backward(const Tensor& dy4, const Tensor& x4, const Tensor& w4, c
   const bool fold_bias = want_bias && want_weight && G == 1 && !direct;
   const int64_t slots = sample_slots(N, Co * rows * L * (want_input + want_weight));
   const Columns cols(dy, k, slots, rows, L, fold_bias);
-  // Per slot, a partial weight gradient [G, cog, kg (+ 1 for the bias)].
-  const int64_t kw = kg + fold_bias;
-  const Tensor partial = want_weight ? new_tensor(dy, {slots, Co, kw}) : Tensor();
-  const Tensor w3t = alias(w4, {G, kg, cog}, {cog * kg, 1, kg});
+  // Per slot, a partial weight gradient [G, group_co, row_len]: row_len is
+  // filter_len, plus 1 for the bias gradient when it rides along.
+  const int64_t row_len = filter_len + fold_bias;
+  const Tensor partial = want_weight ? new_tensor(dy, {slots, Co, row_len}) : Tensor();
+  const Tensor w3t = raw_view(w4, {G, filter_len, group_co}, {group_co * filter_len, 1, filter_len});
   for_sample_ranges(N, slots, [&](int64_t slot, int64_t begin, int64_t end) {
     const Tensor col = cols.matrix(slot);
     for (int64_t n = begin; n < end; ++n) {
-      const Tensor dyn = view_at(dy, {G, cog, L}, {cog * L, L, 1}, n * Co * L);
+      const Tensor dyn = raw_view(dy, {G, group_co, L}, {group_co * L, L, 1}, n * Co * L);
       if (want_weight) {
         const Tensor xn = sample(x4, n);
         if (!direct) k.im2col(cols.target(slot), xn, g);
         const Tensor src = direct ? as_matrix(xn) : col;
-        const Tensor dwn = view_at(partial, {G, cog, kw}, {cog * kw, kw, 1}, slot * Co * kw);
-        k.matmul(dwn, dyn, alias(src, {G, L, kw}, {kg * src.stride(0), 1, src.stride(0)}), 1, n == begin ? 0 : 1);
+        const Tensor dwn =
+            raw_view(partial, {G, group_co, row_len}, {group_co * row_len, row_len, 1}, slot * Co * row_len);
+        const Tensor src3t = raw_view(src, {G, L, row_len}, {filter_len * src.stride(0), 1, src.stride(0)});
+        k.matmul(dwn, dyn, src3t, 1, n == begin ? 0 : 1);
       }
       if (want_input) {
         const Tensor dxn = sample(r.input, n);
         if (pointwise) {  // the columns are dx itself
-          k.matmul(view_at(r.input, {G, kg, L}, {kg * L, L, 1}, n * g.channels * L), w3t, dyn, 1, 0);
+          k.matmul(raw_view(r.input, {G, filter_len, L}, {filter_len * L, L, 1}, n * g.channels * L), w3t, dyn, 1, 0);
         } else {
-          k.matmul(alias(col, {G, kg, L}, {kg * L, L, 1}), w3t, dyn, 1, 0);
+          k.matmul(raw_view(col, {G, filter_len, L}, {filter_len * L, L, 1}), w3t, dyn, 1, 0);
           k.fill(dxn, 0);
           k.col2im(dxn, cols.target(slot), g);
         }
@@ -255,9 +253,10 @@ ConvGrads conv_backward(const Tensor& dy4, const Tensor& x4, const Tensor& w4, c
   });
   NoGradGuard no_grad;
   if (want_weight) {  // add up the slots' partial sums; with fold_bias the last column is the bias's
-    const Tensor total = slots == 1 ? alias(partial, {Co, kw}) : sum(partial, {0});
-    r.weight = fold_bias ? view_at(total, {Co, kg}, {kw, 1}, 0).contiguous().view(w4.sizes()) : alias(total, w4.sizes());
-    if (fold_bias) r.bias = view_at(total, {Co}, {kw}, kg).contiguous();
+    const Tensor total = slots == 1 ? raw_view(partial, {Co, row_len}) : sum(partial, {0});
+    r.weight = fold_bias ? raw_view(total, {Co, filter_len}, {row_len, 1}).contiguous().view(w4.sizes())
+                         : raw_view(total, w4.sizes());
+    if (fold_bias) r.bias = raw_view(total, {Co}, {row_len}, filter_len).contiguous();
   }
   if (want_bias && !r.bias.defined()) r.bias = sum(dy, {0, 2, 3});
   return r;
@@ -312,8 +311,8 @@ ConvParams make_params(int64_t dims, bool transposed, IntArrayRef stride, IntArr
 ConvParams make_params_mode(int64_t dims, const Tensor& weight, IntArrayRef stride, std::string_view padding,
                             IntArrayRef dilation, int64_t groups) {
   const char* op = dims == 1 ? "conv1d" : "conv2d";
-  const std::vector<int64_t> zeros_(static_cast<size_t>(dims), 0);
-  ConvParams p = make_params(dims, false, stride, zeros_, dilation, {0}, groups);
+  const std::vector<int64_t> no_padding(static_cast<size_t>(dims), 0);
+  ConvParams p = make_params(dims, false, stride, no_padding, dilation, {0}, groups);
   if (padding == "valid") return p;
   WICK_CHECK(padding == "same", ValueError, op, ": invalid padding string '", padding,
              "', expected 'valid' or 'same'");
@@ -370,10 +369,10 @@ ConvGeometry check_and_measure(const Tensor& input, const Tensor& weight, const 
                bias.device(), ") should be on the same device");
   }
   const Tensor x4 = as_4d(input), w4 = as_4d(weight);
-  const Pair in{x4.size(2), x4.size(3)}, k{w4.size(2), w4.size(3)};
+  const Pair in{x4.size(2), x4.size(3)}, ksize{w4.size(2), w4.size(3)};
   ConvGeometry g;
-  g.kernel_h = k[0];
-  g.kernel_w = k[1];
+  g.kernel_h = ksize[0];
+  g.kernel_w = ksize[1];
   g.stride_h = p.stride[0];
   g.stride_w = p.stride[1];
   g.pad_h = p.pad_lo[0];
@@ -382,12 +381,12 @@ ConvGeometry check_and_measure(const Tensor& input, const Tensor& weight, const 
   g.dilation_w = p.dilation[1];
   Pair out{};
   for (int i = 0; i < 2; ++i) {
-    const int64_t span = p.dilation[i] * (k[i] - 1) + 1;
+    const int64_t span = p.dilation[i] * (ksize[i] - 1) + 1;
     if (!p.transposed) {
       const int64_t padded = in[i] + p.pad_lo[i] + p.pad_hi[i];
       WICK_CHECK(padded >= span, ValueError, op, ": calculated padded input size per channel: (",
                  in[0] + p.pad_lo[0] + p.pad_hi[0], " x ", in[1] + p.pad_lo[1] + p.pad_hi[1],
-                 "). Kernel size: (", p.dilation[0] * (k[0] - 1) + 1, " x ", p.dilation[1] * (k[1] - 1) + 1,
+                 "). Kernel size: (", p.dilation[0] * (ksize[0] - 1) + 1, " x ", p.dilation[1] * (ksize[1] - 1) + 1,
                  "). Kernel size can't be greater than actual input size (input of size ", input.sizes(),
                  ", weight of size ", weight.sizes(), ")");
       out[i] = (padded - span) / p.stride[i] + 1;
@@ -395,9 +394,9 @@ ConvGeometry check_and_measure(const Tensor& input, const Tensor& weight, const 
       out[i] = (in[i] - 1) * p.stride[i] - p.pad_lo[i] - p.pad_hi[i] + span + p.output_padding[i];
       WICK_CHECK(out[i] > 0, ValueError, op, ": given input size per channel: (", in[0], " x ", in[1],
                  "), the calculated output size per channel: (",
-                 (in[0] - 1) * p.stride[0] - 2 * p.pad_lo[0] + p.dilation[0] * (k[0] - 1) + 1 + p.output_padding[0],
+                 (in[0] - 1) * p.stride[0] - 2 * p.pad_lo[0] + p.dilation[0] * (ksize[0] - 1) + 1 + p.output_padding[0],
                  " x ",
-                 (in[1] - 1) * p.stride[1] - 2 * p.pad_lo[1] + p.dilation[1] * (k[1] - 1) + 1 + p.output_padding[1],
+                 (in[1] - 1) * p.stride[1] - 2 * p.pad_lo[1] + p.dilation[1] * (ksize[1] - 1) + 1 + p.output_padding[1],
                  ") is too small");
     }
   }
@@ -450,8 +449,8 @@ struct ConvolutionBackward0 final : Node {
       }
     }
     // Back from the 4-D working shapes to the user's.
-    if (dx.defined()) dx = alias(dx, x.sizes());
-    if (dw.defined()) dw = alias(dw, w.sizes());
+    if (dx.defined()) dx = raw_view(dx, x.sizes());
+    if (dw.defined()) dw = raw_view(dw, w.sizes());
     return {dx, dw, db};
   }
   void for_each_saved(const SavedVisitor& f) override { f(input); f(weight); }
@@ -472,13 +471,13 @@ Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias
     out4 = conv_backward(x4, Tensor(), w4, g, p.groups, true, false, false).input;
     if (b.defined() && out4.numel() > 0) {
       const int64_t N = out4.size(0), C = out4.size(1), L = out4.size(2) * out4.size(3);
-      const Tensor o3 = alias(out4, {N, C, L});
-      run_pointwise(pointwise::Add{}, o3, o3, alias(b, {N, C, L}, {0, 1, 0}));
+      const Tensor out3 = raw_view(out4, {N, C, L});
+      run_pointwise(pointwise::Add{}, out3, out3, raw_view(b, {N, C, L}, {0, 1, 0}));
     }
   }
   DimVector out_sizes(out4.sizes());
   if (p.dims == 1) out_sizes.erase(2);
-  Tensor out = alias(out4, out_sizes);
+  Tensor out = raw_view(out4, out_sizes);
   if (auto node = make_node<ConvolutionBackward0>(input, weight, bias)) {
     node->input = SavedTensor(input);
     node->weight = SavedTensor(weight);

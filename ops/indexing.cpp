@@ -20,11 +20,6 @@ namespace wick {
 
 namespace {
 
-// A view of t with another geometry; records nothing.
-Tensor alias(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  return Tensor(make_intrusive<TensorImpl>(t.impl()->storage(), t.dtype(), sizes, strides, offset));
-}
-
 // PyTorch's ensure_nonempty_dim/size: a 0-dim tensor counts as one element along one dim.
 int64_t nonempty_dim(const Tensor& t) { return std::max<int64_t>(t.dim(), 1); }
 int64_t nonempty_size(const Tensor& t, int64_t d) { return t.dim() == 0 ? 1 : t.sizes()[d]; }
@@ -160,14 +155,14 @@ Tensor cat(const TensorList& tensors, int64_t dim) {
       shape[d] += t.sizes()[d];
     }
     out = empty(shape, options);
-    int64_t offset = 0;
+    int64_t start = 0;  // where t goes along d
     for (const Tensor& t : tensors) {
       if (is_legacy_empty(t)) continue;
       if (t.numel() > 0) {
-        const int64_t start = out.storage_offset() + offset * out.strides()[d];
-        kernel(out.device(), &Backend::copy, "cat")(alias(out, t.sizes(), out.strides(), start), t);
+        const Tensor part = raw_view(out, t.sizes(), out.strides(), start * out.strides()[d]);
+        kernel(out.device(), &Backend::copy, "cat")(part, t);
       }
-      offset += t.sizes()[d];
+      start += t.sizes()[d];
     }
   }
   if (auto node = make_node_list<CatBackward0>(tensors)) {
@@ -657,7 +652,7 @@ Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_id
   shape.push_back(width);
   Tensor out = empty(shape, TensorOptions(weight.dtype()).device(weight.device()));
   if (out.numel() > 0)
-    kernel(weight.device(), &Backend::index_select, "embedding")(alias(out, {flat.numel(), width}, {width, 1}, 0),
+    kernel(weight.device(), &Backend::index_select, "embedding")(raw_view(out, {flat.numel(), width}, {width, 1}),
                                                                 weight, 0, flat);
   if (auto node = make_node<EmbeddingBackward0>(weight)) {
     node->num_weights = num;

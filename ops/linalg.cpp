@@ -20,13 +20,9 @@ namespace wick {
 
 namespace {
 
-// A view of x with another geometry, outside autograd (for the kernel only).
-Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
-  return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, strides, x.storage_offset()));
-}
 // A vector as one row or one column.
-Tensor as_row(const Tensor& v) { return alias(v, {1, v.size(0)}, {0, v.stride(0)}); }
-Tensor as_column(const Tensor& v) { return alias(v, {v.size(0), 1}, {v.stride(0), 0}); }
+Tensor as_row(const Tensor& v) { return raw_view(v, {1, v.size(0)}, {0, v.stride(0)}); }
+Tensor as_column(const Tensor& v) { return raw_view(v, {v.size(0), 1}, {v.stride(0), 0}); }
 
 void run_matmul(const char* op, const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
   if (out.numel() == 0) return;
@@ -190,7 +186,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
              b.dim(), "D tensors (shapes ", a.sizes(), " and ", b.sizes(), ")");
   check_inner("dot", a, b, a.size(0), b.size(0));
   Tensor out = empty_result({}, a);
-  run_matmul("dot", alias(out, {1, 1}, {1, 1}), as_row(a), as_column(b), 1, 0);
+  run_matmul("dot", raw_view(out, {1, 1}, {1, 1}), as_row(a), as_column(b), 1, 0);
   if (auto node = make_node<DotBackward0>(a, b)) {
     node->self = save_if(node, 1, a);
     node->tensor = save_if(node, 0, b);

@@ -19,16 +19,10 @@ namespace wick {
 
 namespace {
 
-// A view of x with another geometry, outside autograd (for the kernels only).
-Tensor alias(const Tensor& x, IntArrayRef sizes) {
-  return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, contiguous_strides(sizes),
-                                           x.storage_offset()));
-}
-
 // x (contiguous, without history) as [N, C, S].
 Tensor as_ncs(const Tensor& x, int64_t N, int64_t C) {
   const int64_t S = N * C == 0 ? 0 : x.numel() / (N * C);
-  return alias(x, {N, C, S});
+  return raw_view(x, {N, C, S});
 }
 
 Tensor plain_contiguous(const Tensor& x) {
@@ -89,7 +83,7 @@ struct NativeBatchNormBackward0 final : Node {
   TensorList apply(TensorList&& grads) override {
     const Tensor x = input.unpack();
     const Tensor w = weight.defined() ? weight.unpack() : Tensor();
-    const Tensor w_flat = w.defined() ? alias(plain_contiguous(w), {x.size(1)}) : Tensor();
+    const Tensor w_flat = w.defined() ? raw_view(plain_contiguous(w), {x.size(1)}) : Tensor();
     return norm_grads(*this, NormOp::Batch, "batch_norm_backward", grads[0], x, save_mean.unpack(),
                       save_rstd.unpack(), w_flat, x.size(0), x.size(1), 1, training);
   }
@@ -141,8 +135,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   Tensor out = empty(input.sizes(), TensorOptions(input.dtype()).device(input.device()));
   if (out.numel() > 0)
     kernel(x.device(), &Backend::norm_apply, op)(NormOp::Batch, as_ncs(out, N, C), as_ncs(x, N, C), mean, rstd,
-                                                 w.defined() ? alias(w, {C}) : Tensor(),
-                                                 b.defined() ? alias(b, {C}) : Tensor(), 1);
+                                                 w.defined() ? raw_view(w, {C}) : Tensor(),
+                                                 b.defined() ? raw_view(b, {C}) : Tensor(), 1);
   if (auto node = make_node<NativeBatchNormBackward0>(input, weight, bias)) {
     node->input = SavedTensor(x);
     if (weight.defined()) node->weight = SavedTensor(weight);
@@ -169,8 +163,8 @@ GroupNormResult group_norm_forward(const char* op, const Tensor& x, int64_t N, i
   r.rstd = new_stats(x, {N, groups});
   r.out = empty(x.sizes(), TensorOptions(x.dtype()).device(x.device()));
   if (x.numel() == 0) return r;
-  const Tensor w = weight.defined() ? alias(plain_contiguous(weight), {C}) : Tensor();
-  const Tensor b = bias.defined() ? alias(plain_contiguous(bias), {C}) : Tensor();
+  const Tensor w = weight.defined() ? raw_view(plain_contiguous(weight), {C}) : Tensor();
+  const Tensor b = bias.defined() ? raw_view(plain_contiguous(bias), {C}) : Tensor();
   const Tensor x3 = as_ncs(x, N, C);
   kernel(x.device(), &Backend::norm_stats, op)(NormOp::Group, r.mean, r.rstd, Tensor(), x3, groups, eps);
   kernel(x.device(), &Backend::norm_apply, op)(NormOp::Group, as_ncs(r.out, N, C), x3, r.mean, r.rstd, w, b, groups);
@@ -183,12 +177,12 @@ struct GroupNormNode : Node {
   SavedTensor input, weight, mean, rstd;
   int64_t N = 0, C = 0, groups = 1;
   TensorList apply(TensorList&& grads) override {
-    const Tensor w = weight.defined() ? alias(plain_contiguous(weight.unpack()), {C}) : Tensor();
+    const Tensor w = weight.defined() ? raw_view(plain_contiguous(weight.unpack()), {C}) : Tensor();
     TensorList g = norm_grads(*this, NormOp::Group, "norm_backward", grads[0], input.unpack(), mean.unpack(),
                               rstd.unpack(), w, N, C, groups, true);
     // Weight and bias gradients in the parameters' own shapes.
-    if (g[1].defined()) g[1] = alias(g[1], weight_sizes);
-    if (g[2].defined()) g[2] = alias(g[2], weight_sizes);
+    if (g[1].defined()) g[1] = raw_view(g[1], weight_sizes);
+    if (g[2].defined()) g[2] = raw_view(g[2], weight_sizes);
     return g;
   }
   void for_each_saved(const SavedVisitor& f) override { f(input); f(weight); f(mean); f(rstd); }
@@ -251,8 +245,8 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
   }
   const Tensor x = plain_contiguous(input);
   // Each row of D elements is one sample with one group of D channels of size 1.
-  GroupNormResult r = group_norm_forward(op, alias(x, {rows, D, 1}), rows, D, 1, weight, bias, eps);
-  Tensor out = alias(r.out, input.sizes());
+  GroupNormResult r = group_norm_forward(op, raw_view(x, {rows, D, 1}), rows, D, 1, weight, bias, eps);
+  Tensor out = raw_view(r.out, input.sizes());
   record_group_norm<NativeLayerNormBackward0>(out, input, x, weight, bias, r, rows, D, 1, normalized_shape);
   return out;
 }

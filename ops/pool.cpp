@@ -19,15 +19,10 @@ namespace wick {
 
 namespace {
 
-// A view of x with another geometry, outside autograd (for the kernels only).
-Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
-  return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, strides, x.storage_offset()));
-}
-
 // [C, H, W] as [1, C, H, W]; [N, C, H, W] as is.
 Tensor batched(const Tensor& x) {
   if (x.dim() == 4) return x;
-  return alias(x, {1, x.size(0), x.size(1), x.size(2)}, {0, x.stride(0), x.stride(1), x.stride(2)});
+  return raw_view(x, {1, x.size(0), x.size(1), x.size(2)}, {0, x.stride(0), x.stride(1), x.stride(2)});
 }
 
 // floor(a / b) for b > 0.

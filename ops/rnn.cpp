@@ -53,16 +53,12 @@ constexpr int64_t gate_count(Cell cell) { return cell == Cell::LSTM ? 4 : 3; }
 const char* op_name(Cell cell) { return cell == Cell::LSTM ? "lstm" : "gru"; }
 const char* cell_op_name(Cell cell) { return cell == Cell::LSTM ? "lstm_cell" : "gru_cell"; }
 
-// ---- raw views and products (outside autograd, for the kernels) -----------------------------
-
-Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, strides, offset));
-}
+// ---- raw views (Note [Raw views] in core/tensor.h) and products, for the kernels -------------
 
 // Step t of a [T, B, n] tensor as a [B, n] matrix; undefined stays undefined.
 Tensor step(const Tensor& x, int64_t t) {
   if (!x.defined()) return {};
-  return alias(x, {x.size(1), x.size(2)}, {x.stride(1), x.stride(2)}, x.storage_offset() + t * x.stride(0));
+  return raw_view(x, {x.size(1), x.size(2)}, {x.stride(1), x.stride(2)}, t * x.stride(0));
 }
 
 // Whether the steps of a [T, B, n] tensor follow each other evenly, so that
@@ -74,17 +70,16 @@ bool evenly_stepped(const Tensor& x) {
 // Steps [t0, t1) of an evenly stepped [T, B, n] tensor as one [(t1 - t0) * B, n] matrix.
 Tensor steps(const Tensor& x, int64_t t0, int64_t t1) {
   const int64_t row_stride = x.size(1) > 1 ? x.stride(1) : x.stride(0);
-  return alias(x, {(t1 - t0) * x.size(1), x.size(2)}, {row_stride, x.stride(2)},
-               x.storage_offset() + t0 * x.stride(0));
+  return raw_view(x, {(t1 - t0) * x.size(1), x.size(2)}, {row_stride, x.stride(2)}, t0 * x.stride(0));
 }
 
 // Matrix [B, n] as a [1, B, n] sequence of one step, and back.
 Tensor as_sequence(const Tensor& m) {
-  return alias(m, {1, m.size(0), m.size(1)}, {0, m.stride(0), m.stride(1)}, m.storage_offset());
+  return raw_view(m, {1, m.size(0), m.size(1)}, {0, m.stride(0), m.stride(1)});
 }
 
 // The transpose of a matrix.
-Tensor mt(const Tensor& m) { return alias(m, {m.size(1), m.size(0)}, {m.stride(1), m.stride(0)}, m.storage_offset()); }
+Tensor transposed(const Tensor& m) { return raw_view(m, {m.size(1), m.size(0)}, {m.stride(1), m.stride(0)}); }
 
 // out = a @ b + beta * out, for matrices of any strides.
 void gemm(const Tensor& out, const Tensor& a, const Tensor& b, double beta = 0) {
@@ -133,7 +128,7 @@ void forward_direction(Cell cell, const Tensor& x, Direction& d) {
   const int64_t T = x.size(0), B = x.size(1), H = d.w_hh.size(1);
   const Device device = x.device();
   d.gates = empty_as({T, B, gate_count(cell) * H}, x);
-  gemm(steps(d.gates, 0, T), steps(x, 0, T), mt(d.w_ih));
+  gemm(steps(d.gates, 0, T), steps(x, 0, T), transposed(d.w_ih));
   if (cell == Cell::LSTM) {
     const auto cell_fwd = kernel(device, &Backend::lstm_cell_fwd, "lstm");
     for (int64_t s = 0; s < T; ++s) {
@@ -141,7 +136,7 @@ void forward_direction(Cell cell, const Tensor& x, Direction& d) {
       const Tensor h_prev = s == 0 ? d.h0 : step(d.y, d.time(s - 1));
       const Tensor c_prev = s == 0 ? d.c0 : step(d.states, d.time(s - 1));
       const Tensor gates = step(d.gates, t);
-      if (h_prev.defined()) gemm(gates, h_prev, mt(d.w_hh), 1);
+      if (h_prev.defined()) gemm(gates, h_prev, transposed(d.w_hh), 1);
       cell_fwd(gates, d.b_ih, d.b_hh, c_prev, step(d.y, t), step(d.states, t));
     }
   } else {
@@ -150,7 +145,7 @@ void forward_direction(Cell cell, const Tensor& x, Direction& d) {
     for (int64_t s = 0; s < T; ++s) {
       const int64_t t = d.time(s);
       const Tensor h_prev = s == 0 ? d.h0 : step(d.y, d.time(s - 1));
-      if (h_prev.defined()) gemm(gates_h, h_prev, mt(d.w_hh));
+      if (h_prev.defined()) gemm(gates_h, h_prev, transposed(d.w_hh));
       cell_fwd(step(d.gates, t), h_prev.defined() ? gates_h : Tensor(), d.b_ih, d.b_hh, h_prev, step(d.y, t),
                step(d.states, t));
     }
@@ -213,7 +208,7 @@ void backward_direction(Cell cell, const Tensor& x, const Direction& d, const Te
   if (g.want_x) gemm(steps(g.x, 0, T), all_gx, d.w_ih, g.accumulate_x ? 1 : 0);
   if (g.want_w_ih) {
     g.w_ih = empty_as({GH, x.size(2)}, x);
-    gemm(g.w_ih, mt(all_gx), steps(x, 0, T));
+    gemm(g.w_ih, transposed(all_gx), steps(x, 0, T));
   }
   if (g.want_w_hh) {
     // sum over steps of grad_gh_t^T h_{t-1}: the steps after the first against
@@ -222,11 +217,11 @@ void backward_direction(Cell cell, const Tensor& x, const Direction& d, const Te
     double beta = 0;
     if (T > 1) {
       const bool rev = d.reverse;
-      gemm(g.w_hh, mt(steps(grad_gh, rev ? 0 : 1, rev ? T - 1 : T)), steps(d.y, rev ? 1 : 0, rev ? T : T - 1));
+      gemm(g.w_hh, transposed(steps(grad_gh, rev ? 0 : 1, rev ? T - 1 : T)), steps(d.y, rev ? 1 : 0, rev ? T : T - 1));
       beta = 1;
     }
     if (d.h0.defined()) {
-      gemm(g.w_hh, mt(step(grad_gh, d.time(0))), d.h0, beta);
+      gemm(g.w_hh, transposed(step(grad_gh, d.time(0))), d.h0, beta);
       beta = 1;
     }
     if (beta == 0) kernel(device, &Backend::fill, "rnn")(g.w_hh, Scalar(0.0));
@@ -278,8 +273,7 @@ struct RnnLayerBackward final : Node {
       dir.w_hh = w_hh[d].unpack();
       dir.h0 = step(h0s, d);
       dir.c0 = step(c0s, d);
-      dir.y = alias(ys, {ys.size(0), ys.size(1), H}, {ys.stride(0), ys.stride(1), ys.stride(2)},
-                    ys.storage_offset() + d * H * ys.stride(2));
+      dir.y = raw_view(ys, {ys.size(0), ys.size(1), H}, ys.strides(), d * H * ys.stride(2));
       dir.gates = gates[d];
       dir.states = states[d];
       dir.reverse = d == 1;
@@ -296,9 +290,8 @@ struct RnnLayerBackward final : Node {
       g.want_b_ih = needs_input_grad(p + 2);
       g.want_b_hh = needs_input_grad(p + 3);
       const Tensor grad_y_d =
-          grad_y.defined() ? alias(grad_y, {grad_y.size(0), grad_y.size(1), H},
-                                   {grad_y.stride(0), grad_y.stride(1), grad_y.stride(2)},
-                                   grad_y.storage_offset() + d * H * grad_y.stride(2))
+          grad_y.defined() ? raw_view(grad_y, {grad_y.size(0), grad_y.size(1), H}, grad_y.strides(),
+                                      d * H * grad_y.stride(2))
                            : Tensor();
       backward_direction(cell, xs, dir, grad_y_d, step(grad_hn, d), step(grad_cn, d), g);
       out[p] = g.w_ih;
@@ -362,7 +355,7 @@ LayerResult rnn_layer(Cell cell, const Tensor& x, const Tensor& h0, const Tensor
     dir.b_hh = params[4 * d + 3];
     dir.h0 = step(h0s, d);
     dir.c0 = step(c0s, d);
-    dir.y = alias(r.y, {T, B, H}, {B * D * H, D * H, 1}, d * H);
+    dir.y = raw_view(r.y, {T, B, H}, {B * D * H, D * H, 1}, d * H);
     dir.reverse = d == 1;
     dir.states = empty_as({T, B, H}, x);
     forward_direction(cell, xs, dir);

@@ -58,12 +58,12 @@ const Tensor& unary_inplace(const F& f, const Tensor& x, const char* name) {
 }
 
 // Nodes whose backward needs the input x.
-struct InputNode : Node {
+struct NodeSavingInput : Node {
   SavedTensor self;
   void for_each_saved(const SavedVisitor& f) override { f(self); }
 };
 // Nodes whose backward needs the output y.
-struct OutputNode : Node {
+struct NodeSavingOutput : Node {
   SavedTensor result;
   void for_each_saved(const SavedVisitor& f) override { f(result); }
 };
@@ -112,7 +112,7 @@ const Tensor& neg_(const Tensor& x) {
   return x;
 }
 
-struct ExpBackward0 final : OutputNode {
+struct ExpBackward0 final : NodeSavingOutput {
   std::string_view name() const override { return "ExpBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], result.unpack())}; }
 };
@@ -122,13 +122,13 @@ const Tensor& exp_(const Tensor& x) {
   return record_output_inplace(unary_inplace(pointwise::Exp{}, x, "exp_"), node);
 }
 
-struct LogBackward0 final : InputNode {
+struct LogBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "LogBackward0"; }
   TensorList apply(TensorList&& grads) override { return {div(grads[0], self.unpack())}; }
 };
 Tensor log(const Tensor& x) { return record_input<LogBackward0>(unary_forward(pointwise::Log{}, x, "log"), x); }
 
-struct Log1PBackward0 final : InputNode {
+struct Log1PBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "Log1PBackward0"; }
   TensorList apply(TensorList&& grads) override { return {div(grads[0], add(self.unpack(), 1))}; }
 };
@@ -136,7 +136,7 @@ Tensor log1p(const Tensor& x) {
   return record_input<Log1PBackward0>(unary_forward(pointwise::Log1p{}, x, "log1p"), x);
 }
 
-struct SqrtBackward0 final : OutputNode {
+struct SqrtBackward0 final : NodeSavingOutput {
   std::string_view name() const override { return "SqrtBackward0"; }
   TensorList apply(TensorList&& grads) override { return {div(grads[0], mul(result.unpack(), 2))}; }
 };
@@ -146,7 +146,7 @@ const Tensor& sqrt_(const Tensor& x) {
   return record_output_inplace(unary_inplace(pointwise::Sqrt{}, x, "sqrt_"), node);
 }
 
-struct RsqrtBackward0 final : OutputNode {
+struct RsqrtBackward0 final : NodeSavingOutput {
   std::string_view name() const override { return "RsqrtBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor y = result.unpack();
@@ -157,7 +157,7 @@ Tensor rsqrt(const Tensor& x) {
   return record_output<RsqrtBackward0>(unary_forward(pointwise::Rsqrt{}, x, "rsqrt"), x);
 }
 
-struct AbsBackward0 final : InputNode {
+struct AbsBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "AbsBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], sign(self.unpack()))}; }
 };
@@ -196,19 +196,19 @@ Tensor ceil(const Tensor& x) { return record_zero_grad<CeilBackward0>(unary_forw
 Tensor round(const Tensor& x) { return record_zero_grad<RoundBackward0>(unary_forward(pointwise::Round{}, x, "round"), x); }
 Tensor trunc(const Tensor& x) { return record_zero_grad<TruncBackward0>(unary_forward(pointwise::Trunc{}, x, "trunc"), x); }
 
-struct SinBackward0 final : InputNode {
+struct SinBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "SinBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], cos(self.unpack()))}; }
 };
 Tensor sin(const Tensor& x) { return record_input<SinBackward0>(unary_forward(pointwise::Sin{}, x, "sin"), x); }
 
-struct CosBackward0 final : InputNode {
+struct CosBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "CosBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], neg(sin(self.unpack())))}; }
 };
 Tensor cos(const Tensor& x) { return record_input<CosBackward0>(unary_forward(pointwise::Cos{}, x, "cos"), x); }
 
-struct TanhBackward0 final : OutputNode {
+struct TanhBackward0 final : NodeSavingOutput {
   std::string_view name() const override { return "TanhBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor y = result.unpack();
@@ -221,7 +221,7 @@ const Tensor& tanh_(const Tensor& x) {
   return record_output_inplace(unary_inplace(pointwise::Tanh{}, x, "tanh_"), node);
 }
 
-struct SigmoidBackward0 final : OutputNode {
+struct SigmoidBackward0 final : NodeSavingOutput {
   std::string_view name() const override { return "SigmoidBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor y = result.unpack();
@@ -236,7 +236,7 @@ const Tensor& sigmoid_(const Tensor& x) {
   return record_output_inplace(unary_inplace(pointwise::Sigmoid{}, x, "sigmoid_"), node);
 }
 
-struct ReluBackward0 final : OutputNode {
+struct ReluBackward0 final : NodeSavingOutput {
   std::string_view name() const override { return "ReluBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor& g = grads[0];
@@ -252,7 +252,7 @@ const Tensor& relu_(const Tensor& x) {
   return record_output_inplace(unary_inplace(pointwise::Relu{}, x, "relu_"), node);
 }
 
-struct LeakyReluBackward0 final : InputNode {
+struct LeakyReluBackward0 final : NodeSavingInput {
   double negative_slope = 0.01;
   std::string_view name() const override { return "LeakyReluBackward0"; }
   TensorList apply(TensorList&& grads) override {
@@ -270,7 +270,7 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   return out;
 }
 
-struct GeluBackward0 final : InputNode {
+struct GeluBackward0 final : NodeSavingInput {
   bool tanh_approx = false;
   std::string_view name() const override { return "GeluBackward0"; }
   TensorList apply(TensorList&& grads) override {
@@ -302,7 +302,7 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
   return out;
 }
 
-struct SiluBackward0 final : InputNode {
+struct SiluBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "SiluBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
@@ -312,7 +312,7 @@ struct SiluBackward0 final : InputNode {
 };
 Tensor silu(const Tensor& x) { return record_input<SiluBackward0>(unary_forward(pointwise::Silu{}, x, "silu"), x); }
 
-struct ClampBackward1 final : InputNode {
+struct ClampBackward1 final : NodeSavingInput {
   std::optional<Scalar> min, max;
   std::string_view name() const override { return "ClampBackward1"; }
   TensorList apply(TensorList&& grads) override {
@@ -358,7 +358,7 @@ const Tensor& clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<S
   return x;
 }
 
-struct ReciprocalBackward0 final : OutputNode {
+struct ReciprocalBackward0 final : NodeSavingOutput {
   std::string_view name() const override { return "ReciprocalBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor y = result.unpack();
@@ -371,7 +371,7 @@ Tensor reciprocal(const Tensor& x) {
 
 Tensor square(const Tensor& x) { return pow(x, 2); }
 
-struct ErfBackward0 final : InputNode {
+struct ErfBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "ErfBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
@@ -380,25 +380,25 @@ struct ErfBackward0 final : InputNode {
 };
 Tensor erf(const Tensor& x) { return record_input<ErfBackward0>(unary_forward(pointwise::Erf{}, x, "erf"), x); }
 
-struct Expm1Backward0 final : OutputNode {
+struct Expm1Backward0 final : NodeSavingOutput {
   std::string_view name() const override { return "Expm1Backward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], add(result.unpack(), 1))}; }
 };
 Tensor expm1(const Tensor& x) { return record_output<Expm1Backward0>(unary_forward(pointwise::Expm1{}, x, "expm1"), x); }
 
-struct Log2Backward0 final : InputNode {
+struct Log2Backward0 final : NodeSavingInput {
   std::string_view name() const override { return "Log2Backward0"; }
   TensorList apply(TensorList&& grads) override { return {div(grads[0], mul(self.unpack(), M_LN2))}; }
 };
 Tensor log2(const Tensor& x) { return record_input<Log2Backward0>(unary_forward(pointwise::Log2{}, x, "log2"), x); }
 
-struct Log10Backward0 final : InputNode {
+struct Log10Backward0 final : NodeSavingInput {
   std::string_view name() const override { return "Log10Backward0"; }
   TensorList apply(TensorList&& grads) override { return {div(grads[0], mul(self.unpack(), M_LN10))}; }
 };
 Tensor log10(const Tensor& x) { return record_input<Log10Backward0>(unary_forward(pointwise::Log10{}, x, "log10"), x); }
 
-struct TanBackward0 final : OutputNode {  // 1 + tan^2
+struct TanBackward0 final : NodeSavingOutput {  // 1 + tan^2
   std::string_view name() const override { return "TanBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor y = result.unpack();
@@ -407,7 +407,7 @@ struct TanBackward0 final : OutputNode {  // 1 + tan^2
 };
 Tensor tan(const Tensor& x) { return record_output<TanBackward0>(unary_forward(pointwise::Tan{}, x, "tan"), x); }
 
-struct AsinBackward0 final : InputNode {  // 1 / sqrt(1 - x^2)
+struct AsinBackward0 final : NodeSavingInput {  // 1 / sqrt(1 - x^2)
   std::string_view name() const override { return "AsinBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
@@ -416,7 +416,7 @@ struct AsinBackward0 final : InputNode {  // 1 / sqrt(1 - x^2)
 };
 Tensor asin(const Tensor& x) { return record_input<AsinBackward0>(unary_forward(pointwise::Asin{}, x, "asin"), x); }
 
-struct AcosBackward0 final : InputNode {  // -1 / sqrt(1 - x^2)
+struct AcosBackward0 final : NodeSavingInput {  // -1 / sqrt(1 - x^2)
   std::string_view name() const override { return "AcosBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
@@ -425,7 +425,7 @@ struct AcosBackward0 final : InputNode {  // -1 / sqrt(1 - x^2)
 };
 Tensor acos(const Tensor& x) { return record_input<AcosBackward0>(unary_forward(pointwise::Acos{}, x, "acos"), x); }
 
-struct AtanBackward0 final : InputNode {  // 1 / (1 + x^2)
+struct AtanBackward0 final : NodeSavingInput {  // 1 / (1 + x^2)
   std::string_view name() const override { return "AtanBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
@@ -434,13 +434,13 @@ struct AtanBackward0 final : InputNode {  // 1 / (1 + x^2)
 };
 Tensor atan(const Tensor& x) { return record_input<AtanBackward0>(unary_forward(pointwise::Atan{}, x, "atan"), x); }
 
-struct SinhBackward0 final : InputNode {
+struct SinhBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "SinhBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], cosh(self.unpack()))}; }
 };
 Tensor sinh(const Tensor& x) { return record_input<SinhBackward0>(unary_forward(pointwise::Sinh{}, x, "sinh"), x); }
 
-struct CoshBackward0 final : InputNode {
+struct CoshBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "CoshBackward0"; }
   TensorList apply(TensorList&& grads) override { return {mul(grads[0], sinh(self.unpack()))}; }
 };

@@ -43,14 +43,10 @@ DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
 
 namespace {
 
-// A TensorImpl over self's storage with another geometry; records nothing.
-Tensor alias(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  return Tensor(make_intrusive<TensorImpl>(self.impl()->storage(), self.dtype(), sizes, strides, offset));
-}
-
-// A view of self: an alias that remembers its base (TensorImpl::view_base).
-Tensor view_of(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  Tensor out = alias(self, sizes, strides, offset);
+// A view of self: a raw view (Note [Raw views] in core/tensor.h; `offset`
+// counts from self's first element) that remembers its base (TensorImpl::view_base).
+Tensor view_of(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, int64_t offset = 0) {
+  Tensor out = raw_view(self, sizes, strides, offset);
   const IntrusivePtr<TensorImpl>& base = self.impl()->view_base;
   out.impl()->view_base = base ? base : self.impl_ptr();
   return out;
@@ -106,7 +102,7 @@ struct AsStridedScatterBackward0 final : Node {
 Tensor view_scatter(const Tensor& grad, IntArrayRef base_sizes, IntArrayRef sizes, IntArrayRef strides,
                     int64_t offset) {
   Tensor out = zeros(base_sizes, TensorOptions(grad.dtype()).device(grad.device()));
-  kernel(out.device(), &Backend::copy, "view_scatter")(alias(out, sizes, strides, offset), grad);
+  kernel(out.device(), &Backend::copy, "view_scatter")(raw_view(out, sizes, strides, offset), grad);
   if (auto node = make_node<AsStridedScatterBackward0>(grad)) {
     node->sizes = DimVector(sizes);
     node->strides = DimVector(strides);
@@ -167,7 +163,7 @@ Tensor view(const Tensor& self, IntArrayRef sizes) {
              self.strides(), ", view ", IntArrayRef(shape), ". Use .reshape(...) instead.");
   auto node = make_node<ViewBackward0>(self);
   if (node) node->self_sizes = DimVector(self.sizes());
-  return finish_view(view_of(self, shape, *strides, self.storage_offset()), node);
+  return finish_view(view_of(self, shape, *strides), node);
 }
 
 Tensor reshape(const Tensor& self, IntArrayRef sizes) {
@@ -226,7 +222,7 @@ Tensor permute(const Tensor& self, IntArrayRef dims) {
   }
   auto node = make_node<PermuteBackward0>(self);
   if (node) node->inverse = inverse;
-  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides), node);
 }
 
 struct TransposeBackward0 final : Node {
@@ -247,7 +243,7 @@ Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1) {
     node->dim0 = a;
     node->dim1 = b;
   }
-  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides), node);
 }
 
 struct TBackward0 final : Node {
@@ -260,7 +256,7 @@ Tensor t(const Tensor& self) {
   DimVector sizes(self.sizes()), strides(self.strides());
   std::reverse(sizes.begin(), sizes.end());
   std::reverse(strides.begin(), strides.end());
-  return finish_view(view_of(self, sizes, strides, self.storage_offset()), make_node<TBackward0>(self));
+  return finish_view(view_of(self, sizes, strides), make_node<TBackward0>(self));
 }
 
 // ---- squeeze / unsqueeze / expand ----------------------------------------------------------
@@ -285,7 +281,7 @@ Tensor squeeze(const Tensor& self) {
     }
   auto node = make_node<SqueezeBackward0>(self);
   if (node) node->self_sizes = DimVector(self.sizes());
-  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides), node);
 }
 
 Tensor squeeze(const Tensor& self, int64_t dim) {
@@ -297,7 +293,7 @@ Tensor squeeze(const Tensor& self, int64_t dim) {
   }
   auto node = make_node<SqueezeBackward1>(self);
   if (node) node->self_sizes = DimVector(self.sizes());
-  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides), node);
 }
 
 struct UnsqueezeBackward0 final : Node {
@@ -314,7 +310,7 @@ Tensor unsqueeze(const Tensor& self, int64_t dim) {
   strides.insert(static_cast<size_t>(d), stride);
   auto node = make_node<UnsqueezeBackward0>(self);
   if (node) node->dim = d;
-  return finish_view(view_of(self, sizes, strides, self.storage_offset()), node);
+  return finish_view(view_of(self, sizes, strides), node);
 }
 
 struct ExpandBackward0 final : Node {
@@ -344,7 +340,7 @@ Tensor expand(const Tensor& self, IntArrayRef sizes) {
   }
   auto node = make_node<ExpandBackward0>(self);
   if (node) node->self_sizes = DimVector(self.sizes());
-  return finish_view(view_of(self, out_sizes, out_strides, self.storage_offset()), node);
+  return finish_view(view_of(self, out_sizes, out_strides), node);
 }
 
 // ---- narrow / slice / select / as_strided ------------------------------------------------------
@@ -370,7 +366,7 @@ Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start_opt, 
     node->strides[d] *= step;
     node->sizes = sizes;
   }
-  return finish_view(view_of(self, sizes, strides, self.storage_offset() + start * self.strides()[d]), node);
+  return finish_view(view_of(self, sizes, strides, start * self.strides()[d]), node);
 }
 
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
@@ -404,7 +400,7 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
     node->strides = cs;
     node->sizes = sizes;
   }
-  return finish_view(view_of(self, sizes, strides, self.storage_offset() + index * self.strides()[d]), node);
+  return finish_view(view_of(self, sizes, strides, index * self.strides()[d]), node);
 }
 
 Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, std::optional<int64_t> offset) {
@@ -435,7 +431,7 @@ Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, st
     node->strides = DimVector(strides);
     node->offset = off - self.storage_offset();
   }
-  return finish_view(view_of(self, sizes, strides, off), node);
+  return finish_view(view_of(self, sizes, strides, off - self.storage_offset()), node);
 }
 
 // ---- contiguous / clone / detach --------------------------------------------------------------------
@@ -454,7 +450,7 @@ Tensor clone(const Tensor& self) {
 
 Tensor contiguous(const Tensor& self) { return self.is_contiguous() ? self : clone(self); }
 
-Tensor detach(const Tensor& self) { return alias(self, self.sizes(), self.strides(), self.storage_offset()); }
+Tensor detach(const Tensor& self) { return raw_view(self, self.sizes(), self.strides()); }
 
 // ---- methods ------------------------------------------------------------------------------------------
 

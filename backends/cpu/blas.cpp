@@ -87,10 +87,6 @@ Layout layout_of(const Tensor& x) {
   return layout(d.rows, d.cols, d.rs, d.cs);
 }
 
-Tensor alias(const Tensor& x, IntArrayRef sizes, IntArrayRef strides) {
-  return Tensor(make_intrusive<TensorImpl>(x.impl()->storage(), x.dtype(), sizes, strides, x.storage_offset()));
-}
-
 // A fresh contiguous CPU tensor (backend scratch space, never seen by autograd).
 Tensor scratch(IntArrayRef sizes, ScalarType dtype) {
   DimVector strides(sizes.size());
@@ -109,10 +105,10 @@ Tensor blas_readable(const Tensor& x) {
   if (layout_of(x).ok) return x;
   const Dims d = dims(x);
   const bool shared = d.batch > 1 && d.bs == 0;
-  const Tensor src = shared ? alias(x, {1, d.rows, d.cols}, {0, d.rs, d.cs}) : x;
+  const Tensor src = shared ? raw_view(x, {1, d.rows, d.cols}, {0, d.rs, d.cs}) : x;
   Tensor dst = scratch(src.sizes(), x.dtype());
   copy(dst, src);
-  return shared ? alias(dst, x.sizes(), {0, d.cols, 1}) : dst;
+  return shared ? raw_view(dst, x.sizes(), {0, d.cols, 1}) : dst;
 }
 
 // Note [Loading OpenBLAS]

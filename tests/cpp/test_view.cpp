@@ -26,6 +26,29 @@ TEST(View, ViewsShareStorage) {
   EXPECT_EQ(x.sum().item<int64_t>(), 7 * 24);
 }
 
+// Note [Raw views]: the offset counts from the base's first element, the
+// storage and version counter are shared, and nothing is recorded.
+TEST(View, RawViewOffsetIsRelativeToItsBase) {
+  Tensor x = arange(24, TensorOptions(ScalarType::Float32)).requires_grad_();
+  Tensor row = x.view({4, 6})[1];  // storage offset 6, with history
+  Tensor v = raw_view(row, {2, 2}, {3, 1}, 1);
+  EXPECT_EQ(v.storage_offset(), 7);
+  EXPECT_EQ(v.to_vector<float>(), (std::vector<float>{7, 8, 10, 11}));
+  EXPECT_EQ(raw_view(row, {3}).to_vector<float>(), (std::vector<float>{6, 7, 8}));
+  EXPECT_TRUE(shares_storage(v, x));
+  EXPECT_FALSE(v.requires_grad());
+  EXPECT_FALSE(v.grad_fn());
+  EXPECT_FALSE(v.impl()->view_base);
+  const uint32_t before = x.version();
+  {
+    NoGradGuard no_grad;
+    v.fill_(0);
+  }
+  EXPECT_EQ(x.version(), before + 1);
+  EXPECT_EQ(v.version(), x.version());
+  EXPECT_EQ(x.detach().sum().item<float>(), 276 - 36);
+}
+
 TEST(View, GeometryAndValues) {
   Tensor x = arange(24).view({2, 3, 4});
   EXPECT_EQ(x.permute({2, 0, 1}).sizes(), IntArrayRef({4, 2, 3}));
