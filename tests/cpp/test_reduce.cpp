@@ -30,7 +30,7 @@ bool check(const Fn& fn, const Tensor& x, GradcheckOptions options = {}) {
 
 // gradcheck of the gradient of sum(fn(x) * w): checks second derivatives.
 bool check_second_order(const Fn& fn, const Tensor& x) {
-  const Tensor w = rand(fn(x.detach()).sizes(), TensorOptions(ScalarType::Float64)) + 0.5;
+  const Tensor w = rand(fn(x.detach()).sizes(), TensorOptions(ScalarType::Float64).device(x.device())) + 0.5;
   return gradcheck(
       [&](const TensorList& in) {
         EnableGradGuard grad;
@@ -49,6 +49,10 @@ struct ThreadCount {
   explicit ThreadCount(int n) { set_num_threads(n); }
   ~ThreadCount() { set_num_threads(saved); }
 };
+
+// The gradient suites run once per device (test_util.h).
+class ReduceOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(ReduceOnDevice);
 
 }  // namespace
 
@@ -200,15 +204,16 @@ TEST(Reduce, StridedOrderMatchesReference) {
   EXPECT_TRUE(allclose(amin(q, {0, 2}), amin(q.contiguous(), {0, 2}), 0, 0));
 }
 
-TEST(Reduce, SumGradients) {
-  EXPECT_TRUE(check([](const Tensor& x) { return x.sum(); }, leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.sum({1}); }, leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.sum({0, -1}, true); }, leaf({2, 3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.sum({0}); }, noncontiguous_leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.mean({-1}); }, noncontiguous_leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.mean({1}, true); }, leaf({2, 3, 2})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.sum({1}); }, leaf({0, 3})));
-  Tensor x = leaf({2, 3});
+TEST_P(ReduceOnDevice, SumGradients) {
+  const Device d = device();
+  EXPECT_TRUE(check([](const Tensor& x) { return x.sum(); }, leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.sum({1}); }, leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.sum({0, -1}, true); }, leaf({2, 3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.sum({0}); }, noncontiguous_leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.mean({-1}); }, noncontiguous_leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.mean({1}, true); }, leaf({2, 3, 2}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.sum({1}); }, leaf({0, 3}, -1, 1, d)));
+  Tensor x = leaf({2, 3}, -1, 1, d);
   x.sum().backward();
   EXPECT_EQ(values(x.grad()), std::vector<double>(6, 1.0));
   EXPECT_EQ(x.sum({1}).grad_fn()->name(), "SumBackward1");
@@ -254,26 +259,28 @@ TEST(Reduce, ProdValues) {
   EXPECT_EQ(sizes(zeros({0, 2}).prod(1)), (std::vector<int64_t>{0}));
 }
 
-TEST(Reduce, ProdGradients) {
-  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(); }, leaf({2, 3}, 0.5, 1.5)));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(1); }, leaf({3, 4}, -1.5, 1.5)));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(-2, true); }, leaf({3, 4, 2}, 0.5, 1.5)));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(0); }, noncontiguous_leaf({3, 4}, 0.5, 1.5)));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(); }, noncontiguous_leaf({2, 3}, 0.5, 1.5)));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(0); }, leaf({0, 3})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(); }, leaf({0})));
-  const Tensor x = leaf({2, 3});
+TEST_P(ReduceOnDevice, ProdGradients) {
+  const Device d = device();
+  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(); }, leaf({2, 3}, 0.5, 1.5, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(1); }, leaf({3, 4}, -1.5, 1.5, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(-2, true); }, leaf({3, 4, 2}, 0.5, 1.5, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(0); }, noncontiguous_leaf({3, 4}, 0.5, 1.5, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(); }, noncontiguous_leaf({2, 3}, 0.5, 1.5, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(0); }, leaf({0, 3}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.prod(); }, leaf({0}, -1, 1, d)));
+  const Tensor x = leaf({2, 3}, -1, 1, d);
   EXPECT_EQ(x.prod().grad_fn()->name(), "ProdBackward0");
   EXPECT_EQ(x.prod(1).grad_fn()->name(), "ProdBackward1");
 }
 
-TEST(Reduce, ProdGradientWithZeros) {
+TEST_P(ReduceOnDevice, ProdGradientWithZeros) {
+  const Device d = device();
   // One zero: the gradient at the zero is the product of the others, 0 elsewhere.
-  Tensor one = tensor({2, 0, 3, 4}, ScalarType::Float64).requires_grad_();
+  Tensor one = tensor({2, 0, 3, 4}, ScalarType::Float64).to(d).requires_grad_();
   one.prod().backward();
   EXPECT_EQ(values(one.grad()), (std::vector<double>{0, 24, 0, 0}));
   // Two zeros: all zero.
-  Tensor two = tensor({2, 0, 3, 0}, ScalarType::Float64).requires_grad_();
+  Tensor two = tensor({2, 0, 3, 0}, ScalarType::Float64).to(d).requires_grad_();
   two.prod().backward();
   EXPECT_EQ(values(two.grad()), (std::vector<double>{0, 0, 0, 0}));
   // Along a dim, rows with no, one and two zeros.
@@ -290,9 +297,10 @@ TEST(Reduce, ProdGradientWithZeros) {
   EXPECT_TRUE(check([](const Tensor& x) { return x.prod(0, true); }, as_leaf(tensor({1, 0, 3, 0, 0, 2}).view({2, 3}))));
 }
 
-TEST(Reduce, ProdSecondOrder) {
-  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.prod(); }, leaf({4}, 0.5, 1.5)));
-  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.prod(1); }, leaf({2, 3}, 0.5, 1.5)));
+TEST_P(ReduceOnDevice, ProdSecondOrder) {
+  const Device d = device();
+  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.prod(); }, leaf({4}, 0.5, 1.5, d)));
+  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.prod(1); }, leaf({2, 3}, 0.5, 1.5, d)));
   // With one zero: d2/dxi dxj at the zero i is the product of the rest.
   EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.prod(); }, as_leaf(tensor({1.5, 0, -2, 0.5}))));
   EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.prod(-1); },
@@ -319,18 +327,19 @@ TEST(Reduce, MaxMinAll) {
   EXPECT_EQ(scalar_tensor(2.5).max().item<double>(), 2.5);
 }
 
-TEST(Reduce, MaxMinGradientsSplitTies) {
-  Tensor x = tensor({1, 3, 3, 2}, ScalarType::Float64).requires_grad_();
+TEST_P(ReduceOnDevice, MaxMinGradientsSplitTies) {
+  const Device d = device();
+  Tensor x = tensor({1, 3, 3, 2}, ScalarType::Float64).to(d).requires_grad_();
   Tensor y = x.max();
   EXPECT_EQ(y.grad_fn()->name(), "MaxBackward1");
   y.backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{0, 0.5, 0.5, 0}));
-  Tensor z = tensor({1, 1, 1, 2}, ScalarType::Float64).requires_grad_();
+  Tensor z = tensor({1, 1, 1, 2}, ScalarType::Float64).to(d).requires_grad_();
   z.min().backward();
   EXPECT_EQ(z.min().grad_fn()->name(), "MinBackward1");
   EXPECT_EQ(values(z.grad()), (std::vector<double>{1.0 / 3, 1.0 / 3, 1.0 / 3, 0}));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.max(); }, leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.min(); }, noncontiguous_leaf({3, 4})));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.max(); }, leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.min(); }, noncontiguous_leaf({3, 4}, -1, 1, d)));
 }
 
 TEST(Reduce, MaxMinAlongDim) {
@@ -360,7 +369,8 @@ TEST(Reduce, MaxMinAlongDim) {
   EXPECT_EQ(sizes(zeros({0, 3}).max(1, true).indices), (std::vector<int64_t>{0, 1}));
 }
 
-TEST(Reduce, MaxMinAlongDimGradientGoesToIndex) {
+TEST_P(ReduceOnDevice, MaxMinAlongDimGradientGoesToIndex) {
+  const Device d = device();
   Tensor x = tensor({3, 9, 9, 1, 4, 0, 4, 8}, ScalarType::Float64).view({2, 4}).detach().requires_grad_();
   ValuesIndices m = x.max(1);
   EXPECT_EQ(m.values.grad_fn()->name(), "MaxBackward0");
@@ -368,12 +378,12 @@ TEST(Reduce, MaxMinAlongDimGradientGoesToIndex) {
   (m.values * tensor({10, 20}, ScalarType::Float64)).sum().backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{0, 10, 0, 0, 0, 0, 0, 20}));
   EXPECT_EQ(x.min(0).values.grad_fn()->name(), "MinBackward0");
-  EXPECT_TRUE(check([](const Tensor& x) { return x.max(1).values; }, leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.min(0, true).values; }, leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.max(-2).values; }, leaf({2, 3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.min(1).values; }, noncontiguous_leaf({3, 4})));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.max(1).values; }, leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.min(0, true).values; }, leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.max(-2).values; }, leaf({2, 3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.min(1).values; }, noncontiguous_leaf({3, 4}, -1, 1, d)));
   EXPECT_TRUE(check([](const Tensor& x) { return x.max(0).values; }, as_leaf(scalar_tensor(1.5))));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.max(1).values; }, leaf({0, 3})));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.max(1).values; }, leaf({0, 3}, -1, 1, d)));
 }
 
 TEST(Reduce, AmaxAmin) {
@@ -474,14 +484,15 @@ TEST(Reduce, VarCorrectionAtLeastCount) {
             (std::vector<double>{kInf, kInf}));
 }
 
-TEST(Reduce, VarStdGradients) {
-  EXPECT_TRUE(check([](const Tensor& x) { return x.var(); }, leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.var(std::vector<int64_t>{1}, 0); }, leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.std(std::vector<int64_t>{-1}, 1, true); }, leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.std(std::vector<int64_t>{0, 2}); }, leaf({2, 3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.var(std::vector<int64_t>{0}); }, noncontiguous_leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.std(std::vector<int64_t>{1}); }, leaf({0, 3})));
-  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.var(std::vector<int64_t>{1}); }, leaf({2, 3})));
+TEST_P(ReduceOnDevice, VarStdGradients) {
+  const Device d = device();
+  EXPECT_TRUE(check([](const Tensor& x) { return x.var(); }, leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.var(std::vector<int64_t>{1}, 0); }, leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.std(std::vector<int64_t>{-1}, 1, true); }, leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.std(std::vector<int64_t>{0, 2}); }, leaf({2, 3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.var(std::vector<int64_t>{0}); }, noncontiguous_leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.std(std::vector<int64_t>{1}); }, leaf({0, 3}, -1, 1, d)));
+  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.var(std::vector<int64_t>{1}); }, leaf({2, 3}, -1, 1, d)));
 }
 
 TEST(Reduce, VarStdNeedFloatingInput) {
@@ -518,9 +529,10 @@ TEST(Reduce, LogsumexpValues) {
   EXPECT_EQ(values(zeros({2, 0}).logsumexp({1})), (std::vector<double>{-kInf, -kInf}));
 }
 
-TEST(Reduce, LogsumexpGradients) {
+TEST_P(ReduceOnDevice, LogsumexpGradients) {
+  const Device d = device();
   // The gradient is the softmax over the reduced dims.
-  Tensor x = tensor({0, 1, 2}, ScalarType::Float64).requires_grad_();
+  Tensor x = tensor({0, 1, 2}, ScalarType::Float64).to(d).requires_grad_();
   Tensor y = x.logsumexp({0});
   EXPECT_EQ(y.grad_fn()->name(), "LogsumexpBackward0");
   y.backward();
@@ -529,15 +541,15 @@ TEST(Reduce, LogsumexpGradients) {
   EXPECT_NEAR(g[0], 1 / z, 1e-12);
   EXPECT_NEAR(g[2], std::exp(2.0) / z, 1e-12);
   // A row of -inf gets a zero gradient; a partly masked row, the softmax.
-  Tensor masked = tensor({-kInf, -kInf, -kInf, 0}, ScalarType::Float64).view({2, 2}).detach().requires_grad_();
+  Tensor masked = tensor({-kInf, -kInf, -kInf, 0}, ScalarType::Float64).view({2, 2}).to(d).detach().requires_grad_();
   masked.logsumexp({1}).sum().backward();
   EXPECT_EQ(values(masked.grad()), (std::vector<double>{0, 0, 0, 1}));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({1}); }, leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({0, -1}, true); }, leaf({2, 3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({0}); }, noncontiguous_leaf({3, 4})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({1}); }, leaf({0, 3})));
-  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({0}); }, as_leaf(tensor({500, 501, 499}))));
-  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.logsumexp({1}); }, leaf({2, 3})));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({1}); }, leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({0, -1}, true); }, leaf({2, 3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({0}); }, noncontiguous_leaf({3, 4}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({1}); }, leaf({0, 3}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return x.logsumexp({0}); }, as_leaf(tensor({500, 501, 499}).to(d))));
+  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.logsumexp({1}); }, leaf({2, 3}, -1, 1, d)));
 }
 
 // ---- norm ----------------------------------------------------------------------------------------
@@ -561,47 +573,49 @@ TEST(Reduce, NormValues) {
   EXPECT_EQ(zeros({0}).norm(1).item<double>(), 0);
 }
 
-TEST(Reduce, NormGradientAtZeroIsZero) {
-  Tensor x = zeros({3}, ScalarType::Float64).requires_grad_();
+TEST_P(ReduceOnDevice, NormGradientAtZeroIsZero) {
+  const Device d = device();
+  Tensor x = zeros({3}, ScalarType::Float64).to(d).requires_grad_();
   Tensor n = x.norm();
   EXPECT_EQ(n.grad_fn()->name(), "NormBackward0");
   n.backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{0, 0, 0}));
   // One zero row among others, over a dim.
-  Tensor y = tensor({0, 0, 3, 4}, ScalarType::Float64).view({2, 2}).detach().requires_grad_();
+  Tensor y = tensor({0, 0, 3, 4}, ScalarType::Float64).view({2, 2}).to(d).detach().requires_grad_();
   Tensor r = norm(y, 2, std::vector<int64_t>{1});
   EXPECT_EQ(r.grad_fn()->name(), "NormBackward1");
   r.sum().backward();
-  EXPECT_TRUE(allclose(y.grad(), tensor({0, 0, 0.6, 0.8}, ScalarType::Float64).view({2, 2}), 1e-15, 0));
+  EXPECT_TRUE(allclose(y.grad().cpu(), tensor({0, 0, 0.6, 0.8}, ScalarType::Float64).view({2, 2}), 1e-15, 0));
   for (double p : {3.0, 1.5, 0.5}) {
-    Tensor z = zeros({2}, ScalarType::Float64).requires_grad_();
+    Tensor z = zeros({2}, ScalarType::Float64).to(d).requires_grad_();
     z.norm(p).backward();
     EXPECT_EQ(values(z.grad()), (std::vector<double>{0, 0})) << "p = " << p;
   }
   // Second order at the zero vector stays finite.
-  Tensor w = zeros({2}, ScalarType::Float64).requires_grad_();
+  Tensor w = zeros({2}, ScalarType::Float64).to(d).requires_grad_();
   TensorList g = autograd::grad({w.norm()}, {w}, {}, {}, true);
   TensorList gg = autograd::grad({g[0].sum()}, {w});
   for (double v : values(gg[0])) EXPECT_FALSE(std::isnan(v));
 }
 
-TEST(Reduce, NormGradients) {
+TEST_P(ReduceOnDevice, NormGradients) {
+  const Device d = device();
   for (double p : {2.0, 1.0, 3.0, 1.5, 0.5, kInf, -kInf}) {
-    EXPECT_TRUE(check([p](const Tensor& x) { return x.norm(p); }, leaf({3, 4}, 0.2, 1.5))) << "p = " << p;
-    EXPECT_TRUE(check([p](const Tensor& x) { return norm(x, p, std::vector<int64_t>{1}); }, leaf({3, 4}, -1.5, -0.2)))
+    EXPECT_TRUE(check([p](const Tensor& x) { return x.norm(p); }, leaf({3, 4}, 0.2, 1.5, d))) << "p = " << p;
+    EXPECT_TRUE(check([p](const Tensor& x) { return norm(x, p, std::vector<int64_t>{1}); }, leaf({3, 4}, -1.5, -0.2, d)))
         << "p = " << p;
     EXPECT_TRUE(check([p](const Tensor& x) { return norm(x, p, std::vector<int64_t>{0, -1}, true); },
-                      noncontiguous_leaf({3, 4}, 0.2, 1.5)))
+                      noncontiguous_leaf({3, 4}, 0.2, 1.5, d)))
         << "p = " << p;
   }
-  EXPECT_TRUE(check([](const Tensor& x) { return norm(x, 2, std::vector<int64_t>{1}); }, leaf({0, 3})));
-  EXPECT_TRUE(check([](const Tensor& x) { return norm(x, 0, std::vector<int64_t>{1}); }, leaf({2, 3})));
+  EXPECT_TRUE(check([](const Tensor& x) { return norm(x, 2, std::vector<int64_t>{1}); }, leaf({0, 3}, -1, 1, d)));
+  EXPECT_TRUE(check([](const Tensor& x) { return norm(x, 0, std::vector<int64_t>{1}); }, leaf({2, 3}, -1, 1, d)));
   // The max-abs norm splits the gradient among ties, with their signs.
-  Tensor t = tensor({2, -2, 1}, ScalarType::Float64).requires_grad_();
+  Tensor t = tensor({2, -2, 1}, ScalarType::Float64).to(d).requires_grad_();
   t.norm(kInf).backward();
   EXPECT_EQ(values(t.grad()), (std::vector<double>{0.5, -0.5, 0}));
-  EXPECT_TRUE(check_second_order([](const Tensor& x) { return norm(x, 2, std::vector<int64_t>{1}); }, leaf({2, 3})));
-  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.norm(3); }, leaf({4}, 0.2, 1.5)));
+  EXPECT_TRUE(check_second_order([](const Tensor& x) { return norm(x, 2, std::vector<int64_t>{1}); }, leaf({2, 3}, -1, 1, d)));
+  EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.norm(3); }, leaf({4}, 0.2, 1.5, d)));
 }
 
 TEST(Reduce, NormErrors) {
