@@ -125,7 +125,7 @@ def check(fn, shapes, *, torch_fn=None, module=False, dtypes=("float32", "float6
             t_loss.backward()
             for i, (wl, tl) in enumerate(zip(w_leaves, t_leaves)):
                 if tl.grad is None:
-                    assert wl.grad is None or not wl.grad.numpy().any(), f"grad {i} ({what}): torch has none"
+                    assert wl.grad is None or not wl.grad.cpu().numpy().any(), f"grad {i} ({what}): torch has none"
                     continue
                 assert wl.grad is not None, f"grad {i} ({what}): wick computed no gradient"
                 assert wl.grad.device.type == device, f"grad {i} ({what}): on {wl.grad.device}"

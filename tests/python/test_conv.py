@@ -36,12 +36,12 @@ CONV2D = {
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("name", list(CONV2D))
-def test_conv2d(name):
+def test_conv2d(name, device):
     x, w, has_bias, kw = CONV2D[name]
     if has_bias:
-        check(lambda m, x, w, b: F(m).conv2d(x, w, b, **kw), [x, w, (w[0],)], module=True)
+        check(lambda m, x, w, b: F(m).conv2d(x, w, b, **kw), [x, w, (w[0],)], module=True, device=device)
     else:
-        check(lambda m, x, w: F(m).conv2d(x, w, **kw), [x, w], module=True)
+        check(lambda m, x, w: F(m).conv2d(x, w, **kw), [x, w], module=True, device=device)
 
 
 CONV1D = {
@@ -53,9 +53,9 @@ CONV1D = {
 
 
 @pytest.mark.parametrize("name", list(CONV1D))
-def test_conv1d(name):
+def test_conv1d(name, device):
     x, w, kw = CONV1D[name]
-    check(lambda m, x, w, b: F(m).conv1d(x, w, b, **kw), [x, w, (w[0],)], module=True)
+    check(lambda m, x, w, b: F(m).conv1d(x, w, b, **kw), [x, w, (w[0],)], module=True, device=device)
 
 
 CONV_TRANSPOSE2D = {
@@ -68,14 +68,16 @@ CONV_TRANSPOSE2D = {
 
 
 @pytest.mark.parametrize("name", list(CONV_TRANSPOSE2D))
-def test_conv_transpose2d(name):
+def test_conv_transpose2d(name, device):
     x, w, kw = CONV_TRANSPOSE2D[name]
     groups = kw.get("groups", 1)
-    check(lambda m, x, w, b: F(m).conv_transpose2d(x, w, b, **kw), [x, w, (w[1] * groups,)], module=True)
-    check(lambda m, x, w: F(m).conv_transpose2d(x, w, None, **kw), [x, w], module=True, layouts=("contiguous",))
+    check(lambda m, x, w, b: F(m).conv_transpose2d(x, w, b, **kw), [x, w, (w[1] * groups,)], module=True,
+          device=device)
+    check(lambda m, x, w: F(m).conv_transpose2d(x, w, None, **kw), [x, w], module=True, layouts=("contiguous",),
+          device=device)
 
 
-def test_conv_of_the_main_cnn():
+def test_conv_of_the_main_cnn(device):
     # The shapes of the Fashion-MNIST CNN (smaller batch): conv + relu + pool twice.
     def net(m, x, w1, b1, w2, b2):
         f = F(m)
@@ -83,16 +85,16 @@ def test_conv_of_the_main_cnn():
         return f.max_pool2d(f.conv2d(y, w2, b2, padding=1).relu(), 2)
 
     check(net, [(4, 1, 28, 28), (8, 1, 3, 3), (8,), (16, 8, 3, 3), (16,)], module=True,
-          layouts=("contiguous",), low=-0.5, high=0.5)
+          layouts=("contiguous",), low=-0.5, high=0.5, device=device)
 
 
-def test_conv_keywords_and_grad_fn():
-    x = wick.randn(1, 2, 5, 5, requires_grad=True)
-    w = wick.randn(3, 2, 3, 3)
+def test_conv_keywords_and_grad_fn(device):
+    x = wick.randn(1, 2, 5, 5, device=device, requires_grad=True)
+    w = wick.randn(3, 2, 3, 3, device=device)
     y = wick.conv2d(input=x, weight=w, bias=None, stride=1, padding="same", dilation=1, groups=1)
     assert y.shape == (1, 3, 5, 5)
     assert y.grad_fn.name() == "ConvolutionBackward0"
-    y = wick.conv_transpose2d(input=x, weight=wick.randn(2, 3, 3, 3), bias=None, stride=2, padding=1,
+    y = wick.conv_transpose2d(input=x, weight=wick.randn(2, 3, 3, 3, device=device), bias=None, stride=2, padding=1,
                               output_padding=1, groups=1, dilation=1)
     assert y.shape == (1, 3, 10, 10)
 
@@ -131,28 +133,28 @@ MAX_POOL = {
 
 
 @pytest.mark.parametrize("name", list(MAX_POOL))
-def test_max_pool2d(name):
+def test_max_pool2d(name, device):
     shape, kw = MAX_POOL[name]
-    check(lambda m, x: F(m).max_pool2d(x, **kw), [shape], module=True)
+    check(lambda m, x: F(m).max_pool2d(x, **kw), [shape], module=True, device=device)
     # Values and indices (flat positions in each input plane).
     check(lambda m, x: F(m).max_pool2d(x, return_indices=True, **kw), [shape], module=True, grad=False,
-          layouts=("contiguous", "transposed"))
+          layouts=("contiguous", "transposed"), device=device)
     check(lambda m, x: F(m).max_pool2d_with_indices(x, **kw), [shape], module=True, grad=False,
-          layouts=("contiguous",))
+          layouts=("contiguous",), device=device)
 
 
 @pytest.mark.parametrize("kw", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 1, "padding": 1},
                                 {"kernel_size": 2, "stride": 1, "dilation": 2}], ids=str)
-def test_max_pool2d_nan_inf_and_ties(kw):
+def test_max_pool2d_nan_inf_and_ties(kw, device):
     # NaN wins (the last of several), -inf windows keep their first position,
     # and of equal maxima the first is taken: the same values and indices as PyTorch.
     data = np.array([[1, 1, 2, 2, 0, 0], [1, 1, 2, 2, 0, 0], [np.nan, 3, 3, np.nan, 5, 5],
                      [0, np.nan, 3, 3, 5, 5], [-np.inf] * 6, [-np.inf] * 6], dtype="float32")[None, None]
     for dtype in ("float32", "float64"):
-        w = wick.max_pool2d(wick.tensor(data.astype(dtype)), return_indices=True, **kw)
+        w = wick.max_pool2d(wick.tensor(data.astype(dtype), device=device), return_indices=True, **kw)
         t = TF.max_pool2d(torch.tensor(data.astype(dtype)), return_indices=True, **kw)
-        np.testing.assert_array_equal(w[0].numpy(), t[0].numpy())
-        np.testing.assert_array_equal(w[1].numpy(), t[1].numpy())
+        np.testing.assert_array_equal(w[0].cpu().numpy(), t[0].numpy())
+        np.testing.assert_array_equal(w[1].cpu().numpy(), t[1].numpy())
 
 
 AVG_POOL = {
@@ -168,19 +170,19 @@ AVG_POOL = {
 
 
 @pytest.mark.parametrize("name", list(AVG_POOL))
-def test_avg_pool2d(name):
+def test_avg_pool2d(name, device):
     shape, kw = AVG_POOL[name]
-    check(lambda m, x: F(m).avg_pool2d(x, **kw), [shape], module=True)
+    check(lambda m, x: F(m).avg_pool2d(x, **kw), [shape], module=True, device=device)
 
 
 @pytest.mark.parametrize("shape,size", [((2, 3, 7, 5), (3, 2)), ((1, 2, 4, 6), 4), ((3, 5, 5), (2, None)),
                                         ((2, 2, 3, 3), (5, 4)), ((2, 2, 6, 6), 1), ((1, 2, 4, 4), (None, 3))])
-def test_adaptive_avg_pool2d(shape, size):
-    check(lambda m, x: F(m).adaptive_avg_pool2d(x, size), [shape], module=True)
+def test_adaptive_avg_pool2d(shape, size, device):
+    check(lambda m, x: F(m).adaptive_avg_pool2d(x, size), [shape], module=True, device=device)
 
 
-def test_pool_grad_fn_names():
-    x = wick.randn(1, 2, 4, 4, requires_grad=True)
+def test_pool_grad_fn_names(device):
+    x = wick.randn(1, 2, 4, 4, device=device, requires_grad=True)
     name = lambda t: t.grad_fn.name()
     assert name(wick.max_pool2d(x, 2)) == "MaxPool2DWithIndicesBackward0"
     assert name(wick.avg_pool2d(x, 2)) == "AvgPool2DBackward0"
@@ -208,70 +210,76 @@ def test_pool_errors():
 
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 3)])
 @pytest.mark.parametrize("affine", [True, False])
-def test_batch_norm_training(shape, affine):
+def test_batch_norm_training(shape, affine, device):
     if affine:
         check(lambda m, x, w, b: F(m).batch_norm(x, None, None, w, b, training=True), [shape, (3,), (3,)],
-              module=True)
+              module=True, device=device)
     else:
-        check(lambda m, x: F(m).batch_norm(x, None, None, training=True, eps=1e-3), [shape], module=True)
+        check(lambda m, x: F(m).batch_norm(x, None, None, training=True, eps=1e-3), [shape], module=True,
+              device=device)
 
 
-def test_batch_norm_eval():
+def test_batch_norm_eval(device):
     rm, rv = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, 4.0])
 
     def fn(m, x, w, b):
-        return F(m).batch_norm(x, m.tensor(rm, dtype=x.dtype), m.tensor(rv, dtype=x.dtype), w, b, False, 0.1, 1e-5)
+        # The running statistics on the input's device (wick's, or torch's CPU).
+        rm_, rv_ = m.tensor(rm, dtype=x.dtype, device=x.device), m.tensor(rv, dtype=x.dtype, device=x.device)
+        return F(m).batch_norm(x, rm_, rv_, w, b, False, 0.1, 1e-5)
 
-    check(fn, [(4, 3, 5), (3,), (3,)], module=True)
+    check(fn, [(4, 3, 5), (3,), (3,)], module=True, device=device)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_batch_norm_running_stats(dtype):
+def test_batch_norm_running_stats(dtype, device):
     rng = np.random.default_rng(0)
-    stats = {lib: (lib.zeros(4, dtype=getattr(lib, dtype)), lib.ones(4, dtype=getattr(lib, dtype)))
+    on = {wick: device, torch: "cpu"}  # PyTorch, the oracle, stays on the CPU
+    stats = {lib: (lib.zeros(4, dtype=getattr(lib, dtype), device=on[lib]),
+                   lib.ones(4, dtype=getattr(lib, dtype), device=on[lib]))
              for lib in (wick, torch)}
     for step in range(3):
         data = rng.normal(2.0, 3.0, (8, 4, 3, 3)).astype(dtype)
         for lib in (wick, torch):
-            F(lib).batch_norm(lib.tensor(data), *stats[lib], training=True, momentum=0.3)
+            F(lib).batch_norm(lib.tensor(data, device=on[lib]), *stats[lib], training=True, momentum=0.3)
     tol = (1e-5, 1e-6) if dtype == "float32" else (1e-12, 1e-12)
     assert_same(stats[wick][0], stats[torch][0], *tol, "running_mean")
     assert_same(stats[wick][1], stats[torch][1], *tol, "running_var")
     # Evaluation mode reads them and leaves them alone.
     data = rng.normal(size=(2, 4, 3, 3)).astype(dtype)
-    outs = [F(lib).batch_norm(lib.tensor(data), *stats[lib]) for lib in (wick, torch)]
+    outs = [F(lib).batch_norm(lib.tensor(data, device=on[lib]), *stats[lib]) for lib in (wick, torch)]
     assert_same(outs[0], outs[1], *tol)
     assert_same(stats[wick][0], stats[torch][0], *tol, "running_mean after eval")
 
 
 @pytest.mark.parametrize("shape,normalized", [((3, 4, 5), (5,)), ((3, 4, 5), (4, 5)), ((6, 8), (8,))])
-def test_layer_norm(shape, normalized):
-    check(lambda m, x, w, b: F(m).layer_norm(x, normalized, w, b), [shape, normalized, normalized], module=True)
-    check(lambda m, x: F(m).layer_norm(x, normalized, eps=1e-3), [shape], module=True)
+def test_layer_norm(shape, normalized, device):
+    check(lambda m, x, w, b: F(m).layer_norm(x, normalized, w, b), [shape, normalized, normalized], module=True,
+          device=device)
+    check(lambda m, x: F(m).layer_norm(x, normalized, eps=1e-3), [shape], module=True, device=device)
 
 
 @pytest.mark.parametrize("shape,groups", [((2, 6, 3, 2), 3), ((3, 4, 5), 1), ((2, 4, 5), 4), ((4, 6), 2)])
-def test_group_norm(shape, groups):
+def test_group_norm(shape, groups, device):
     c = shape[1]
-    check(lambda m, x, w, b: F(m).group_norm(x, groups, w, b), [shape, (c,), (c,)], module=True)
-    check(lambda m, x: F(m).group_norm(x, groups, eps=1e-3), [shape], module=True)
+    check(lambda m, x, w, b: F(m).group_norm(x, groups, w, b), [shape, (c,), (c,)], module=True, device=device)
+    check(lambda m, x: F(m).group_norm(x, groups, eps=1e-3), [shape], module=True, device=device)
 
 
-def test_norm_of_empty_batches():
-    for lib, f in ((wick, wick), (torch, TF)):
-        rm, rv = lib.zeros(3), lib.ones(3)
-        x = lib.zeros(0, 3, 2, requires_grad=True)
+def test_norm_of_empty_batches(device):
+    for lib, f, on in ((wick, wick, device), (torch, TF, "cpu")):
+        rm, rv = lib.zeros(3, device=on), lib.ones(3, device=on)
+        x = lib.zeros(0, 3, 2, device=on, requires_grad=True)
         y = f.batch_norm(x, rm, rv, training=True)
         y.sum().backward()
         assert tuple(y.shape) == (0, 3, 2) and tuple(x.grad.shape) == (0, 3, 2)
         assert rm.tolist() == [0, 0, 0] and rv.tolist() == [1, 1, 1]
-        assert tuple(f.group_norm(lib.zeros(0, 4, 2), 2).shape) == (0, 4, 2)
-        assert tuple(f.layer_norm(lib.zeros(0, 4), (4,)).shape) == (0, 4)
+        assert tuple(f.group_norm(lib.zeros(0, 4, 2, device=on), 2).shape) == (0, 4, 2)
+        assert tuple(f.layer_norm(lib.zeros(0, 4, device=on), (4,)).shape) == (0, 4)
 
 
-def test_norm_keywords_and_grad_fn():
-    x = wick.randn(4, 3, 2, requires_grad=True)
-    w, b = wick.ones(3), wick.zeros(3)
+def test_norm_keywords_and_grad_fn(device):
+    x = wick.randn(4, 3, 2, device=device, requires_grad=True)
+    w, b = wick.ones(3, device=device), wick.zeros(3, device=device)
     y = wick.batch_norm(input=x, running_mean=None, running_var=None, weight=w, bias=b, training=True,
                         momentum=0.1, eps=1e-5)
     assert y.grad_fn.name() == "NativeBatchNormBackward0"

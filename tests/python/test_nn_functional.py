@@ -18,18 +18,18 @@ def F(lib):
     return TF if lib is torch else wick._C
 
 
-def both(array, dtype=None):
-    """The same data as a wick and a torch tensor, keyed by library."""
+def both(array, dtype=None, device="cpu"):
+    """The same data as a wick tensor (on `device`) and a torch tensor (on the CPU), keyed by library."""
     array = np.asarray(array) if dtype is None else np.asarray(array, dtype=dtype)
-    return {wick: wick.tensor(array), torch: torch.tensor(array)}
+    return {wick: wick.tensor(array, device=device), torch: torch.tensor(array)}
 
 
-def class_targets(shape, classes, seed=0, ignore=None):
+def class_targets(shape, classes, seed=0, ignore=None, device="cpu"):
     rng = np.random.default_rng(seed)
     t = np.array(rng.integers(0, classes, shape))
     if ignore is not None and t.size:
         t.flat[:: max(1, t.size // 3)] = ignore
-    return both(t.astype(np.int64))
+    return both(t.astype(np.int64), device=device)
 
 
 # ---- softmax -----------------------------------------------------------------------------------------
@@ -38,14 +38,15 @@ def class_targets(shape, classes, seed=0, ignore=None):
 @pytest.mark.parametrize("shape,dim", [((4, 5), 1), ((4, 5), 0), ((2, 3, 4), 1), ((2, 3, 4), -3), ((6,), 0),
                                        ((), 0), ((0, 3), 1)], ids=str)
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-def test_softmax(name, shape, dim):
-    check(lambda m, x: getattr(F(m), name)(x, dim), [shape], module=True, low=-4, high=4)
-    check(lambda x: getattr(x, name)(dim), [shape], low=-4, high=4)  # the Tensor method
-    check(lambda m, x: getattr(m, name)(x, dim), [shape], module=True, low=-4, high=4)  # wick.softmax
+def test_softmax(name, shape, dim, device):
+    check(lambda m, x: getattr(F(m), name)(x, dim), [shape], module=True, low=-4, high=4, device=device)
+    check(lambda x: getattr(x, name)(dim), [shape], low=-4, high=4, device=device)  # the Tensor method
+    check(lambda m, x: getattr(m, name)(x, dim), [shape], module=True, low=-4, high=4,
+          device=device)  # wick.softmax
 
 
-def test_softmax_argument_forms():
-    x = both(np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32))
+def test_softmax_argument_forms(device):
+    x = both(np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32), device=device)
     for name in ["softmax", "log_softmax"]:
         # dtype by keyword, and torch.softmax's positional dtype.
         assert_same(getattr(wick, name)(x[wick], 1, dtype=wick.float64),
@@ -54,27 +55,28 @@ def test_softmax_argument_forms():
                     1e-6, 1e-7)
         assert_same(getattr(x[wick], name)(dim=0, dtype=wick.float64), getattr(x[torch], name)(dim=0, dtype=torch.float64),
                     1e-6, 1e-7)
-        assert_same(getattr(wick, name)(wick.arange(5), 0, dtype=wick.float32),
+        assert_same(getattr(wick, name)(wick.arange(5, device=device), 0, dtype=wick.float32),
                     getattr(torch, name)(torch.arange(5), 0, dtype=torch.float32), 1e-6, 1e-7)
         # F.softmax without dim picks one (0 for 0-, 1- and 3-D inputs, else 1) and warns.
         for shape in [(4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)]:
             data = np.random.default_rng(2).standard_normal(shape)
             with pytest.warns(UserWarning, match="Implicit dimension choice"):
-                got = getattr(wick._C, name)(wick.tensor(data))
+                got = getattr(wick._C, name)(wick.tensor(data, device=device))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 want = getattr(TF, name)(torch.tensor(data))
             assert_same(got, want, 1e-12, 1e-12)
-    y = wick.softmax(wick.ones(2, 3, requires_grad=True), 1)
+    y = wick.softmax(wick.ones(2, 3, device=device, requires_grad=True), 1)
     assert y.grad_fn.name() == "SoftmaxBackward0"
-    assert wick.log_softmax(wick.ones(2, 3, requires_grad=True), 1).grad_fn.name() == "LogSoftmaxBackward0"
+    assert wick.log_softmax(wick.ones(2, 3, device=device, requires_grad=True), 1).grad_fn.name() == \
+        "LogSoftmaxBackward0"
 
 
-def test_softmax_second_derivative():
+def test_softmax_second_derivative(device):
     data = np.random.default_rng(3).standard_normal((3, 4))
     grads = []
     for lib in (wick, torch):
-        x = lib.tensor(data, requires_grad=True)
+        x = lib.tensor(data, device=device if lib is wick else "cpu", requires_grad=True)
         y = (F(lib).log_softmax(x, 1) * F(lib).softmax(x, 1)).sum()
         (g,) = lib.autograd.grad(y, x, create_graph=True)
         (gg,) = lib.autograd.grad((g * g).sum(), x)
@@ -96,41 +98,45 @@ def test_softmax_errors():
 WEIGHT = both(np.array([0.5, 2.0, 1.0, 0.25, 1.5]))
 
 
-def weight_for(m, dtype):
-    return WEIGHT[m].to(getattr(m, dtype))
+def weight_for(m, dtype, device="cpu"):
+    """The class weights in `dtype`; wick's on `device`, torch's on the CPU."""
+    w = WEIGHT[m].to(getattr(m, dtype))
+    return w.to(device) if m is wick else w
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("shape", [(6, 5), (5,), (2, 5, 3), (2, 5, 2, 3)], ids=str)
-def test_nll_loss(shape, reduction):
+def test_nll_loss(shape, reduction, device):
     target_shape = () if len(shape) == 1 else (shape[0],) + shape[2:]
-    t = class_targets(target_shape, 5, ignore=None)
-    ti = class_targets(target_shape, 5, seed=1, ignore=-100)
+    t = class_targets(target_shape, 5, ignore=None, device=device)
+    ti = class_targets(target_shape, 5, seed=1, ignore=-100, device=device)
     # PyTorch 1.13's nll_loss2d backward rejects non-contiguous 4-D inputs ("grad_input must be contiguous").
     layouts = ("contiguous",) if len(shape) == 4 else ("contiguous", "transposed", "stepped")
-    check(lambda m, x: F(m).nll_loss(x, t[m], reduction=reduction), [shape], module=True, layouts=layouts)
-    check(lambda m, x: F(m).nll_loss(x, ti[m], reduction=reduction), [shape], module=True, layouts=layouts)
+    check(lambda m, x: F(m).nll_loss(x, t[m], reduction=reduction), [shape], module=True, layouts=layouts,
+          device=device)
+    check(lambda m, x: F(m).nll_loss(x, ti[m], reduction=reduction), [shape], module=True, layouts=layouts,
+          device=device)
     for dtype in ("float32", "float64"):
-        check(lambda m, x: F(m).nll_loss(x, ti[m], weight=weight_for(m, dtype), reduction=reduction), [shape],
-              module=True, dtypes=(dtype,), layouts=layouts)
-        check(lambda m, x: F(m).nll_loss(x, t[m], weight_for(m, dtype), ignore_index=2, reduction=reduction), [shape],
-              module=True, dtypes=(dtype,), layouts=layouts)
+        check(lambda m, x: F(m).nll_loss(x, ti[m], weight=weight_for(m, dtype, device), reduction=reduction), [shape],
+              module=True, dtypes=(dtype,), layouts=layouts, device=device)
+        check(lambda m, x: F(m).nll_loss(x, t[m], weight_for(m, dtype, device), ignore_index=2, reduction=reduction),
+              [shape], module=True, dtypes=(dtype,), layouts=layouts, device=device)
 
 
-def test_nll_loss_edge_cases():
+def test_nll_loss_edge_cases(device):
     x = np.random.default_rng(4).standard_normal((3, 4))
     for reduction in ["mean", "sum", "none"]:
-        all_ignored = both(np.full(3, -100, dtype=np.int64))
-        assert_same(wick._C.nll_loss(wick.tensor(x), all_ignored[wick], reduction=reduction),
+        all_ignored = both(np.full(3, -100, dtype=np.int64), device=device)
+        assert_same(wick._C.nll_loss(wick.tensor(x, device=device), all_ignored[wick], reduction=reduction),
                     TF.nll_loss(torch.tensor(x), all_ignored[torch], reduction=reduction), 0, 0)
-        empty = both(np.zeros(0, dtype=np.int64))
-        assert_same(wick._C.nll_loss(wick.zeros(0, 4), empty[wick], reduction=reduction),
+        empty = both(np.zeros(0, dtype=np.int64), device=device)
+        assert_same(wick._C.nll_loss(wick.zeros(0, 4, device=device), empty[wick], reduction=reduction),
                     TF.nll_loss(torch.zeros(0, 4), empty[torch], reduction=reduction), 0, 0)
     # Legacy size_average / reduce pick the reduction, with PyTorch's warning.
-    t = class_targets((3,), 4)
+    t = class_targets((3,), 4, device=device)
     for size_average, reduce in [(False, None), (None, False), (True, True)]:
         with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
-            got = wick._C.nll_loss(wick.tensor(x), t[wick], size_average=size_average, reduce=reduce)
+            got = wick._C.nll_loss(wick.tensor(x, device=device), t[wick], size_average=size_average, reduce=reduce)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             want = TF.nll_loss(torch.tensor(x), t[torch], size_average=size_average, reduce=reduce)
@@ -139,44 +145,44 @@ def test_nll_loss_edge_cases():
 
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.15])
 @pytest.mark.parametrize("shape", [(6, 5), (5,), (2, 5, 3)], ids=str)
-def test_cross_entropy_class_indices(shape, label_smoothing):
+def test_cross_entropy_class_indices(shape, label_smoothing, device):
     target_shape = () if len(shape) == 1 else (shape[0],) + shape[2:]
-    t = class_targets(target_shape, 5)
-    ti = class_targets(target_shape, 5, seed=2, ignore=-100)
+    t = class_targets(target_shape, 5, device=device)
+    ti = class_targets(target_shape, 5, seed=2, ignore=-100, device=device)
     for reduction in ["mean", "sum", "none"]:
         for dtype in ("float32", "float64"):
             kw = dict(reduction=reduction, label_smoothing=label_smoothing)
             check(lambda m, x: F(m).cross_entropy(x, ti[m], **kw), [shape], module=True, dtypes=(dtype,),
-                  layouts=("contiguous", "transposed"))
-            check(lambda m, x: F(m).cross_entropy(x, ti[m], weight=weight_for(m, dtype), **kw), [shape], module=True,
-                  dtypes=(dtype,), layouts=("contiguous",))
-            check(lambda m, x: F(m).cross_entropy(x, t[m], weight_for(m, dtype), None, 3, **kw), [shape],
-                  module=True, dtypes=(dtype,), layouts=("stepped",))
+                  layouts=("contiguous", "transposed"), device=device)
+            check(lambda m, x: F(m).cross_entropy(x, ti[m], weight=weight_for(m, dtype, device), **kw), [shape],
+                  module=True, dtypes=(dtype,), layouts=("contiguous",), device=device)
+            check(lambda m, x: F(m).cross_entropy(x, t[m], weight_for(m, dtype, device), None, 3, **kw), [shape],
+                  module=True, dtypes=(dtype,), layouts=("stepped",), device=device)
 
 
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.3])
 @pytest.mark.parametrize("shape", [(4, 5), (5,), (2, 5, 3)], ids=str)
-def test_cross_entropy_probabilities(shape, label_smoothing):
+def test_cross_entropy_probabilities(shape, label_smoothing, device):
     for reduction in ["mean", "sum", "none"]:
         for dtype in ("float32", "float64"):
             kw = dict(reduction=reduction, label_smoothing=label_smoothing)
             # The target is a leaf too: its gradient is compared as well.
             check(lambda m, x, p: F(m).cross_entropy(x, p.softmax(1 if len(shape) > 1 else 0), **kw),
-                  [shape, shape], module=True, dtypes=(dtype,), layouts=("contiguous", "stepped"))
-            check(lambda m, x, p: F(m).cross_entropy(x, p, weight=weight_for(m, dtype), **kw), [shape, shape],
-                  module=True, dtypes=(dtype,), layouts=("contiguous",), low=0.0, high=1.0)
+                  [shape, shape], module=True, dtypes=(dtype,), layouts=("contiguous", "stepped"), device=device)
+            check(lambda m, x, p: F(m).cross_entropy(x, p, weight=weight_for(m, dtype, device), **kw), [shape, shape],
+                  module=True, dtypes=(dtype,), layouts=("contiguous",), low=0.0, high=1.0, device=device)
 
 
-def test_cross_entropy_grad_fn_and_zero_batch():
-    x = wick.zeros(3, 4, requires_grad=True)
-    loss = wick._C.cross_entropy(x, wick.tensor([0, 1, 2]))
+def test_cross_entropy_grad_fn_and_zero_batch(device):
+    x = wick.zeros(3, 4, device=device, requires_grad=True)
+    loss = wick._C.cross_entropy(x, wick.tensor([0, 1, 2], device=device))
     assert loss.grad_fn.name() == "NllLossBackward0"
     assert loss.grad_fn.next_functions[0][0].name() == "LogSoftmaxBackward0"
-    assert wick._C.nll_loss(wick.zeros(2, 3, 4, requires_grad=True), wick.zeros(2, 4, dtype=wick.int64)).grad_fn.name() \
-        == "NllLoss2DBackward0"
-    for target in [wick.zeros(0, dtype=wick.int64), wick.zeros(0, 4)]:
-        w = wick._C.cross_entropy(wick.zeros(0, 4), target)
-        t = TF.cross_entropy(torch.zeros(0, 4), torch.from_numpy(target.numpy()))
+    assert wick._C.nll_loss(wick.zeros(2, 3, 4, device=device, requires_grad=True),
+                            wick.zeros(2, 4, dtype=wick.int64, device=device)).grad_fn.name() == "NllLoss2DBackward0"
+    for target in [wick.zeros(0, dtype=wick.int64, device=device), wick.zeros(0, 4, device=device)]:
+        w = wick._C.cross_entropy(wick.zeros(0, 4, device=device), target)
+        t = TF.cross_entropy(torch.zeros(0, 4), torch.from_numpy(target.cpu().numpy()))
         assert_same(w, t, 0, 0)
 
 
@@ -212,14 +218,14 @@ def test_classification_loss_errors():
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("name,kw", [("mse_loss", {}), ("l1_loss", {}), ("smooth_l1_loss", {}),
                                      ("smooth_l1_loss", {"beta": 0.5}), ("smooth_l1_loss", {"beta": 0.0})], ids=str)
-def test_regression_losses(name, kw, reduction):
+def test_regression_losses(name, kw, reduction, device):
     fn = lambda m, x, y: getattr(F(m), name)(x, y, reduction=reduction, **kw)  # noqa: E731
-    check(fn, [(3, 4), (3, 4)], module=True, low=-3, high=3)
-    check(fn, [(2, 3, 4), (2, 3, 4)], module=True, low=-3, high=3, layouts=("contiguous",))
-    check(fn, [(0, 4), (0, 4)], module=True, layouts=("contiguous",))
+    check(fn, [(3, 4), (3, 4)], module=True, low=-3, high=3, device=device)
+    check(fn, [(2, 3, 4), (2, 3, 4)], module=True, low=-3, high=3, layouts=("contiguous",), device=device)
+    check(fn, [(0, 4), (0, 4)], module=True, layouts=("contiguous",), device=device)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # both libraries warn that the target broadcasts
-        check(fn, [(3, 4), (4,)], module=True, low=-3, high=3, layouts=("contiguous",))
+        check(fn, [(3, 4), (4,)], module=True, low=-3, high=3, layouts=("contiguous",), device=device)
 
 
 def test_regression_loss_details():
@@ -242,33 +248,34 @@ def test_regression_loss_details():
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_binary_cross_entropy(reduction):
+def test_binary_cross_entropy(reduction, device):
     fn = lambda m, x, y: F(m).binary_cross_entropy(x, y, reduction=reduction)  # noqa: E731
-    check(fn, [(3, 4), (3, 4)], module=True, low=0.05, high=0.95)
-    check(fn, [(0, 2), (0, 2)], module=True, layouts=("contiguous",))
-    w = both(np.random.default_rng(5).uniform(0, 2, (4,)))
+    check(fn, [(3, 4), (3, 4)], module=True, low=0.05, high=0.95, device=device)
+    check(fn, [(0, 2), (0, 2)], module=True, layouts=("contiguous",), device=device)
+    w = both(np.random.default_rng(5).uniform(0, 2, (4,)), device=device)
     for dtype in ("float32", "float64"):
         check(lambda m, x, y: F(m).binary_cross_entropy(x, y, w[m].to(getattr(m, dtype)), reduction=reduction),
-              [(3, 4), (3, 4)], module=True, low=0.05, high=0.95, dtypes=(dtype,))
+              [(3, 4), (3, 4)], module=True, low=0.05, high=0.95, dtypes=(dtype,), device=device)
     # The -100 clamp of the log terms.
-    x, y = both([0.0, 1.0, 0.5]), both([1.0, 0.0, 1.0])
+    x, y = both([0.0, 1.0, 0.5], device=device), both([1.0, 0.0, 1.0], device=device)
     assert_same(wick._C.binary_cross_entropy(x[wick], y[wick], reduction=reduction),
                 TF.binary_cross_entropy(x[torch], y[torch], reduction=reduction), 1e-12, 1e-12)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_binary_cross_entropy_with_logits(reduction):
+def test_binary_cross_entropy_with_logits(reduction, device):
     rng = np.random.default_rng(6)
-    w, pw = both(rng.uniform(0, 2, (4,))), both(rng.uniform(0.5, 3, (4,)))
+    w, pw = both(rng.uniform(0, 2, (4,)), device=device), both(rng.uniform(0.5, 3, (4,)), device=device)
     for dtype in ("float32", "float64"):
         cast = lambda m, t: t[m].to(getattr(m, dtype))  # noqa: E731
         check(lambda m, x, y: F(m).binary_cross_entropy_with_logits(x, y, reduction=reduction), [(3, 4), (3, 4)],
-              module=True, low=-4, high=4, dtypes=(dtype,))
+              module=True, low=-4, high=4, dtypes=(dtype,), device=device)
         check(lambda m, x, y: F(m).binary_cross_entropy_with_logits(x, y.sigmoid(), cast(m, w), reduction=reduction,
                                                                     pos_weight=cast(m, pw)),
-              [(2, 3, 4), (2, 3, 4)], module=True, low=-4, high=4, dtypes=(dtype,), layouts=("contiguous", "stepped"))
+              [(2, 3, 4), (2, 3, 4)], module=True, low=-4, high=4, dtypes=(dtype,), layouts=("contiguous", "stepped"),
+              device=device)
     # Large logits neither overflow nor lose the loss.
-    x, y = both([100.0, -100.0, 30.0]), both([0.0, 1.0, 0.5])
+    x, y = both([100.0, -100.0, 30.0], device=device), both([0.0, 1.0, 0.5], device=device)
     assert_same(wick._C.binary_cross_entropy_with_logits(x[wick], y[wick], reduction=reduction),
                 TF.binary_cross_entropy_with_logits(x[torch], y[torch], reduction=reduction), 1e-12, 1e-12)
 
@@ -341,20 +348,21 @@ def test_dropout_gradient_and_forms():
 
 
 @pytest.mark.parametrize("shape", [(3, 4), (4,), (2, 3, 4), (2, 1, 3, 4), (0, 4)], ids=str)
-def test_linear(shape):
-    check(lambda m, x, w, b: F(m).linear(x, w, b), [shape, (5, 4), (5,)], module=True)
-    check(lambda m, x, w: F(m).linear(x, w), [shape, (5, 4)], module=True)
+def test_linear(shape, device):
+    check(lambda m, x, w, b: F(m).linear(x, w, b), [shape, (5, 4), (5,)], module=True, device=device)
+    check(lambda m, x, w: F(m).linear(x, w), [shape, (5, 4)], module=True, device=device)
     check(lambda m, x, w, b: F(m).linear(x, w, bias=b), [shape, (5, 4), (5,)], module=True,
-          layouts=("contiguous",), dtypes=("float64",))
+          layouts=("contiguous",), dtypes=("float64",), device=device)
 
 
-def test_linear_grad_fn_names_match_torch():
+def test_linear_grad_fn_names_match_torch(device):
     for shape, bias in [((3, 4), True), ((3, 4), False), ((2, 3, 4), True), ((4,), True)]:
         names = []
         for m in (wick, torch):
-            x = m.ones(*shape, requires_grad=True)
-            w = m.ones(5, 4, requires_grad=True)
-            b = m.ones(5, requires_grad=True) if bias else None
+            on = device if m is wick else "cpu"
+            x = m.ones(*shape, device=on, requires_grad=True)
+            w = m.ones(5, 4, device=on, requires_grad=True)
+            b = m.ones(5, device=on, requires_grad=True) if bias else None
             names.append(F(m).linear(x, w, b).grad_fn.name())
         assert names[0] == names[1], (shape, bias, names)
     with pytest.raises(ValueError, match="in_features"):
@@ -362,10 +370,11 @@ def test_linear_grad_fn_names_match_torch():
 
 
 @pytest.mark.parametrize("shape1,shape2", [((3, 2), (3, 4)), ((2, 3, 2), (2, 3, 4)), ((2,), (4,))], ids=str)
-def test_bilinear(shape1, shape2):
-    check(lambda m, a, b, w, bias: F(m).bilinear(a, b, w, bias), [shape1, shape2, (5, 2, 4), (5,)], module=True)
+def test_bilinear(shape1, shape2, device):
+    check(lambda m, a, b, w, bias: F(m).bilinear(a, b, w, bias), [shape1, shape2, (5, 2, 4), (5,)], module=True,
+          device=device)
     check(lambda m, a, b, w: F(m).bilinear(a, b, w), [shape1, shape2, (1, 2, 4)], module=True,
-          layouts=("contiguous",))
+          layouts=("contiguous",), device=device)
 
 
 # ---- pad ------------------------------------------------------------------------------------------------
@@ -389,16 +398,16 @@ PAD_CASES = [
 
 
 @pytest.mark.parametrize("mode,shape,pad", PAD_CASES, ids=str)
-def test_pad(mode, shape, pad):
-    check(lambda m, x: F(m).pad(x, pad, mode=mode), [shape], module=True)
+def test_pad(mode, shape, pad, device):
+    check(lambda m, x: F(m).pad(x, pad, mode=mode), [shape], module=True, device=device)
 
 
-def test_pad_values_and_names():
-    check(lambda m, x: F(m).pad(x, (1, 1, 2, 0), value=3.5), [(2, 3)], module=True)
-    t = both(np.arange(6).reshape(2, 3))
+def test_pad_values_and_names(device):
+    check(lambda m, x: F(m).pad(x, (1, 1, 2, 0), value=3.5), [(2, 3)], module=True, device=device)
+    t = both(np.arange(6).reshape(2, 3), device=device)
     assert_same(wick._C.pad(t[wick], [1, 0, 0, 1], "constant", 2), TF.pad(t[torch], [1, 0, 0, 1], "constant", 2), 0, 0)
     assert_same(wick._C.pad(t[wick][None], (1, 1), "circular"), TF.pad(t[torch][None], (1, 1), "circular"), 0, 0)
-    x = wick.ones(2, 3, 4, requires_grad=True)
+    x = wick.ones(2, 3, 4, device=device, requires_grad=True)
     assert wick._C.pad(x, (1, 1)).grad_fn.name() == "ConstantPadNdBackward0"
     assert wick._C.pad(x, (1, 1), "reflect").grad_fn.name() == "ReflectionPad1DBackward0"
     assert wick._C.pad(x, (1, 1, 1, 1), "replicate").grad_fn.name() == "ReplicationPad2DBackward0"
@@ -406,7 +415,7 @@ def test_pad_values_and_names():
     data = np.random.default_rng(7).standard_normal((1, 3, 4))
     results = []
     for m in (wick, torch):
-        v = m.tensor(data, requires_grad=True)
+        v = m.tensor(data, device=device if m is wick else "cpu", requires_grad=True)
         (g,) = m.autograd.grad((F(m).pad(v, (2, 1), mode="reflect") ** 3).sum(), v, create_graph=True)
         (gg,) = m.autograd.grad((g * g).sum(), v)
         results.append(gg)
@@ -458,8 +467,8 @@ INTERP_CASES = [
 
 
 @pytest.mark.parametrize("shape,kw", INTERP_CASES, ids=str)
-def test_interpolate(shape, kw):
-    check(lambda m, x: F(m).interpolate(x, **kw), [shape], module=True)
+def test_interpolate(shape, kw, device):
+    check(lambda m, x: F(m).interpolate(x, **kw), [shape], module=True, device=device)
 
 
 def test_interpolate_names_and_errors():

@@ -106,13 +106,13 @@ def test_integer_elementwise(device):
         check(fn, [(3, 4), (4,)], dtypes=("int64", "int32"), grad=False, low=-5, high=5, module=module, device=device)
 
 
-def test_comparisons_where_and_masks():
-    check(lambda x, y: x < y, [(2, 3), (3,)], grad=False)
-    check(lambda x, y: (x >= y) | (x < 0), [(2, 3), (2, 3)], grad=False)
-    check(lambda m, x, y: m.where(x > 0, x, y), [(2, 3), (3,)], module=True)
-    check(lambda m, x: m.where(x > 0, x, 0.5), [(2, 3)], module=True)
-    check(lambda x, y: x.masked_fill(y > 0, -1.0), [(2, 3), (3,)])
-    check(lambda x: x.isnan(), [(2, 3)], grad=False)
+def test_comparisons_where_and_masks(device):
+    check(lambda x, y: x < y, [(2, 3), (3,)], grad=False, device=device)
+    check(lambda x, y: (x >= y) | (x < 0), [(2, 3), (2, 3)], grad=False, device=device)
+    check(lambda m, x, y: m.where(x > 0, x, y), [(2, 3), (3,)], module=True, device=device)
+    check(lambda m, x: m.where(x > 0, x, 0.5), [(2, 3)], module=True, device=device)
+    check(lambda x, y: x.masked_fill(y > 0, -1.0), [(2, 3), (3,)], device=device)
+    check(lambda x: x.isnan(), [(2, 3)], grad=False, device=device)
 
 
 # ---- reductions -------------------------------------------------------------------------------
@@ -142,16 +142,16 @@ REDUCTIONS = {
 
 
 @pytest.mark.parametrize("name", list(REDUCTIONS))
-def test_reductions(name):
+def test_reductions(name, device):
     kw = {"low": 0.5, "high": 1.5} if name == "prod" else {}
-    check(REDUCTIONS[name], [(3, 4, 5)], **kw)
+    check(REDUCTIONS[name], [(3, 4, 5)], device=device, **kw)
 
 
-def test_reductions_of_zero_size_and_integers():
-    check(lambda x: x.sum(0), [(0, 3)])
-    check(lambda x: x.sum(), [(0, 3)])
-    check(lambda x: x.sum(1), [(3, 4)], dtypes=("int64", "int32", "bool"), grad=False, low=-5, high=5)
-    check(lambda x: x.max(0), [(3, 4)], dtypes=("int64",), grad=False, low=-5, high=5)
+def test_reductions_of_zero_size_and_integers(device):
+    check(lambda x: x.sum(0), [(0, 3)], device=device)
+    check(lambda x: x.sum(), [(0, 3)], device=device)
+    check(lambda x: x.sum(1), [(3, 4)], dtypes=("int64", "int32", "bool"), grad=False, low=-5, high=5, device=device)
+    check(lambda x: x.max(0), [(3, 4)], dtypes=("int64",), grad=False, low=-5, high=5, device=device)
 
 
 # ---- views and shapes ------------------------------------------------------------------------
@@ -187,9 +187,9 @@ VIEWS = {
 
 
 @pytest.mark.parametrize("name", list(VIEWS))
-def test_views(name):
+def test_views(name, device):
     fn, shapes = VIEWS[name]
-    check(fn, shapes, module=fn.__code__.co_varnames[0] == "m")
+    check(fn, shapes, module=fn.__code__.co_varnames[0] == "m", device=device)
 
 
 # ---- linear algebra -------------------------------------------------------------------------
@@ -198,63 +198,69 @@ def test_views(name):
     [(3, 4), (4, 5)], [(2, 3, 4), (4, 5)], [(2, 3, 4), (2, 4, 5)], [(4,), (4,)], [(3, 4), (4,)], [(4,), (4, 5)],
     [(2, 1, 3, 4), (3, 4, 2)], [(0, 4), (4, 5)], [(3, 0), (0, 5)],
 ], ids=str)
-def test_matmul(shapes):
-    check(lambda x, y: x @ y, shapes)
+def test_matmul(shapes, device):
+    check(lambda x, y: x @ y, shapes, device=device)
 
 
-def test_other_products():
-    check(lambda x, y: x.mm(y), [(3, 4), (4, 5)])
-    check(lambda x, y: x.bmm(y), [(2, 3, 4), (2, 4, 5)])
-    check(lambda x, y: x.mv(y), [(3, 4), (4,)])
-    check(lambda x, y: x.dot(y), [(4,), (4,)])
-    check(lambda m, x, y: m.outer(x, y), [(3,), (4,)], module=True)
-    check(lambda m, b, x, y: m.addmm(b, x, y, beta=0.5, alpha=2), [(5,), (3, 4), (4, 5)], module=True)
-    check(lambda x, y: x @ y, [(3, 4), (4, 5)], dtypes=("int64",), grad=False, low=-3, high=3)
+def test_other_products(device):
+    check(lambda x, y: x.mm(y), [(3, 4), (4, 5)], device=device)
+    check(lambda x, y: x.bmm(y), [(2, 3, 4), (2, 4, 5)], device=device)
+    check(lambda x, y: x.mv(y), [(3, 4), (4,)], device=device)
+    check(lambda x, y: x.dot(y), [(4,), (4,)], device=device)
+    check(lambda m, x, y: m.outer(x, y), [(3,), (4,)], module=True, device=device)
+    check(lambda m, b, x, y: m.addmm(b, x, y, beta=0.5, alpha=2), [(5,), (3, 4), (4, 5)], module=True, device=device)
+    check(lambda x, y: x @ y, [(3, 4), (4, 5)], dtypes=("int64",), grad=False, low=-3, high=3, device=device)
 
 
 # ---- indexing ops ----------------------------------------------------------------------------
 
-def test_index_ops():
-    check(lambda m, x: x.index_select(1, m.tensor([3, 0, 3])), [(2, 4)], module=True)
-    check(lambda m, x: x.gather(1, m.tensor([[0, 0], [1, 0]])), [(2, 3)], module=True)
-    check(lambda m, x, s: x.scatter_add(0, m.tensor([[0, 1, 0]]), s), [(2, 3), (1, 3)], module=True)
+def test_index_ops(device):
+    # Index tensors are made on the data's device (x.device: wick's, or torch's CPU).
+    check(lambda m, x: x.index_select(1, m.tensor([3, 0, 3], device=x.device)), [(2, 4)], module=True, device=device)
+    check(lambda m, x: x.gather(1, m.tensor([[0, 0], [1, 0]], device=x.device)), [(2, 3)], module=True,
+          device=device)
+    check(lambda m, x, s: x.scatter_add(0, m.tensor([[0, 1, 0]], device=x.device), s), [(2, 3), (1, 3)],
+          module=True, device=device)
     # Not transposed: PyTorch 1.13's masked_select backward is wrong for transposed
     # inputs (test_masked_select_of_a_transposed_tensor checks wick by hand).
-    check(lambda m, x: x.masked_select(x > 0), [(3, 4)], module=True, layouts=("contiguous", "stepped"))
+    check(lambda m, x: x.masked_select(x > 0), [(3, 4)], module=True, layouts=("contiguous", "stepped"),
+          device=device)
 
 
-def test_masked_select_of_a_transposed_tensor():
-    x = wick.arange(12.0).reshape(4, 3).requires_grad_()
+def test_masked_select_of_a_transposed_tensor(device):
+    x = wick.arange(12.0, device=device).reshape(4, 3).requires_grad_()
     y = x.t()
     z = y.masked_select(y > 0)
     assert z.tolist() == [3.0, 6.0, 9.0, 1.0, 4.0, 7.0, 10.0, 2.0, 5.0, 8.0, 11.0]
-    (z * wick.arange(11.0)).sum().backward()
+    (z * wick.arange(11.0, device=device)).sum().backward()
     # z[k] = y.flatten()[k + 1], so y's gradient in row-major order is 0, 0, 1, ..., 10.
     assert x.grad.t().tolist() == [[0.0, 0.0, 1.0, 2.0], [3.0, 4.0, 5.0, 6.0], [7.0, 8.0, 9.0, 10.0]]
 
 
-def test_more_elementwise_against_torch():
-    check(lambda x, y: x.remainder(y), [(3, 4), (4,)], low=0.5, high=2)
-    check(lambda x, y: x % y, [(3, 4), (4,)], dtypes=("int64",), grad=False, low=1, high=9)
-    check(lambda x, y: x // y, [(3, 4), (4,)], dtypes=("int64",), grad=False, low=1, high=9)
-    check(lambda m, x, y: m.minimum(x, y), [(3, 4), (3, 1)], module=True)
-    check(lambda x: x.masked_fill(x > 0, 0.5), [(3, 4)])
+def test_more_elementwise_against_torch(device):
+    check(lambda x, y: x.remainder(y), [(3, 4), (4,)], low=0.5, high=2, device=device)
+    check(lambda x, y: x % y, [(3, 4), (4,)], dtypes=("int64",), grad=False, low=1, high=9, device=device)
+    check(lambda x, y: x // y, [(3, 4), (4,)], dtypes=("int64",), grad=False, low=1, high=9, device=device)
+    check(lambda m, x, y: m.minimum(x, y), [(3, 4), (3, 1)], module=True, device=device)
+    check(lambda x: x.masked_fill(x > 0, 0.5), [(3, 4)], device=device)
 
 
-def test_more_indexing_against_torch():
-    check(lambda m, x, s: x.scatter(1, m.tensor([[2, 0], [1, 2]]), s), [(2, 3), (2, 2)], module=True)
-    check(lambda m, x, s: x.index_add(0, m.tensor([1, 1, 0]), s), [(2, 3), (3, 3)], module=True)
-    check(lambda m, x, y: m.cat([x, y], 0), [(2, 3), (1, 3)], module=True)
-    check(lambda m, x, y: m.stack([x, y], 1), [(2, 3), (2, 3)], module=True)
-    got = wick.one_hot(wick.tensor([0, 2, 1]), 4).tolist()
+def test_more_indexing_against_torch(device):
+    check(lambda m, x, s: x.scatter(1, m.tensor([[2, 0], [1, 2]], device=x.device), s), [(2, 3), (2, 2)],
+          module=True, device=device)
+    check(lambda m, x, s: x.index_add(0, m.tensor([1, 1, 0], device=x.device), s), [(2, 3), (3, 3)], module=True,
+          device=device)
+    check(lambda m, x, y: m.cat([x, y], 0), [(2, 3), (1, 3)], module=True, device=device)
+    check(lambda m, x, y: m.stack([x, y], 1), [(2, 3), (2, 3)], module=True, device=device)
+    got = wick.one_hot(wick.tensor([0, 2, 1], device=device), 4).tolist()
     assert got == torch.nn.functional.one_hot(torch.tensor([0, 2, 1]), 4).tolist()
     weight = np.random.default_rng(0).standard_normal((5, 3))
     idx = [[0, 4], [4, 2]]
-    ww = wick.tensor(weight, requires_grad=True)
+    ww = wick.tensor(weight, device=device, requires_grad=True)
     tw = torch.tensor(weight, requires_grad=True)
-    wo = wick.embedding(ww, wick.tensor(idx))
+    wo = wick.embedding(ww, wick.tensor(idx, device=device))
     to = torch.nn.functional.embedding(torch.tensor(idx), tw)
-    np.testing.assert_allclose(wo.detach().numpy(), to.detach().numpy())
+    np.testing.assert_allclose(wo.detach().cpu().numpy(), to.detach().numpy())
     wo.sum().backward()
     to.sum().backward()
-    np.testing.assert_allclose(ww.grad.numpy(), tw.grad.numpy())
+    np.testing.assert_allclose(ww.grad.cpu().numpy(), tw.grad.numpy())

@@ -12,9 +12,9 @@ TOL = {"float32": (2e-4, 2e-5), "float64": (1e-9, 1e-11)}  # (rtol, atol)
 T, B, I, H = 5, 3, 4, 6
 
 
-def leaves(arrays):
-    """The same arrays as wick and torch leaves that require grad (None stays None)."""
-    w = [None if a is None else wick.tensor(a, requires_grad=True) for a in arrays]
+def leaves(arrays, device="cpu"):
+    """The same arrays as wick (on `device`) and torch (on the CPU) leaves that require grad (None stays None)."""
+    w = [None if a is None else wick.tensor(a, device=device, requires_grad=True) for a in arrays]
     t = [None if a is None else torch.tensor(a, requires_grad=True) for a in arrays]
     return w, t
 
@@ -25,12 +25,12 @@ def torch_weights(mode, input_size, hidden, layers, bidirectional, bias, dtype, 
     return [p.detach().numpy().astype(dtype) for p in m._flat_weights]
 
 
-def backward_both(w_outs, t_outs, rng):
+def backward_both(w_outs, t_outs, rng, device="cpu"):
     """Differentiates sum(out_i * g_i) over all outputs with the same random g_i in both libraries."""
     w_loss, t_loss = 0, 0
     for wo, to in zip(w_outs, t_outs):
         g = rng.standard_normal(tuple(to.shape)).astype(str(to.dtype).split(".")[-1])
-        w_loss = w_loss + (wo * wick.tensor(g)).sum()
+        w_loss = w_loss + (wo * wick.tensor(g, device=device)).sum()
         t_loss = t_loss + (to * torch.tensor(g)).sum()
     w_loss.backward()
     t_loss.backward()
@@ -58,7 +58,7 @@ CONFIGS = [  # (num_layers, bidirectional, batch_first, bias, initial states)
 @pytest.mark.parametrize("mode", ["LSTM", "GRU"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: "L{}-bi{:d}-bf{:d}-bias{:d}-h{:d}".format(*c))
-def test_layers_match_torch(mode, dtype, config):
+def test_layers_match_torch(mode, dtype, config, device):
     layers, bidirectional, batch_first, bias, states = config
     D = 2 if bidirectional else 1
     rng = np.random.default_rng(1)
@@ -66,7 +66,7 @@ def test_layers_match_torch(mode, dtype, config):
     h0 = rng.standard_normal((layers * D, B, H)).astype(dtype) if states else None
     c0 = rng.standard_normal((layers * D, B, H)).astype(dtype) if states and mode == "LSTM" else None
     weights = torch_weights(mode, I, H, layers, bidirectional, bias, dtype)
-    (wx, wh, wc, *wp), (tx, th, tc, *tp) = leaves([x, h0, c0] + weights)
+    (wx, wh, wc, *wp), (tx, th, tc, *tp) = leaves([x, h0, c0] + weights, device)
 
     # torch through nn.LSTM / nn.GRU with the copied weights, wick through the function.
     module = getattr(torch.nn, mode)(I, H, num_layers=layers, bias=bias, batch_first=batch_first,
@@ -85,7 +85,7 @@ def test_layers_match_torch(mode, dtype, config):
     assert_same(w_outs, t_outs, rtol, atol, "forward")
 
     rng = np.random.default_rng(2)
-    backward_both(w_outs, t_outs, rng)
+    backward_both(w_outs, t_outs, rng, device)
     compare_grads([wx, wh, wc], [tx, th, tc], dtype, ["input", "h0", "c0"])
     for p, a in zip(module._flat_weights, tp):
         a.grad = p.grad  # the module's parameters received torch's weight gradients
@@ -94,7 +94,7 @@ def test_layers_match_torch(mode, dtype, config):
 
 
 @pytest.mark.parametrize("mode", ["lstm", "gru"])
-def test_functions_match_torch_functions(mode):
+def test_functions_match_torch_functions(mode, device):
     # torch.lstm / torch.gru called directly, with non-contiguous input and weights.
     dtype = "float64"
     rng = np.random.default_rng(3)
@@ -103,7 +103,7 @@ def test_functions_match_torch_functions(mode):
     c0 = rng.standard_normal((2, B, H)).astype(dtype)
     weights = torch_weights(mode.upper(), I, H, 2, False, True, dtype)
     weights_t = [np.ascontiguousarray(w.T) if w.ndim == 2 else w for w in weights]
-    (wx, wh, wc, *wp), (tx, th, tc, *tp) = leaves([x, h0, c0] + weights_t)
+    (wx, wh, wc, *wp), (tx, th, tc, *tp) = leaves([x, h0, c0] + weights_t, device)
     view = lambda ps: [p.t() if p.dim() == 2 else p for p in ps]  # noqa: E731
     if mode == "lstm":
         t_outs = list(torch.lstm(tx.transpose(1, 2), (th, tc), view(tp), True, 2, 0.0, True, False, False))
@@ -112,19 +112,19 @@ def test_functions_match_torch_functions(mode):
         t_outs = list(torch.gru(tx.transpose(1, 2), th, view(tp), True, 2, 0.0, True, False, False))
         w_outs = list(wick.gru(wx.transpose(1, 2), wh, view(wp), True, 2, 0.0, True, False, False))
     assert_same(w_outs, t_outs, *TOL[dtype], "forward")
-    backward_both(w_outs, t_outs, np.random.default_rng(4))
+    backward_both(w_outs, t_outs, np.random.default_rng(4), device)
     compare_grads([wx, wh, wc] + wp, [tx, th, tc if mode == "lstm" else None] + tp, dtype,
                   ["input", "h0", "c0"] + [f"param {i}" for i in range(len(wp))])
 
 
 @pytest.mark.parametrize("mode", ["LSTM", "GRU"])
-def test_unbatched_matches_torch(mode):
+def test_unbatched_matches_torch(mode, device):
     dtype = "float32"
     rng = np.random.default_rng(5)
     x = rng.standard_normal((T, I)).astype(dtype)
     h0 = rng.standard_normal((2, H)).astype(dtype)
     weights = torch_weights(mode, I, H, 1, True, True, dtype)
-    (wx, wh, *wp), (tx, th, *tp) = leaves([x, h0] + weights)
+    (wx, wh, *wp), (tx, th, *tp) = leaves([x, h0] + weights, device)
     module = getattr(torch.nn, mode)(I, H, bidirectional=True)
     with torch.no_grad():
         for p, a in zip(module._flat_weights, weights):
@@ -139,14 +139,14 @@ def test_unbatched_matches_torch(mode):
         w_outs = list(wick.gru(wx, wh, wp, True, 1, 0.0, False, True, False))
     assert_same(w_outs, t_outs, *TOL[dtype], "forward")
     assert tuple(w_outs[0].shape) == (T, 2 * H)
-    backward_both(w_outs, t_outs, np.random.default_rng(6))
+    backward_both(w_outs, t_outs, np.random.default_rng(6), device)
     compare_grads([wx, wh], [tx, th], dtype, ["input", "h0"])
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("batched", [True, False])
-def test_cells_match_torch(dtype, bias, batched):
+def test_cells_match_torch(dtype, bias, batched, device):
     rng = np.random.default_rng(7)
     shape = (B,) if batched else ()
     x = rng.standard_normal(shape + (I,)).astype(dtype)
@@ -157,7 +157,7 @@ def test_cells_match_torch(dtype, bias, batched):
                                                                   (gates * H,)]]
         if not bias:
             ws = ws[:2]
-        (wx, wh, wc, *wp), (tx, th, tc, *tp) = leaves([x, h, c] + ws)
+        (wx, wh, wc, *wp), (tx, th, tc, *tp) = leaves([x, h, c] + ws, device)
         if mode == "lstm_cell":
             # torch.lstm_cell wants batched input (its modules unsqueeze); wick takes both.
             t_args = [tx, th, tc] if batched else [tx[None], th[None], tc[None]]
@@ -172,23 +172,23 @@ def test_cells_match_torch(dtype, bias, batched):
         if batched:
             node = "ThnnFusedLstmCellBackward0" if mode == "lstm_cell" else "ThnnFusedGruCellBackward0"
             assert w_outs[0].grad_fn.name() == node
-        backward_both(w_outs, t_outs, np.random.default_rng(8))
+        backward_both(w_outs, t_outs, np.random.default_rng(8), device)
         compare_grads([wx, wh, wc if mode == "lstm_cell" else None] + wp,
                       [tx, th, tc if mode == "lstm_cell" else None] + tp, dtype,
                       ["input", "hx", "cx"] + [f"{mode} param {i}" for i in range(len(wp))])
 
 
-def test_char_lstm_shapes_match_torch():
+def test_char_lstm_shapes_match_torch(device):
     # The char-LSTM's shape of problem: Embedding output into a 2-layer LSTM, batch_first, float32.
     rng = np.random.default_rng(9)
     x = rng.standard_normal((4, 40, 16)).astype("float32")
     weights = torch_weights("LSTM", 16, 32, 2, False, True, "float32")
-    (wx, *wp), (tx, *tp) = leaves([x] + weights)
+    (wx, *wp), (tx, *tp) = leaves([x] + weights, device)
     t_outs = list(torch.lstm(tx, (torch.zeros(2, 4, 32), torch.zeros(2, 4, 32)), tp, True, 2, 0.0, True, False,
                              True))
     w_outs = list(wick.lstm(wx, None, wp, True, 2, 0.0, True, False, True))
     assert_same(w_outs, t_outs, 2e-4, 2e-5, "forward")
-    backward_both(w_outs[:1], t_outs[:1], np.random.default_rng(10))
+    backward_both(w_outs[:1], t_outs[:1], np.random.default_rng(10), device)
     compare_grads([wx] + wp, [tx] + tp, "float32", ["input"] + [f"param {i}" for i in range(len(wp))])
 
 
@@ -209,9 +209,9 @@ def test_dropout_between_layers_is_seeded():
     assert wick.equal(run(0.4, False), run(0.0, True))
 
 
-def test_graph_is_one_node_per_layer():
-    x = wick.randn(8, 2, 3, requires_grad=True)
-    params = [wick.tensor(a, requires_grad=True) for a in torch_weights("LSTM", 3, 5, 1, False, True, "float32")]
+def test_graph_is_one_node_per_layer(device):
+    x = wick.randn(8, 2, 3, device=device, requires_grad=True)
+    params = [wick.tensor(a, device=device, requires_grad=True) for a in torch_weights("LSTM", 3, 5, 1, False, True, "float32")]
     out, h, c = wick.lstm(x, None, params, True, 1, 0.0, True, False, False)
     assert out.grad_fn.name() == "LstmLayerBackward0"
     assert h.grad_fn.name() == "LstmLayerBackward0"

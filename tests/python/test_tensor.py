@@ -53,8 +53,8 @@ def test_size():
     [1.0, 2.0], [1, 2], [True, False], [[1, 2], [3, 4]], 3.5, 7, True, [], [[]], [[1, 2.5], [3, 4]],
     [[True, 2], [3, 4]], ((1, 2), (3, 4)), [[[1.0]]],
 ])
-def test_tensor_infers_dtype_like_torch(data):
-    w, t = wick.tensor(data), torch.tensor(data)
+def test_tensor_infers_dtype_like_torch(data, device):
+    w, t = wick.tensor(data, device=device), torch.tensor(data)
     assert str(w.dtype).split(".")[1] == str(t.dtype).split(".")[1]
     assert tuple(w.shape) == tuple(t.shape)
     assert w.tolist() == t.tolist()
@@ -335,31 +335,33 @@ INDICES = [
 
 
 @pytest.mark.parametrize("index", INDICES, ids=[repr(i) for i in INDICES])
-def test_getitem_matches_torch(index):
+def test_getitem_matches_torch(index, device):
     data = np.arange(60.0).reshape(3, 4, 5)
-    w = wick.tensor(data, requires_grad=True)
+    w = wick.tensor(data, device=device, requires_grad=True)
     t = torch.tensor(data, requires_grad=True)
-    wi = wick.tensor(index) if isinstance(index, list) and index and isinstance(index[0], list) else index
+    wi = wick.tensor(index, device=device) if isinstance(index, list) and index and isinstance(index[0], list) \
+        else index
     wo, to = w[wi], t[index]
     assert tuple(wo.shape) == tuple(to.shape)
     assert wo.tolist() == to.tolist()
     g = np.random.default_rng(0).standard_normal(tuple(to.shape))
-    (wo * wick.tensor(g)).sum().backward()
+    (wo * wick.tensor(g, device=device)).sum().backward()
     (to * torch.tensor(g)).sum().backward()
-    np.testing.assert_allclose(w.grad.numpy(), t.grad.numpy())
+    np.testing.assert_allclose(w.grad.cpu().numpy(), t.grad.numpy())
 
 
-def test_getitem_with_masks_and_tensors():
+def test_getitem_with_masks_and_tensors(device):
     data = np.arange(12.0).reshape(3, 4) - 5
-    w, t = wick.tensor(data), torch.tensor(data)
+    w, t = wick.tensor(data, device=device), torch.tensor(data)
     assert w[w > 0].tolist() == t[t > 0].tolist()
     mask = [True, False, True]
-    assert w[wick.tensor(mask)].tolist() == t[torch.tensor(mask)].tolist()
-    assert w[:, wick.tensor([True, False, False, True])].tolist() == t[:, torch.tensor([True, False, False, True])].tolist()
+    assert w[wick.tensor(mask, device=device)].tolist() == t[torch.tensor(mask)].tolist()
+    assert w[:, wick.tensor([True, False, False, True], device=device)].tolist() == \
+        t[:, torch.tensor([True, False, False, True])].tolist()
     idx = [[2, 0], [1, 1]]
-    assert w[wick.tensor(idx)].tolist() == t[torch.tensor(idx)].tolist()
+    assert w[wick.tensor(idx, device=device)].tolist() == t[torch.tensor(idx)].tolist()
     assert w[np.array([0, 2])].tolist() == t[np.array([0, 2])].tolist()
-    assert w[wick.tensor(1)].tolist() == t[torch.tensor(1)].tolist()
+    assert w[wick.tensor(1, device=device)].tolist() == t[torch.tensor(1)].tolist()
     assert w[0][2].item() == -3.0 and w[np.int64(1), 0].item() == -1.0
 
 
@@ -398,19 +400,20 @@ def test_getitem_errors():
     ([0, 2], 9.0), ((slice(None), [3, 0]), "col"), (([0, 2], [1, 3]), [4.0, 5.0]), ("mask", 0.0),
     ("mask", "scalar_tensor"), ((slice(None), [True, False, True, False]), 3.0),
 ])
-def test_setitem_matches_torch(index, value):
+def test_setitem_matches_torch(index, value, device):
     data = np.arange(12.0).reshape(3, 4)
-    w, t = wick.tensor(data), torch.tensor(data)
+    w, t = wick.tensor(data, device=device), torch.tensor(data)
     if index == "mask":
         wi, ti = w > 5, t > 5
     else:
         wi = ti = index
     if value == "row":
-        wv, tv = wick.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+        wv, tv = wick.tensor([1.0, 2.0, 3.0], device=device), torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
     elif value == "col":
-        wv, tv = wick.tensor([[1.0], [2.0], [3.0]]), torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+        wv, tv = (wick.tensor([[1.0], [2.0], [3.0]], device=device),
+                  torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64))
     elif value == "scalar_tensor":
-        wv, tv = wick.tensor(-1.0), torch.tensor(-1.0, dtype=torch.float64)
+        wv, tv = wick.tensor(-1.0, device=device), torch.tensor(-1.0, dtype=torch.float64)
     else:
         wv, tv = value, torch.tensor(value, dtype=torch.float64) if isinstance(value, list) else value
     w[wi] = wv
@@ -435,7 +438,7 @@ def test_setitem_records_autograd_through_views():
 
 # ---- operators --------------------------------------------------------------------------------
 
-def test_operators_match_torch():
+def test_operators_match_torch(device):
     a = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]])
     b = np.array([2.0, -3.0, 0.5])
     ops = [
@@ -449,21 +452,21 @@ def test_operators_match_torch():
         lambda x, y: 2.5 + x, lambda x, y: True + x,
     ]
     for i, op in enumerate(ops):
-        wo = op(wick.tensor(a), wick.tensor(b))
+        wo = op(wick.tensor(a, device=device), wick.tensor(b, device=device))
         to = op(torch.tensor(a), torch.tensor(b))
         assert str(wo.dtype)[5:] == str(to.dtype)[6:], f"op {i}: {wo.dtype} vs {to.dtype}"
-        np.testing.assert_allclose(wo.numpy(), to.numpy(), rtol=1e-12, err_msg=f"op {i}")
+        np.testing.assert_allclose(wo.cpu().numpy(), to.numpy(), rtol=1e-12, err_msg=f"op {i}")
 
 
-def test_integer_operators_and_promotion():
-    i = wick.tensor([7, -7, 3])
+def test_integer_operators_and_promotion(device):
+    i = wick.tensor([7, -7, 3], device=device)
     t = torch.tensor([7, -7, 3])
     for op in (lambda x: x // 2, lambda x: x % 3, lambda x: x / 2, lambda x: x * 2.5, lambda x: x + True,
                lambda x: x & 5, lambda x: x | 8, lambda x: ~x, lambda x: -x, lambda x: 10 - x):
         w, r = op(i), op(t)
         assert w.tolist() == r.tolist() and str(w.dtype)[5:] == str(r.dtype)[6:]
-    assert (wick.tensor([1], dtype=wick.int32) + wick.tensor([1])).dtype is wick.int64
-    assert (wick.tensor([1], dtype=wick.uint8) + 1).dtype is wick.uint8
+    assert (wick.tensor([1], dtype=wick.int32, device=device) + wick.tensor([1], device=device)).dtype is wick.int64
+    assert (wick.tensor([1], dtype=wick.uint8, device=device) + 1).dtype is wick.uint8
 
 
 def test_inplace_operators_keep_the_object():
