@@ -385,34 +385,40 @@ TEST(Linalg, GradFnNames) {
   EXPECT_FALSE(mm(a.detach(), b.detach()).requires_grad());
 }
 
-TEST(Linalg, GradcheckMm) {
+// The gradchecks below run once per device (test_util.h).
+class LinalgOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(LinalgOnDevice);
+
+TEST_P(LinalgOnDevice, GradcheckMm) {
+  const Device d = device();
   manual_seed(8);
   auto f = [](const TensorList& in) { return mm(in[0], in[1]); };
-  EXPECT_TRUE(gradcheck(f, {leaf({3, 4}), leaf({4, 5})}));
-  EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}), noncontiguous_leaf({4, 2})}));
-  EXPECT_TRUE(gradcheck(f, {leaf({1, 4}), leaf({4, 1})}));
-  EXPECT_TRUE(gradcheck(f, {leaf({0, 4}), leaf({4, 2})}));
-  EXPECT_TRUE(gradcheck(f, {leaf({3, 0}), leaf({0, 2})}));
+  EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, -1, 1, d), leaf({4, 5}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}, -1, 1, d), noncontiguous_leaf({4, 2}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {leaf({1, 4}, -1, 1, d), leaf({4, 1}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {leaf({0, 4}, -1, 1, d), leaf({4, 2}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {leaf({3, 0}, -1, 1, d), leaf({0, 2}, -1, 1, d)}));
   // Stepped and narrowed views flow through the products and their backward.
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return mm(in[0].slice(1, 0, std::nullopt, 2), in[1].narrow(0, 1, 3)); },
-                        {leaf({3, 6}), leaf({5, 2})}));
+                        {leaf({3, 6}, -1, 1, d), leaf({5, 2}, -1, 1, d)}));
   // Only one input needs grad.
-  Tensor w = leaf({4, 2}).detach();
-  EXPECT_TRUE(gradcheck([w](const TensorList& in) { return mm(in[0], w); }, {leaf({3, 4})}));
-  EXPECT_TRUE(gradcheck([w](const TensorList& in) { return mm(w.t(), in[0]); }, {leaf({4, 3})}));
+  Tensor w = leaf({4, 2}, -1, 1, d).detach();
+  EXPECT_TRUE(gradcheck([w](const TensorList& in) { return mm(in[0], w); }, {leaf({3, 4}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([w](const TensorList& in) { return mm(w.t(), in[0]); }, {leaf({4, 3}, -1, 1, d)}));
 }
 
-TEST(Linalg, GradcheckBmm) {
+TEST_P(LinalgOnDevice, GradcheckBmm) {
+  const Device d = device();
   manual_seed(9);
   auto f = [](const TensorList& in) { return bmm(in[0], in[1]); };
-  EXPECT_TRUE(gradcheck(f, {leaf({2, 3, 4}), leaf({2, 4, 2})}));
+  EXPECT_TRUE(gradcheck(f, {leaf({2, 3, 4}, -1, 1, d), leaf({2, 4, 2}, -1, 1, d)}));
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return bmm(in[0].transpose(1, 2), in[1].permute({2, 0, 1})); },
-                        {leaf({2, 4, 3}), leaf({4, 2, 2})}));
+                        {leaf({2, 4, 3}, -1, 1, d), leaf({4, 2, 2}, -1, 1, d)}));
   // A broadcast (stride-0) batch: its gradient is summed over the batch.
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return bmm(in[0], in[1].expand({3, 4, 2})); },
-                        {leaf({3, 2, 4}), leaf({1, 4, 2})}));
-  EXPECT_TRUE(gradcheck(f, {leaf({0, 3, 4}), leaf({0, 4, 2})}));
-  EXPECT_TRUE(gradcheck(f, {leaf({2, 3, 0}), leaf({2, 0, 2})}));
+                        {leaf({3, 2, 4}, -1, 1, d), leaf({1, 4, 2}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {leaf({0, 3, 4}, -1, 1, d), leaf({0, 4, 2}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {leaf({2, 3, 0}, -1, 1, d), leaf({2, 0, 2}, -1, 1, d)}));
 }
 
 TEST(Linalg, GradcheckAddmm) {
@@ -434,20 +440,22 @@ TEST(Linalg, GradcheckAddmm) {
   expect_close(addmm(bias, a, b, 2, 0.5), bias.detach() * 2 + reference_matmul(a, b) * 0.5, 1e-12, 1e-12, "addmm");
 }
 
-TEST(Linalg, GradcheckVectorProducts) {
+TEST_P(LinalgOnDevice, GradcheckVectorProducts) {
+  const Device d = device();
   manual_seed(11);
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return dot(in[0], in[1]); }, {leaf({5}), leaf({5})}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return dot(in[0], in[1]); }, {leaf({5}, -1, 1, d), leaf({5}, -1, 1, d)}));
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return dot(in[0].slice(0, 0, std::nullopt, 2), in[1]); },
-                        {leaf({9}), leaf({5})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return dot(in[0], in[1]); }, {leaf({0}), leaf({0})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return mv(in[0], in[1]); }, {leaf({3, 4}), leaf({4})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return mv(in[0], in[1]); }, {noncontiguous_leaf({3, 4}), leaf({4})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return mv(in[0], in[1]); }, {leaf({0, 4}), leaf({4})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return outer(in[0], in[1]); }, {leaf({3}), leaf({4})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return outer(in[0], in[1]); }, {leaf({0}), leaf({4})}));
+                        {leaf({9}, -1, 1, d), leaf({5}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return dot(in[0], in[1]); }, {leaf({0}, -1, 1, d), leaf({0}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return mv(in[0], in[1]); }, {leaf({3, 4}, -1, 1, d), leaf({4}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return mv(in[0], in[1]); }, {noncontiguous_leaf({3, 4}, -1, 1, d), leaf({4}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return mv(in[0], in[1]); }, {leaf({0, 4}, -1, 1, d), leaf({4}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return outer(in[0], in[1]); }, {leaf({3}, -1, 1, d), leaf({4}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return outer(in[0], in[1]); }, {leaf({0}, -1, 1, d), leaf({4}, -1, 1, d)}));
 }
 
-TEST(Linalg, GradcheckMatmulEveryRankCombination) {
+TEST_P(LinalgOnDevice, GradcheckMatmulEveryRankCombination) {
+  const Device d = device();
   manual_seed(12);
   const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> cases = {
       {{4}, {4}},           {{3, 4}, {4}},       {{4}, {4, 2}},          {{3, 4}, {4, 2}},
@@ -456,15 +464,15 @@ TEST(Linalg, GradcheckMatmulEveryRankCombination) {
   };
   auto f = [](const TensorList& in) { return matmul(in[0], in[1]); };
   for (const auto& [sa, sb] : cases) {
-    EXPECT_TRUE(gradcheck(f, {leaf(sa), leaf(sb)})) << IntArrayRef(sa) << " @ " << IntArrayRef(sb);
+    EXPECT_TRUE(gradcheck(f, {leaf(sa, -1, 1, d), leaf(sb, -1, 1, d)})) << IntArrayRef(sa) << " @ " << IntArrayRef(sb);
     // Only one side needs grad (changes how matmul folds).
-    const Tensor fixed = leaf(sb).detach();
-    EXPECT_TRUE(gradcheck([fixed](const TensorList& in) { return matmul(in[0], fixed); }, {leaf(sa)}))
+    const Tensor fixed = leaf(sb, -1, 1, d).detach();
+    EXPECT_TRUE(gradcheck([fixed](const TensorList& in) { return matmul(in[0], fixed); }, {leaf(sa, -1, 1, d)}))
         << IntArrayRef(sa) << " @ fixed " << IntArrayRef(sb);
   }
   // A non-contiguous batch.
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return matmul(in[0].transpose(0, 1), in[1]); },
-                        {leaf({3, 2, 4}), leaf({4, 2})}));
+                        {leaf({3, 2, 4}, -1, 1, d), leaf({4, 2}, -1, 1, d)}));
 }
 
 TEST(Linalg, DoubleBackwardOfMm) {
