@@ -17,10 +17,10 @@ namespace {
 
 // A float64 leaf of `sizes` whose memory holds it with its last two dims
 // swapped (non-contiguous, same values layout as a transposed base).
-Tensor transposed_leaf(IntArrayRef sizes) {
+Tensor transposed_leaf(IntArrayRef sizes, Device device = kCPU) {
   DimVector base_sizes(sizes);
   std::swap(base_sizes[base_sizes.size() - 1], base_sizes[base_sizes.size() - 2]);
-  Tensor t = leaf(base_sizes).detach().transpose(-1, -2);
+  Tensor t = leaf(base_sizes, -1, 1, device).detach().transpose(-1, -2);
   t.requires_grad_();
   return t;
 }
@@ -138,10 +138,15 @@ TEST(ConvOps, Conv2dMatchesDirectLoop) {
     }
 }
 
-TEST(ConvOps, Conv2dGradcheck) {
+// The gradchecks of convolution and pooling run once per device (test_util.h).
+class ConvOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(ConvOnDevice);
+
+TEST_P(ConvOnDevice, Conv2dGradcheck) {
+  const Device d = device();
   for (const Conv2dCase& c : conv2d_cases()) {
-    const Tensor x = leaf(c.input), w = leaf(c.weight);
-    const Tensor b = c.bias ? leaf({c.weight[0]}) : Tensor();
+    const Tensor x = leaf(c.input, -1, 1, d), w = leaf(c.weight, -1, 1, d);
+    const Tensor b = c.bias ? leaf({c.weight[0]}, -1, 1, d) : Tensor();
     auto fn = [&](const TensorList& in) { return conv2d(in[0], in[1], in[2], c.stride, c.padding, c.dilation, c.groups); };
     EXPECT_TRUE(gradcheck(fn, {x, w, b})) << c.name;
   }
@@ -416,16 +421,20 @@ TEST(PoolOps, MaxPool2dMatchesDefinition) {
   }
 }
 
-TEST(PoolOps, MaxPool2dGradcheck) {
+TEST_P(ConvOnDevice, MaxPool2dGradcheck) {
+  const Device d = device();
   for (const PoolCase& c : pool_cases()) {
-    const Tensor x = leaf(c.input);  // distinct random values: no ties
+    const Tensor x = leaf(c.input, -1, 1, d);  // distinct random values: no ties
     auto fn = [&](const TensorList& in) {
       return max_pool2d(in[0], c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
     };
     EXPECT_TRUE(gradcheck(fn, {x})) << c.name;
   }
   auto fn = [](const TensorList& in) { return max_pool2d(in[0], {2, 2}, {1, 2}); };
-  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({2, 2, 4, 5})}));
+  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({2, 2, 4, 5}, d)}));
+}
+
+TEST(PoolOps, MaxPool2dOverlappingWindowsAddUp) {
   // Overlapping windows that share a maximum add their gradients there.
   const Tensor x = from_vector(std::vector<double>{0, 0, 0, 0, 9, 0, 0, 0, 0}, {1, 1, 3, 3});
   x.requires_grad_();
