@@ -12,20 +12,23 @@ using wick::testing::noncontiguous_leaf;
 
 namespace {
 
-Tensor f64(const std::vector<double>& v, IntArrayRef sizes) {
-  return from_vector(v, sizes, TensorOptions(ScalarType::Float64));
+// Tensors of these values on `d` (float64 / int64).
+Tensor f64(const std::vector<double>& v, IntArrayRef sizes, Device d = kCPU) {
+  return from_vector(v, sizes, TensorOptions(ScalarType::Float64).device(d));
 }
-Tensor i64(const std::vector<int64_t>& v, IntArrayRef sizes) { return from_vector(v, sizes); }
+Tensor i64(const std::vector<int64_t>& v, IntArrayRef sizes, Device d = kCPU) {
+  return from_vector(v, sizes, TensorOptions(d));
+}
 std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 std::vector<int64_t> ivalues(const Tensor& t) { return t.to_vector<int64_t>(); }
 std::vector<int64_t> shape(const Tensor& t) { return t.sizes().vec(); }
 
 // A non-contiguous int64 index with these values: the storage holds its transpose.
-Tensor transposed_index(const std::vector<int64_t>& v, int64_t rows, int64_t cols) {
+Tensor transposed_index(const std::vector<int64_t>& v, int64_t rows, int64_t cols, Device d = kCPU) {
   std::vector<int64_t> tv(v.size());
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) tv[static_cast<size_t>(c * rows + r)] = v[static_cast<size_t>(r * cols + c)];
-  Tensor t = i64(tv, {cols, rows}).t();
+  Tensor t = i64(tv, {cols, rows}, d).t();
   EXPECT_FALSE(t.is_contiguous());
   return t;
 }
@@ -34,82 +37,95 @@ bool check(const std::function<Tensor(const TensorList&)>& fn, const TensorList&
   return gradcheck(fn, inputs);
 }
 
+// The value and gradient tests run once per device (test_util.h); the
+// parallel-kernel and error-message tests stay on the CPU.
+class IndexingOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(IndexingOnDevice);
+
 }  // namespace
 
 // ---- cat / stack ---------------------------------------------------------------------
 
-TEST(IndexingCat, Values) {
-  Tensor a = f64({1, 2, 3, 4, 5, 6}, {2, 3});
-  Tensor b = f64({7, 8, 9}, {1, 3});
+TEST_P(IndexingOnDevice, CatValues) {
+  const Device d = device();
+  Tensor a = f64({1, 2, 3, 4, 5, 6}, {2, 3}, d);
+  Tensor b = f64({7, 8, 9}, {1, 3}, d);
   Tensor r = cat({a, b});
   EXPECT_EQ(shape(r), (std::vector<int64_t>{3, 3}));
   EXPECT_EQ(values(r), (std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
-  Tensor c = f64({10, 20}, {2, 1});
+  Tensor c = f64({10, 20}, {2, 1}, d);
   EXPECT_EQ(values(cat({a, c}, -1)), (std::vector<double>{1, 2, 3, 10, 4, 5, 6, 20}));
   // Non-contiguous inputs and a zero-size piece.
-  Tensor at = f64({1, 4, 2, 5, 3, 6}, {3, 2}).t();
-  EXPECT_EQ(values(cat({at, zeros({2, 0}, TensorOptions(ScalarType::Float64)), c}, 1)),
+  Tensor at = f64({1, 4, 2, 5, 3, 6}, {3, 2}, d).t();
+  EXPECT_EQ(values(cat({at, zeros({2, 0}, TensorOptions(ScalarType::Float64).device(d)), c}, 1)),
             (std::vector<double>{1, 2, 3, 10, 4, 5, 6, 20}));
   // Stepped views.
-  Tensor s = arange(10).slice(0, 1, std::nullopt, 3);  // 1 4 7
+  Tensor s = arange(10).to(d).slice(0, 1, std::nullopt, 3);  // 1 4 7
   EXPECT_EQ(ivalues(cat({s, s.slice(0, 0, std::nullopt, 2)})), (std::vector<int64_t>{1, 4, 7, 1, 7}));
 }
 
-TEST(IndexingCat, TypePromotionAndLegacyEmpty) {
-  Tensor i = i64({1, 2}, {2});
-  Tensor f = tensor({0.5});
+TEST_P(IndexingOnDevice, CatTypePromotionAndLegacyEmpty) {
+  const Device d = device();
+  Tensor i = i64({1, 2}, {2}, d);
+  Tensor f = tensor({0.5}, TensorOptions(d));
   Tensor r = cat({i, f});
   EXPECT_EQ(r.dtype(), ScalarType::Float32);
   EXPECT_EQ(values(r), (std::vector<double>{1, 2, 0.5}));
-  Tensor i32 = from_vector(std::vector<int32_t>{3}, {1});
+  Tensor i32 = from_vector(std::vector<int32_t>{3}, {1}, TensorOptions(d));
   EXPECT_EQ(cat({i32, i}).dtype(), ScalarType::Int64);
-  EXPECT_EQ(cat({i, f64({1}, {1})}).dtype(), ScalarType::Float64);
-  Tensor b = from_vector(std::vector<bool>{true}, {1});
+  EXPECT_EQ(cat({i, f64({1}, {1}, d)}).dtype(), ScalarType::Float64);
+  Tensor b = from_vector(std::vector<bool>{true}, {1}, TensorOptions(d));
   EXPECT_EQ(cat({b, b}).dtype(), ScalarType::Bool);
   // A legacy empty 1-D tensor is skipped whatever the others' shapes (its dtype still counts).
-  Tensor m = f64({1, 2, 3, 4}, {2, 2});
-  Tensor e = empty({0}, TensorOptions(ScalarType::Float32));
+  Tensor m = f64({1, 2, 3, 4}, {2, 2}, d);
+  Tensor e = empty({0}, TensorOptions(ScalarType::Float32).device(d));
   Tensor m32 = m.to(ScalarType::Float32);
   Tensor r2 = cat({e, m32, e, m32}, 1);
   EXPECT_EQ(shape(r2), (std::vector<int64_t>{2, 4}));
   EXPECT_EQ(values(r2), (std::vector<double>{1, 2, 1, 2, 3, 4, 3, 4}));
   EXPECT_EQ(shape(cat({e, e})), (std::vector<int64_t>{0}));
-  EXPECT_EQ(cat({empty({0}, TensorOptions(ScalarType::Int64)), f64({1}, {1})}).dtype(), ScalarType::Float64);
+  EXPECT_EQ(cat({empty({0}, TensorOptions(ScalarType::Int64).device(d)), f64({1}, {1}, d)}).dtype(), ScalarType::Float64);
 }
 
-TEST(IndexingCat, Stack) {
-  Tensor a = f64({1, 2, 3}, {3}), b = f64({4, 5, 6}, {3});
+TEST_P(IndexingOnDevice, Stack) {
+  const Device d = device();
+  Tensor a = f64({1, 2, 3}, {3}, d), b = f64({4, 5, 6}, {3}, d);
   EXPECT_EQ(shape(stack({a, b})), (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(values(stack({a, b})), (std::vector<double>{1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(values(stack({a, b}, 1)), (std::vector<double>{1, 4, 2, 5, 3, 6}));
   EXPECT_EQ(values(stack({a, b}, -1)), (std::vector<double>{1, 4, 2, 5, 3, 6}));
-  EXPECT_EQ(shape(stack({scalar_tensor(1), scalar_tensor(2), scalar_tensor(3)})), (std::vector<int64_t>{3}));
-  EXPECT_EQ(shape(stack({empty({0}), empty({0})}, 1)), (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(shape(stack({scalar_tensor(1, TensorOptions(d)), scalar_tensor(2, TensorOptions(d)),
+                         scalar_tensor(3, TensorOptions(d))})),
+            (std::vector<int64_t>{3}));
+  EXPECT_EQ(shape(stack({empty({0}, TensorOptions(d)), empty({0}, TensorOptions(d))}, 1)), (std::vector<int64_t>{0, 2}));
 }
 
-TEST(IndexingCat, Gradients) {
-  Tensor a = leaf({2, 3}), b = leaf({2, 2}), c = noncontiguous_leaf({2, 4});
+TEST_P(IndexingOnDevice, CatGradients) {
+  const Device d = device();
+  Tensor a = leaf({2, 3}, -1, 1, d), b = leaf({2, 2}, -1, 1, d), c = noncontiguous_leaf({2, 4}, -1, 1, d);
   EXPECT_TRUE(check([](const TensorList& x) { return cat({x[0], x[1], x[2]}, 1); }, {a, b, c}));
   EXPECT_TRUE(check([](const TensorList& x) { return cat({x[0].t(), x[1].slice(1, 0, std::nullopt, 2).t()}, 0); },
                     {a, b}));
   // Zero-size and legacy-empty inputs; an input that does not require grad.
-  Tensor z = leaf({2, 0}), e = leaf({0});
+  Tensor z = leaf({2, 0}, -1, 1, d), e = leaf({0}, -1, 1, d);
   EXPECT_TRUE(check([](const TensorList& x) { return cat({x[3], x[0], x[1], x[2]}, 1); },
-                    {a, z, f64({1, 2}, {2, 1}), e}));
+                    {a, z, f64({1, 2}, {2, 1}, d), e}));
   Tensor out = cat({a, e}, 1);
   EXPECT_EQ(out.grad_fn()->name(), "CatBackward0");
   out.sum().backward();
   EXPECT_EQ(shape(e.grad()), (std::vector<int64_t>{0}));
   // Promotion: the float32 input gets a float32 gradient.
-  Tensor f = rand({2}).requires_grad_();
-  Tensor g = leaf({2});
-  (cat({f, g}) * f64({1, 2, 3, 4}, {4})).sum().backward();
+  Tensor f = rand({2}).to(d).requires_grad_();
+  Tensor g = leaf({2}, -1, 1, d);
+  (cat({f, g}) * f64({1, 2, 3, 4}, {4}, d)).sum().backward();
   EXPECT_EQ(f.grad().dtype(), ScalarType::Float32);
   EXPECT_EQ(values(f.grad()), (std::vector<double>{1, 2}));
   EXPECT_EQ(values(g.grad()), (std::vector<double>{3, 4}));
   // stack
-  EXPECT_TRUE(check([](const TensorList& x) { return stack({x[0], x[1].t()}, 1); }, {leaf({3, 2}), noncontiguous_leaf({2, 3})}));
-  EXPECT_TRUE(check([](const TensorList& x) { return stack({x[0], x[1]}, 0); }, {leaf({0, 3}), leaf({0, 3})}));
+  EXPECT_TRUE(check([](const TensorList& x) { return stack({x[0], x[1].t()}, 1); },
+                    {leaf({3, 2}, -1, 1, d), noncontiguous_leaf({2, 3}, -1, 1, d)}));
+  EXPECT_TRUE(check([](const TensorList& x) { return stack({x[0], x[1]}, 0); },
+                    {leaf({0, 3}, -1, 1, d), leaf({0, 3}, -1, 1, d)}));
 }
 
 TEST(IndexingCat, Errors) {
@@ -134,8 +150,9 @@ TEST(IndexingCat, Errors) {
 
 // ---- split / chunk / unbind ----------------------------------------------------------------
 
-TEST(IndexingSplit, PiecesAreViews) {
-  Tensor x = arange(10).view({5, 2});
+TEST_P(IndexingOnDevice, SplitPiecesAreViews) {
+  const Device d = device();
+  Tensor x = arange(10).to(d).view({5, 2});
   TensorList p = x.split(2);
   ASSERT_EQ(p.size(), 3u);
   EXPECT_EQ(shape(p[2]), (std::vector<int64_t>{1, 2}));
@@ -155,41 +172,42 @@ TEST(IndexingSplit, PiecesAreViews) {
   EXPECT_EQ(ivalues(w[0]), (std::vector<int64_t>{0, 1}));
 
   // chunk: pieces of ceil(n / chunks), so possibly fewer than asked for.
-  auto sizes_of = [](const TensorList& l, int64_t d) {
+  auto sizes_of = [](const TensorList& l, int64_t dim) {
     std::vector<int64_t> s;
-    for (const Tensor& t : l) s.push_back(t.size(d));
+    for (const Tensor& t : l) s.push_back(t.size(dim));
     return s;
   };
-  EXPECT_EQ(sizes_of(arange(5).chunk(3), 0), (std::vector<int64_t>{2, 2, 1}));
-  EXPECT_EQ(sizes_of(arange(6).chunk(4), 0), (std::vector<int64_t>{2, 2, 2}));
-  EXPECT_EQ(sizes_of(arange(2).chunk(5), 0), (std::vector<int64_t>{1, 1}));
-  EXPECT_EQ(sizes_of(zeros({3, 0}).chunk(3, 1), 1), (std::vector<int64_t>{0, 0, 0}));
-  EXPECT_EQ(sizes_of(zeros({0}).split(0), 0), (std::vector<int64_t>{0}));
-  EXPECT_EQ(sizes_of(zeros({0}).split(3), 0), (std::vector<int64_t>{0}));
+  EXPECT_EQ(sizes_of(arange(5).to(d).chunk(3), 0), (std::vector<int64_t>{2, 2, 1}));
+  EXPECT_EQ(sizes_of(arange(6).to(d).chunk(4), 0), (std::vector<int64_t>{2, 2, 2}));
+  EXPECT_EQ(sizes_of(arange(2).to(d).chunk(5), 0), (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(sizes_of(zeros({3, 0}, TensorOptions(d)).chunk(3, 1), 1), (std::vector<int64_t>{0, 0, 0}));
+  EXPECT_EQ(sizes_of(zeros({0}, TensorOptions(d)).split(0), 0), (std::vector<int64_t>{0}));
+  EXPECT_EQ(sizes_of(zeros({0}, TensorOptions(d)).split(3), 0), (std::vector<int64_t>{0}));
   EXPECT_EQ(ivalues(x.chunk(2, 1)[0]), (std::vector<int64_t>{0, 2, 4, 6, -1}));
 
   TensorList u = unbind(x, 1);
   ASSERT_EQ(u.size(), 2u);
   EXPECT_EQ(shape(u[0]), (std::vector<int64_t>{5}));
   EXPECT_EQ(ivalues(u[0]), (std::vector<int64_t>{0, 2, 4, 6, -1}));
-  EXPECT_EQ(unbind(zeros({0, 3})).size(), 0u);
+  EXPECT_EQ(unbind(zeros({0, 3}, TensorOptions(d))).size(), 0u);
 }
 
-TEST(IndexingSplit, Gradients) {
+TEST_P(IndexingOnDevice, SplitGradients) {
+  const Device d = device();
   // Joins the pieces back along dim, each scaled by its position (so a mixed-up piece shows).
   auto recombine = [](const TensorList& p, int64_t dim = 0) {
     TensorList scaled;
     for (size_t i = 0; i < p.size(); ++i) scaled.push_back(p[i] * static_cast<double>(i + 1));
     return cat(scaled, dim);
   };
-  for (const Tensor& x : {leaf({5, 3}), noncontiguous_leaf({5, 3})}) {
+  for (const Tensor& x : {leaf({5, 3}, -1, 1, d), noncontiguous_leaf({5, 3}, -1, 1, d)}) {
     EXPECT_TRUE(check([&](const TensorList& v) { return recombine(v[0].split(2)); }, {x}));
     EXPECT_TRUE(check([&](const TensorList& v) { return recombine(v[0].chunk(2, 1), 1); }, {x}));
     EXPECT_TRUE(check([&](const TensorList& v) { return recombine(split_with_sizes(v[0], {3, 0, 2})); }, {x}));
     EXPECT_TRUE(check([&](const TensorList& v) { return stack(unbind(v[0], 1)) * 2; }, {x}));
   }
-  EXPECT_TRUE(check([&](const TensorList& v) { return recombine(v[0].split(2)); }, {leaf({0, 3})}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return recombine(v[0].chunk(3, 1), 1); }, {leaf({4, 0})}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return recombine(v[0].split(2)); }, {leaf({0, 3}, -1, 1, d)}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return recombine(v[0].chunk(3, 1), 1); }, {leaf({4, 0}, -1, 1, d)}));
 }
 
 TEST(IndexingSplit, Errors) {
@@ -211,161 +229,182 @@ TEST(IndexingSplit, Errors) {
 
 // ---- index_select / index_add ----------------------------------------------------------------
 
-TEST(IndexingIndexSelect, Values) {
-  Tensor x = f64({1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 3});
-  EXPECT_EQ(values(x.index_select(0, i64({2, 0, 2}, {3}))), (std::vector<double>{7, 8, 9, 1, 2, 3, 7, 8, 9}));
-  EXPECT_EQ(values(x.index_select(1, i64({1, 1}, {2}))), (std::vector<double>{2, 2, 5, 5, 8, 8}));
-  EXPECT_EQ(values(x.index_select(-1, from_vector(std::vector<int32_t>{2}, {1}))), (std::vector<double>{3, 6, 9}));
+TEST_P(IndexingOnDevice, IndexSelectValues) {
+  const Device d = device();
+  Tensor x = f64({1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 3}, d);
+  EXPECT_EQ(values(x.index_select(0, i64({2, 0, 2}, {3}, d))), (std::vector<double>{7, 8, 9, 1, 2, 3, 7, 8, 9}));
+  EXPECT_EQ(values(x.index_select(1, i64({1, 1}, {2}, d))), (std::vector<double>{2, 2, 5, 5, 8, 8}));
+  EXPECT_EQ(values(x.index_select(-1, from_vector(std::vector<int32_t>{2}, {1}, TensorOptions(d)))),
+            (std::vector<double>{3, 6, 9}));
   // Transposed self, stepped index, 0-dim index, empty index.
-  EXPECT_EQ(values(x.t().index_select(0, i64({0, 9, 2, 9}, {4}).slice(0, 0, std::nullopt, 2))),
+  EXPECT_EQ(values(x.t().index_select(0, i64({0, 9, 2, 9}, {4}, d).slice(0, 0, std::nullopt, 2))),
             (std::vector<double>{1, 4, 7, 3, 6, 9}));
-  Tensor r = x.index_select(1, i64({1}, {}));
+  Tensor r = x.index_select(1, i64({1}, {}, d));
   EXPECT_EQ(shape(r), (std::vector<int64_t>{3, 1}));
   EXPECT_EQ(values(r), (std::vector<double>{2, 5, 8}));
-  EXPECT_EQ(shape(x.index_select(0, i64({}, {0}))), (std::vector<int64_t>{0, 3}));
-  Tensor s = scalar_tensor(5.0);
-  EXPECT_EQ(shape(s.index_select(0, i64({0}, {1}))), (std::vector<int64_t>{}));
+  EXPECT_EQ(shape(x.index_select(0, i64({}, {0}, d))), (std::vector<int64_t>{0, 3}));
+  Tensor s = scalar_tensor(5.0, TensorOptions(d));
+  EXPECT_EQ(shape(s.index_select(0, i64({0}, {1}, d))), (std::vector<int64_t>{}));
   // Other dtypes.
-  EXPECT_EQ(ivalues(arange(6).view({2, 3}).index_select(1, i64({2, 0}, {2}))), (std::vector<int64_t>{2, 0, 5, 3}));
-  Tensor b = from_vector(std::vector<bool>{true, false, false}, {3});
-  EXPECT_EQ(b.index_select(0, i64({1, 0}, {2})).to_vector<bool>(), (std::vector<bool>{false, true}));
+  EXPECT_EQ(ivalues(arange(6).to(d).view({2, 3}).index_select(1, i64({2, 0}, {2}, d))),
+            (std::vector<int64_t>{2, 0, 5, 3}));
+  Tensor b = from_vector(std::vector<bool>{true, false, false}, {3}, TensorOptions(d));
+  EXPECT_EQ(b.index_select(0, i64({1, 0}, {2}, d)).to_vector<bool>(), (std::vector<bool>{false, true}));
 }
 
-TEST(IndexingIndexSelect, IndexAddValues) {
+TEST_P(IndexingOnDevice, IndexAddValues) {
+  const Device d = device();
+  const TensorOptions f64_on_d = TensorOptions(ScalarType::Float64).device(d);
   // PyTorch's documentation example.
-  Tensor x = ones({5, 3}, TensorOptions(ScalarType::Float64));
-  Tensor t = f64({1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 3});
-  EXPECT_EQ(values(index_add(x, 0, i64({0, 4, 2}, {3}), t)),
+  Tensor x = ones({5, 3}, f64_on_d);
+  Tensor t = f64({1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 3}, d);
+  EXPECT_EQ(values(index_add(x, 0, i64({0, 4, 2}, {3}, d), t)),
             (std::vector<double>{2, 3, 4, 1, 1, 1, 8, 9, 10, 1, 1, 1, 5, 6, 7}));
   EXPECT_EQ(values(x), std::vector<double>(15, 1.0));  // out of place
   // Repeated indices accumulate, along either dim, with a transposed source.
-  EXPECT_EQ(values(index_add(zeros({2, 3}, TensorOptions(ScalarType::Float64)), 0, i64({1, 1, 1}, {3}), t)),
+  EXPECT_EQ(values(index_add(zeros({2, 3}, f64_on_d), 0, i64({1, 1, 1}, {3}, d), t)),
             (std::vector<double>{0, 0, 0, 12, 15, 18}));
-  EXPECT_EQ(values(index_add(zeros({3, 2}, TensorOptions(ScalarType::Float64)), 1, i64({0, 0, 1}, {3}), t.t())),
+  EXPECT_EQ(values(index_add(zeros({3, 2}, f64_on_d), 1, i64({0, 0, 1}, {3}, d), t.t())),
             (std::vector<double>{5, 7, 7, 8, 9, 9}));
-  EXPECT_EQ(ivalues(index_add(zeros({3}, TensorOptions(ScalarType::Int64)), 0, i64({2, 2}, {2}), i64({5, 6}, {2}))),
+  EXPECT_EQ(ivalues(index_add(zeros({3}, TensorOptions(ScalarType::Int64).device(d)), 0, i64({2, 2}, {2}, d),
+                              i64({5, 6}, {2}, d))),
             (std::vector<int64_t>{0, 0, 11}));
 }
 
-TEST(IndexingIndexSelect, Gradients) {
-  Tensor idx = i64({2, 0, 2, 1}, {4});
-  for (const Tensor& x : {leaf({3, 4}), noncontiguous_leaf({3, 4})}) {
+TEST_P(IndexingOnDevice, IndexSelectGradients) {
+  const Device d = device();
+  Tensor idx = i64({2, 0, 2, 1}, {4}, d);
+  for (const Tensor& x : {leaf({3, 4}, -1, 1, d), noncontiguous_leaf({3, 4}, -1, 1, d)}) {
     Tensor out = x.index_select(0, idx);
     EXPECT_EQ(out.grad_fn()->name(), "IndexSelectBackward0");
     EXPECT_TRUE(check([&](const TensorList& v) { return v[0].index_select(0, idx); }, {x}));
     EXPECT_TRUE(check([&](const TensorList& v) { return v[0].index_select(1, idx.slice(0, 0, std::nullopt, 2)); }, {x}));
-    EXPECT_TRUE(check([&](const TensorList& v) { return v[0].slice(1, 1, std::nullopt, 2).index_select(1, i64({1, 1, 0}, {3})); },
-                      {x}));
+    EXPECT_TRUE(check(
+        [&](const TensorList& v) { return v[0].slice(1, 1, std::nullopt, 2).index_select(1, i64({1, 1, 0}, {3}, d)); },
+        {x}));
   }
-  EXPECT_TRUE(check([&](const TensorList& v) { return v[0].index_select(0, i64({}, {0})); }, {leaf({3, 2})}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return v[0].index_select(1, i64({0}, {1})); }, {leaf({0, 2})}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return v[0].index_select(0, i64({}, {0}, d)); }, {leaf({3, 2}, -1, 1, d)}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return v[0].index_select(1, i64({0}, {1}, d)); }, {leaf({0, 2}, -1, 1, d)}));
   // Repeated indices: the gradient adds up.
-  Tensor x = leaf({3});
-  x.index_select(0, i64({1, 1, 1, 0}, {4})).sum().backward();
+  Tensor x = leaf({3}, -1, 1, d);
+  x.index_select(0, i64({1, 1, 1, 0}, {4}, d)).sum().backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{1, 3, 0}));
 
   // index_add, with respect to both inputs.
-  Tensor src = leaf({4, 2});
-  EXPECT_TRUE(check([&](const TensorList& v) { return index_add(v[0], 0, idx, v[1]); }, {leaf({3, 2}), src}));
+  Tensor src = leaf({4, 2}, -1, 1, d);
+  EXPECT_TRUE(check([&](const TensorList& v) { return index_add(v[0], 0, idx, v[1]); }, {leaf({3, 2}, -1, 1, d), src}));
   EXPECT_TRUE(check([&](const TensorList& v) { return index_add(v[0], 1, idx, v[1].t()); },
-                    {noncontiguous_leaf({2, 3}), src}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return index_add(v[0], 0, i64({}, {0}), v[1]); },
-                    {leaf({3, 2}), leaf({0, 2})}));
-  EXPECT_EQ(index_add(leaf({3, 2}), 0, idx, src).grad_fn()->name(), "IndexAddBackward0");
+                    {noncontiguous_leaf({2, 3}, -1, 1, d), src}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return index_add(v[0], 0, i64({}, {0}, d), v[1]); },
+                    {leaf({3, 2}, -1, 1, d), leaf({0, 2}, -1, 1, d)}));
+  EXPECT_EQ(index_add(leaf({3, 2}, -1, 1, d), 0, idx, src).grad_fn()->name(), "IndexAddBackward0");
 }
 
 // ---- gather ------------------------------------------------------------------------------------
 
-TEST(IndexingGather, Values) {
+TEST_P(IndexingOnDevice, GatherValues) {
+  const Device d = device();
   // PyTorch's documentation example.
-  Tensor t = f64({1, 2, 3, 4}, {2, 2});
-  EXPECT_EQ(values(t.gather(1, i64({0, 0, 1, 0}, {2, 2}))), (std::vector<double>{1, 1, 4, 3}));
-  EXPECT_EQ(values(t.gather(0, i64({1, 0, 0, 0}, {2, 2}))), (std::vector<double>{3, 2, 1, 2}));
+  Tensor t = f64({1, 2, 3, 4}, {2, 2}, d);
+  EXPECT_EQ(values(t.gather(1, i64({0, 0, 1, 0}, {2, 2}, d))), (std::vector<double>{1, 1, 4, 3}));
+  EXPECT_EQ(values(t.gather(0, i64({1, 0, 0, 0}, {2, 2}, d))), (std::vector<double>{3, 2, 1, 2}));
   // The index may be smaller than self off dim, and larger along it.
-  Tensor x = f64({1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 3});
-  Tensor r = x.gather(0, i64({2, 1, 0, 0, 0, 2, 1, 1}, {4, 2}));
+  Tensor x = f64({1, 2, 3, 4, 5, 6, 7, 8, 9}, {3, 3}, d);
+  Tensor r = x.gather(0, i64({2, 1, 0, 0, 0, 2, 1, 1}, {4, 2}, d));
   EXPECT_EQ(shape(r), (std::vector<int64_t>{4, 2}));
   EXPECT_EQ(values(r), (std::vector<double>{7, 5, 1, 2, 1, 8, 4, 5}));
   // Non-contiguous self and index.
-  EXPECT_EQ(values(x.t().gather(1, transposed_index({0, 2, 1, 1, 2, 0}, 2, 3))),
+  EXPECT_EQ(values(x.t().gather(1, transposed_index({0, 2, 1, 1, 2, 0}, 2, 3, d))),
             (std::vector<double>{1, 7, 4, 5, 8, 2}));
-  EXPECT_EQ(values(x.gather(-1, i64({0, 2, 1}, {3, 1}))), (std::vector<double>{1, 6, 8}));
+  EXPECT_EQ(values(x.gather(-1, i64({0, 2, 1}, {3, 1}, d))), (std::vector<double>{1, 6, 8}));
   // int32 index, integer data, 0-dim and empty.
-  EXPECT_EQ(ivalues(arange(4).gather(0, from_vector(std::vector<int32_t>{3, 3, 0}, {3}))),
+  EXPECT_EQ(ivalues(arange(4).to(d).gather(0, from_vector(std::vector<int32_t>{3, 3, 0}, {3}, TensorOptions(d)))),
             (std::vector<int64_t>{3, 3, 0}));
-  EXPECT_EQ(values(scalar_tensor(2.5).gather(0, i64({0}, {}))), (std::vector<double>{2.5}));
-  EXPECT_EQ(shape(x.gather(1, i64({}, {3, 0}))), (std::vector<int64_t>{3, 0}));
+  EXPECT_EQ(values(scalar_tensor(2.5, TensorOptions(d)).gather(0, i64({0}, {}, d))), (std::vector<double>{2.5}));
+  EXPECT_EQ(shape(x.gather(1, i64({}, {3, 0}, d))), (std::vector<int64_t>{3, 0}));
 }
 
-TEST(IndexingGather, Gradients) {
-  Tensor idx = i64({2, 0, 1, 1, 0, 0}, {2, 3});
-  for (const Tensor& x : {leaf({3, 3}), noncontiguous_leaf({3, 3})}) {
+TEST_P(IndexingOnDevice, GatherGradients) {
+  const Device d = device();
+  Tensor idx = i64({2, 0, 1, 1, 0, 0}, {2, 3}, d);
+  for (const Tensor& x : {leaf({3, 3}, -1, 1, d), noncontiguous_leaf({3, 3}, -1, 1, d)}) {
     EXPECT_EQ(x.gather(0, idx).grad_fn()->name(), "GatherBackward0");
     EXPECT_TRUE(check([&](const TensorList& v) { return v[0].gather(0, idx); }, {x}));
     EXPECT_TRUE(check([&](const TensorList& v) { return v[0].gather(1, idx); }, {x}));
-    EXPECT_TRUE(check([&](const TensorList& v) { return v[0].t().gather(1, transposed_index({0, 2, 1, 1, 2, 2}, 3, 2)); },
-                      {x}));
+    EXPECT_TRUE(
+        check([&](const TensorList& v) { return v[0].t().gather(1, transposed_index({0, 2, 1, 1, 2, 2}, 3, 2, d)); },
+              {x}));
     EXPECT_TRUE(check([&](const TensorList& v) { return v[0].slice(1, 0, std::nullopt, 2).gather(1, idx.t().slice(1, 1, 2)); },
                       {x}));
   }
-  EXPECT_TRUE(check([&](const TensorList& v) { return v[0].gather(0, i64({}, {0, 2})); }, {leaf({3, 2})}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return v[0].gather(1, i64({}, {0, 2})); }, {leaf({0, 2})}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return v[0].gather(0, i64({}, {0, 2}, d)); }, {leaf({3, 2}, -1, 1, d)}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return v[0].gather(1, i64({}, {0, 2}, d)); }, {leaf({0, 2}, -1, 1, d)}));
   // Repeated indices: the gradient adds up.
-  Tensor x = leaf({2, 3});
-  x.gather(1, i64({2, 2, 2, 0, 1, 0}, {2, 3})).sum().backward();
+  Tensor x = leaf({2, 3}, -1, 1, d);
+  x.gather(1, i64({2, 2, 2, 0, 1, 0}, {2, 3}, d)).sum().backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{0, 0, 3, 2, 1, 0}));
 }
 
 // ---- scatter / scatter_add -----------------------------------------------------------------------
 
-TEST(IndexingScatter, Values) {
+TEST_P(IndexingOnDevice, ScatterValues) {
+  const Device d = device();
+  const TensorOptions f64_on_d = TensorOptions(ScalarType::Float64).device(d);
   // PyTorch's documentation examples.
-  Tensor src = arange(1, 11).view({2, 5}).to(ScalarType::Float64);
-  Tensor z = zeros({3, 5}, TensorOptions(ScalarType::Float64));
-  EXPECT_EQ(values(z.scatter(0, i64({0, 1, 2, 0}, {1, 4}), src)),
+  Tensor src = arange(1, 11).view({2, 5}).to(ScalarType::Float64).to(d);
+  Tensor z = zeros({3, 5}, f64_on_d);
+  EXPECT_EQ(values(z.scatter(0, i64({0, 1, 2, 0}, {1, 4}, d), src)),
             (std::vector<double>{1, 0, 0, 4, 0, 0, 2, 0, 0, 0, 0, 0, 3, 0, 0}));
-  EXPECT_EQ(values(z.scatter(1, i64({0, 1, 2, 0, 1, 4}, {2, 3}), src)),
+  EXPECT_EQ(values(z.scatter(1, i64({0, 1, 2, 0, 1, 4}, {2, 3}, d), src)),
             (std::vector<double>{1, 2, 3, 0, 0, 6, 7, 0, 0, 8, 0, 0, 0, 0, 0}));
   EXPECT_EQ(values(z), std::vector<double>(15, 0.0));  // out of place
-  Tensor w = zeros({2, 4}, TensorOptions(ScalarType::Float64));
-  EXPECT_EQ(values(scatter(w, 1, i64({2, 3}, {2, 1}), 1.25)), (std::vector<double>{0, 0, 1.25, 0, 0, 0, 0, 1.25}));
+  Tensor w = zeros({2, 4}, f64_on_d);
+  EXPECT_EQ(values(scatter(w, 1, i64({2, 3}, {2, 1}, d), 1.25)), (std::vector<double>{0, 0, 1.25, 0, 0, 0, 0, 1.25}));
   // In place, with a transposed self and a transposed index.
-  Tensor y = zeros({5, 3}, TensorOptions(ScalarType::Float64)).t();
-  EXPECT_TRUE(scatter_(y, 0, transposed_index({0, 1, 2, 0, 1, 2, 0, 1}, 2, 4), src).is_same(y));
+  Tensor y = zeros({5, 3}, f64_on_d).t();
+  EXPECT_TRUE(scatter_(y, 0, transposed_index({0, 1, 2, 0, 1, 2, 0, 1}, 2, 4, d), src).is_same(y));
   EXPECT_EQ(values(y), (std::vector<double>{1, 0, 8, 4, 0, 6, 2, 0, 9, 0, 0, 7, 3, 0, 0}));
-  // Repeated indices: the last write along dim wins (deterministically on the CPU).
-  EXPECT_EQ(values(scatter(zeros({3}, TensorOptions(ScalarType::Float64)), 0, i64({1, 1, 1}, {3}), f64({7, 8, 9}, {3}))),
-            (std::vector<double>{0, 9, 0}));
   // Integer data, int32 index.
-  EXPECT_EQ(ivalues(scatter(zeros({4}, TensorOptions(ScalarType::Int64)), 0, from_vector(std::vector<int32_t>{3, 0}, {2}),
-                            i64({5, 6}, {2}))),
+  EXPECT_EQ(ivalues(scatter(zeros({4}, TensorOptions(ScalarType::Int64).device(d)), 0,
+                            from_vector(std::vector<int32_t>{3, 0}, {2}, TensorOptions(d)), i64({5, 6}, {2}, d))),
             (std::vector<int64_t>{6, 0, 0, 5}));
 }
 
-TEST(IndexingScatter, AddValues) {
-  Tensor ones25 = ones({2, 5}, TensorOptions(ScalarType::Float64));
-  Tensor z = zeros({3, 5}, TensorOptions(ScalarType::Float64));
-  EXPECT_EQ(values(z.scatter_add(0, i64({0, 1, 2, 0, 0}, {1, 5}), ones25)),
+// Which of several writes to one element survives is a CPU guarantee (as in
+// PyTorch, a GPU gives no order), so this stays on the CPU.
+TEST(IndexingScatter, RepeatedIndexLastWriteWinsOnTheCpu) {
+  // Repeated indices: the last write along dim wins (deterministically on the CPU).
+  EXPECT_EQ(values(scatter(zeros({3}, TensorOptions(ScalarType::Float64)), 0, i64({1, 1, 1}, {3}), f64({7, 8, 9}, {3}))),
+            (std::vector<double>{0, 9, 0}));
+}
+
+TEST_P(IndexingOnDevice, ScatterAddValues) {
+  const Device d = device();
+  const TensorOptions f64_on_d = TensorOptions(ScalarType::Float64).device(d);
+  Tensor ones25 = ones({2, 5}, f64_on_d);
+  Tensor z = zeros({3, 5}, f64_on_d);
+  EXPECT_EQ(values(z.scatter_add(0, i64({0, 1, 2, 0, 0}, {1, 5}, d), ones25)),
             (std::vector<double>{1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0}));
-  EXPECT_EQ(values(z.scatter_add(0, i64({0, 1, 2, 0, 0, 0, 1, 2, 2, 2}, {2, 5}), ones25)),
+  EXPECT_EQ(values(z.scatter_add(0, i64({0, 1, 2, 0, 0, 0, 1, 2, 2, 2}, {2, 5}, d), ones25)),
             (std::vector<double>{2, 0, 0, 1, 1, 0, 2, 0, 0, 0, 0, 0, 2, 1, 1}));
   // Repeated indices along the walked dim accumulate.
-  EXPECT_EQ(values(scatter_add(zeros({3}, TensorOptions(ScalarType::Float64)), 0, i64({0, 0, 1, 0}, {4}),
-                               f64({1, 2, 3, 4}, {4}))),
+  EXPECT_EQ(values(scatter_add(zeros({3}, f64_on_d), 0, i64({0, 0, 1, 0}, {4}, d), f64({1, 2, 3, 4}, {4}, d))),
             (std::vector<double>{7, 3, 0}));
-  Tensor acc = f64({1, 1, 1, 1}, {2, 2});
-  scatter_add_(acc, 1, i64({1, 1, 0, 0}, {2, 2}), f64({1, 2, 3, 4}, {2, 2}));
+  Tensor acc = f64({1, 1, 1, 1}, {2, 2}, d);
+  scatter_add_(acc, 1, i64({1, 1, 0, 0}, {2, 2}, d), f64({1, 2, 3, 4}, {2, 2}, d));
   EXPECT_EQ(values(acc), (std::vector<double>{1, 4, 8, 1}));
-  EXPECT_EQ(ivalues(scatter_add(zeros({2}, TensorOptions(ScalarType::Int64)), 0, i64({1, 1, 1}, {3}), i64({1, 2, 3}, {3}))),
+  EXPECT_EQ(ivalues(scatter_add(zeros({2}, TensorOptions(ScalarType::Int64).device(d)), 0, i64({1, 1, 1}, {3}, d),
+                                i64({1, 2, 3}, {3}, d))),
             (std::vector<int64_t>{0, 6}));
 }
 
-TEST(IndexingScatter, Gradients) {
+TEST_P(IndexingOnDevice, ScatterGradients) {
+  const Device d = device();
   // Distinct indices along dim, so scatter's derivative is well defined.
-  Tensor idx = i64({2, 0, 1, 1, 2, 0}, {2, 3});
-  Tensor idx_t = transposed_index({1, 0, 0, 2, 2, 1}, 2, 3);
-  for (const Tensor& self : {leaf({3, 3}), noncontiguous_leaf({3, 3})}) {
-    Tensor src = leaf({2, 3}), big = noncontiguous_leaf({3, 4});
+  Tensor idx = i64({2, 0, 1, 1, 2, 0}, {2, 3}, d);
+  Tensor idx_t = transposed_index({1, 0, 0, 2, 2, 1}, 2, 3, d);
+  for (const Tensor& self : {leaf({3, 3}, -1, 1, d), noncontiguous_leaf({3, 3}, -1, 1, d)}) {
+    Tensor src = leaf({2, 3}, -1, 1, d), big = noncontiguous_leaf({3, 4}, -1, 1, d);
     EXPECT_EQ(scatter(self, 0, idx, src).grad_fn()->name(), "ScatterBackward0");
     EXPECT_TRUE(check([&](const TensorList& v) { return scatter(v[0], 0, idx, v[1]); }, {self, src}));
     EXPECT_TRUE(check([&](const TensorList& v) { return scatter(v[0], 0, idx_t, v[1]); }, {self, big}));  // src larger
@@ -374,7 +413,7 @@ TEST(IndexingScatter, Gradients) {
     EXPECT_TRUE(check([&](const TensorList& v) { return scatter(v[0], 1, idx, -2.0); }, {self}));
     EXPECT_EQ(scatter(self, 1, idx, 3.0).grad_fn()->name(), "ScatterBackward1");
     // scatter_add: repeated indices are fine.
-    Tensor dup = i64({0, 0, 2, 0, 2, 2}, {2, 3});
+    Tensor dup = i64({0, 0, 2, 0, 2, 2}, {2, 3}, d);
     EXPECT_EQ(scatter_add(self, 0, dup, src).grad_fn()->name(), "ScatterAddBackward0");
     EXPECT_TRUE(check([&](const TensorList& v) { return scatter_add(v[0], 0, dup, v[1]); }, {self, src}));
     EXPECT_TRUE(check([&](const TensorList& v) { return scatter_add(v[0], 1, dup, v[1]); }, {self, big}));
@@ -383,104 +422,111 @@ TEST(IndexingScatter, Gradients) {
     EXPECT_TRUE(check([&](const TensorList& v) { return scatter_add_(v[0] * 1.0, 1, dup, v[1]); }, {self, big}));
   }
   // In place on a view of a non-leaf: the base's gradient sees the op.
-  Tensor rows = i64({2, 0, 2, 1}, {2, 2});
+  Tensor rows = i64({2, 0, 2, 1}, {2, 2}, d);
   EXPECT_TRUE(check(
       [&](const TensorList& v) {
         Tensor base = v[0] * 1.0;
         scatter_add_(base.narrow(1, 1, 2), 0, rows, v[1]);
         return base;
       },
-      {leaf({3, 4}), leaf({2, 2})}));
+      {leaf({3, 4}, -1, 1, d), leaf({2, 2}, -1, 1, d)}));
   EXPECT_TRUE(check(
       [&](const TensorList& v) {
         Tensor base = v[0] * 1.0;
-        scatter_(base.t().narrow(0, 1, 2), 1, i64({0, 2, 1, 0}, {2, 2}), v[1]);
+        scatter_(base.t().narrow(0, 1, 2), 1, i64({0, 2, 1, 0}, {2, 2}, d), v[1]);
         return base;
       },
-      {leaf({3, 4}), leaf({2, 2})}));
-  Tensor e = leaf({0, 3});
-  EXPECT_TRUE(check([&](const TensorList& v) { return scatter(v[0], 0, i64({}, {0, 3}), v[1]); }, {leaf({2, 3}), e}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return scatter(v[0], 1, i64({}, {0, 2}), 4.0); }, {e}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return scatter_add(v[0], 1, i64({}, {0, 2}), v[1]); }, {e, leaf({0, 2})}));
+      {leaf({3, 4}, -1, 1, d), leaf({2, 2}, -1, 1, d)}));
+  Tensor e = leaf({0, 3}, -1, 1, d);
+  EXPECT_TRUE(check([&](const TensorList& v) { return scatter(v[0], 0, i64({}, {0, 3}, d), v[1]); },
+                    {leaf({2, 3}, -1, 1, d), e}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return scatter(v[0], 1, i64({}, {0, 2}, d), 4.0); }, {e}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return scatter_add(v[0], 1, i64({}, {0, 2}, d), v[1]); },
+                    {e, leaf({0, 2}, -1, 1, d)}));
   // The overwritten element of self gets no gradient; src's repeated index sends grad to each use.
-  Tensor s = leaf({3}), x = leaf({2});
-  scatter(s, 0, i64({2, 0}, {2}), x).sum().backward();
+  Tensor s = leaf({3}, -1, 1, d), x = leaf({2}, -1, 1, d);
+  scatter(s, 0, i64({2, 0}, {2}, d), x).sum().backward();
   EXPECT_EQ(values(s.grad()), (std::vector<double>{0, 1, 0}));
   EXPECT_EQ(values(x.grad()), (std::vector<double>{1, 1}));
 }
 
 // ---- masked_select / one_hot / embedding ------------------------------------------------------------
 
-TEST(IndexingMaskedSelect, ValuesAndGradients) {
-  Tensor x = f64({1, 2, 3, 4}, {2, 2});
-  Tensor m = from_vector(std::vector<bool>{true, false, false, true}, {2, 2});
+TEST_P(IndexingOnDevice, MaskedSelectValuesAndGradients) {
+  const Device d = device();
+  Tensor x = f64({1, 2, 3, 4}, {2, 2}, d);
+  Tensor m = from_vector(std::vector<bool>{true, false, false, true}, {2, 2}, TensorOptions(d));
   EXPECT_EQ(values(masked_select(x, m)), (std::vector<double>{1, 4}));
-  Tensor row = from_vector(std::vector<bool>{true, false}, {2});
+  Tensor row = from_vector(std::vector<bool>{true, false}, {2}, TensorOptions(d));
   EXPECT_EQ(values(masked_select(x, row)), (std::vector<double>{1, 3}));
   EXPECT_EQ(values(masked_select(x.t(), m)), (std::vector<double>{1, 4}));
-  EXPECT_EQ(shape(masked_select(x, zeros({2, 2}, TensorOptions(ScalarType::Bool)))), (std::vector<int64_t>{0}));
+  EXPECT_EQ(shape(masked_select(x, zeros({2, 2}, TensorOptions(ScalarType::Bool).device(d)))), (std::vector<int64_t>{0}));
   // self broadcast against a larger mask.
-  Tensor m3 = from_vector(std::vector<bool>{true, true, false, true, false, false, true, true}, {2, 2, 2});
+  Tensor m3 = from_vector(std::vector<bool>{true, true, false, true, false, false, true, true}, {2, 2, 2}, TensorOptions(d));
   EXPECT_EQ(values(masked_select(x, m3)), (std::vector<double>{1, 2, 4, 3, 4}));
 
-  Tensor a = leaf({2, 2});
+  Tensor a = leaf({2, 2}, -1, 1, d);
   EXPECT_EQ(masked_select(a, m).grad_fn()->name(), "MaskedSelectBackward0");
   EXPECT_TRUE(check([&](const TensorList& v) { return masked_select(v[0], m); }, {a}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return masked_select(v[0], m3); }, {noncontiguous_leaf({2, 2})}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return masked_select(v[0], row.unsqueeze(1)); }, {leaf({2, 3})}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return masked_select(v[0], ones({0, 2}, TensorOptions(ScalarType::Bool))); },
-                    {leaf({2})}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return masked_select(v[0], m3); }, {noncontiguous_leaf({2, 2}, -1, 1, d)}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return masked_select(v[0], row.unsqueeze(1)); }, {leaf({2, 3}, -1, 1, d)}));
+  EXPECT_TRUE(check(
+      [&](const TensorList& v) { return masked_select(v[0], ones({0, 2}, TensorOptions(ScalarType::Bool).device(d))); },
+      {leaf({2}, -1, 1, d)}));
   // Broadcast self: gradient sums over the stretched elements.
-  Tensor b = leaf({2});
+  Tensor b = leaf({2}, -1, 1, d);
   masked_select(b, m3).sum().backward();
   EXPECT_EQ(values(b.grad()), (std::vector<double>{2, 3}));
 }
 
-TEST(IndexingOneHot, Values) {
-  Tensor r = one_hot(i64({0, 2, 1}, {3}));
+TEST_P(IndexingOnDevice, OneHotValues) {
+  const Device d = device();
+  Tensor r = one_hot(i64({0, 2, 1}, {3}, d));
   EXPECT_EQ(r.dtype(), ScalarType::Int64);
   EXPECT_EQ(shape(r), (std::vector<int64_t>{3, 3}));
   EXPECT_EQ(ivalues(r), (std::vector<int64_t>{1, 0, 0, 0, 0, 1, 0, 1, 0}));
-  EXPECT_EQ(ivalues(one_hot(i64({1, 3}, {2, 1}), 5)), (std::vector<int64_t>{0, 1, 0, 0, 0, 0, 0, 0, 1, 0}));
-  EXPECT_EQ(shape(one_hot(i64({1, 3}, {2, 1}), 5)), (std::vector<int64_t>{2, 1, 5}));
-  EXPECT_EQ(ivalues(one_hot(from_vector(std::vector<int32_t>{1}, {}))), (std::vector<int64_t>{0, 1}));
-  EXPECT_EQ(shape(one_hot(i64({}, {0}), 4)), (std::vector<int64_t>{0, 4}));
-  EXPECT_EQ(ivalues(one_hot(i64({2, 0}, {2}).slice(0, 0, std::nullopt, 1))), (std::vector<int64_t>{0, 0, 1, 1, 0, 0}));
+  EXPECT_EQ(ivalues(one_hot(i64({1, 3}, {2, 1}, d), 5)), (std::vector<int64_t>{0, 1, 0, 0, 0, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(shape(one_hot(i64({1, 3}, {2, 1}, d), 5)), (std::vector<int64_t>{2, 1, 5}));
+  EXPECT_EQ(ivalues(one_hot(from_vector(std::vector<int32_t>{1}, {}, TensorOptions(d)))), (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(shape(one_hot(i64({}, {0}, d), 4)), (std::vector<int64_t>{0, 4}));
+  EXPECT_EQ(ivalues(one_hot(i64({2, 0}, {2}, d).slice(0, 0, std::nullopt, 1))), (std::vector<int64_t>{0, 0, 1, 1, 0, 0}));
 }
 
-TEST(IndexingEmbedding, ValuesAndGradients) {
-  Tensor w = f64({0, 1, 10, 11, 20, 21, 30, 31}, {4, 2});
-  Tensor idx = i64({3, 0, 3, 1, 2, 0}, {2, 3});
+TEST_P(IndexingOnDevice, EmbeddingValuesAndGradients) {
+  const Device d = device();
+  Tensor w = f64({0, 1, 10, 11, 20, 21, 30, 31}, {4, 2}, d);
+  Tensor idx = i64({3, 0, 3, 1, 2, 0}, {2, 3}, d);
   Tensor r = embedding(w, idx);
   EXPECT_EQ(shape(r), (std::vector<int64_t>{2, 3, 2}));
   EXPECT_EQ(values(r), (std::vector<double>{30, 31, 0, 1, 30, 31, 10, 11, 20, 21, 0, 1}));
   EXPECT_EQ(values(embedding(w.t().contiguous().t(), idx.t())), values(embedding(w, idx.t().contiguous())));
-  EXPECT_EQ(shape(embedding(w, i64({2}, {}))), (std::vector<int64_t>{2}));
-  EXPECT_EQ(shape(embedding(w, i64({}, {0, 5}))), (std::vector<int64_t>{0, 5, 2}));
+  EXPECT_EQ(shape(embedding(w, i64({2}, {}, d))), (std::vector<int64_t>{2}));
+  EXPECT_EQ(shape(embedding(w, i64({}, {0, 5}, d))), (std::vector<int64_t>{0, 5, 2}));
 
   // Repeated indices accumulate; the padding row gets no gradient.
-  Tensor weight = leaf({4, 2});
+  Tensor weight = leaf({4, 2}, -1, 1, d);
   Tensor out = embedding(weight, idx, 0);
   EXPECT_EQ(out.grad_fn()->name(), "EmbeddingBackward0");
   out.backward(ones_like(out));
   EXPECT_EQ(values(weight.grad()), (std::vector<double>{0, 0, 1, 1, 1, 1, 2, 2}));
-  Tensor weight2 = leaf({4, 2});
-  embedding(weight2, idx).backward(ones({2, 3, 2}, TensorOptions(ScalarType::Float64)));
+  Tensor weight2 = leaf({4, 2}, -1, 1, d);
+  embedding(weight2, idx).backward(ones({2, 3, 2}, TensorOptions(ScalarType::Float64).device(d)));
   EXPECT_EQ(values(weight2.grad()), (std::vector<double>{2, 2, 1, 1, 1, 1, 2, 2}));
 
-  EXPECT_TRUE(check([&](const TensorList& v) { return embedding(v[0], idx); }, {leaf({4, 2})}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return embedding(v[0], idx); }, {leaf({4, 2}, -1, 1, d)}));
   // A used padding row's gradient is zero by design (not the true derivative),
   // so gradcheck runs with a padding row the index does not use.
-  Tensor no_pad = transposed_index({0, 1, 2, 2, 1, 0}, 2, 3);
-  EXPECT_TRUE(check([&](const TensorList& v) { return embedding(v[0], no_pad, 3); }, {noncontiguous_leaf({4, 3})}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return embedding(v[0], i64({}, {0})); }, {leaf({4, 2})}));
-  EXPECT_TRUE(check([&](const TensorList& v) { return embedding(v[0], idx, 1); }, {leaf({4, 0})}));
+  Tensor no_pad = transposed_index({0, 1, 2, 2, 1, 0}, 2, 3, d);
+  EXPECT_TRUE(check([&](const TensorList& v) { return embedding(v[0], no_pad, 3); }, {noncontiguous_leaf({4, 3}, -1, 1, d)}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return embedding(v[0], i64({}, {0}, d)); }, {leaf({4, 2}, -1, 1, d)}));
+  EXPECT_TRUE(check([&](const TensorList& v) { return embedding(v[0], idx, 1); }, {leaf({4, 0}, -1, 1, d)}));
 }
 
 // ---- higher order ----------------------------------------------------------------------------------------
 
-TEST(IndexingHigherOrder, GatherAndIndexSelect) {
-  Tensor idx = i64({2, 0, 2, 1, 1, 0}, {2, 3});
+TEST_P(IndexingOnDevice, HigherOrderGatherAndIndexSelect) {
+  const Device d = device();
+  Tensor idx = i64({2, 0, 2, 1, 1, 0}, {2, 3}, d);
   // d/dx of sum(gather(x^3)) is 3x^2 at the gathered positions (counted with
   // multiplicity); gradcheck of that first derivative checks the second.
   auto first_grad = [&](const TensorList& v) {
@@ -488,7 +534,7 @@ TEST(IndexingHigherOrder, GatherAndIndexSelect) {
     Tensor y = (v[0] * v[0] * v[0]).gather(0, idx);
     return autograd::grad({(y * v[1]).sum()}, {v[0]}, {}, {}, /*create_graph=*/true)[0];
   };
-  Tensor x = leaf({3, 3}), w = leaf({2, 3});
+  Tensor x = leaf({3, 3}, -1, 1, d), w = leaf({2, 3}, -1, 1, d);
   EXPECT_TRUE(check(first_grad, {x, w}));
   Tensor g = first_grad({x, w});
   // Hand check of one entry: x[2][0] is gathered once (out[0][0]).
@@ -496,10 +542,10 @@ TEST(IndexingHigherOrder, GatherAndIndexSelect) {
 
   auto through_select = [&](const TensorList& v) {
     EnableGradGuard grad_mode;
-    Tensor y = v[0].index_select(1, i64({1, 1, 0}, {3})).pow(2.0);
+    Tensor y = v[0].index_select(1, i64({1, 1, 0}, {3}, d)).pow(2.0);
     return autograd::grad({y.sum()}, {v[0]}, {}, {}, /*create_graph=*/true)[0] * v[0];
   };
-  EXPECT_TRUE(check(through_select, {noncontiguous_leaf({2, 3})}));
+  EXPECT_TRUE(check(through_select, {noncontiguous_leaf({2, 3}, -1, 1, d)}));
 
   // Second derivative through the gradient of embedding / scatter_add / masked_select.
   auto through_embedding = [&](const TensorList& v) {
@@ -507,13 +553,13 @@ TEST(IndexingHigherOrder, GatherAndIndexSelect) {
     Tensor y = embedding(v[0], idx, 2).pow(2.0).sum();
     return autograd::grad({y}, {v[0]}, {}, {}, true)[0];
   };
-  EXPECT_TRUE(check(through_embedding, {leaf({3, 2})}));
+  EXPECT_TRUE(check(through_embedding, {leaf({3, 2}, -1, 1, d)}));
   auto through_scatter_add = [&](const TensorList& v) {
     EnableGradGuard grad_mode;
     Tensor y = scatter_add(v[0], 1, idx, v[1].pow(2.0)).sum();
     return autograd::grad({y}, {v[1]}, {}, {}, true)[0];
   };
-  EXPECT_TRUE(check(through_scatter_add, {leaf({3, 3}), leaf({2, 3})}));
+  EXPECT_TRUE(check(through_scatter_add, {leaf({3, 3}, -1, 1, d), leaf({2, 3}, -1, 1, d)}));
 }
 
 // ---- the parallel kernels against plain loops -------------------------------------------------------------
