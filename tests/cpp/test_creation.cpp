@@ -8,43 +8,60 @@
 
 using namespace wick;
 
-TEST(Creation, FactoriesAndDtypes) {
-  EXPECT_EQ(zeros({2, 3}).dtype(), ScalarType::Float32);
-  EXPECT_EQ(zeros({2}, ScalarType::Int32).to_vector<int32_t>(), (std::vector<int32_t>{0, 0}));
-  EXPECT_EQ(ones({2}, ScalarType::Float64).to_vector<double>(), (std::vector<double>{1, 1}));
-  EXPECT_EQ(full({2}, 7).dtype(), ScalarType::Int64);
-  EXPECT_EQ(full({2}, 7.5).dtype(), ScalarType::Float32);
-  EXPECT_EQ(full({2}, true).dtype(), ScalarType::Bool);
-  EXPECT_EQ(empty({3, 0}).numel(), 0);
-  EXPECT_EQ(scalar_tensor(2.0).dim(), 0);
-  EXPECT_TRUE(zeros({1}, TensorOptions().requires_grad()).requires_grad());
-  Tensor like = ones({2, 2}, ScalarType::Float64);
+// The factories that take a device run once per device (test_util.h); errors,
+// borrowed CPU memory, the random generators and the CPU allocator stay on the CPU.
+class CreationOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(CreationOnDevice);
+
+TEST_P(CreationOnDevice, FactoriesAndDtypes) {
+  const Device d = device();
+  const TensorOptions on_d(d);
+  EXPECT_EQ(zeros({2, 3}, on_d).dtype(), ScalarType::Float32);
+  EXPECT_EQ(zeros({2}, on_d.dtype(ScalarType::Int32)).to_vector<int32_t>(), (std::vector<int32_t>{0, 0}));
+  EXPECT_EQ(ones({2}, on_d.dtype(ScalarType::Float64)).to_vector<double>(), (std::vector<double>{1, 1}));
+  EXPECT_EQ(full({2}, 7, on_d).dtype(), ScalarType::Int64);
+  EXPECT_EQ(full({2}, 7.5, on_d).dtype(), ScalarType::Float32);
+  EXPECT_EQ(full({2}, true, on_d).dtype(), ScalarType::Bool);
+  EXPECT_EQ(empty({3, 0}, on_d).numel(), 0);
+  EXPECT_EQ(scalar_tensor(2.0, on_d).dim(), 0);
+  EXPECT_TRUE(zeros({1}, on_d.requires_grad()).requires_grad());
+  Tensor like = ones({2, 2}, on_d.dtype(ScalarType::Float64));
   EXPECT_EQ(zeros_like(like).dtype(), ScalarType::Float64);
   EXPECT_EQ(ones_like(like, ScalarType::Int64).dtype(), ScalarType::Int64);
   EXPECT_EQ(full_like(like, 3).to_vector<double>(), (std::vector<double>{3, 3, 3, 3}));
   EXPECT_EQ(rand_like(like).sizes(), IntArrayRef({2, 2}));
-  EXPECT_EQ(empty_strided({2, 3}, {1, 2}).strides(), IntArrayRef({1, 2}));
+  EXPECT_EQ(empty_strided({2, 3}, {1, 2}, on_d).strides(), IntArrayRef({1, 2}));
 }
 
-TEST(Creation, RangesAndIdentity) {
-  EXPECT_EQ(arange(5).to_vector<int64_t>(), (std::vector<int64_t>{0, 1, 2, 3, 4}));
-  EXPECT_EQ(arange(1, 7, 2).to_vector<int64_t>(), (std::vector<int64_t>{1, 3, 5}));
-  EXPECT_EQ(arange(0.0, 1.0, 0.25).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75}));
-  EXPECT_EQ(arange(5, 0, -2).to_vector<int64_t>(), (std::vector<int64_t>{5, 3, 1}));
-  EXPECT_EQ(arange(0.0, 1.0, 0.25).dtype(), ScalarType::Float32);
-  EXPECT_EQ(linspace(0, 1, 5).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75, 1}));
-  EXPECT_EQ(linspace(-1, 1, 1).to_vector<float>(), (std::vector<float>{-1}));
-  EXPECT_EQ(eye(2, 3).to_vector<float>(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
-  EXPECT_EQ(eye(3).sum().item<double>(), 3.0);
+TEST_P(CreationOnDevice, RangesAndIdentity) {
+  const Device d = device();
+  const TensorOptions on_d(d);
+  EXPECT_EQ(arange(5, on_d).to_vector<int64_t>(), (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(arange(1, 7, 2, on_d).to_vector<int64_t>(), (std::vector<int64_t>{1, 3, 5}));
+  EXPECT_EQ(arange(0.0, 1.0, 0.25, on_d).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75}));
+  EXPECT_EQ(arange(5, 0, -2, on_d).to_vector<int64_t>(), (std::vector<int64_t>{5, 3, 1}));
+  EXPECT_EQ(arange(0.0, 1.0, 0.25, on_d).dtype(), ScalarType::Float32);
+  EXPECT_EQ(linspace(0, 1, 5, on_d).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75, 1}));
+  EXPECT_EQ(linspace(-1, 1, 1, on_d).to_vector<float>(), (std::vector<float>{-1}));
+  EXPECT_EQ(eye(2, 3, on_d).to_vector<float>(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(eye(3, std::nullopt, on_d).sum().item<double>(), 3.0);
+}
+
+TEST(Creation, RangeArgumentErrors) {
   EXPECT_THROW_WITH(arange(0, 5, 0), ValueError, "step must be nonzero");
   EXPECT_THROW_WITH(arange(5, 0, 1), ValueError, "inconsistent with step sign");
   EXPECT_THROW_WITH(linspace(0, 1, -1), ValueError, "non-negative");
 }
 
-TEST(Creation, FromValues) {
-  Tensor t = tensor({1.0, 2.5});
+TEST_P(CreationOnDevice, FromValues) {
+  const Device d = device();
+  Tensor t = tensor({1.0, 2.5}, TensorOptions(d));
   EXPECT_EQ(t.dtype(), ScalarType::Float32);
-  EXPECT_EQ(from_vector<int64_t>({1, 2, 3, 4, 5, 6}, {2, 3}).sizes(), IntArrayRef({2, 3}));
+  EXPECT_EQ(from_vector<int64_t>({1, 2, 3, 4, 5, 6}, {2, 3}, TensorOptions(d)).sizes(), IntArrayRef({2, 3}));
+}
+
+// from_blob borrows host memory, read and written here through the pointer.
+TEST(Creation, FromVectorSizeErrorAndFromBlob) {
   EXPECT_THROW_WITH(from_vector<float>({1, 2, 3}, {2, 2}), ValueError, "3 values cannot fill a tensor of shape [2, 2]");
   std::vector<float> buf{1, 2, 3, 4, 5, 6};
   Tensor b = from_blob(buf.data(), {2, 3}, {3, 1}, ScalarType::Float32, kCPU);
@@ -147,8 +164,8 @@ TEST(Allocator, StatisticsAndCaching) {
   EXPECT_LE(memory_stats().reserved_bytes, reserved - 1000000);
 }
 
-TEST(Creation, NewOnesTakesDtypeAndDevice) {
-  Tensor x = zeros({2}, TensorOptions(ScalarType::Float64)).requires_grad_();
+TEST_P(CreationOnDevice, NewOnesTakesDtypeAndDevice) {
+  Tensor x = zeros({2}, TensorOptions(ScalarType::Float64).device(device())).requires_grad_();
   Tensor o = x.new_ones({3, 2});
   EXPECT_EQ(o.sizes(), IntArrayRef({3, 2}));
   EXPECT_EQ(o.dtype(), ScalarType::Float64);
