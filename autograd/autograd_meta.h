@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,19 @@ struct AutogradMeta {
   // retain_grad() on a non-leaf: the engine's hook writes the gradient here.
   std::shared_ptr<Tensor> retained_grad;
   std::string name;
+  // Guards grad_accumulator and grad (Note [Concurrent backward]).
+  std::mutex mutex;
 };
+
+// Note [Concurrent backward]
+// Threads may record ops on, and run backward into, the same leaf at once
+// (PyTorch allows it; Hogwild-style training relies on it). Two things must
+// not race: making the leaf's AccumulateGrad (gradient_edge), so that the
+// graphs alive at one time share one, and writing .grad (AccumulateGrad::apply,
+// together with the post-accumulate-grad hooks). Both hold the leaf's
+// AutogradMeta::mutex. The AutogradMeta itself exists before any thread can
+// race to make it: requires_grad_(true) makes it. Hooks on the gradient run
+// outside the lock; they must be thread-safe themselves, as in PyTorch.
 
 // The tensor's AutogradMeta, created on first use.
 AutogradMeta& autograd_meta(const Tensor& t);

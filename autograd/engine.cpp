@@ -383,6 +383,7 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
     if (replaced.defined()) g = std::move(replaced);
   }
   const bool recording = GradMode::is_enabled();
+  std::lock_guard<std::mutex> lock(meta.mutex);  // Note [Concurrent backward] in autograd/autograd_meta.h
   if (!meta.grad.defined()) {
     const bool sole_owner = g.impl_ptr().use_count() == 1 && g.impl()->storage().use_count() == 1 &&
                             g.is_contiguous() && !g.requires_grad();

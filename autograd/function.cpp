@@ -21,6 +21,7 @@ Edge gradient_edge(const Tensor& t) {
   if (impl->grad_fn) return {impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return {};
   AutogradMeta& meta = autograd_meta(t);
+  std::lock_guard<std::mutex> lock(meta.mutex);  // Note [Concurrent backward]
   std::shared_ptr<Node> acc = meta.grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t);

@@ -47,6 +47,7 @@ void release_node(std::shared_ptr<Node>&& node) {
   draining = false;
 }
 
+AutogradMeta* new_autograd_meta() { return new AutogradMeta(); }                // core/tensor_impl.h
 void AutogradMetaDeleter::operator()(AutogradMeta* meta) const { delete meta; }  // core/tensor_impl.h
 
 Node::~Node() {

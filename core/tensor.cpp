@@ -22,6 +22,7 @@ const Tensor& Tensor::requires_grad_(bool requires_grad) const {
   WICK_CHECK(!requires_grad || is_floating_point(), Error,
              "only Tensors of floating point dtype can require gradients (got ", dtype(), ")");
   impl_->requires_grad = requires_grad;
+  if (requires_grad && !impl_->autograd) impl_->autograd.reset(new_autograd_meta());
   return *this;
 }
 

@@ -34,6 +34,9 @@ struct AutogradMeta;  // autograd/autograd_meta.h
 // Drops a node reference without deep recursion (Note [Iterative graph
 // destruction] in autograd/node.cpp).
 void release_node(std::shared_ptr<Node>&& node);
+// A new, empty AutogradMeta (requires_grad_ gives every leaf one up front:
+// Note [Concurrent backward] in autograd/autograd_meta.h).
+AutogradMeta* new_autograd_meta();
 // Deletes an AutogradMeta.
 struct AutogradMetaDeleter {
   void operator()(AutogradMeta* meta) const;

@@ -1,6 +1,8 @@
 // The autograd engine's behaviours: graph building, backward, retain_graph,
 // hooks, grad modes, autograd::grad, higher order, version checks, anomaly
 // mode, deep graphs and memory release.
+#include <thread>
+
 #include "test_util.h"
 
 using namespace wick;
@@ -622,4 +624,22 @@ TEST(Autograd, NestedBackwardsQueueTheirOwnCallbacks) {
   y.sum().backward();
   EXPECT_EQ(events, (std::vector<std::string>{"inner", "inner returned 3.000000", "outer hook's", "outer node's"}));
   EXPECT_EQ(x.grad().to_vector<float>(), (std::vector<float>{2, 2}));
+}
+
+// Note [Concurrent backward]: backward passes on several threads into one
+// leaf lose no update (PyTorch's guarantee), both the first gradient, which
+// creates .grad, and the later ones, which add into it.
+TEST(Autograd, ConcurrentBackwardIntoOneLeafLosesNothing) {
+  for (int round = 0; round < 5; ++round) {
+    Tensor w = zeros({4096}).requires_grad_();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&w] {
+        for (int i = 0; i < 400; ++i) (w * 1).sum().backward();
+      });
+    for (std::thread& thread : threads) thread.join();
+    const std::vector<float> g = w.grad().to_vector<float>();
+    EXPECT_EQ(g.front(), 1600) << "round " << round;
+    EXPECT_EQ(g.back(), 1600) << "round " << round;
+  }
 }
