@@ -152,8 +152,9 @@ TEST_P(ConvOnDevice, Conv2dGradcheck) {
   }
 }
 
-TEST(ConvOps, Conv2dNonContiguousInput) {
-  const Tensor x = transposed_leaf({2, 3, 5, 6}), w = transposed_leaf({4, 3, 3, 2}), b = leaf({4});
+TEST_P(ConvOnDevice, Conv2dNonContiguousInput) {
+  const Device d = device();
+  const Tensor x = transposed_leaf({2, 3, 5, 6}, d), w = transposed_leaf({4, 3, 3, 2}, d), b = leaf({4}, -1, 1, d);
   ASSERT_FALSE(x.is_contiguous());
   {
     NoGradGuard no_grad;
@@ -163,14 +164,15 @@ TEST(ConvOps, Conv2dNonContiguousInput) {
   auto fn = [](const TensorList& in) { return conv2d(in[0], in[1], in[2], {1, 2}, {1, 1}); };
   EXPECT_TRUE(gradcheck(fn, {x, w, b}));
   // Expanded (stride 0) input and a gradient arriving non-contiguous.
-  const Tensor e = leaf({1, 2, 4, 1});
+  const Tensor e = leaf({1, 2, 4, 1}, -1, 1, d);
   auto fn2 = [](const TensorList& in) {
     return conv2d(in[0].expand({2, 2, 4, 3}), in[1], Tensor(), {1}, {1}).transpose(2, 3).contiguous();
   };
-  EXPECT_TRUE(gradcheck(fn2, {e, leaf({3, 2, 2, 2})}));
+  EXPECT_TRUE(gradcheck(fn2, {e, leaf({3, 2, 2, 2}, -1, 1, d)}));
 }
 
-TEST(ConvOps, Conv2dSamePadding) {
+TEST_P(ConvOnDevice, Conv2dSamePadding) {
+  const Device d = device();
   // Odd and even kernels, dilation: 'same' keeps the spatial size; an even
   // total padding splits evenly, an odd one puts the extra row/column after.
   struct Case {
@@ -178,7 +180,7 @@ TEST(ConvOps, Conv2dSamePadding) {
     std::vector<int64_t> dilation;
   };
   for (const Case& c : {Case{{3, 2, 3, 3}, {1, 1}}, Case{{3, 2, 4, 2}, {1, 1}}, Case{{3, 2, 2, 3}, {3, 2}}}) {
-    const Tensor x = leaf({2, 2, 6, 5}), w = leaf(c.weight), b = leaf({3});
+    const Tensor x = leaf({2, 2, 6, 5}, -1, 1, d), w = leaf(c.weight, -1, 1, d), b = leaf({3}, -1, 1, d);
     {
       NoGradGuard no_grad;
       const Tensor y = conv2d(x, w, b, {1}, "same", c.dilation);
@@ -192,8 +194,9 @@ TEST(ConvOps, Conv2dSamePadding) {
   }
 }
 
-TEST(ConvOps, Conv1d) {
-  const Tensor x = leaf({2, 4, 9}), w = leaf({6, 2, 3}), b = leaf({6});
+TEST_P(ConvOnDevice, Conv1d) {
+  const Device d = device();
+  const Tensor x = leaf({2, 4, 9}, -1, 1, d), w = leaf({6, 2, 3}, -1, 1, d), b = leaf({6}, -1, 1, d);
   {
     NoGradGuard no_grad;
     // A 1-D convolution is a 2-D one of height 1.
@@ -207,15 +210,16 @@ TEST(ConvOps, Conv1d) {
   auto fn = [](const TensorList& in) { return conv1d(in[0], in[1], in[2], {2}, {1}, {2}, 2); };
   EXPECT_TRUE(gradcheck(fn, {x, w, b}));
   auto same = [](const TensorList& in) { return conv1d(in[0], in[1], Tensor(), {1}, "same", {3}); };
-  EXPECT_TRUE(gradcheck(same, {leaf({1, 2, 7}), leaf({3, 2, 2})}));
+  EXPECT_TRUE(gradcheck(same, {leaf({1, 2, 7}, -1, 1, d), leaf({3, 2, 2}, -1, 1, d)}));
   // Unbatched.
-  const Tensor u = leaf({4, 9});
+  const Tensor u = leaf({4, 9}, -1, 1, d);
   auto unbatched = [](const TensorList& in) { return conv1d(in[0], in[1], in[2], {1}, {1}, {1}, 2); };
   EXPECT_TRUE(gradcheck(unbatched, {u, w, b}));
 }
 
-TEST(ConvOps, UnbatchedInput) {
-  const Tensor x = leaf({3, 5, 5}), w = leaf({2, 3, 3, 3}), b = leaf({2});
+TEST_P(ConvOnDevice, UnbatchedInput) {
+  const Device d = device();
+  const Tensor x = leaf({3, 5, 5}, -1, 1, d), w = leaf({2, 3, 3, 3}, -1, 1, d), b = leaf({2}, -1, 1, d);
   const Tensor y = conv2d(x, w, b, {1}, {1});
   ASSERT_EQ(y.sizes(), IntArrayRef({2, 5, 5}));
   EXPECT_EQ(y.grad_fn()->name(), "SqueezeBackward1");  // as in PyTorch
@@ -227,7 +231,8 @@ TEST(ConvOps, UnbatchedInput) {
   EXPECT_TRUE(gradcheck(fn, {x, w, b}));
 }
 
-TEST(ConvOps, ConvTranspose2d) {
+TEST_P(ConvOnDevice, ConvTranspose2d) {
+  const Device d = device();
   struct Case {
     std::string name;
     DimVector input, weight;
@@ -241,7 +246,7 @@ TEST(ConvOps, ConvTranspose2d) {
       {"dilation", {1, 2, 3, 3}, {2, 2, 2, 3}, {2, 1}, {1, 1}, {1, 0}, {2, 2}, 1},
   };
   for (const Case& c : cases) {
-    const Tensor x = leaf(c.input), w = leaf(c.weight), b = leaf({c.weight[1] * c.groups});
+    const Tensor x = leaf(c.input, -1, 1, d), w = leaf(c.weight, -1, 1, d), b = leaf({c.weight[1] * c.groups}, -1, 1, d);
     {
       NoGradGuard no_grad;
       expect_close(conv_transpose2d(x, w, b, c.stride, c.padding, c.output_padding, c.groups, c.dilation),
@@ -255,8 +260,9 @@ TEST(ConvOps, ConvTranspose2d) {
   }
   // Without bias, unbatched, non-contiguous.
   auto fn = [](const TensorList& in) { return conv_transpose2d(in[0], in[1], Tensor(), {2}, {1}); };
-  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({2, 3, 4}), leaf({2, 2, 3, 3})}));
-  EXPECT_EQ(conv_transpose2d(leaf({1, 2, 3, 3}), leaf({2, 2, 3, 3})).grad_fn()->name(), "ConvolutionBackward0");
+  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({2, 3, 4}, d), leaf({2, 2, 3, 3}, -1, 1, d)}));
+  EXPECT_EQ(conv_transpose2d(leaf({1, 2, 3, 3}, -1, 1, d), leaf({2, 2, 3, 3}, -1, 1, d)).grad_fn()->name(),
+            "ConvolutionBackward0");
 }
 
 TEST(ConvOps, BatchSplitAcrossThreadsMatchesOneSampleAtATime) {
@@ -482,12 +488,13 @@ Tensor direct_avg_pool(const Tensor& x, const PoolCase& c, bool count_include_pa
   return from_vector(y, shape);
 }
 
-TEST(PoolOps, AvgPool2d) {
+TEST_P(ConvOnDevice, AvgPool2d) {
+  const Device d = device();
   for (const PoolCase& c : pool_cases()) {
     if (c.dilation[0] != 1 || c.dilation[1] != 1) continue;  // avg_pool2d has no dilation
     for (bool include_pad : {true, false})
       for (int64_t divisor : {0, 3}) {
-        const Tensor x = leaf(c.input);
+        const Tensor x = leaf(c.input, -1, 1, d);
         const std::optional<int64_t> div = divisor ? std::optional<int64_t>(divisor) : std::nullopt;
         const std::string what = c.name + (include_pad ? " include_pad" : "") + (divisor ? " divisor" : "");
         {
@@ -502,17 +509,18 @@ TEST(PoolOps, AvgPool2d) {
       }
   }
   auto fn = [](const TensorList& in) { return avg_pool2d(in[0], {3, 2}, {1, 2}, {1, 1}); };
-  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({1, 2, 4, 5})}));
+  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({1, 2, 4, 5}, d)}));
 }
 
-TEST(PoolOps, AdaptiveAvgPool2d) {
+TEST_P(ConvOnDevice, AdaptiveAvgPool2d) {
+  const Device d = device();
   struct Case {
     DimVector input;
     std::vector<int64_t> out;
   };
   for (const Case& c : {Case{{2, 3, 7, 5}, {3, 2}}, Case{{1, 2, 4, 6}, {4, 4}}, Case{{3, 5, 5}, {2}},
                         Case{{2, 2, 3, 3}, {5, 4}}, Case{{2, 2, 6, 6}, {1, 1}}}) {
-    const Tensor x = leaf(c.input);
+    const Tensor x = leaf(c.input, -1, 1, d);
     const int64_t oh = c.out[0], ow = c.out.size() > 1 ? c.out[1] : c.out[0];
     const int64_t H = x.size(-2), W = x.size(-1), planes = x.numel() / (H * W);
     std::vector<double> ref;
@@ -538,8 +546,9 @@ TEST(PoolOps, AdaptiveAvgPool2d) {
     auto fn = [&](const TensorList& in) { return adaptive_avg_pool2d(in[0], c.out); };
     EXPECT_TRUE(gradcheck(fn, {x}));
   }
-  EXPECT_EQ(adaptive_avg_pool2d(leaf({1, 2, 4, 4}), {2, 2}).grad_fn()->name(), "AdaptiveAvgPool2DBackward0");
-  EXPECT_EQ(adaptive_avg_pool2d(leaf({1, 2, 4, 4}), {1, 1}).grad_fn()->name(), "MeanBackward1");  // as in PyTorch
+  EXPECT_EQ(adaptive_avg_pool2d(leaf({1, 2, 4, 4}, -1, 1, d), {2, 2}).grad_fn()->name(), "AdaptiveAvgPool2DBackward0");
+  EXPECT_EQ(adaptive_avg_pool2d(leaf({1, 2, 4, 4}, -1, 1, d), {1, 1}).grad_fn()->name(),
+            "MeanBackward1");  // as in PyTorch
 }
 
 TEST(PoolOps, GradFnNames) {
@@ -579,10 +588,16 @@ Tensor reference_norm(const Tensor& x, IntArrayRef dims, const Tensor& w, const 
   return y;
 }
 
-TEST(NormOps, BatchNormTraining) {
+// The normalizations' values and gradchecks run once per device (test_util.h).
+class NormOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(NormOnDevice);
+
+TEST_P(NormOnDevice, BatchNormTraining) {
+  const Device dev = device();
+  const TensorOptions f64 = TensorOptions(ScalarType::Float64).device(dev);
   for (const DimVector& shape : {DimVector{6, 3}, DimVector{4, 3, 5}, DimVector{2, 3, 4, 3}}) {
-    const Tensor x = leaf(shape, -2, 3), w = leaf({3}), b = leaf({3});
-    const Tensor rm = zeros({3}, TensorOptions(ScalarType::Float64)), rv = ones({3}, TensorOptions(ScalarType::Float64));
+    const Tensor x = leaf(shape, -2, 3, dev), w = leaf({3}, -1, 1, dev), b = leaf({3}, -1, 1, dev);
+    const Tensor rm = zeros({3}, f64), rv = ones({3}, f64);
     // Broadcast weight, bias and reduction dims for the reference.
     DimVector pshape(shape.size(), 1);
     pshape[1] = 3;
@@ -604,7 +619,7 @@ TEST(NormOps, BatchNormTraining) {
   }
   // Non-contiguous input.
   auto fn = [](const TensorList& in) { return batch_norm(in[0], {}, {}, in[1], {}, true); };
-  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({3, 2, 4, 3}), leaf({2})}));
+  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({3, 2, 4, 3}, dev), leaf({2}, -1, 1, dev)}));
 }
 
 TEST(NormOps, LargeMeanIsAccurate) {
@@ -618,10 +633,11 @@ TEST(NormOps, LargeMeanIsAccurate) {
                1e-6, "group_norm");
 }
 
-TEST(NormOps, BatchNormEval) {
-  const Tensor x = leaf({4, 3, 5}), w = leaf({3}), b = leaf({3});
-  const Tensor rm = tensor({0.5, -1, 2}, TensorOptions(ScalarType::Float64));
-  const Tensor rv = tensor({1.5, 0.25, 4}, TensorOptions(ScalarType::Float64));
+TEST_P(NormOnDevice, BatchNormEval) {
+  const Device d = device();
+  const Tensor x = leaf({4, 3, 5}, -1, 1, d), w = leaf({3}, -1, 1, d), b = leaf({3}, -1, 1, d);
+  const Tensor rm = tensor({0.5, -1, 2}, TensorOptions(ScalarType::Float64)).to(d);
+  const Tensor rv = tensor({1.5, 0.25, 4}, TensorOptions(ScalarType::Float64)).to(d);
   const Tensor y = batch_norm(x, rm, rv, w, b, false, 0.1, 1e-5);
   {
     NoGradGuard no_grad;
@@ -633,19 +649,21 @@ TEST(NormOps, BatchNormEval) {
   EXPECT_TRUE(gradcheck(fn, {x, w, b}));
 }
 
-TEST(NormOps, LayerNorm) {
-  const Tensor x = leaf({3, 4, 5}), w = leaf({4, 5}), b = leaf({4, 5});
+TEST_P(NormOnDevice, LayerNorm) {
+  const Device d = device();
+  const Tensor x = leaf({3, 4, 5}, -1, 1, d), w = leaf({4, 5}, -1, 1, d), b = leaf({4, 5}, -1, 1, d);
   expect_close(layer_norm(x, {4, 5}, w, b), reference_norm(x, {1, 2}, w, b, 1e-5), 1e-10, "2 dims");
   expect_close(layer_norm(x, {5}), reference_norm(x, {2}, {}, {}, 1e-5), 1e-10, "1 dim");
   EXPECT_EQ(layer_norm(x, {5}).grad_fn()->name(), "NativeLayerNormBackward0");
   auto fn = [](const TensorList& in) { return layer_norm(in[0], {4, 5}, in[1], in[2]); };
   EXPECT_TRUE(gradcheck(fn, {x, w, b}));
   auto last = [](const TensorList& in) { return layer_norm(in[0], {5}, in[1], {}, 1e-3); };
-  EXPECT_TRUE(gradcheck(last, {transposed_leaf({2, 3, 5}), leaf({5})}));
+  EXPECT_TRUE(gradcheck(last, {transposed_leaf({2, 3, 5}, d), leaf({5}, -1, 1, d)}));
 }
 
-TEST(NormOps, GroupNorm) {
-  const Tensor x = leaf({2, 6, 3, 2}), w = leaf({6}), b = leaf({6});
+TEST_P(NormOnDevice, GroupNorm) {
+  const Device d = device();
+  const Tensor x = leaf({2, 6, 3, 2}, -1, 1, d), w = leaf({6}, -1, 1, d), b = leaf({6}, -1, 1, d);
   {
     NoGradGuard no_grad;
     const Tensor ref = reference_norm(x.view({2, 3, 2, 3, 2}), {2, 3, 4}, {}, {}, 1e-5).view({2, 6, 3, 2}) *
@@ -658,7 +676,7 @@ TEST(NormOps, GroupNorm) {
     EXPECT_TRUE(gradcheck(fn, {x, w, b})) << groups;
   }
   auto fn = [](const TensorList& in) { return group_norm(in[0], 2, {}, {}, 1e-3); };
-  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({3, 4, 5})}));
+  EXPECT_TRUE(gradcheck(fn, {transposed_leaf({3, 4, 5}, d)}));
 }
 
 TEST(NormOps, Errors) {

@@ -33,14 +33,14 @@ void expect_values(const Tensor& got, const std::vector<double>& want, double to
   }
 }
 
-Tensor targets(std::vector<int64_t> values, IntArrayRef sizes) { return from_vector(values, sizes); }
+Tensor targets(std::vector<int64_t> values, IntArrayRef sizes, Device d = kCPU) { return from_vector(values, sizes).to(d); }
 
 std::string grad_fn_name(const Tensor& t) { return t.grad_fn() ? std::string(t.grad_fn()->name()) : "None"; }
 
 // gradcheck of the first derivative itself: f(x) = sum(d loss(x) / dx * v), with
 // the backward recorded (create_graph), checks the second derivatives.
 bool gradgradcheck(const std::function<Tensor(const Tensor&)>& loss, const Tensor& x0) {
-  const Tensor v = rand(x0.sizes(), kF64);
+  const Tensor v = rand(x0.sizes(), kF64).to(x0.device());
   return gradcheck(
       [&](const TensorList& in) {
         EnableGradGuard grad_mode;  // gradcheck evaluates its finite differences without grad mode
@@ -86,10 +86,16 @@ double ref_nll(const std::vector<double>& logp, const std::vector<int64_t>& t, i
 
 // ---- softmax ------------------------------------------------------------------------------------
 
-TEST(NnFunctionalSoftmax, MatchesReferenceAlongEveryDim) {
+// The value and gradient tests of each section run once per device (test_util.h):
+// the random values are drawn on the CPU and copied, so every device sees the same.
+class NnFunctionalSoftmaxOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(NnFunctionalSoftmaxOnDevice);
+
+TEST_P(NnFunctionalSoftmaxOnDevice, MatchesReferenceAlongEveryDim) {
+  const Device d = device();
   manual_seed(1);
   for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64}) {
-    const Tensor x = randn({2, 3, 4}, TensorOptions(dt)) * 3.0;
+    const Tensor x = (randn({2, 3, 4}, TensorOptions(dt)) * 3.0).to(d);
     for (int64_t dim = -3; dim < 3; ++dim) {
       const Tensor xd = x.to(ScalarType::Float64);
       const Tensor ref = (xd - amax(xd, {dim}, true)).exp();
@@ -101,27 +107,29 @@ TEST(NnFunctionalSoftmax, MatchesReferenceAlongEveryDim) {
     }
   }
   // Wide inner dims take the column-block path (more than one block of 256).
-  const Tensor wide = randn({3, 5, 300}, kF64);
+  const Tensor wide = randn({3, 5, 300}, kF64).to(d);
   const Tensor e = (wide - amax(wide, {1}, true)).exp();
   EXPECT_TRUE(allclose(softmax(wide, 1), e / e.sum({1}, true), 1e-12, 1e-14));
 }
 
-TEST(NnFunctionalSoftmax, EdgeCases) {
+TEST_P(NnFunctionalSoftmaxOnDevice, EdgeCases) {
+  const Device d = device();
+  const TensorOptions f64 = kF64.device(d);
   // Stable for large values; a 0-dim tensor is one row of one.
-  expect_values(softmax(tensor({1000.0, 1000.0}, kF64), 0), {0.5, 0.5}, 1e-15, "large");
-  expect_values(log_softmax(tensor({1000.0, 0.0}, kF64), 0), {0.0, -1000.0}, 1e-15, "large log");
-  expect_values(softmax(scalar_tensor(3.0, kF64), 0), {1.0}, 0, "0-dim");
-  expect_values(log_softmax(scalar_tensor(3.0, kF64), -1), {0.0}, 0, "0-dim log");
+  expect_values(softmax(tensor({1000.0, 1000.0}, kF64).to(d), 0), {0.5, 0.5}, 1e-15, "large");
+  expect_values(log_softmax(tensor({1000.0, 0.0}, kF64).to(d), 0), {0.0, -1000.0}, 1e-15, "large log");
+  expect_values(softmax(scalar_tensor(3.0, f64), 0), {1.0}, 0, "0-dim");
+  expect_values(log_softmax(scalar_tensor(3.0, f64), -1), {0.0}, 0, "0-dim log");
   // nan anywhere in a row, or a row of -inf, gives a row of nan (as in PyTorch).
   const double inf = INFINITY;
-  const Tensor x = from_vector<double>({-inf, -inf, 1.0, kNaN, 1.0, 2.0}, {3, 2});
+  const Tensor x = from_vector<double>({-inf, -inf, 1.0, kNaN, 1.0, 2.0}, {3, 2}).to(d);
   expect_values(softmax(x, 1), {kNaN, kNaN, kNaN, kNaN, 1 / (1 + std::exp(1.0)), 1 / (1 + std::exp(-1.0))}, 1e-15,
                 "nan rows");
   // The same through the float kernels (eight lanes and a tail), rows and planes.
   std::vector<double> wide(2 * 11, 0.0);
   wide[3] = kNaN;       // row 0: nan
   wide[11 + 9] = -inf;  // row 1: one -inf (its probability is exactly 0)
-  const Tensor xf = from_vector(wide, {2, 11}).to(ScalarType::Float32);
+  const Tensor xf = from_vector(wide, {2, 11}).to(ScalarType::Float32).to(d);
   const std::vector<double> yf = softmax(xf, 1).to_vector<double>();
   for (int i = 0; i < 11; ++i) EXPECT_TRUE(std::isnan(yf[i])) << i;
   for (int i = 0; i < 11; ++i) EXPECT_NEAR(yf[11 + i], i == 9 ? 0.0 : 0.1, 1e-7) << i;
@@ -131,30 +139,33 @@ TEST(NnFunctionalSoftmax, EdgeCases) {
     EXPECT_TRUE(std::isnan(yc[2 * i]));
     EXPECT_NEAR(yc[2 * i + 1], i == 9 ? 0.0 : 0.1, 1e-7);
   }
-  expect_values(log_softmax(tensor({-100.0, 0.0, -200.0}), 0), {-100.0, 0.0, -200.0}, 1e-6, "float log tails");
-  EXPECT_EQ(softmax(zeros({0, 3}), 1).sizes(), IntArrayRef({0, 3}));
-  EXPECT_EQ(log_softmax(zeros({3, 0}), 1).sizes(), IntArrayRef({3, 0}));
+  expect_values(log_softmax(tensor({-100.0, 0.0, -200.0}).to(d), 0), {-100.0, 0.0, -200.0}, 1e-6, "float log tails");
+  EXPECT_EQ(softmax(zeros({0, 3}, TensorOptions().device(d)), 1).sizes(), IntArrayRef({0, 3}));
+  EXPECT_EQ(log_softmax(zeros({3, 0}, TensorOptions().device(d)), 1).sizes(), IntArrayRef({3, 0}));
   // dtype converts first: integers need it.
-  const Tensor ints = arange(6);
+  const Tensor ints = arange(6).to(d);
   EXPECT_EQ(softmax(ints, 0, ScalarType::Float64).dtype(), ScalarType::Float64);
   EXPECT_NEAR(softmax(ints, 0, ScalarType::Float64).sum().item<double>(), 1.0, 1e-15);
 }
 
-TEST(NnFunctionalSoftmax, Gradients) {
+TEST_P(NnFunctionalSoftmaxOnDevice, Gradients) {
+  const Device d = device();
   manual_seed(2);
   for (int64_t dim : {0, 1, -1}) {
-    EXPECT_TRUE(gradcheck([dim](const TensorList& in) { return softmax(in[0], dim); }, {leaf({3, 5})}));
-    EXPECT_TRUE(gradcheck([dim](const TensorList& in) { return log_softmax(in[0], dim); }, {leaf({3, 5})}));
-    EXPECT_TRUE(gradcheck([dim](const TensorList& in) { return softmax(in[0], dim); }, {noncontiguous_leaf({4, 3})}));
+    EXPECT_TRUE(gradcheck([dim](const TensorList& in) { return softmax(in[0], dim); }, {leaf({3, 5}, -1, 1, d)}));
+    EXPECT_TRUE(gradcheck([dim](const TensorList& in) { return log_softmax(in[0], dim); }, {leaf({3, 5}, -1, 1, d)}));
+    EXPECT_TRUE(gradcheck([dim](const TensorList& in) { return softmax(in[0], dim); },
+                          {noncontiguous_leaf({4, 3}, -1, 1, d)}));
   }
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return log_softmax(in[0], 1); }, {leaf({2, 3, 4})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return softmax(in[0], 0); }, {leaf({0, 3})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return softmax(in[0], 0); }, {leaf({})}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return log_softmax(in[0], 1); }, {leaf({2, 3, 4}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return softmax(in[0], 0); }, {leaf({0, 3}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return softmax(in[0], 0); }, {leaf({}, -1, 1, d)}));
   // A non-contiguous incoming gradient (from expand) goes through the kernel too.
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return softmax(in[0], 1).sum(); }, {leaf({3, 4})}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return softmax(in[0], 1).sum(); }, {leaf({3, 4}, -1, 1, d)}));
   // Second derivatives through the recorded backward (Note [Softmax double backward]).
-  EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return (softmax(x, 1) * softmax(x, 1)).sum(); }, leaf({2, 4})));
-  EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return (log_softmax(x, 0) * x).sum(); }, leaf({3, 2})));
+  EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return (softmax(x, 1) * softmax(x, 1)).sum(); },
+                            leaf({2, 4}, -1, 1, d)));
+  EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return (log_softmax(x, 0) * x).sum(); }, leaf({3, 2}, -1, 1, d)));
 }
 
 TEST(NnFunctionalSoftmax, GradFnNamesAndErrors) {
@@ -168,13 +179,17 @@ TEST(NnFunctionalSoftmax, GradFnNamesAndErrors) {
 
 // ---- nll_loss / cross_entropy -----------------------------------------------------------------
 
-TEST(NnFunctionalLoss, NllLossMatchesReference) {
+class NnFunctionalLossOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(NnFunctionalLossOnDevice);
+
+TEST_P(NnFunctionalLossOnDevice, NllLossMatchesReference) {
+  const Device d = device();
   manual_seed(3);
-  const Tensor logp = log_softmax(randn({5, 4}, kF64), 1);
+  const Tensor logp = log_softmax(randn({5, 4}, kF64).to(d), 1);
   const std::vector<int64_t> t = {0, 3, -100, 1, 3};
-  const Tensor target = targets(t, {5});
+  const Tensor target = targets(t, {5}, d);
   const std::vector<double> w = {0.5, 2.0, 1.0, 0.25};
-  const Tensor weight = from_vector(w, {4});
+  const Tensor weight = from_vector(w, {4}).to(d);
   const std::vector<double> lp = logp.to_vector<double>();
   for (bool weighted : {false, true}) {
     const std::vector<double> wv = weighted ? w : std::vector<double>();
@@ -187,13 +202,13 @@ TEST(NnFunctionalLoss, NllLossMatchesReference) {
     expect_values(nll_loss(logp, target, wt, Reduction::None), rows, 1e-14, "none");
   }
   // ignore_index may be any class; an unbatched input takes a 0-dim target.
-  expect_values(nll_loss(logp, targets({0, 3, 2, 1, 3}, {5}), Tensor(), Reduction::Mean, 3),
+  expect_values(nll_loss(logp, targets({0, 3, 2, 1, 3}, {5}, d), Tensor(), Reduction::Mean, 3),
                 {ref_nll(lp, {0, 3, 2, 1, 3}, 4, {}, Reduction::Mean, 3)}, 1e-14, "ignore 3");
-  expect_values(nll_loss(logp[1], scalar_tensor(int64_t{2}), Tensor(), Reduction::None), {-lp[4 + 2]}, 1e-14,
-                "unbatched");
+  expect_values(nll_loss(logp[1], scalar_tensor(int64_t{2}, TensorOptions().device(d)), Tensor(), Reduction::None),
+                {-lp[4 + 2]}, 1e-14, "unbatched");
   // Spatial inputs [N, C, d1, d2] agree with the same positions laid out as rows.
-  const Tensor x4 = log_softmax(randn({2, 3, 2, 2}, kF64), 1);
-  const Tensor t4 = randint(0, 3, {2, 2, 2});
+  const Tensor x4 = log_softmax(randn({2, 3, 2, 2}, kF64).to(d), 1);
+  const Tensor t4 = randint(0, 3, {2, 2, 2}).to(d);
   const Tensor rows4 = x4.permute({0, 2, 3, 1}).reshape({8, 3});
   for (Reduction r : {Reduction::Mean, Reduction::Sum})
     EXPECT_NEAR(nll_loss(x4, t4, weight.narrow(0, 0, 3), r).item<double>(),
@@ -201,49 +216,52 @@ TEST(NnFunctionalLoss, NllLossMatchesReference) {
   EXPECT_TRUE(allclose(nll_loss(x4, t4, Tensor(), Reduction::None),
                        nll_loss(rows4, t4.reshape({8}), Tensor(), Reduction::None).view({2, 2, 2})));
   // Float32 with a transposed (non-contiguous) input.
-  const Tensor xt = randn({4, 5}).t();
-  const Tensor tt = randint(0, 4, {5});
+  const Tensor xt = randn({4, 5}).to(d).t();
+  const Tensor tt = randint(0, 4, {5}).to(d);
   EXPECT_NEAR(nll_loss(xt, tt).item<double>(), nll_loss(xt.contiguous(), tt).item<double>(), 1e-6);
 }
 
-TEST(NnFunctionalLoss, NllLossEdgeCases) {
-  const Tensor x = log_softmax(randn({3, 4}, kF64), 1);
-  const Tensor all_ignored = targets({-100, -100, -100}, {3});
+TEST_P(NnFunctionalLossOnDevice, NllLossEdgeCases) {
+  const Device d = device();
+  const Tensor x = log_softmax(randn({3, 4}, kF64).to(d), 1);
+  const Tensor all_ignored = targets({-100, -100, -100}, {3}, d);
   EXPECT_TRUE(std::isnan(nll_loss(x, all_ignored).item<double>()));  // 0 / 0, as in PyTorch
   EXPECT_EQ(nll_loss(x, all_ignored, Tensor(), Reduction::Sum).item<double>(), 0.0);
   expect_values(nll_loss(x, all_ignored, Tensor(), Reduction::None), {0, 0, 0}, 0, "none");
   // An empty batch: nan mean, zero sum, empty per-element losses; gradients of the right shape.
-  const Tensor empty_x = leaf({0, 4});
-  const Tensor empty_t = zeros({0}, kI64);
+  const Tensor empty_x = leaf({0, 4}, -1, 1, d);
+  const Tensor empty_t = zeros({0}, kI64.device(d));
   EXPECT_TRUE(std::isnan(nll_loss(empty_x, empty_t).item<double>()));
   EXPECT_EQ(nll_loss(empty_x, empty_t, Tensor(), Reduction::Sum).item<double>(), 0.0);
   EXPECT_EQ(nll_loss(empty_x, empty_t, Tensor(), Reduction::None).sizes(), IntArrayRef({0}));
   nll_loss(empty_x, empty_t, Tensor(), Reduction::Sum).backward();
   EXPECT_EQ(empty_x.grad().sizes(), IntArrayRef({0, 4}));
   // The gradient of ignored targets is zero, and of the rest -w / total weight.
-  const Tensor xl = leaf({3, 4});
-  nll_loss(xl, targets({1, -100, 2}, {3}), from_vector<double>({1, 2, 3, 4}, {4})).backward();
+  const Tensor xl = leaf({3, 4}, -1, 1, d);
+  nll_loss(xl, targets({1, -100, 2}, {3}, d), from_vector<double>({1, 2, 3, 4}, {4}).to(d)).backward();
   expect_values(xl.grad(), {0, -0.4, 0, 0, 0, 0, 0, 0, 0, 0, -0.6, 0}, 1e-15, "grad");
 }
 
-TEST(NnFunctionalLoss, NllLossGradients) {
+TEST_P(NnFunctionalLossOnDevice, NllLossGradients) {
+  const Device d = device();
   manual_seed(4);
-  const Tensor weight = rand({4}, kF64) + 0.5;
-  const Tensor t = targets({0, 3, -100, 1, 2}, {5});
+  const Tensor weight = (rand({4}, kF64) + 0.5).to(d);
+  const Tensor t = targets({0, 3, -100, 1, 2}, {5}, d);
+  const Tensor t0 = scalar_tensor(int64_t{1}, TensorOptions().device(d));
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum}) {
     for (const Tensor& w : {Tensor(), weight}) {
-      EXPECT_TRUE(gradcheck([&](const TensorList& in) { return nll_loss(in[0], t, w, r); }, {leaf({5, 4})}));
-      const Tensor t_ignore3 = targets({0, 3, 2, 1, 3}, {5});
+      EXPECT_TRUE(gradcheck([&](const TensorList& in) { return nll_loss(in[0], t, w, r); }, {leaf({5, 4}, -1, 1, d)}));
+      const Tensor t_ignore3 = targets({0, 3, 2, 1, 3}, {5}, d);
       EXPECT_TRUE(gradcheck([&](const TensorList& in) { return nll_loss(in[0], t_ignore3, w, r, 3); },
-                            {noncontiguous_leaf({5, 4})}));
+                            {noncontiguous_leaf({5, 4}, -1, 1, d)}));
     }
-    const Tensor t3 = randint(0, 4, {2, 3, 2});
-    EXPECT_TRUE(gradcheck([&](const TensorList& in) { return nll_loss(in[0], t3, weight, r); }, {leaf({2, 4, 3, 2})}));
-    EXPECT_TRUE(gradcheck([&](const TensorList& in) { return nll_loss(in[0], scalar_tensor(int64_t{1}), weight, r); },
-                          {leaf({4})}));
+    const Tensor t3 = randint(0, 4, {2, 3, 2}).to(d);
+    EXPECT_TRUE(gradcheck([&](const TensorList& in) { return nll_loss(in[0], t3, weight, r); },
+                          {leaf({2, 4, 3, 2}, -1, 1, d)}));
+    EXPECT_TRUE(gradcheck([&](const TensorList& in) { return nll_loss(in[0], t0, weight, r); }, {leaf({4}, -1, 1, d)}));
   }
   // Second derivatives: nll_loss's backward is recorded and differentiable in its gradient.
-  EXPECT_TRUE(gradgradcheck([&](const Tensor& x) { return nll_loss(x * x, t, weight); }, leaf({5, 4})));
+  EXPECT_TRUE(gradgradcheck([&](const Tensor& x) { return nll_loss(x * x, t, weight); }, leaf({5, 4}, -1, 1, d)));
 }
 
 TEST(NnFunctionalLoss, NllLossGradFnNames) {
@@ -279,14 +297,15 @@ TEST(NnFunctionalLoss, NllLossErrors) {
   EXPECT_THROW_WITH(reduction_from_string("avg"), ValueError, "avg is not a valid value for reduction");
 }
 
-TEST(NnFunctionalLoss, CrossEntropyLabelSmoothing) {
+TEST_P(NnFunctionalLossOnDevice, CrossEntropyLabelSmoothing) {
+  const Device d = device();
   // PyTorch 1.13: (1 - eps) * nll + eps / C * smooth, smooth = sum_c -w_c log p_c (0 where
   // ignored), whose mean divides by the same total weight as nll's.
   manual_seed(5);
   const int64_t n = 4, c = 3;
-  const Tensor x = randn({n, c}, kF64);
+  const Tensor x = randn({n, c}, kF64).to(d);
   const std::vector<int64_t> t = {2, -100, 0, 1};
-  const Tensor target = targets(t, {n});
+  const Tensor target = targets(t, {n}, d);
   const std::vector<double> w = {0.5, 1.5, 2.0};
   const std::vector<double> lp = ref_log_softmax_rows(x.to_vector<double>(), n, c);
   const double eps = 0.2;
@@ -306,7 +325,7 @@ TEST(NnFunctionalLoss, CrossEntropyLabelSmoothing) {
       nll_sum += nll_rows[i];
       none[i] = (1 - eps) * nll_rows[i] + eps / c * smooth[i];
     }
-    const Tensor wt = weighted ? from_vector(w, {c}) : Tensor();
+    const Tensor wt = weighted ? from_vector(w, {c}).to(d) : Tensor();
     expect_values(cross_entropy(x, target, wt, Reduction::None, -100, eps), none, 1e-13, "none");
     expect_values(cross_entropy(x, target, wt, Reduction::Sum, -100, eps),
                   {(1 - eps) * nll_sum + eps / c * smooth_sum}, 1e-13, "sum");
@@ -314,26 +333,28 @@ TEST(NnFunctionalLoss, CrossEntropyLabelSmoothing) {
                   {((1 - eps) * nll_sum + eps / c * smooth_sum) / weight_sum}, 1e-13, "mean");
     for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum})
       EXPECT_TRUE(gradcheck([&](const TensorList& in) { return cross_entropy(in[0], target, wt, r, -100, eps); },
-                            {leaf({n, c})}));
+                            {leaf({n, c}, -1, 1, d)}));
   }
   // Unbatched, spatial, and all ignored.
+  const Tensor t0 = scalar_tensor(int64_t{1}, TensorOptions().device(d));
   EXPECT_TRUE(gradcheck(
-      [](const TensorList& in) { return cross_entropy(in[0], scalar_tensor(int64_t{1}), Tensor(), Reduction::Mean, -100, 0.3); },
-      {leaf({3})}));
-  const Tensor t3 = randint(0, 3, {2, 2});
+      [&](const TensorList& in) { return cross_entropy(in[0], t0, Tensor(), Reduction::Mean, -100, 0.3); },
+      {leaf({3}, -1, 1, d)}));
+  const Tensor t3 = randint(0, 3, {2, 2}).to(d);
   EXPECT_TRUE(gradcheck([&](const TensorList& in) { return cross_entropy(in[0], t3, Tensor(), Reduction::Mean, -100, 0.1); },
-                        {leaf({2, 3, 2})}));
-  EXPECT_TRUE(std::isnan(cross_entropy(x, targets({-100, -100, -100, -100}, {n}), Tensor(), Reduction::Mean, -100, 0.2)
+                        {leaf({2, 3, 2}, -1, 1, d)}));
+  EXPECT_TRUE(std::isnan(cross_entropy(x, targets({-100, -100, -100, -100}, {n}, d), Tensor(), Reduction::Mean, -100, 0.2)
                              .item<double>()));
-  EXPECT_EQ(grad_fn_name(cross_entropy(leaf({2, 3}), targets({0, 1}, {2}), Tensor(), Reduction::Mean, -100, 0.1)),
+  EXPECT_EQ(grad_fn_name(cross_entropy(leaf({2, 3}, -1, 1, d), targets({0, 1}, {2}, d), Tensor(), Reduction::Mean, -100, 0.1)),
             "AddBackward0");
 }
 
-TEST(NnFunctionalLoss, CrossEntropyProbabilities) {
+TEST_P(NnFunctionalLossOnDevice, CrossEntropyProbabilities) {
+  const Device d = device();
   manual_seed(6);
   const int64_t n = 3, c = 4;
-  const Tensor x = randn({n, c}, kF64);
-  const Tensor p = softmax(randn({n, c}, kF64), 1);
+  const Tensor x = randn({n, c}, kF64).to(d);
+  const Tensor p = softmax(randn({n, c}, kF64).to(d), 1);
   const std::vector<double> lp = ref_log_softmax_rows(x.to_vector<double>(), n, c);
   const std::vector<double> pv = p.to_vector<double>();
   const std::vector<double> w = {1.0, 0.5, 2.0, 1.5};
@@ -346,22 +367,25 @@ TEST(NnFunctionalLoss, CrossEntropyProbabilities) {
           rows[i] -= (weighted ? w[k] : 1.0) * lp[i * c + k] * (pv[i * c + k] * (1 - eps) + eps / c);
         total += rows[i];
       }
-      const Tensor wt = weighted ? from_vector(w, {c}) : Tensor();
+      const Tensor wt = weighted ? from_vector(w, {c}).to(d) : Tensor();
       expect_values(cross_entropy(x, p, wt, Reduction::None, -100, eps), rows, 1e-13, "none");
       expect_values(cross_entropy(x, p, wt, Reduction::Sum, -100, eps), {total}, 1e-13, "sum");
       expect_values(cross_entropy(x, p, wt, Reduction::Mean, -100, eps), {total / n}, 1e-13, "mean");
       for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum})
         EXPECT_TRUE(gradcheck([&](const TensorList& in) { return cross_entropy(in[0], in[1], wt, r, -100, eps); },
-                              {leaf({n, c}), leaf({n, c}, 0, 1)}));
+                              {leaf({n, c}, -1, 1, d), leaf({n, c}, 0, 1, d)}));
     }
   }
   // Unbatched and spatial; an empty batch has a nan mean.
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return cross_entropy(in[0], in[1]); }, {leaf({4}), leaf({4}, 0, 1)}));
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return cross_entropy(in[0], in[1]); },
-                        {leaf({2, 3, 2}), leaf({2, 3, 2}, 0, 1)}));
-  EXPECT_TRUE(std::isnan(cross_entropy(zeros({0, 4}), zeros({0, 4})).item<double>()));
-  EXPECT_EQ(grad_fn_name(cross_entropy(leaf({2, 3}), rand({2, 3}, kF64))), "DivBackward0");
-  EXPECT_EQ(grad_fn_name(cross_entropy(leaf({2, 3}), rand({2, 3}, kF64), Tensor(), Reduction::Sum)), "NegBackward0");
+                        {leaf({4}, -1, 1, d), leaf({4}, 0, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return cross_entropy(in[0], in[1]); },
+                        {leaf({2, 3, 2}, -1, 1, d), leaf({2, 3, 2}, 0, 1, d)}));
+  const TensorOptions on_d = TensorOptions().device(d);
+  EXPECT_TRUE(std::isnan(cross_entropy(zeros({0, 4}, on_d), zeros({0, 4}, on_d)).item<double>()));
+  EXPECT_EQ(grad_fn_name(cross_entropy(leaf({2, 3}, -1, 1, d), rand({2, 3}, kF64).to(d))), "DivBackward0");
+  EXPECT_EQ(grad_fn_name(cross_entropy(leaf({2, 3}, -1, 1, d), rand({2, 3}, kF64).to(d), Tensor(), Reduction::Sum)),
+            "NegBackward0");
 }
 
 TEST(NnFunctionalLoss, CrossEntropyErrors) {
@@ -382,9 +406,10 @@ TEST(NnFunctionalLoss, CrossEntropyErrors) {
 
 // ---- regression losses -----------------------------------------------------------------------------
 
-TEST(NnFunctionalLoss, RegressionLossValues) {
-  const Tensor x = from_vector<double>({0.0, 1.0, -2.0, 0.25}, {2, 2});
-  const Tensor y = from_vector<double>({0.5, -1.0, -2.0, 2.0}, {2, 2});
+TEST_P(NnFunctionalLossOnDevice, RegressionLossValues) {
+  const Device d = device();
+  const Tensor x = from_vector<double>({0.0, 1.0, -2.0, 0.25}, {2, 2}).to(d);
+  const Tensor y = from_vector<double>({0.5, -1.0, -2.0, 2.0}, {2, 2}).to(d);
   // d = [-0.5, 2, 0, -1.75]
   expect_values(mse_loss(x, y, Reduction::None), {0.25, 4, 0, 3.0625}, 1e-15, "mse none");
   expect_values(mse_loss(x, y), {7.3125 / 4}, 1e-15, "mse mean");
@@ -396,31 +421,35 @@ TEST(NnFunctionalLoss, RegressionLossValues) {
   expect_values(smooth_l1_loss(x, y, Reduction::None, 2.0), {0.0625, 1.0, 0, 0.765625}, 1e-15, "beta 2");
   expect_values(smooth_l1_loss(x, y, Reduction::None, 0.0), {0.5, 2, 0, 1.75}, 1e-15, "beta 0 is l1");
   // Broadcasting target, mixed dtypes promote, an empty mean is nan.
-  expect_values(mse_loss(x, from_vector<double>({1.0, 0.0}, {2}), Reduction::None), {1, 1, 9, 0.0625}, 1e-15,
+  expect_values(mse_loss(x, from_vector<double>({1.0, 0.0}, {2}).to(d), Reduction::None), {1, 1, 9, 0.0625}, 1e-15,
                 "broadcast");
   EXPECT_EQ(mse_loss(x.to(ScalarType::Float32), y).dtype(), ScalarType::Float64);
-  EXPECT_TRUE(std::isnan(mse_loss(zeros({0, 2}), zeros({0, 2})).item<double>()));
-  EXPECT_EQ(l1_loss(zeros({0, 2}), zeros({0, 2}), Reduction::Sum).item<double>(), 0.0);
+  const TensorOptions on_d = TensorOptions().device(d);
+  EXPECT_TRUE(std::isnan(mse_loss(zeros({0, 2}, on_d), zeros({0, 2}, on_d)).item<double>()));
+  EXPECT_EQ(l1_loss(zeros({0, 2}, on_d), zeros({0, 2}, on_d), Reduction::Sum).item<double>(), 0.0);
 }
 
-TEST(NnFunctionalLoss, RegressionLossGradients) {
+TEST_P(NnFunctionalLossOnDevice, RegressionLossGradients) {
+  const Device d = device();
   manual_seed(7);
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum}) {
-    EXPECT_TRUE(gradcheck([r](const TensorList& in) { return mse_loss(in[0], in[1], r); }, {leaf({3, 4}), leaf({3, 4})}));
+    EXPECT_TRUE(gradcheck([r](const TensorList& in) { return mse_loss(in[0], in[1], r); },
+                          {leaf({3, 4}, -1, 1, d), leaf({3, 4}, -1, 1, d)}));
     EXPECT_TRUE(gradcheck([r](const TensorList& in) { return l1_loss(in[0], in[1], r); },
-                          {leaf({3, 4}), noncontiguous_leaf({3, 4})}));
+                          {leaf({3, 4}, -1, 1, d), noncontiguous_leaf({3, 4}, -1, 1, d)}));
     for (double beta : {1.0, 0.3, 0.0})
       EXPECT_TRUE(gradcheck([r, beta](const TensorList& in) { return smooth_l1_loss(in[0], in[1], r, beta); },
-                            {leaf({3, 4}, -2, 2), leaf({3, 4}, -2, 2)}));
+                            {leaf({3, 4}, -2, 2, d), leaf({3, 4}, -2, 2, d)}));
     // A broadcast target's gradient is summed over the broadcast dims.
-    EXPECT_TRUE(gradcheck([r](const TensorList& in) { return mse_loss(in[0], in[1], r); }, {leaf({3, 4}), leaf({4})}));
+    EXPECT_TRUE(gradcheck([r](const TensorList& in) { return mse_loss(in[0], in[1], r); },
+                          {leaf({3, 4}, -1, 1, d), leaf({4}, -1, 1, d)}));
     EXPECT_TRUE(gradcheck([r](const TensorList& in) { return smooth_l1_loss(in[0], in[1], r); },
-                          {leaf({0, 4}), leaf({0, 4})}));
+                          {leaf({0, 4}, -1, 1, d), leaf({0, 4}, -1, 1, d)}));
   }
-  EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return mse_loss(x * x, ones_like(x)); }, leaf({2, 3})));
+  EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return mse_loss(x * x, ones_like(x)); }, leaf({2, 3}, -1, 1, d)));
   EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return smooth_l1_loss(x * x, ones_like(x), Reduction::Sum, 0.5); },
-                            leaf({2, 3})));
-  const Tensor a = leaf({2}), b = leaf({2});
+                            leaf({2, 3}, -1, 1, d)));
+  const Tensor a = leaf({2}, -1, 1, d), b = leaf({2}, -1, 1, d);
   EXPECT_EQ(grad_fn_name(mse_loss(a, b)), "MseLossBackward0");
   EXPECT_EQ(grad_fn_name(mse_loss(a, b, Reduction::None)), "MseLossBackward0");
   EXPECT_EQ(grad_fn_name(smooth_l1_loss(a, b)), "SmoothL1LossBackward0");
@@ -440,25 +469,31 @@ TEST(NnFunctionalLoss, RegressionLossErrors) {
 
 // ---- binary cross entropy -----------------------------------------------------------------------
 
-TEST(NnFunctionalLoss, BinaryCrossEntropy) {
-  const Tensor x = from_vector<double>({0.2, 0.9, 0.0, 1.0}, {4});
-  const Tensor y = from_vector<double>({0.0, 1.0, 1.0, 0.0}, {4});
+TEST_P(NnFunctionalLossOnDevice, BinaryCrossEntropy) {
+  const Device d = device();
+  const Tensor x = from_vector<double>({0.2, 0.9, 0.0, 1.0}, {4}).to(d);
+  const Tensor y = from_vector<double>({0.0, 1.0, 1.0, 0.0}, {4}).to(d);
   // log terms are clamped at -100: a confident wrong answer costs 100.
   expect_values(binary_cross_entropy(x, y, Tensor(), Reduction::None), {-std::log(0.8), -std::log(0.9), 100, 100},
                 1e-14, "none");
-  const Tensor w = from_vector<double>({1.0, 2.0, 0.5, 0.0}, {4});
+  const Tensor w = from_vector<double>({1.0, 2.0, 0.5, 0.0}, {4}).to(d);
   expect_values(binary_cross_entropy(x, y, w, Reduction::Sum), {-std::log(0.8) - 2 * std::log(0.9) + 50}, 1e-13,
                 "weighted");
   manual_seed(8);
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum}) {
     EXPECT_TRUE(gradcheck([r](const TensorList& in) { return binary_cross_entropy(in[0], in[1], Tensor(), r); },
-                          {leaf({3, 4}, 0.05, 0.95), leaf({3, 4}, 0, 1)}));
-    const Tensor weight = rand({4}, kF64);  // broadcasts over the rows
+                          {leaf({3, 4}, 0.05, 0.95, d), leaf({3, 4}, 0, 1, d)}));
+    const Tensor weight = rand({4}, kF64).to(d);  // broadcasts over the rows
     EXPECT_TRUE(gradcheck([r, weight](const TensorList& in) { return binary_cross_entropy(in[0], in[1], weight, r); },
-                          {noncontiguous_leaf({3, 4}, 0.05, 0.95), leaf({3, 4}, 0, 1)}));
+                          {noncontiguous_leaf({3, 4}, 0.05, 0.95, d), leaf({3, 4}, 0, 1, d)}));
   }
-  EXPECT_EQ(grad_fn_name(binary_cross_entropy(leaf({2}, 0.1, 0.9), rand({2}, kF64))), "BinaryCrossEntropyBackward0");
-  EXPECT_TRUE(std::isnan(binary_cross_entropy(zeros({0}), zeros({0})).item<double>()));
+  EXPECT_EQ(grad_fn_name(binary_cross_entropy(leaf({2}, 0.1, 0.9, d), rand({2}, kF64).to(d))),
+            "BinaryCrossEntropyBackward0");
+  const TensorOptions on_d = TensorOptions().device(d);
+  EXPECT_TRUE(std::isnan(binary_cross_entropy(zeros({0}, on_d), zeros({0}, on_d)).item<double>()));
+}
+
+TEST(NnFunctionalLoss, BinaryCrossEntropyErrors) {
   EXPECT_THROW_WITH(binary_cross_entropy(from_vector<double>({1.5}, {1}), zeros({1}, kF64)), Error,
                     "between 0 and 1");
   EXPECT_THROW_WITH(binary_cross_entropy(from_vector<double>({kNaN}, {1}), zeros({1}, kF64)), Error,
@@ -469,9 +504,10 @@ TEST(NnFunctionalLoss, BinaryCrossEntropy) {
                     "not differentiable with respect to argument 'weight'");
 }
 
-TEST(NnFunctionalLoss, BinaryCrossEntropyWithLogits) {
-  const Tensor x = from_vector<double>({0.5, -1.0, 100.0, -100.0}, {4});
-  const Tensor y = from_vector<double>({1.0, 0.25, 0.0, 1.0}, {4});
+TEST_P(NnFunctionalLossOnDevice, BinaryCrossEntropyWithLogits) {
+  const Device d = device();
+  const Tensor x = from_vector<double>({0.5, -1.0, 100.0, -100.0}, {4}).to(d);
+  const Tensor y = from_vector<double>({1.0, 0.25, 0.0, 1.0}, {4}).to(d);
   auto softplus = [](double v) { return std::max(v, 0.0) + std::log1p(std::exp(-std::fabs(v))); };
   const std::vector<double> xs = x.to_vector<double>(), ys = y.to_vector<double>();
   std::vector<double> plain, pos;
@@ -481,25 +517,28 @@ TEST(NnFunctionalLoss, BinaryCrossEntropyWithLogits) {
     pos.push_back((1 - ys[i]) * xs[i] + ((pw[i] - 1) * ys[i] + 1) * softplus(-xs[i]));
   }
   expect_values(binary_cross_entropy_with_logits(x, y, Tensor(), Reduction::None), plain, 1e-14, "none");
-  expect_values(binary_cross_entropy_with_logits(x, y, Tensor(), Reduction::None, from_vector(pw, {4})), pos, 1e-14,
-                "pos_weight");
+  expect_values(binary_cross_entropy_with_logits(x, y, Tensor(), Reduction::None, from_vector(pw, {4}).to(d)), pos,
+                1e-14, "pos_weight");
   manual_seed(9);
-  const Tensor weight = rand({4}, kF64), pos_weight = rand({4}, kF64) + 0.5;
+  const Tensor weight = rand({4}, kF64).to(d), pos_weight = (rand({4}, kF64) + 0.5).to(d);
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum}) {
     for (bool with_pos : {false, true}) {
       const Tensor pwt = with_pos ? pos_weight : Tensor();
       EXPECT_TRUE(gradcheck(
           [&](const TensorList& in) { return binary_cross_entropy_with_logits(in[0], in[1], weight, r, pwt); },
-          {leaf({3, 4}, -3, 3), leaf({3, 4}, 0, 1)}));
+          {leaf({3, 4}, -3, 3, d), leaf({3, 4}, 0, 1, d)}));
     }
   }
-  const Tensor target = rand({2, 4}, kF64);
+  const Tensor target = rand({2, 4}, kF64).to(d);
   EXPECT_TRUE(gradgradcheck(
       [&](const Tensor& v) { return binary_cross_entropy_with_logits(v, target, weight, Reduction::Mean, pos_weight); },
-      leaf({2, 4})));
-  EXPECT_EQ(grad_fn_name(binary_cross_entropy_with_logits(leaf({2}), rand({2}, kF64))),
+      leaf({2, 4}, -1, 1, d)));
+  EXPECT_EQ(grad_fn_name(binary_cross_entropy_with_logits(leaf({2}, -1, 1, d), rand({2}, kF64).to(d))),
             "BinaryCrossEntropyWithLogitsBackward0");
-  EXPECT_EQ(binary_cross_entropy_with_logits(randn({2}), rand({2}, kF64)).dtype(), ScalarType::Float64);
+  EXPECT_EQ(binary_cross_entropy_with_logits(randn({2}).to(d), rand({2}, kF64).to(d)).dtype(), ScalarType::Float64);
+}
+
+TEST(NnFunctionalLoss, BinaryCrossEntropyWithLogitsErrors) {
   EXPECT_THROW_WITH(binary_cross_entropy_with_logits(randn({3, 4}), rand({4})), ValueError,
                     "must be the same as input size");
   EXPECT_THROW_WITH(binary_cross_entropy_with_logits(randn({2}), rand({2}), Tensor(), Reduction::Mean,
@@ -536,11 +575,18 @@ TEST(NnFunctionalDropout, MaskAndScale) {
   EXPECT_FALSE(equal(a, b));
 }
 
-TEST(NnFunctionalDropout, EdgeCasesAndGradients) {
-  const Tensor x = leaf({3, 4});
+// Dropout's gradients are read against the mask the same call drew (from the one
+// default generator, whatever the device), so they run per device; the mask's
+// statistics and seeding (MaskAndScale) stay on the CPU.
+class NnFunctionalDropoutOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(NnFunctionalDropoutOnDevice);
+
+TEST_P(NnFunctionalDropoutOnDevice, EdgeCasesAndGradients) {
+  const Device d = device();
+  const Tensor x = leaf({3, 4}, -1, 1, d);
   EXPECT_TRUE(dropout(x, 0.0).is_same(x));
   EXPECT_TRUE(dropout(x, 0.5, false).is_same(x));
-  EXPECT_TRUE(dropout(zeros({0, 3}), 0.5).numel() == 0);
+  EXPECT_TRUE(dropout(zeros({0, 3}, TensorOptions().device(d)), 0.5).numel() == 0);
   const Tensor all = dropout(x, 1.0);
   EXPECT_EQ(all.abs().sum().item<double>(), 0.0);
   EXPECT_EQ(grad_fn_name(all), "MulBackward0");
@@ -556,14 +602,15 @@ TEST(NnFunctionalDropout, EdgeCasesAndGradients) {
     manual_seed(13);
     return dropout(in[0], 0.3);
   };
-  EXPECT_TRUE(gradcheck(f, {leaf({4, 5})}));
-  EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({4, 5})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return dropout(in[0], 1.0); }, {leaf({2, 3})}));
+  EXPECT_TRUE(gradcheck(f, {leaf({4, 5}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({4, 5}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return dropout(in[0], 1.0); }, {leaf({2, 3}, -1, 1, d)}));
 }
 
-TEST(NnFunctionalDropout, InPlace) {
+TEST_P(NnFunctionalDropoutOnDevice, InPlace) {
+  const Device d = device();
   manual_seed(14);
-  const Tensor x = leaf({6, 5});
+  const Tensor x = leaf({6, 5}, -1, 1, d);
   const Tensor h = x * 2.0;  // a non-leaf may change in place
   const Tensor before = h.detach().clone();
   dropout_(h, 0.5);
@@ -575,17 +622,17 @@ TEST(NnFunctionalDropout, InPlace) {
     EXPECT_NEAR(g[i], hv[i] == 0 ? 0.0 : 4.0, 1e-12);
   }
   // A non-contiguous tensor, in place.
-  const Tensor base = rand({4, 6}, kF64) + 1.0;
+  const Tensor base = (rand({4, 6}, kF64) + 1.0).to(d);
   const Tensor view = base.t();
   dropout_(view, 0.5);
   const std::vector<double> vv = base.to_vector<double>();
   int zeros_seen = 0;
   for (double v : vv) zeros_seen += v == 0;
   EXPECT_GT(zeros_seen, 0);
-  EXPECT_THROW_WITH(dropout_(leaf({2}), 0.5), Error, "leaf Variable that requires grad");
 }
 
 TEST(NnFunctionalDropout, Errors) {
+  EXPECT_THROW_WITH(dropout_(leaf({2}), 0.5), Error, "leaf Variable that requires grad");
   EXPECT_THROW_WITH(dropout(randn({2}), 1.5), ValueError, "dropout probability has to be between 0 and 1, but got 1.5");
   EXPECT_THROW_WITH(dropout(randn({2}), -0.1), ValueError, "between 0 and 1");
   EXPECT_THROW_WITH(dropout_(randn({2}), 2.0), ValueError, "between 0 and 1");
@@ -594,31 +641,41 @@ TEST(NnFunctionalDropout, Errors) {
 
 // ---- linear / bilinear -------------------------------------------------------------------------------
 
-TEST(NnFunctionalLinear, ValuesAndGradFn) {
+class NnFunctionalLinearOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(NnFunctionalLinearOnDevice);
+
+TEST_P(NnFunctionalLinearOnDevice, ValuesAndGradFn) {
+  const Device d = device();
   manual_seed(15);
-  const Tensor x = leaf({3, 4}), w = leaf({5, 4}), b = leaf({5});
+  const Tensor x = leaf({3, 4}, -1, 1, d), w = leaf({5, 4}, -1, 1, d), b = leaf({5}, -1, 1, d);
   EXPECT_TRUE(allclose(linear(x, w, b), matmul(x, w.t()) + b));
   EXPECT_EQ(grad_fn_name(linear(x, w, b)), "AddmmBackward0");
   EXPECT_EQ(grad_fn_name(linear(x, w)), "MmBackward0");
-  EXPECT_EQ(grad_fn_name(linear(leaf({2, 3, 4}), w, b)), "ViewBackward0");
-  EXPECT_EQ(linear(leaf({2, 3, 4}), w, b).sizes(), IntArrayRef({2, 3, 5}));
-  EXPECT_EQ(linear(leaf({4}), w, b).sizes(), IntArrayRef({5}));
+  EXPECT_EQ(grad_fn_name(linear(leaf({2, 3, 4}, -1, 1, d), w, b)), "ViewBackward0");
+  EXPECT_EQ(linear(leaf({2, 3, 4}, -1, 1, d), w, b).sizes(), IntArrayRef({2, 3, 5}));
+  EXPECT_EQ(linear(leaf({4}, -1, 1, d), w, b).sizes(), IntArrayRef({5}));
   auto f = [](const TensorList& in) { return linear(in[0], in[1], in[2]); };
-  EXPECT_TRUE(gradcheck(f, {leaf({3, 4}), leaf({5, 4}), leaf({5})}));
-  EXPECT_TRUE(gradcheck(f, {leaf({4}), leaf({5, 4}), leaf({5})}));
-  EXPECT_TRUE(gradcheck(f, {leaf({2, 3, 4}), leaf({5, 4}), leaf({5})}));
-  EXPECT_TRUE(gradcheck(f, {leaf({2, 2, 3, 4}), noncontiguous_leaf({5, 4}), leaf({5})}));
+  EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, -1, 1, d), leaf({5, 4}, -1, 1, d), leaf({5}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {leaf({4}, -1, 1, d), leaf({5, 4}, -1, 1, d), leaf({5}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {leaf({2, 3, 4}, -1, 1, d), leaf({5, 4}, -1, 1, d), leaf({5}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(f, {leaf({2, 2, 3, 4}, -1, 1, d), noncontiguous_leaf({5, 4}, -1, 1, d), leaf({5}, -1, 1, d)}));
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return linear(in[0].transpose(0, 1), in[1], in[2]); },
-                        {leaf({3, 2, 4}), leaf({5, 4}), leaf({5})}));
-  EXPECT_TRUE(gradcheck([](const TensorList& in) { return linear(in[0], in[1]); }, {leaf({0, 4}), leaf({5, 4})}));
+                        {leaf({3, 2, 4}, -1, 1, d), leaf({5, 4}, -1, 1, d), leaf({5}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return linear(in[0], in[1]); },
+                        {leaf({0, 4}, -1, 1, d), leaf({5, 4}, -1, 1, d)}));
+}
+
+TEST(NnFunctionalLinear, Errors) {
   EXPECT_THROW_WITH(linear(randn({3, 4}), randn({5, 3})), ValueError, "in_features = 3");
   EXPECT_THROW_WITH(linear(randn({3, 4}), randn({5, 4}), randn({4})), ValueError, "bias of shape [5]");
   EXPECT_THROW_WITH(linear(randn({3, 4}), randn({4})), ValueError, "weight must be a matrix");
 }
 
-TEST(NnFunctionalLinear, Bilinear) {
+TEST_P(NnFunctionalLinearOnDevice, Bilinear) {
+  const Device d = device();
   manual_seed(16);
-  const Tensor x1 = randn({3, 2}, kF64), x2 = randn({3, 4}, kF64), w = randn({5, 2, 4}, kF64), b = randn({5}, kF64);
+  const Tensor x1 = randn({3, 2}, kF64).to(d), x2 = randn({3, 4}, kF64).to(d), w = randn({5, 2, 4}, kF64).to(d),
+               b = randn({5}, kF64).to(d);
   const Tensor y = bilinear(x1, x2, w, b);
   const std::vector<double> a = x1.to_vector<double>(), c = x2.to_vector<double>(), wv = w.to_vector<double>(),
                             bv = b.to_vector<double>();
@@ -632,10 +689,14 @@ TEST(NnFunctionalLinear, Bilinear) {
     }
   expect_values(y, want, 1e-13, "bilinear");
   auto f = [](const TensorList& in) { return bilinear(in[0], in[1], in[2], in[3]); };
-  EXPECT_TRUE(gradcheck(f, {leaf({3, 2}), leaf({3, 4}), leaf({5, 2, 4}), leaf({5})}));
-  EXPECT_TRUE(gradcheck(f, {leaf({2, 3, 2}), leaf({2, 3, 4}), leaf({5, 2, 4}), leaf({5})}));
+  EXPECT_TRUE(gradcheck(f, {leaf({3, 2}, -1, 1, d), leaf({3, 4}, -1, 1, d), leaf({5, 2, 4}, -1, 1, d), leaf({5}, -1, 1, d)}));
+  EXPECT_TRUE(gradcheck(
+      f, {leaf({2, 3, 2}, -1, 1, d), leaf({2, 3, 4}, -1, 1, d), leaf({5, 2, 4}, -1, 1, d), leaf({5}, -1, 1, d)}));
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return bilinear(in[0], in[1], in[2]); },
-                        {noncontiguous_leaf({3, 2}), leaf({3, 4}), leaf({1, 2, 4})}));
+                        {noncontiguous_leaf({3, 2}, -1, 1, d), leaf({3, 4}, -1, 1, d), leaf({1, 2, 4}, -1, 1, d)}));
+}
+
+TEST(NnFunctionalLinear, BilinearErrors) {
   EXPECT_THROW_WITH(bilinear(randn({3, 2}), randn({4, 4}), randn({5, 2, 4})), ValueError, "batch dimensions");
   EXPECT_THROW_WITH(bilinear(randn({3, 2}), randn({3, 3}), randn({5, 2, 4})), ValueError, "input2 size");
   EXPECT_THROW_WITH(bilinear(randn({3, 2}), randn({3, 4}), randn({5, 2})), ValueError, "weight must be");
@@ -643,8 +704,12 @@ TEST(NnFunctionalLinear, Bilinear) {
 
 // ---- pad ---------------------------------------------------------------------------------------------
 
-TEST(NnFunctionalPad, ModesMatchTheirDefinitions) {
-  const Tensor x = arange(4.0).to(ScalarType::Float64).view({1, 1, 4});  // [0, 1, 2, 3]
+class NnFunctionalPadOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(NnFunctionalPadOnDevice);
+
+TEST_P(NnFunctionalPadOnDevice, ModesMatchTheirDefinitions) {
+  const Device d = device();
+  const Tensor x = arange(4.0).to(ScalarType::Float64).view({1, 1, 4}).to(d);  // [0, 1, 2, 3]
   expect_values(pad(x, {2, 1}, "reflect"), {2, 1, 0, 1, 2, 3, 2}, 0, "reflect");
   expect_values(pad(x, {2, 1}, "replicate"), {0, 0, 0, 1, 2, 3, 3}, 0, "replicate");
   expect_values(pad(x, {2, 1}, "circular"), {2, 3, 0, 1, 2, 3, 0}, 0, "circular");
@@ -659,18 +724,20 @@ TEST(NnFunctionalPad, ModesMatchTheirDefinitions) {
   expect_values(pad(x, {1, -3}, "constant"), {0, 0}, 0, "constant crop");
   expect_values(pad(x, {-2, -2}, "constant"), {}, 0, "constant to empty");
   // Two dims, integers for the constant and circular modes.
-  const Tensor m = arange(6).view({2, 3});
+  const Tensor m = arange(6).view({2, 3}).to(d);
   expect_values(pad(m, {1, 0, 0, 1}, "constant", 2.5), {2, 0, 1, 2, 2, 3, 4, 5, 2, 2, 2, 2}, 0, "2-D constant int");
   EXPECT_EQ(pad(m, {1, 0, 0, 1}).dtype(), ScalarType::Int64);
-  const Tensor img = arange(6.0).to(ScalarType::Float64).view({1, 2, 3});
+  const Tensor img = arange(6.0).to(ScalarType::Float64).view({1, 2, 3}).to(d);
   expect_values(pad(img, {1, 1, 1, 0}, "reflect"), {4, 3, 4, 5, 4, 1, 0, 1, 2, 1, 4, 3, 4, 5, 4}, 0, "2-D reflect");
   expect_values(pad(img.view({1, 1, 2, 3}), {0, 1, 1, 1}, "replicate"), {0, 1, 2, 2, 0, 1, 2, 2, 3, 4, 5, 5, 3, 4, 5, 5},
                 0, "2-D replicate");
-  EXPECT_EQ(pad(zeros({2, 1, 3, 4, 5}), {1, 1, 2, 2, 0, 1}, "reflect").sizes(), IntArrayRef({2, 1, 4, 8, 7}));
-  EXPECT_EQ(pad(zeros({0, 3, 4}), {1, 1}, "reflect").sizes(), IntArrayRef({0, 3, 6}));
+  const TensorOptions on_d = TensorOptions().device(d);
+  EXPECT_EQ(pad(zeros({2, 1, 3, 4, 5}, on_d), {1, 1, 2, 2, 0, 1}, "reflect").sizes(), IntArrayRef({2, 1, 4, 8, 7}));
+  EXPECT_EQ(pad(zeros({0, 3, 4}, on_d), {1, 1}, "reflect").sizes(), IntArrayRef({0, 3, 6}));
 }
 
-TEST(NnFunctionalPad, GradientsAndNames) {
+TEST_P(NnFunctionalPadOnDevice, GradientsAndNames) {
+  const Device d = device();
   manual_seed(17);
   const std::vector<std::pair<std::string, DimVector>> cases = {
       {"constant", {1, 2}}, {"constant", {-1, 2, 1, 0}}, {"reflect", {2, 1}}, {"reflect", {1, -1, 2, 1}},
@@ -679,18 +746,19 @@ TEST(NnFunctionalPad, GradientsAndNames) {
     const std::string m = mode;
     const DimVector p = amounts;
     auto f = [m, p](const TensorList& in) { return pad(in[0], p, m); };
-    EXPECT_TRUE(gradcheck(f, {leaf({2, 3, 4})})) << mode;
+    EXPECT_TRUE(gradcheck(f, {leaf({2, 3, 4}, -1, 1, d)})) << mode;
     EXPECT_TRUE(gradcheck([m, p](const TensorList& in) { return pad(in[0].transpose(1, 2), p, m); },
-                          {leaf({2, 4, 3})}))
+                          {leaf({2, 4, 3}, -1, 1, d)}))
         << mode;
-    EXPECT_TRUE(gradgradcheck([m, p](const Tensor& x) { return (pad(x, p, m) * pad(x, p, m)).sum(); }, leaf({1, 3, 3})))
+    EXPECT_TRUE(gradgradcheck([m, p](const Tensor& x) { return (pad(x, p, m) * pad(x, p, m)).sum(); },
+                              leaf({1, 3, 3}, -1, 1, d)))
         << mode;
   }
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return pad(in[0], {1, 1, 1, 1, 1, 1}, "replicate"); },
-                        {leaf({1, 2, 3, 3, 2})}));
+                        {leaf({1, 2, 3, 3, 2}, -1, 1, d)}));
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return pad(in[0], {1, 1, 1, 1, 1, 1}, "constant", 3.0); },
-                        {leaf({2, 2, 2})}));
-  const Tensor x = leaf({2, 3, 4});
+                        {leaf({2, 2, 2}, -1, 1, d)}));
+  const Tensor x = leaf({2, 3, 4}, -1, 1, d);
   EXPECT_EQ(grad_fn_name(pad(x, {1, 1})), "ConstantPadNdBackward0");
   EXPECT_EQ(grad_fn_name(pad(x, {1, 1}, "reflect")), "ReflectionPad1DBackward0");
   EXPECT_EQ(grad_fn_name(pad(x, {1, 1, 1, 1}, "replicate")), "ReplicationPad2DBackward0");
@@ -718,8 +786,12 @@ TEST(NnFunctionalPad, Errors) {
 
 // ---- interpolate ---------------------------------------------------------------------------------------
 
-TEST(NnFunctionalInterpolate, NearestValues) {
-  const Tensor x = from_vector<double>({0, 1, 2}, {1, 1, 3});
+class NnFunctionalInterpolateOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(NnFunctionalInterpolateOnDevice);
+
+TEST_P(NnFunctionalInterpolateOnDevice, NearestValues) {
+  const Device d = device();
+  const Tensor x = from_vector<double>({0, 1, 2}, {1, 1, 3}).to(d);
   // PyTorch's legacy nearest: floor(o * in / out), with exact copies for x1 and x2.
   expect_values(interpolate(x, std::vector<int64_t>{5}, std::nullopt), {0, 0, 1, 1, 2}, 0, "size 5");
   expect_values(interpolate(x, std::vector<int64_t>{6}, std::nullopt), {0, 0, 1, 1, 2, 2}, 0, "double");
@@ -727,26 +799,29 @@ TEST(NnFunctionalInterpolate, NearestValues) {
   // With a scale factor the index uses 1 / scale (here 1 / 2.5 = 0.4): 7 outputs.
   expect_values(interpolate(x, std::nullopt, std::vector<double>{2.5}), {0, 0, 0, 1, 1, 2, 2}, 0, "scale 2.5");
   expect_values(interpolate(x, std::vector<int64_t>{5}, std::nullopt, "nearest-exact"), {0, 0, 1, 2, 2}, 0, "exact");
-  const Tensor img = arange(4.0).to(ScalarType::Float64).view({1, 1, 2, 2});
+  const Tensor img = arange(4.0).to(ScalarType::Float64).view({1, 1, 2, 2}).to(d);
   expect_values(interpolate(img, std::nullopt, std::vector<double>{2.0}),
                 {0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3}, 0, "2-D x2");
-  EXPECT_EQ(interpolate(zeros({2, 3, 4, 5, 6}), std::vector<int64_t>{3, 4, 5}, std::nullopt).sizes(),
+  const TensorOptions on_d = TensorOptions().device(d);
+  EXPECT_EQ(interpolate(zeros({2, 3, 4, 5, 6}, on_d), std::vector<int64_t>{3, 4, 5}, std::nullopt).sizes(),
             IntArrayRef({2, 3, 3, 4, 5}));
-  EXPECT_EQ(interpolate(zeros({0, 3, 4, 5}), std::vector<int64_t>{6}, std::nullopt).sizes(), IntArrayRef({0, 3, 6, 6}));
-  EXPECT_EQ(interpolate(zeros({1, 1, 4, 5}), std::nullopt, std::vector<double>{1.5, 0.7}).sizes(),
+  EXPECT_EQ(interpolate(zeros({0, 3, 4, 5}, on_d), std::vector<int64_t>{6}, std::nullopt).sizes(),
+            IntArrayRef({0, 3, 6, 6}));
+  EXPECT_EQ(interpolate(zeros({1, 1, 4, 5}, on_d), std::nullopt, std::vector<double>{1.5, 0.7}).sizes(),
             IntArrayRef({1, 1, 6, 3}));
 }
 
-TEST(NnFunctionalInterpolate, LinearValues) {
-  const Tensor x = from_vector<double>({0, 1}, {1, 1, 2});
+TEST_P(NnFunctionalInterpolateOnDevice, LinearValues) {
+  const Device d = device();
+  const Tensor x = from_vector<double>({0, 1}, {1, 1, 2}).to(d);
   expect_values(interpolate(x, std::vector<int64_t>{4}, std::nullopt, "linear"), {0, 0.25, 0.75, 1}, 1e-15, "half px");
   expect_values(interpolate(x, std::vector<int64_t>{3}, std::nullopt, "linear", true), {0, 0.5, 1}, 1e-15, "corners");
   expect_values(interpolate(x, std::vector<int64_t>{1}, std::nullopt, "linear", true), {0}, 0, "corners to one");
-  const Tensor img = from_vector<double>({0, 1, 2, 3}, {1, 1, 2, 2});
+  const Tensor img = from_vector<double>({0, 1, 2, 3}, {1, 1, 2, 2}).to(d);
   // Bilinear is separable: rows [0, 1] and [2, 3] each upsampled, then blended.
   expect_values(interpolate(img, std::vector<int64_t>{3, 3}, std::nullopt, "bilinear", true),
                 {0, 0.5, 1, 1, 1.5, 2, 2, 2.5, 3}, 1e-15, "bilinear corners");
-  const Tensor vol = from_vector<double>({0, 1, 2, 3, 4, 5, 6, 7}, {1, 1, 2, 2, 2});
+  const Tensor vol = from_vector<double>({0, 1, 2, 3, 4, 5, 6, 7}, {1, 1, 2, 2, 2}).to(d);
   expect_values(interpolate(vol, std::vector<int64_t>{1, 1, 1}, std::nullopt, "trilinear", true), {0}, 0, "tri");
   expect_values(interpolate(vol, std::nullopt, std::vector<double>{1.0}, "trilinear"),
                 vol.to_vector<double>(), 0, "identity");
@@ -755,7 +830,8 @@ TEST(NnFunctionalInterpolate, LinearValues) {
             ScalarType::Float32);
 }
 
-TEST(NnFunctionalInterpolate, GradientsAndNames) {
+TEST_P(NnFunctionalInterpolateOnDevice, GradientsAndNames) {
+  const Device d = device();
   manual_seed(18);
   struct Case {
     std::string mode;
@@ -774,17 +850,17 @@ TEST(NnFunctionalInterpolate, GradientsAndNames) {
                                    {"trilinear", {1, 1, 2, 3, 2}, {3, 2, 4}, false}};
   for (const Case& c : cases) {
     auto f = [c](const TensorList& in) { return interpolate(in[0], c.size, std::nullopt, c.mode, c.align); };
-    EXPECT_TRUE(gradcheck(f, {leaf(c.in)})) << c.mode;
-    EXPECT_TRUE(gradgradcheck([f](const Tensor& x) { return (f({x}) * f({x})).sum(); }, leaf(c.in))) << c.mode;
+    EXPECT_TRUE(gradcheck(f, {leaf(c.in, -1, 1, d)})) << c.mode;
+    EXPECT_TRUE(gradgradcheck([f](const Tensor& x) { return (f({x}) * f({x})).sum(); }, leaf(c.in, -1, 1, d))) << c.mode;
   }
   // Non-contiguous input, scale factors.
   EXPECT_TRUE(gradcheck(
       [](const TensorList& in) { return interpolate(in[0].transpose(2, 3), std::nullopt, std::vector<double>{1.7}, "bilinear"); },
-      {leaf({1, 2, 3, 2})}));
-  const Tensor x = leaf({1, 1, 2, 2});
+      {leaf({1, 2, 3, 2}, -1, 1, d)}));
+  const Tensor x = leaf({1, 1, 2, 2}, -1, 1, d);
   EXPECT_EQ(grad_fn_name(interpolate(x, std::vector<int64_t>{4}, std::nullopt)), "UpsampleNearest2DBackward1");
   EXPECT_EQ(grad_fn_name(interpolate(x, std::vector<int64_t>{4}, std::nullopt, "bilinear")), "UpsampleBilinear2DBackward1");
-  EXPECT_EQ(grad_fn_name(interpolate(leaf({1, 1, 2}), std::vector<int64_t>{4}, std::nullopt, "linear")),
+  EXPECT_EQ(grad_fn_name(interpolate(leaf({1, 1, 2}, -1, 1, d), std::vector<int64_t>{4}, std::nullopt, "linear")),
             "UpsampleLinear1DBackward1");
 }
 

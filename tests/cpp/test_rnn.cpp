@@ -60,17 +60,18 @@ Tensor reference_gru_cell(const Tensor& x, const Tensor& h, const Tensor& w_ih, 
   return (1 - z) * n + z * h;
 }
 
-// Parameters of a layer stack in PyTorch's order, as float64 leaves.
-TensorList make_params(int64_t gates, int64_t input_size, int64_t H, int64_t layers, bool bidirectional, bool bias) {
+// Parameters of a layer stack in PyTorch's order, as float64 leaves on `device`.
+TensorList make_params(int64_t gates, int64_t input_size, int64_t H, int64_t layers, bool bidirectional, bool bias,
+                       Device device = kCPU) {
   TensorList params;
   const int64_t D = bidirectional ? 2 : 1;
   for (int64_t l = 0; l < layers; ++l)
     for (int64_t d = 0; d < D; ++d) {
-      params.push_back(leaf({gates * H, l == 0 ? input_size : D * H}, -0.6, 0.6));
-      params.push_back(leaf({gates * H, H}, -0.6, 0.6));
+      params.push_back(leaf({gates * H, l == 0 ? input_size : D * H}, -0.6, 0.6, device));
+      params.push_back(leaf({gates * H, H}, -0.6, 0.6, device));
       if (bias) {
-        params.push_back(leaf({gates * H}, -0.6, 0.6));
-        params.push_back(leaf({gates * H}, -0.6, 0.6));
+        params.push_back(leaf({gates * H}, -0.6, 0.6, device));
+        params.push_back(leaf({gates * H}, -0.6, 0.6, device));
       }
     }
   return params;
@@ -93,15 +94,15 @@ const Config kConfigs[] = {
 };
 
 // gradcheck of lstm() or gru() on one configuration: T = 3, B = 2, I = 3, H = 2.
-void gradcheck_layers(bool is_lstm, const Config& c) {
+void gradcheck_layers(bool is_lstm, const Config& c, Device device = kCPU) {
   SCOPED_TRACE(describe(c));
   const int64_t T = 3, B = 2, I = 3, H = 2, D = c.bidirectional ? 2 : 1;
-  const Tensor x = c.batch_first ? leaf({B, T, I}) : leaf({T, B, I});
-  const TensorList params = make_params(is_lstm ? 4 : 3, I, H, c.layers, c.bidirectional, c.bias);
+  const Tensor x = c.batch_first ? leaf({B, T, I}, -1, 1, device) : leaf({T, B, I}, -1, 1, device);
+  const TensorList params = make_params(is_lstm ? 4 : 3, I, H, c.layers, c.bidirectional, c.bias, device);
   TensorList inputs{x};
   if (c.states) {
-    inputs.push_back(leaf({c.layers * D, B, H}));
-    if (is_lstm) inputs.push_back(leaf({c.layers * D, B, H}));
+    inputs.push_back(leaf({c.layers * D, B, H}, -1, 1, device));
+    if (is_lstm) inputs.push_back(leaf({c.layers * D, B, H}, -1, 1, device));
   }
   const size_t first_param = inputs.size();
   inputs.insert(inputs.end(), params.begin(), params.end());
@@ -123,9 +124,16 @@ void gradcheck_layers(bool is_lstm, const Config& c) {
 
 // ---- cells ----------------------------------------------------------------------------------
 
-TEST(RnnCell, LstmCellMatchesCompositeOps) {
-  const Tensor x = leaf({3, 4}), h = leaf({3, 5}), c = leaf({3, 5});
-  const Tensor w_ih = leaf({20, 4}), w_hh = leaf({20, 5}), b_ih = leaf({20}), b_hh = leaf({20});
+// The cells' comparisons with composite ops and the gradchecks run once per
+// device (test_util.h); the random values are drawn on the CPU and copied.
+class RnnCellOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(RnnCellOnDevice);
+
+TEST_P(RnnCellOnDevice, LstmCellMatchesCompositeOps) {
+  const Device d = device();
+  const Tensor x = leaf({3, 4}, -1, 1, d), h = leaf({3, 5}, -1, 1, d), c = leaf({3, 5}, -1, 1, d);
+  const Tensor w_ih = leaf({20, 4}, -1, 1, d), w_hh = leaf({20, 5}, -1, 1, d), b_ih = leaf({20}, -1, 1, d),
+               b_hh = leaf({20}, -1, 1, d);
   auto [h1, c1] = lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh);
   auto [h2, c2] = reference_lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh);
   expect_close(h1, h2, 1e-12, "h");
@@ -133,21 +141,24 @@ TEST(RnnCell, LstmCellMatchesCompositeOps) {
   EXPECT_EQ(h1.grad_fn()->name(), "ThnnFusedLstmCellBackward0");
   EXPECT_TRUE(h1.grad_fn() == c1.grad_fn());
   // Gradients of every input against the composite's.
-  const Tensor gh = randn({3, 5}, TensorOptions(ScalarType::Float64)), gc = randn({3, 5}, ScalarType::Float64);
+  const Tensor gh = randn({3, 5}, TensorOptions(ScalarType::Float64)).to(d),
+               gc = randn({3, 5}, ScalarType::Float64).to(d);
   const TensorList inputs{x, h, c, w_ih, w_hh, b_ih, b_hh};
   const TensorList got = autograd::grad({h1, c1}, inputs, {gh, gc});
   const TensorList want = autograd::grad({h2, c2}, inputs, {gh, gc});
   for (size_t i = 0; i < inputs.size(); ++i) expect_close(got[i], want[i], 1e-12, "grad " + std::to_string(i));
 }
 
-TEST(RnnCell, GruCellMatchesCompositeOps) {
-  const Tensor x = leaf({3, 4}), h = leaf({3, 5});
-  const Tensor w_ih = leaf({15, 4}), w_hh = leaf({15, 5}), b_ih = leaf({15}), b_hh = leaf({15});
+TEST_P(RnnCellOnDevice, GruCellMatchesCompositeOps) {
+  const Device d = device();
+  const Tensor x = leaf({3, 4}, -1, 1, d), h = leaf({3, 5}, -1, 1, d);
+  const Tensor w_ih = leaf({15, 4}, -1, 1, d), w_hh = leaf({15, 5}, -1, 1, d), b_ih = leaf({15}, -1, 1, d),
+               b_hh = leaf({15}, -1, 1, d);
   const Tensor h1 = gru_cell(x, h, w_ih, w_hh, b_ih, b_hh);
   const Tensor h2 = reference_gru_cell(x, h, w_ih, w_hh, b_ih, b_hh);
   expect_close(h1, h2, 1e-12, "h");
   EXPECT_EQ(h1.grad_fn()->name(), "ThnnFusedGruCellBackward0");
-  const Tensor g = randn({3, 5}, ScalarType::Float64);
+  const Tensor g = randn({3, 5}, ScalarType::Float64).to(d);
   const TensorList inputs{x, h, w_ih, w_hh, b_ih, b_hh};
   const TensorList got = autograd::grad({h1}, inputs, {g});
   const TensorList want = autograd::grad({h2}, inputs, {g});
@@ -197,22 +208,24 @@ TEST(RnnCell, SaturatedAndNaNGates) {
   EXPECT_TRUE(std::isnan(gv[2]));  // 0 * inf
 }
 
-TEST(RnnCell, Gradcheck) {
-  const Tensor w_ih = leaf({8, 3}), w_hh = leaf({8, 2}), b_ih = leaf({8}), b_hh = leaf({8});
+TEST_P(RnnCellOnDevice, Gradcheck) {
+  const Device d = device();
+  const Tensor w_ih = leaf({8, 3}, -1, 1, d), w_hh = leaf({8, 2}, -1, 1, d), b_ih = leaf({8}, -1, 1, d),
+               b_hh = leaf({8}, -1, 1, d);
   // Batched, with biases and states; the input non-contiguous.
   EXPECT_TRUE(gradcheck(
       [](const TensorList& in) {
         auto [h, c] = lstm_cell(in[0], in[1], in[2], in[3], in[4], in[5], in[6]);
         return flat_cat({h, c});
       },
-      {noncontiguous_leaf({2, 3}), leaf({2, 2}), leaf({2, 2}), w_ih, w_hh, b_ih, b_hh}));
+      {noncontiguous_leaf({2, 3}, -1, 1, d), leaf({2, 2}, -1, 1, d), leaf({2, 2}, -1, 1, d), w_ih, w_hh, b_ih, b_hh}));
   // No biases, no states.
   EXPECT_TRUE(gradcheck(
       [](const TensorList& in) {
         auto [h, c] = lstm_cell(in[0], Tensor(), Tensor(), in[1], in[2]);
         return flat_cat({h, c});
       },
-      {leaf({2, 3}), w_ih, w_hh}));
+      {leaf({2, 3}, -1, 1, d), w_ih, w_hh}));
   // Unbatched.
   EXPECT_TRUE(gradcheck(
       [](const TensorList& in) {
@@ -220,29 +233,35 @@ TEST(RnnCell, Gradcheck) {
         EXPECT_EQ(h.sizes(), IntArrayRef({2}));
         return flat_cat({h, c});
       },
-      {leaf({3}), leaf({2}), leaf({2}), w_ih, w_hh, b_ih, b_hh}));
-  const Tensor gw_ih = leaf({6, 3}), gw_hh = leaf({6, 2}), gb_ih = leaf({6}), gb_hh = leaf({6});
+      {leaf({3}, -1, 1, d), leaf({2}, -1, 1, d), leaf({2}, -1, 1, d), w_ih, w_hh, b_ih, b_hh}));
+  const Tensor gw_ih = leaf({6, 3}, -1, 1, d), gw_hh = leaf({6, 2}, -1, 1, d), gb_ih = leaf({6}, -1, 1, d),
+               gb_hh = leaf({6}, -1, 1, d);
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return gru_cell(in[0], in[1], in[2], in[3], in[4], in[5]); },
-                        {noncontiguous_leaf({2, 3}), leaf({2, 2}), gw_ih, gw_hh, gb_ih, gb_hh}));
+                        {noncontiguous_leaf({2, 3}, -1, 1, d), leaf({2, 2}, -1, 1, d), gw_ih, gw_hh, gb_ih, gb_hh}));
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return gru_cell(in[0], Tensor(), in[1], in[2]); },
-                        {leaf({2, 3}), gw_ih, gw_hh}));
+                        {leaf({2, 3}, -1, 1, d), gw_ih, gw_hh}));
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return gru_cell(in[0], in[1], in[2], in[3], in[4], in[5]); },
-                        {leaf({3}), leaf({2}), gw_ih, gw_hh, gb_ih, gb_hh}));
+                        {leaf({3}, -1, 1, d), leaf({2}, -1, 1, d), gw_ih, gw_hh, gb_ih, gb_hh}));
 }
 
 // ---- layers ----------------------------------------------------------------------------------
 
-TEST(Rnn, LstmGradcheck) {
-  for (const Config& c : kConfigs) gradcheck_layers(true, c);
+// The layers' gradchecks and their comparison with chains of cells run once per device.
+class RnnOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(RnnOnDevice);
+
+TEST_P(RnnOnDevice, LstmGradcheck) {
+  for (const Config& c : kConfigs) gradcheck_layers(true, c, device());
 }
 
-TEST(Rnn, GruGradcheck) {
-  for (const Config& c : kConfigs) gradcheck_layers(false, c);
+TEST_P(RnnOnDevice, GruGradcheck) {
+  for (const Config& c : kConfigs) gradcheck_layers(false, c, device());
 }
 
-TEST(Rnn, UnbatchedGradcheck) {
-  const TensorList lp = make_params(4, 3, 2, 1, true, true), gp = make_params(3, 3, 2, 1, true, true);
-  TensorList inputs{leaf({4, 3}), leaf({2, 2}), leaf({2, 2})};
+TEST_P(RnnOnDevice, UnbatchedGradcheck) {
+  const Device d = device();
+  const TensorList lp = make_params(4, 3, 2, 1, true, true, d), gp = make_params(3, 3, 2, 1, true, true, d);
+  TensorList inputs{leaf({4, 3}, -1, 1, d), leaf({2, 2}, -1, 1, d), leaf({2, 2}, -1, 1, d)};
   inputs.insert(inputs.end(), lp.begin(), lp.end());
   EXPECT_TRUE(gradcheck(
       [](const TensorList& in) {
@@ -253,7 +272,7 @@ TEST(Rnn, UnbatchedGradcheck) {
         return flat_cat({out, hn, cn});
       },
       inputs));
-  inputs = {leaf({4, 3})};
+  inputs = {leaf({4, 3}, -1, 1, d)};
   inputs.insert(inputs.end(), gp.begin(), gp.end());
   EXPECT_TRUE(gradcheck(
       [](const TensorList& in) {
@@ -265,10 +284,11 @@ TEST(Rnn, UnbatchedGradcheck) {
 
 // A bidirectional layer is the chain of cells forward in time, and the chain
 // backward in time, side by side; h_n and c_n are the last states of each.
-TEST(Rnn, LayersAreChainsOfCells) {
+TEST_P(RnnOnDevice, LayersAreChainsOfCells) {
+  const Device dev = device();
   const int64_t T = 5, B = 3, I = 4, H = 3;
-  const Tensor x = leaf({T, B, I}), h0 = leaf({2, B, H}), c0 = leaf({2, B, H});
-  const TensorList p = make_params(4, I, H, 1, true, true);
+  const Tensor x = leaf({T, B, I}, -1, 1, dev), h0 = leaf({2, B, H}, -1, 1, dev), c0 = leaf({2, B, H}, -1, 1, dev);
+  const TensorList p = make_params(4, I, H, 1, true, true, dev);
   auto [out, hn, cn] = lstm(x, h0, c0, p, true, 1, 0.0, true, true, false);
   TensorList ref_out(T), ref_hn, ref_cn;
   for (int64_t d = 0; d < 2; ++d) {
@@ -285,8 +305,8 @@ TEST(Rnn, LayersAreChainsOfCells) {
   expect_close(out, ref, 1e-12, "output");
   expect_close(hn, ref_h, 1e-12, "h_n");
   expect_close(cn, ref_c, 1e-12, "c_n");
-  const Tensor go = randn(out.sizes(), ScalarType::Float64), gh = randn(hn.sizes(), ScalarType::Float64),
-               gc = randn(cn.sizes(), ScalarType::Float64);
+  const Tensor go = randn(out.sizes(), ScalarType::Float64).to(dev), gh = randn(hn.sizes(), ScalarType::Float64).to(dev),
+               gc = randn(cn.sizes(), ScalarType::Float64).to(dev);
   TensorList inputs{x, h0, c0};
   inputs.insert(inputs.end(), p.begin(), p.end());
   const TensorList got = autograd::grad({out, hn, cn}, inputs, {go, gh, gc});
@@ -294,9 +314,9 @@ TEST(Rnn, LayersAreChainsOfCells) {
   for (size_t i = 0; i < inputs.size(); ++i) expect_close(got[i], want[i], 1e-12, "grad " + std::to_string(i));
 
   // The GRU, one direction, without initial state.
-  const TensorList gp = make_params(3, I, H, 1, false, true);
+  const TensorList gp = make_params(3, I, H, 1, false, true, dev);
   auto [gout, ghn] = gru(x, Tensor(), gp, true, 1, 0.0, true, false, false);
-  Tensor h = zeros({B, H}, ScalarType::Float64);
+  Tensor h = zeros({B, H}, TensorOptions(ScalarType::Float64).device(dev));
   for (int64_t t = 0; t < T; ++t) {
     h = gru_cell(x[t], h, gp[0], gp[1], gp[2], gp[3]);
     expect_close(gout[t], h, 1e-12, "gru output step " + std::to_string(t));
