@@ -77,9 +77,16 @@ bool is_sequence(py::handle obj) {
 // dtype; else any int: int64; else bool).
 class SequenceReader {
  public:
+  // As PyTorch (MAX_DIMS in torch/csrc/utils/tensor_new.cpp): deeper nesting
+  // is refused before read() would recurse once per level.
+  static constexpr size_t kMaxDims = 128;
+
   explicit SequenceReader(py::handle data) {
     py::object cur = py::reinterpret_borrow<py::object>(data);
     while (is_sequence(cur)) {
+      if (shape_.size() == kMaxDims)
+        throw py::value_error(std::string("too many dimensions '") + Py_TYPE(cur.ptr())->tp_name +
+                              "' (tensor() takes at most " + std::to_string(kMaxDims) + " nested levels)");
       const Py_ssize_t n = PySequence_Size(cur.ptr());
       if (n < 0) throw py::error_already_set();
       shape_.push_back(n);

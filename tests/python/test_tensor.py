@@ -82,6 +82,24 @@ def test_tensor_rejects_bad_data():
         wick.tensor([float("nan")], dtype=wick.int64)
 
 
+def _nested(depth):
+    x = 0.5
+    for _ in range(depth):
+        x = [x]
+    return x
+
+
+def test_tensor_nesting_depth_is_bounded_as_in_torch():
+    """128 nested lists make a 128-dim tensor; deeper nesting is a ValueError (it crashed the process with a stack
+    overflow at 100,000 levels before), with PyTorch's message."""
+    assert wick.tensor(_nested(128)).dim() == torch.tensor(_nested(128)).dim() == 128
+    for depth in (129, 100_000):
+        with pytest.raises(ValueError, match="too many dimensions 'list'"):
+            torch.tensor(_nested(depth))
+        with pytest.raises(ValueError, match="too many dimensions 'list'"):
+            wick.tensor(_nested(depth))
+
+
 def test_tensor_from_tensor_copies_and_warns():
     a = wick.tensor([1.0, 2.0], requires_grad=True)
     with pytest.warns(UserWarning, match="clone\\(\\).detach\\(\\)"):
