@@ -65,6 +65,21 @@ Tensor empty(IntArrayRef sizes, TensorOptions options) {
                 options);
 }
 
+const Tensor& resize_(const Tensor& self, IntArrayRef sizes) {
+  WICK_CHECK(!self.requires_grad(), Error, "cannot resize variables that require grad");
+  const int64_t n = checked_numel(sizes, "resize_");
+  const int64_t offset = self.storage_offset();
+  const auto item = static_cast<int64_t>(itemsize(self.dtype()));
+  const int64_t held = static_cast<int64_t>(self.impl()->storage()->nbytes()) / item;
+  if (offset + n > held) {
+    Tensor fresh = empty({offset + n}, TensorOptions().dtype(self.dtype()).device(self.device()));
+    if (held > 0) raw_view(fresh, {held}).copy_(raw_view(self, {held}, {1}, -offset));
+    self.impl()->set_data(*raw_view(fresh, {0}).impl());
+  }
+  self.impl()->set_sizes_and_strides(sizes, contiguous_strides(sizes), offset);
+  return self;
+}
+
 Tensor full(IntArrayRef sizes, Scalar value, TensorOptions options) {
   if (!options.dtype_) options.dtype_ = value.natural_dtype();
   const bool rg = options.requires_grad_;

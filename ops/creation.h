@@ -52,6 +52,11 @@ const Tensor& normal_(const Tensor& self, double mean = 0, double std = 1, Gener
 
 // Same shape (and, unless overridden, dtype and device) as `like`.
 Tensor empty_like(const Tensor& like, TensorOptions options = {});
+
+// Gives self `sizes` with contiguous strides, in place (PyTorch's resize_):
+// the storage grows when it is too small, keeping the values it held; new
+// elements are uninitialized. Refused for a tensor that requires grad.
+const Tensor& resize_(const Tensor& self, IntArrayRef sizes);
 Tensor zeros_like(const Tensor& like, TensorOptions options = {});
 Tensor ones_like(const Tensor& like, TensorOptions options = {});
 Tensor full_like(const Tensor& like, Scalar value, TensorOptions options = {});

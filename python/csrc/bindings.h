@@ -135,6 +135,8 @@ void init_dlpack(py::module_& m, TensorClass& cls);  // dlpack.cpp: __dlpack__, 
 void init_data(py::module_& m, TensorClass& cls);    // data.cpp: wick._C._data (IDX, MNIST, text), _graph_to_dot
 void init_io(py::module_& m);                        // io.cpp: wick.save / wick.load's C++ half
 void init_conv(py::module_& m, TensorClass& cls);    // ops_conv.cpp: convolution, pooling, normalization
+// last_resort.cpp: the last overload of every function and method (out=, a clear TypeError); called last.
+void init_last_resort(py::module_& m, TensorClass& cls);
 
 // Binds f both as the function wick._C.<name>(input, ...) and as the method
 // Tensor.<name>(...), with the GIL released while it runs. `args` name the

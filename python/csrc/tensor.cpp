@@ -282,6 +282,23 @@ void def_tensor_conversions(py::module_& m, TensorClass& cls) {
 void def_tensor_filling_and_copying(py::module_& m, TensorClass& cls) {
   cls.def("zero_", inplace<>([](const Tensor& t) { t.zero_(); }),
           "zero_() -> Tensor\n\nFills the tensor with zeros in place; returns it.")
+      .def(
+          "resize_",
+          [](py::object self, py::args sizes) {
+            const std::vector<int64_t> shape = sizes_from_args(sizes, "resize_");
+            const Tensor& t = self.cast<const Tensor&>();
+            {
+              py::gil_scoped_release release;
+              resize_(t, shape);
+            }
+            return self;
+          },
+          "resize_(*sizes) -> Tensor\n\n"
+          "Gives the tensor this shape (contiguous) in place, growing its storage if needed; the\n"
+          "values it held stay in storage order, new ones are uninitialized. Returns the tensor.\n\n"
+          "Example::\n\n"
+          "    >>> wick.zeros(2, 3).resize_(6).shape\n"
+          "    wick.Size([6])")
       .def("fill_", inplace<Scalar>([](const Tensor& t, Scalar v) { t.fill_(v); }), py::arg("value"),
            "fill_(value) -> Tensor\n\n"
            "Fills the tensor in place with value (a number or a 0-dim tensor); returns it.\n\n"
