@@ -363,9 +363,14 @@ namespace wick {
 // Note [Accumulating into .grad]
 // The first gradient a leaf receives is stored as is when nothing else holds
 // it (no copy), else cloned, so that .grad never aliases a tensor the user
-// or another node can still see. Later gradients are added in place, unless
-// the backward is being recorded (create_graph), where .grad = .grad + g keeps
-// the sum differentiable.
+// or another node can still see. That holds for a recorded backward
+// (create_graph) too, whose clone keeps the history: storing g itself there
+// once let a later backward add in place into the user's grad_outputs, or into
+// a broadcast gradient (x.sum()'s is one element expanded: stride 0), which
+// gave every element the sum of all (now refused: Note [Overlapping in-place
+// writes] in core/mem_overlap.h). Later gradients are added in place, unless
+// the backward is being recorded, where .grad = .grad + g keeps the sum
+// differentiable.
 //
 // Note [Post-accumulate-grad hooks]
 // Tensor::register_post_accumulate_grad_hook's hooks run here, right after
@@ -387,7 +392,7 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
   if (!meta.grad.defined()) {
     const bool sole_owner = g.impl_ptr().use_count() == 1 && g.impl()->storage().use_count() == 1 &&
                             g.is_contiguous() && !g.requires_grad();
-    if (recording) meta.grad = g;
+    if (recording) meta.grad = sole_owner ? g : g.clone();
     else meta.grad = sole_owner ? g : g.detach().clone();
   } else if (recording) {
     meta.grad = meta.grad.add(g);

@@ -1,5 +1,7 @@
 #include "autograd/function.h"
 
+#include "core/mem_overlap.h"
+
 namespace wick {
 
 AutogradMeta& autograd_meta(const Tensor& t) {
@@ -46,7 +48,11 @@ bool is_leaf_requiring_grad(const TensorImpl* t) {
 }
 }  // namespace
 
-void check_inplace(const Tensor& self, const char* op) {
+void check_inplace(const Tensor& self, const char* op,
+                   std::initializer_list<std::reference_wrapper<const Tensor>> inputs, SelfOverlap self_overlap) {
+  if (self_overlap == SelfOverlap::Refuse) assert_no_internal_overlap(self, op);
+  for (const Tensor& input : inputs)
+    if (input.defined()) assert_no_partial_overlap(self, input, op);
   if (GradMode::is_enabled()) {
     WICK_CHECK(!is_leaf_requiring_grad(self.impl()), Error, op,
                ": a leaf Variable that requires grad is being used in an in-place operation.");

@@ -10,6 +10,8 @@
 //   }
 #pragma once
 
+#include <functional>
+#include <initializer_list>
 #include <memory>
 
 #include "autograd/autograd_meta.h"
@@ -57,10 +59,19 @@ std::shared_ptr<N> make_node_list(const TensorList& inputs) {
 // Makes `node` the grad_fn of `output` (its next output slot).
 void set_history(const Tensor& output, const std::shared_ptr<Node>& node);
 
-// For an in-place op on `self`: checks that autograd allows it (a leaf that
-// requires grad, or a view of one, may not be modified in place) and bumps
+// Whether an in-place op may write through a tensor whose elements share
+// memory locations (Note [Overlapping in-place writes] in core/mem_overlap.h).
+enum class SelfOverlap { Refuse, Allow };
+
+// For an in-place op on `self`, the one check every write into an existing
+// tensor goes through: refuses a `self` with overlapping elements (unless
+// `self_overlap` allows it) and an input that overlaps `self` partially (both
+// with PyTorch's messages), checks that autograd allows the write (a leaf that
+// requires grad, or a view of one, may not be modified in place), then bumps
 // the version counter.
-void check_inplace(const Tensor& self, const char* op);
+void check_inplace(const Tensor& self, const char* op,
+                   std::initializer_list<std::reference_wrapper<const Tensor>> inputs = {},
+                   SelfOverlap self_overlap = SelfOverlap::Refuse);
 
 // The set_history of in-place ops: makes `node` the history of `self`; when
 // self is a view, of its base (Note [In-place ops on views]).

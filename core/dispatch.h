@@ -70,6 +70,9 @@ struct ConvGeometry {
 
 enum class PoolOp : uint8_t { Max, Avg, AdaptiveAvg };
 
+// How Backend::scatter combines src with what self holds: overwrite, +=, *=.
+enum class ScatterReduce : uint8_t { None, Add, Multiply };
+
 // The windows of Backend::pool2d (AdaptiveAvg derives its windows from the
 // input and output sizes and ignores these).
 struct PoolArgs {
@@ -113,8 +116,8 @@ struct Backend {
   void (*index_select)(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
   // out[..i..] = in[..index[..i..]..] along dim (index has out's shape).
   void (*gather)(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
-  // self[..index[..i..]..] = src[..i..] (accumulate: +=) along dim.
-  void (*scatter)(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate);
+  // self[..index[..i..]..] = src[..i..] (Add: +=, Multiply: *=) along dim.
+  void (*scatter)(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce);
   // self.index_select(dim, index) += src (the backward of index_select and embedding).
   void (*index_add)(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
   // Fills dst with random values: Uniform [a, b), Normal (mean a, std b),

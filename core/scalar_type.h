@@ -88,6 +88,17 @@ class Scalar {
   };
 };
 
+// Note [Numbers written into a tensor]
+// fill_, full, masked_fill and the like convert a number to the tensor's dtype
+// element type. As in PyTorch (c10::checked_convert), a number the dtype cannot
+// hold is refused rather than converted (which, for a float into an integer,
+// would be undefined behaviour): RuntimeError "value cannot be converted to
+// type int64_t without overflow" for nan, +-inf or 1e30 into int64, 300 or -1.0
+// into uint8, 1e300 into float32. Kept as PyTorch has them: any number into
+// bool; fractions into integers (truncated); an integer from -255 to -1 into
+// uint8 (it wraps); infinities and nan into floating dtypes.
+void check_fill_value(Scalar value, ScalarType dtype, const char* op);
+
 // Calls f.template operator()<T>() with T the C++ type of `t`; throws for the
 // dtypes a backend has no kernels for (float16/bfloat16 on the CPU).
 template <typename F>

@@ -133,7 +133,9 @@ Tensor binary_forward(const F& f, const Tensor& a, const Tensor& b, const char* 
   if (inplace) {
     WICK_CHECK(IntArrayRef(shape) == a.sizes(), ValueError, name, ": output with shape ", a.sizes(),
                " doesn't match the broadcast shape ", IntArrayRef(shape), " (other operand has shape ", b.sizes(), ")");
-    WICK_CHECK(a.dtype() == out_dtype || (category(a.dtype()) >= category(out_dtype) && !kBoolResult), TypeError, name,
+    // PyTorch's can_cast: the result may narrow into self's dtype within its
+    // category (float64 into float32), never change category (float into int).
+    WICK_CHECK(a.dtype() == out_dtype || (category(a.dtype()) >= category(out_dtype) && !kBoolResult), Error, name,
                ": result type ", out_dtype, " can't be cast to the desired output type ", a.dtype());
     WICK_CHECK(a.device() == device, ValueError, name, ": in-place output on ", a.device(), " but the result is on ",
                device);
@@ -189,7 +191,7 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 
 const Tensor& add_(const Tensor& self, const Tensor& other, Scalar alpha) {
-  check_inplace(self, "add_");
+  check_inplace(self, "add_", {other});
   binary_forward(pointwise::Add{}, self, scaled(other, alpha), "add_", true);
   if (auto node = make_node<AddBackward0>(self, other)) {
     node->alpha = alpha;
@@ -217,7 +219,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 
 const Tensor& sub_(const Tensor& self, const Tensor& other, Scalar alpha) {
-  check_inplace(self, "sub_");
+  check_inplace(self, "sub_", {other});
   binary_forward(pointwise::Sub{}, self, scaled(other, alpha), "sub_", true);
   if (auto node = make_node<SubBackward0>(self, other)) {
     node->alpha = alpha;
@@ -253,7 +255,7 @@ const Tensor& mul_(const Tensor& self, const Tensor& other) {
   auto node = make_node<MulBackward0>(self, other);
   // other's gradient needs self's value from before the write.
   if (node && node->needs_input_grad(1)) node->self = SavedTensor(self.detach().clone());
-  check_inplace(self, "mul_");
+  check_inplace(self, "mul_", {other});
   binary_forward(pointwise::Mul{}, self, other, "mul_", true);
   if (node) {
     node->other = save_if(node, 0, other);
@@ -287,7 +289,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 const Tensor& div_(const Tensor& self, const Tensor& other) {
   auto node = make_node<DivBackward0>(self, other);
   if (node && node->needs_input_grad(1)) node->self = SavedTensor(self.detach().clone());
-  check_inplace(self, "div_");
+  check_inplace(self, "div_", {other});
   binary_forward(pointwise::Div{}, self, other, "div_", true);
   if (node) {
     node->other = SavedTensor(other);
@@ -312,6 +314,8 @@ struct PowBackward0 final : Node {  // tensor ** number
 Tensor pow(const Tensor& a, Scalar b) {
   WICK_CHECK(!(is_integral(a.dtype(), false) && b.is_integral() && b.to<int64_t>() < 0), ValueError,
              "pow: Integers to negative integer powers are not allowed.");
+  // An integer exponent is taken in a's integer dtype, as in PyTorch (Note [Numbers written into a tensor]).
+  if (is_integral(a.dtype(), false) && b.is_integral()) check_fill_value(b, a.dtype(), "pow");
   Tensor out = binary_forward(pointwise::Pow{}, a, wrap_scalar(b), "pow");
   if (auto node = make_node<PowBackward0>(a)) {
     node->self = SavedTensor(a);
@@ -322,6 +326,9 @@ Tensor pow(const Tensor& a, Scalar b) {
 }
 
 const Tensor& pow_(const Tensor& self, Scalar exponent) {
+  WICK_CHECK(!(is_integral(self.dtype(), false) && exponent.is_integral() && exponent.to<int64_t>() < 0), ValueError,
+             "pow_: Integers to negative integer powers are not allowed.");
+  if (is_integral(self.dtype(), false) && exponent.is_integral()) check_fill_value(exponent, self.dtype(), "pow_");
   auto node = make_node<PowBackward0>(self);
   if (node) {
     node->self = SavedTensor(self.detach().clone());
@@ -360,6 +367,21 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     set_history(out, node);
   }
   return out;
+}
+
+const Tensor& pow_(const Tensor& self, const Tensor& exponent) {
+  auto node = make_node<PowBackward1>(self, exponent);
+  // The backward needs self's value from before the write.
+  if (node) node->self = SavedTensor(self.detach().clone());
+  check_inplace(self, "pow_", {exponent});
+  binary_forward(pointwise::Pow{}, self, exponent, "pow_", true);
+  if (node) {
+    node->exponent = SavedTensor(exponent);
+    rebase_history(self, node);
+    // After rebase_history: self's grad_fn is now this node (or, for a view, its base's CopySlices).
+    if (node->needs_input_grad(1)) node->result = SavedTensor(self.detach().clone());
+  }
+  return self;
 }
 
 struct PowBackward2 final : Node {  // number ** tensor
@@ -572,6 +594,92 @@ Tensor bitwise_and(const Tensor& a, const Tensor& b) { return binary_forward(poi
 Tensor bitwise_or(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::BitwiseOr{}, a, b, "bitwise_or"); }
 Tensor bitwise_xor(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::BitwiseXor{}, a, b, "bitwise_xor"); }
 
+// A division rounded to an integer is piecewise constant: its gradient is zero
+// (as PyTorch's DivBackward2 for rounding_mode 'trunc' and 'floor'). The
+// in-place forms record it so that self's old history is cut.
+struct DivBackward2 final : Node {
+  std::string_view name() const override { return "DivBackward2"; }
+  TensorList apply(TensorList&&) override { return {Tensor(), Tensor()}; }
+};
+
+const Tensor& floor_divide_(const Tensor& self, const Tensor& other) {
+  check_inplace(self, "floor_divide_", {other});
+  binary_forward(pointwise::FloorDivide{}, self, other, "floor_divide_", true);
+  if (auto node = make_node<DivBackward2>(self, other)) rebase_history(self, node);
+  return self;
+}
+
+namespace {
+void check_rounding_mode(std::string_view mode) {
+  WICK_CHECK(mode == "trunc" || mode == "floor", ValueError,
+             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", mode, "'");
+}
+// a / b rounded toward zero in the promoted dtype; integers divide exactly
+// (a - fmod(a, b) is a multiple of b), floats as trunc(a / b).
+Tensor trunc_divide(const Tensor& a, const Tensor& b) {
+  if (is_floating_point(result_type(a, b))) return trunc(div(a, b));
+  NoGradGuard no_grad;  // integers: nothing to differentiate
+  return floor_divide(sub(a, fmod(a, b)), b);
+}
+}  // namespace
+
+Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode) {
+  if (!rounding_mode) return div(a, b);
+  check_rounding_mode(*rounding_mode);
+  return *rounding_mode == "floor" ? floor_divide(a, b) : trunc_divide(a, b);
+}
+
+const Tensor& div_(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode) {
+  if (!rounding_mode) return div_(self, other);
+  check_rounding_mode(*rounding_mode);
+  if (*rounding_mode == "floor") return floor_divide_(self, other);
+  WICK_CHECK(self.defined() && other.defined(), ValueError, "div_: undefined tensor argument");
+  const ScalarType type = result_type(self, other);
+  WICK_CHECK(category(self.dtype()) >= category(type), Error, "div_: result type ", type,
+             " can't be cast to the desired output type ", self.dtype());
+  const DimVector shape = broadcast_shapes(self.sizes(), other.sizes());
+  WICK_CHECK(IntArrayRef(shape) == self.sizes(), ValueError, "div_: output with shape ", self.sizes(),
+             " doesn't match the broadcast shape ", IntArrayRef(shape), " (other operand has shape ", other.sizes(), ")");
+  Tensor q;
+  {
+    NoGradGuard no_grad;
+    q = trunc_divide(self, other);  // read whole before the write
+  }
+  check_inplace(self, "div_", {other});
+  if (self.numel() > 0) kernel(self.device(), &Backend::copy, "div_")(self, q);
+  if (auto node = make_node<DivBackward2>(self, other)) rebase_history(self, node);
+  return self;
+}
+
+const Tensor& remainder_(const Tensor& self, const Tensor& other) {
+  auto node = make_node<RemainderBackward0>(self, other);
+  if (node && node->needs_input_grad(1)) node->self = SavedTensor(self.detach().clone());
+  check_inplace(self, "remainder_", {other});
+  binary_forward(pointwise::Remainder{}, self, other, "remainder_", true);
+  if (node) {
+    node->other = save_if(node, 1, other);
+    rebase_history(self, node);
+  }
+  return self;
+}
+
+// Integer and bool tensors only: nothing to record.
+const Tensor& bitwise_and_(const Tensor& self, const Tensor& other) {
+  check_inplace(self, "bitwise_and_", {other});
+  binary_forward(pointwise::BitwiseAnd{}, self, other, "bitwise_and_", true);
+  return self;
+}
+const Tensor& bitwise_or_(const Tensor& self, const Tensor& other) {
+  check_inplace(self, "bitwise_or_", {other});
+  binary_forward(pointwise::BitwiseOr{}, self, other, "bitwise_or_", true);
+  return self;
+}
+const Tensor& bitwise_xor_(const Tensor& self, const Tensor& other) {
+  check_inplace(self, "bitwise_xor_", {other});
+  binary_forward(pointwise::BitwiseXor{}, self, other, "bitwise_xor_", true);
+  return self;
+}
+
 // ---- where / masked_fill -----------------------------------------------------------------------------
 
 struct WhereBackward0 final : Node {
@@ -627,6 +735,7 @@ void check_mask(const Tensor& self, const Tensor& mask, const char* op) {
 
 Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value) {
   check_mask(self, mask, "masked_fill");
+  check_fill_value(value, self.dtype(), "masked_fill");  // Note [Numbers written into a tensor]
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -641,8 +750,9 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value) {
 
 const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, Scalar value) {
   check_mask(self, mask, "masked_fill_");
+  check_fill_value(value, self.dtype(), "masked_fill_");
   auto node = make_node<MaskedFillBackward0>(self, mask);
-  check_inplace(self, "masked_fill_");
+  check_inplace(self, "masked_fill_", {mask}, SelfOverlap::Allow);  // as PyTorch allows it
   if (self.numel() > 0) {
     NoGradGuard no_grad;
     Tensor fill = full({}, value, TensorOptions(self.dtype()).device(self.device()));

@@ -35,15 +35,19 @@ const Tensor& copy_(const Tensor& dst, const Tensor& src) {
   DimVector shape = broadcast_shapes(dst.sizes(), src.sizes());
   WICK_CHECK(IntArrayRef(shape) == dst.sizes(), ValueError, "copy_: the source of shape ", src.sizes(),
              " cannot be broadcast to the destination's shape ", dst.sizes());
-  check_inplace(dst, "copy_");
+  // x.copy_(x) writes nothing (PyTorch returns before its overlap checks).
+  const bool same = src.is_same(dst);
+  check_inplace(dst, "copy_", {src}, same ? SelfOverlap::Allow : SelfOverlap::Refuse);
   Tensor from;
-  {
+  if (!same) {
     NoGradGuard no_grad;
     // A source that shares memory with the destination is read whole first.
-    from = src.impl()->storage() == dst.impl()->storage() && !src.is_same(dst) ? clone(src) : src;
+    from = src.impl()->storage() == dst.impl()->storage() ? clone(src) : src;
     if (from.sizes() != dst.sizes()) from = expand(from, dst.sizes());
   }
-  if (dst.numel() > 0) run_copy(dst, from, "copy_");
+  if (!same && dst.numel() > 0) run_copy(dst, from, "copy_");
+  // An integer or bool destination holds no gradient, whatever src is (as in PyTorch).
+  if (!dst.is_floating_point()) return dst;
   if (auto node = make_node<CopyBackwards>(dst, src)) {
     node->src_sizes = DimVector(src.sizes());
     node->src_dtype = src.dtype();
@@ -81,7 +85,9 @@ struct FillBackward0 final : Node {
 };
 
 const Tensor& fill_(const Tensor& self, Scalar value) {
-  check_inplace(self, "fill_");
+  check_fill_value(value, self.dtype(), "fill_");
+  // One value per location: PyTorch allows filling an expanded tensor.
+  check_inplace(self, "fill_", {}, SelfOverlap::Allow);
   if (self.numel() > 0) kernel(self.device(), &Backend::fill, "fill_")(self, value);
   if (auto node = make_node<FillBackward0>(self)) rebase_history(self, node);
   return self;

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "autograd/function.h"
 #include "core/dispatch.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
@@ -82,6 +83,7 @@ const Tensor& resize_(const Tensor& self, IntArrayRef sizes) {
 
 Tensor full(IntArrayRef sizes, Scalar value, TensorOptions options) {
   if (!options.dtype_) options.dtype_ = value.natural_dtype();
+  check_fill_value(value, *options.dtype_, "full");  // Note [Numbers written into a tensor]
   const bool rg = options.requires_grad_;
   Tensor t = empty(sizes, options.requires_grad(false));
   kernel(t.device(), &Backend::fill, "full")(t, value);
@@ -155,7 +157,26 @@ const Tensor& fill_random(const Tensor& self, RandomOp op, double a, double b, G
     fn(op, tmp, a, b, gen_or_default(gen));
     kernel(self.device(), &Backend::copy, name)(self, tmp);
   }
-  self.impl()->storage()->bump_version();
+  return self;
+}
+
+// The node of uniform_ / normal_ on a tensor that needs grad: the old values are gone.
+struct RandomFillBackward final : Node {
+  const char* node_name = "";
+  std::string_view name() const override { return node_name; }
+  TensorList apply(TensorList&&) override { return {Tensor()}; }
+};
+
+// An in-place random fill of a tensor the user holds: through check_inplace
+// (Note [Overlapping in-place writes]) and recorded like any in-place op.
+const Tensor& fill_random_inplace(const Tensor& self, RandomOp op, double a, double b, Generator* gen,
+                                  const char* name, const char* node_name) {
+  check_inplace(self, name);
+  if (self.numel() > 0) fill_random(self, op, a, b, gen, name);
+  if (auto node = make_node<RandomFillBackward>(self)) {
+    node->node_name = node_name;
+    rebase_history(self, node);
+  }
   return self;
 }
 
@@ -206,11 +227,11 @@ Tensor bernoulli(const Tensor& p, Generator* gen) {
 
 const Tensor& uniform_(const Tensor& self, double from, double to, Generator* gen) {
   WICK_CHECK(from <= to, ValueError, "uniform_: expected from <= to, but got from=", from, " to=", to);
-  return fill_random(self, RandomOp::Uniform, from, to, gen, "uniform_");
+  return fill_random_inplace(self, RandomOp::Uniform, from, to, gen, "uniform_", "UniformBackward0");
 }
 const Tensor& normal_(const Tensor& self, double mean, double std, Generator* gen) {
   WICK_CHECK(std >= 0, ValueError, "normal_: expected std >= 0, but got std=", std);
-  return fill_random(self, RandomOp::Normal, mean, std, gen, "normal_");
+  return fill_random_inplace(self, RandomOp::Normal, mean, std, gen, "normal_", "NormalBackward0");
 }
 
 // ---- *_like --------------------------------------------------------------------

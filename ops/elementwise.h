@@ -75,6 +75,9 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);  // a + alpha * 
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha = 1);  // a - alpha * b
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);  // true division
+// rounding_mode: none (true division), "trunc" (toward zero) or "floor" (down, as
+// floor_divide); rounded results keep the promoted dtype and have zero gradient.
+Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode);
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, Scalar b);
 Tensor pow(Scalar a, const Tensor& b);
@@ -113,7 +116,14 @@ const Tensor& add_(const Tensor& self, const Tensor& other, Scalar alpha = 1);
 const Tensor& sub_(const Tensor& self, const Tensor& other, Scalar alpha = 1);
 const Tensor& mul_(const Tensor& self, const Tensor& other);
 const Tensor& div_(const Tensor& self, const Tensor& other);
+const Tensor& div_(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode);
 const Tensor& pow_(const Tensor& self, Scalar exponent);
+const Tensor& pow_(const Tensor& self, const Tensor& exponent);
+const Tensor& floor_divide_(const Tensor& self, const Tensor& other);
+const Tensor& remainder_(const Tensor& self, const Tensor& other);
+const Tensor& bitwise_and_(const Tensor& self, const Tensor& other);
+const Tensor& bitwise_or_(const Tensor& self, const Tensor& other);
+const Tensor& bitwise_xor_(const Tensor& self, const Tensor& other);
 
 // Scalar operands: the number is wrapped into a 0-dim tensor (wrap_scalar).
 inline Tensor add(const Tensor& a, Scalar b) { return add(a, wrap_scalar(b)); }

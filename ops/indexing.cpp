@@ -10,6 +10,7 @@
 
 #include "autograd/function.h"
 #include "core/dispatch.h"
+#include "core/mem_overlap.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -55,16 +56,6 @@ void check_index_range(const Tensor& index, int64_t size, int64_t dim, const cha
 void check_same_device(const Tensor& a, const Tensor& b, const char* op, const char* what) {
   WICK_CHECK(a.device() == b.device(), ValueError, op, ": Expected all tensors to be on the same device, but got ",
              what, " on ", b.device(), " and self on ", a.device());
-}
-
-// In-place writes through a tensor with stride-0 (expanded) dims would write
-// one element from several positions.
-void check_no_internal_overlap(const Tensor& self, const char* op) {
-  for (int64_t d = 0; d < self.dim(); ++d)
-    WICK_CHECK(self.sizes()[d] <= 1 || self.strides()[d] != 0, Error, op,
-               ": unsupported operation: more than one element of the written-to tensor (shape ", self.sizes(),
-               ", strides ", self.strides(), ") refers to a single memory location. Please clone() the tensor "
-               "before performing the operation.");
 }
 
 // t, or a copy of it when it shares memory with `target` (about to be written).
@@ -305,9 +296,16 @@ struct IndexAddBackward0 final : Node {
   void for_each_saved(const SavedVisitor& f) override { f(index); }
 };
 
-Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src_in, Scalar alpha) {
   check_defined(self, "index_add", "self");
-  check_defined(src, "index_add", "source");
+  check_defined(src_in, "index_add", "source");
+  // alpha * source, with alpha in self's dtype (PyTorch truncates 2.5 to 2 for an integer self);
+  // recorded, so that source's gradient is alpha * index_select(grad).
+  const bool scaled = !(alpha.is_bool() ? alpha.to<bool>() : alpha.to_double() == 1);
+  const Tensor src = !scaled ? src_in
+                     : is_floating_point(src_in.dtype()) ? mul(src_in, alpha)
+                     : src_in.dtype() == ScalarType::Bool ? logical_and(src_in, wrap_scalar(alpha.to<bool>()))
+                                                          : mul(src_in, Scalar(alpha.to<int64_t>()));
   const int64_t d = wrap_dim(dim, self.dim(), "index_add");
   const Tensor index = checked_index(index_in, self, "index_add");
   check_same_device(self, src, "index_add", "source");
@@ -414,11 +412,18 @@ std::pair<int64_t, Tensor> check_scatter(const Tensor& self, int64_t dim, const 
 
 // Writes src (or += it) into target at the index; target is a fresh copy or
 // an in-place target that passed check_inplace.
-void run_scatter(const Tensor& target, int64_t d, const Tensor& index, const Tensor& src, bool accumulate,
+void run_scatter(const Tensor& target, int64_t d, const Tensor& index, const Tensor& src, ScatterReduce reduce,
                  const char* op) {
   if (index.numel() == 0) return;
-  kernel(target.device(), &Backend::scatter, op)(target, d, unaliased(index, target), unaliased(src, target),
-                                                  accumulate);
+  kernel(target.device(), &Backend::scatter, op)(target, d, unaliased(index, target), unaliased(src, target), reduce);
+}
+
+ScatterReduce scatter_reduce(std::optional<std::string_view> reduce, const char* op) {
+  if (!reduce) return ScatterReduce::None;
+  if (*reduce == "add") return ScatterReduce::Add;
+  WICK_CHECK(*reduce == "multiply", ValueError, op, ": reduce argument must be either add or multiply. (got '",
+             *reduce, "')");
+  return ScatterReduce::Multiply;
 }
 
 // `value` in self's dtype, broadcast to the index's shape.
@@ -469,69 +474,121 @@ struct ScatterAddBackward0 final : Node {
   void for_each_saved(const SavedVisitor& f) override { f(index); }
 };
 
+// scatter(..., reduce='add') with a number: self's gradient passes through.
+struct ScatterAddValueBackward final : Node {
+  std::string_view name() const override { return "ScatterBackward1"; }
+  TensorList apply(TensorList&& grads) override { return {grads[0]}; }
+};
+
+// scatter(..., reduce='multiply'): no derivative, as in PyTorch; backward through it raises.
+struct ScatterMultiplyBackward final : Node {
+  std::string_view name() const override { return "ScatterReduceBackward"; }
+  TensorList apply(TensorList&&) override {
+    WICK_THROW(NotImplementedError, "the derivative of scatter with reduce='multiply' is not implemented");
+  }
+};
+
 namespace {
-// Records the node of a scatter with a tensor src on `out` (on self's base, for in-place ones on a view).
-template <typename N>
-void record_scatter(const std::shared_ptr<N>& node, const Tensor& out, int64_t d, const Tensor& index,
-                    const Tensor& src, bool inplace) {
-  node->dim = d;
-  node->src_sizes = DimVector(src.sizes());
-  node->index = SavedTensor(index);
+// Records an in-place scatter's node on self (on its base, for a view), another's on the fresh copy.
+void record(const std::shared_ptr<Node>& node, const Tensor& out, bool inplace) {
   if (inplace) rebase_history(out, node);
   else set_history(out, node);
 }
-}  // namespace
 
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
-  check_defined(src, "scatter", "src");
-  const auto [d, index] = check_scatter(self, dim, index_in, src, "scatter");
-  Tensor out = fresh_copy(self);
-  run_scatter(out, d, index, src, false, "scatter");
-  if (auto node = make_node<ScatterBackward0>(self, src)) record_scatter(node, out, d, index, src, false);
+// The checks of an in-place scatter into self; index and src are not read element
+// for element with self, so any overlap with them is refused, as in PyTorch.
+void check_scatter_inplace(const Tensor& self, const Tensor& index, const Tensor& src, const char* op) {
+  assert_no_overlap(self, index, op);
+  if (src.defined()) assert_no_overlap(self, src, op);
+  check_inplace(self, op);
+}
+
+// scatter / scatter_ with a tensor src: out is a fresh copy of self, or self.
+const Tensor& scatter_src(const Tensor& self, const Tensor& out, int64_t d, const Tensor& index, const Tensor& src,
+                          ScatterReduce reduce, const char* op) {
+  const bool inplace = out.is_same(self);
+  std::shared_ptr<Node> node;
+  if (reduce == ScatterReduce::None) {
+    if (auto n = make_node<ScatterBackward0>(self, src)) {
+      n->dim = d, n->src_sizes = DimVector(src.sizes()), n->index = SavedTensor(index);
+      node = n;
+    }
+  } else if (reduce == ScatterReduce::Add) {
+    if (auto n = make_node<ScatterAddBackward0>(self, src)) {
+      n->dim = d, n->src_sizes = DimVector(src.sizes()), n->index = SavedTensor(index);
+      node = n;
+    }
+  } else {
+    node = make_node<ScatterMultiplyBackward>(self, src);
+  }
+  if (inplace) check_scatter_inplace(self, index, src, op);
+  run_scatter(out, d, index, src, reduce, op);
+  if (node) record(node, out, inplace);
   return out;
 }
 
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index_in, Scalar value) {
-  const auto [d, index] = check_scatter(self, dim, index_in, Tensor(), "scatter");
-  Tensor out = fresh_copy(self);
-  run_scatter(out, d, index, scatter_value(self, index, value), false, "scatter");
-  if (auto node = make_node<ScatterBackward1>(self)) {
-    node->dim = d;
-    node->index = SavedTensor(index);
-    set_history(out, node);
+// scatter / scatter_ with a number.
+const Tensor& scatter_number(const Tensor& self, const Tensor& out, int64_t d, const Tensor& index, Scalar value,
+                             ScatterReduce reduce, const char* op) {
+  const bool inplace = out.is_same(self);
+  std::shared_ptr<Node> node;
+  if (reduce == ScatterReduce::None) {
+    if (auto n = make_node<ScatterBackward1>(self)) {
+      n->dim = d, n->index = SavedTensor(index);
+      node = n;
+    }
+  } else if (reduce == ScatterReduce::Add) {
+    node = make_node<ScatterAddValueBackward>(self);
+  } else {
+    node = make_node<ScatterMultiplyBackward>(self);
   }
+  if (inplace) check_scatter_inplace(self, index, Tensor(), op);
+  run_scatter(out, d, index, scatter_value(self, index, value), reduce, op);
+  if (node) record(node, out, inplace);
   return out;
+}
+}  // namespace
+
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src,
+               std::optional<std::string_view> reduce) {
+  check_defined(src, "scatter", "src");
+  const ScatterReduce r = scatter_reduce(reduce, "scatter");
+  const auto [d, index] = check_scatter(self, dim, index_in, src, "scatter");
+  return scatter_src(self, fresh_copy(self), d, index, src, r, "scatter");
+}
+
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index_in, Scalar value,
+               std::optional<std::string_view> reduce) {
+  const ScatterReduce r = scatter_reduce(reduce, "scatter");
+  const auto [d, index] = check_scatter(self, dim, index_in, Tensor(), "scatter");
+  return scatter_number(self, fresh_copy(self), d, index, value, r, "scatter");
 }
 
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
   check_defined(src, "scatter_add", "src");
   const auto [d, index] = check_scatter(self, dim, index_in, src, "scatter_add");
-  Tensor out = fresh_copy(self);
-  run_scatter(out, d, index, src, true, "scatter_add");
-  if (auto node = make_node<ScatterAddBackward0>(self, src)) record_scatter(node, out, d, index, src, false);
-  return out;
+  return scatter_src(self, fresh_copy(self), d, index, src, ScatterReduce::Add, "scatter_add");
 }
 
-const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
+const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src,
+                       std::optional<std::string_view> reduce) {
   check_defined(src, "scatter_", "src");
+  const ScatterReduce r = scatter_reduce(reduce, "scatter_");
   const auto [d, index] = check_scatter(self, dim, index_in, src, "scatter_");
-  check_no_internal_overlap(self, "scatter_");
-  auto node = make_node<ScatterBackward0>(self, src);
-  check_inplace(self, "scatter_");
-  run_scatter(self, d, index, src, false, "scatter_");
-  if (node) record_scatter(node, self, d, index, src, true);
-  return self;
+  return scatter_src(self, self, d, index, src, r, "scatter_");
+}
+
+const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index_in, Scalar value,
+                       std::optional<std::string_view> reduce) {
+  const ScatterReduce r = scatter_reduce(reduce, "scatter_");
+  const auto [d, index] = check_scatter(self, dim, index_in, Tensor(), "scatter_");
+  return scatter_number(self, self, d, index, value, r, "scatter_");
 }
 
 const Tensor& scatter_add_(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src) {
   check_defined(src, "scatter_add_", "src");
   const auto [d, index] = check_scatter(self, dim, index_in, src, "scatter_add_");
-  check_no_internal_overlap(self, "scatter_add_");
-  auto node = make_node<ScatterAddBackward0>(self, src);
-  check_inplace(self, "scatter_add_");
-  run_scatter(self, d, index, src, true, "scatter_add_");
-  if (node) record_scatter(node, self, d, index, src, true);
-  return self;
+  return scatter_src(self, self, d, index, src, ScatterReduce::Add, "scatter_add_");
 }
 
 // ---- masked_select ----------------------------------------------------------------------------
@@ -613,7 +670,8 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes) {
   if (index.numel() > 0 && num_classes > 0) {
     NoGradGuard no_grad;
     const Tensor at = unsqueeze(index, -1);
-    kernel(out.device(), &Backend::scatter, "one_hot")(out, out.dim() - 1, at, scatter_value(out, at, 1), false);
+    kernel(out.device(), &Backend::scatter, "one_hot")(out, out.dim() - 1, at, scatter_value(out, at, 1),
+                                                        ScatterReduce::None);
   }
   return out;
 }

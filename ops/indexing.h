@@ -1,6 +1,8 @@
 // Indexing, joining and splitting.
 #pragma once
 
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/tensor.h"
@@ -23,14 +25,22 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
 // out[i][j] = self[index[i][j]][j] for dim 0 (and so on): index has out's shape.
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
 // A copy of self with self[index[i][j]][j] = src[i][j] for dim 0 (and so on).
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
-Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, Scalar value);
+// reduce "add" or "multiply" combines each src value with what self holds
+// there (+=, *=) instead; the gradient of "multiply" is not implemented (as in
+// PyTorch), "add"'s is scatter_add's.
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+               std::optional<std::string_view> reduce = std::nullopt);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, Scalar value,
+               std::optional<std::string_view> reduce = std::nullopt);
 // The same with += (repeated indices add up).
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
-const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                       std::optional<std::string_view> reduce = std::nullopt);
+const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index, Scalar value,
+                       std::optional<std::string_view> reduce = std::nullopt);
 const Tensor& scatter_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
-// A copy of self with self.index_select(dim, index) += src.
-Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+// A copy of self with self.index_select(dim, index) += alpha * src.
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, Scalar alpha = 1);
 // The elements of self where mask is true, as a 1-D tensor.
 Tensor masked_select(const Tensor& self, const Tensor& mask);
 // Classes as one-hot rows: [..] int64 -> [.., num_classes] int64 (-1: max + 1).

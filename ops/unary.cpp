@@ -50,7 +50,7 @@ Tensor unary_forward(const F& f, const Tensor& x, const char* name) {
 template <typename F>
 const Tensor& unary_inplace(const F& f, const Tensor& x, const char* name) {
   const ScalarType t = compute_dtype<F>(x);
-  WICK_CHECK(t == x.dtype(), TypeError, name, ": result type ", t, " can't be cast to the desired output type ",
+  WICK_CHECK(t == x.dtype(), Error, name, ": result type ", t, " can't be cast to the desired output type ",
              x.dtype());
   check_inplace(x, name);
   if (x.numel() > 0) run_pointwise(f, x, x);

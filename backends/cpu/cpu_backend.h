@@ -18,7 +18,7 @@ void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor&
 void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta);
 void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
 void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
-void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate);
+void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce);
 void index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 void random(RandomOp op, const Tensor& dst, double a, double b, Generator& gen);
 void arange(const Tensor& dst, double start, double step);

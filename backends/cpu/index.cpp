@@ -200,15 +200,17 @@ void select_rows(const IndexGeometry& g, const Tensor& out, const Tensor& in, co
   });
 }
 
-template <typename T, bool accumulate>
+template <typename T, ScatterReduce reduce>
 void put(T& dst, T v) {
-  if constexpr (!accumulate) dst = v;
-  else if constexpr (std::is_same_v<T, bool>) dst = dst || v;
-  else dst = static_cast<T>(dst + v);
+  if constexpr (reduce == ScatterReduce::None) dst = v;
+  else if constexpr (reduce == ScatterReduce::Add && std::is_same_v<T, bool>) dst = dst || v;
+  else if constexpr (reduce == ScatterReduce::Add) dst = static_cast<T>(dst + v);
+  else if constexpr (std::is_same_v<T, bool>) dst = dst && v;
+  else dst = static_cast<T>(dst * v);
 }
 
-// self at the indexed positions = (or +=) src (scatter and index_add).
-template <typename T, bool accumulate>
+// self at the indexed positions = (or +=, *=) src (scatter and index_add).
+template <typename T, ScatterReduce reduce>
 void scatter_rows(const IndexGeometry& g, const Tensor& self, const Tensor& src, const Tensor& index) {
   T* const y = static_cast<T*>(self.raw_data());
   const T* const s = static_cast<const T*>(src.raw_data());
@@ -219,12 +221,12 @@ void scatter_rows(const IndexGeometry& g, const Tensor& self, const Tensor& src,
     if (si == 0) {
       T* dst = y + b + ix[i] * b_dim;
       if (sa == 1 && sb == 1) {
-        for (int64_t t = 0; t < n; ++t) put<T, accumulate>(dst[t], from[t]);
+        for (int64_t t = 0; t < n; ++t) put<T, reduce>(dst[t], from[t]);
       } else {
-        for (int64_t t = 0; t < n; ++t) put<T, accumulate>(dst[t * sb], from[t * sa]);
+        for (int64_t t = 0; t < n; ++t) put<T, reduce>(dst[t * sb], from[t * sa]);
       }
     } else {
-      for (int64_t t = 0; t < n; ++t) put<T, accumulate>(y[b + t * sb + ix[i + t * si] * b_dim], from[t * sa]);
+      for (int64_t t = 0; t < n; ++t) put<T, reduce>(y[b + t * sb + ix[i + t * si] * b_dim], from[t * sa]);
     }
   });
 }
@@ -249,15 +251,18 @@ void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& inde
   dispatch_dtype(out.dtype(), "gather", [&]<typename T>() { select_rows<T>(g, out, in, index); });
 }
 
-void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool accumulate) {
+void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce) {
   check_index_dtype(index, "scatter");
   if (index.numel() == 0) return;
   const int64_t nd = index.dim();
   const IndexGeometry g(index.sizes(), dim, strides_as(src, nd), strides_as(self, nd), DimVector(index.strides()),
                         dim_stride(self, dim));
   dispatch_dtype(self.dtype(), "scatter", [&]<typename T>() {
-    if (accumulate) scatter_rows<T, true>(g, self, src, index);
-    else scatter_rows<T, false>(g, self, src, index);
+    switch (reduce) {
+      case ScatterReduce::None: scatter_rows<T, ScatterReduce::None>(g, self, src, index); break;
+      case ScatterReduce::Add: scatter_rows<T, ScatterReduce::Add>(g, self, src, index); break;
+      case ScatterReduce::Multiply: scatter_rows<T, ScatterReduce::Multiply>(g, self, src, index); break;
+    }
   });
 }
 
@@ -267,7 +272,7 @@ void index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tenso
   const int64_t nd = src.dim();
   const IndexGeometry g(src.sizes(), dim, DimVector(src.strides()), strides_as(self, nd),
                         vector_index_strides(index, nd, dim), dim_stride(self, dim));
-  dispatch_dtype(self.dtype(), "index_add", [&]<typename T>() { scatter_rows<T, true>(g, self, src, index); });
+  dispatch_dtype(self.dtype(), "index_add", [&]<typename T>() { scatter_rows<T, ScatterReduce::Add>(g, self, src, index); });
 }
 
 }  // namespace wick::cpu

@@ -7,6 +7,16 @@
 // first is taken, and a NaN wins (the last of several); an average window is
 // clipped to the input, and its divisor counts the padding
 // (count_include_pad), the clipped window, or the override.
+//
+// Note [Max pooling windows in the padding]
+// With dilation a max window can hold no element of the input at all:
+// max_pool2d(x of width 1, kernel 2, padding 1, dilation 2) has one window over
+// columns -1 and 1, the padding and one past the end. Its maximum is that of
+// the empty set, -inf (PyTorch 1.13's value too), and no input element gets
+// its gradient: its index is -1, which the backward skips. PyTorch 1.13 gives
+// the index of the first position past the window's start instead, outside
+// the plane, and its backward writes the gradient there, past the buffer (heap
+// corruption); wick's did the same before.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -102,8 +112,10 @@ struct MaxRows {
     for (int64_t oh = 0; oh < p.OH; ++oh) {
       const Span& h = hs[static_cast<size_t>(oh)];
       for (int64_t ow = 0; ow < p.OW; ++ow) {
+        const Span& w = ws[static_cast<size_t>(ow)];
         best[static_cast<size_t>(ow)] = -std::numeric_limits<T>::infinity();
-        at[static_cast<size_t>(ow)] = h.begin * p.W + ws[static_cast<size_t>(ow)].begin;
+        // A window without an input element keeps -1 (Note [Max pooling windows in the padding]).
+        at[static_cast<size_t>(ow)] = h.begin < h.end && w.begin < w.end ? h.begin * p.W + w.begin : -1;
       }
       T* __restrict b = best.data();
       int64_t* __restrict t = at.data();
@@ -257,7 +269,10 @@ void pool_backward(PoolOp op, const Tensor& grad_input, const Tensor& grad_out, 
       if (op == PoolOp::Max) {
         const int64_t* at = idx + plane * p.OH * p.OW;
         for (int64_t oh = 0; oh < p.OH; ++oh)
-          for (int64_t ow = 0; ow < p.OW; ++ow) dx[at[oh * p.OW + ow]] += dy[oh * g2 + ow * g3];
+          for (int64_t ow = 0; ow < p.OW; ++ow) {
+            const int64_t k = at[oh * p.OW + ow];
+            if (k >= 0) dx[k] += dy[oh * g2 + ow * g3];  // -1: an empty window (Note [Max pooling windows in the padding])
+          }
         continue;
       }
       for (int64_t oh = 0; oh < p.OH; ++oh) {

@@ -151,7 +151,13 @@ Indexed apply_basic(const Tensor& self, const std::vector<Entry>& entries) {
         WICK_CHECK(e.tensor.sizes() == IntArrayRef(indexed), IndexError, "The shape of the mask ", e.tensor.sizes(),
                    " at index ", d, " does not match the shape of the indexed tensor ", IntArrayRef(indexed),
                    " at index ", d);
-        if (entries.size() == 1) out.mask = e.tensor;
+        // A mask over the leading dims of a higher-rank tensor selects whole
+        // sub-tensors: as a mask for masked_fill_ it broadcasts over the rest.
+        if (entries.size() == 1) {
+          std::vector<int64_t> shape(e.tensor.sizes().begin(), e.tensor.sizes().end());
+          shape.resize(static_cast<size_t>(r.dim()), 1);
+          out.mask = k == r.dim() ? e.tensor : e.tensor.reshape(shape);
+        }
         TensorList idx = nonzero_indices(e.tensor);
         for (int64_t j = 0; j < k; ++j) out.advanced.emplace_back(d + j, idx[j]);
         d += k;

@@ -135,6 +135,7 @@ The maximum of each kernel_size window over the last two dims of [N, C, H, W]
 or [C, H, W]. stride defaults to kernel_size; padding pads with -inf; ceil_mode
 rounds the output size up. With return_indices, also the flat position
 (h * W + w) of each maximum in its input plane, as a tuple (values, indices).
+A window that (with dilation) holds no input element gives -inf, index -1.
 
 Example::
 

@@ -44,13 +44,10 @@ std::string binary_doc(const char* name, const char* what, const char* example, 
 
 // div with rounding_mode None (true division), "trunc" or "floor".
 Tensor divide(const Tensor& a, const Tensor& b, const std::optional<std::string>& rounding_mode) {
-  if (!rounding_mode) return div(a, b);
-  if (*rounding_mode == "floor") return floor_divide(a, b);
-  WICK_CHECK(*rounding_mode == "trunc", ValueError,
-             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *rounding_mode, "'");
-  const ScalarType type = result_type(a, b);
-  Tensor q = trunc(div(a, b));
-  return is_floating_point(type) ? q : q.to(type);
+  return div(a, b, rounding_mode ? std::optional<std::string_view>(*rounding_mode) : std::nullopt);
+}
+const Tensor& divide_(const Tensor& a, const Tensor& b, const std::optional<std::string>& rounding_mode) {
+  return div_(a, b, rounding_mode ? std::optional<std::string_view>(*rounding_mode) : std::nullopt);
 }
 
 }  // namespace
@@ -366,10 +363,36 @@ void def_elementwise_in_place(py::module_& m, TensorClass& cls) {
           py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   def_inplace_binary(cls, "mul_", [](const Tensor& a, const Tensor& b) { mul_(a, b); },
                      "mul_(other) -> Tensor\n\nIn place: self *= other; returns self.");
-  def_inplace_binary(cls, "div_", [](const Tensor& a, const Tensor& b) { div_(a, b); },
-                     "div_(other) -> Tensor\n\nIn place: self /= other (true division); returns self.");
+  for (const char* name : {"div_", "divide_"}) {
+    cls.def(name,
+            inplace<const Tensor&, const std::optional<std::string>&>(
+                [](const Tensor& a, const Tensor& b, const std::optional<std::string>& mode) { divide_(a, b, mode); }),
+            py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none(),
+            (std::string(name) +
+             "(other, *, rounding_mode=None) -> Tensor\n\nIn place: self /= other (true division), or rounded\n"
+             "toward zero ('trunc') or down ('floor'); the result keeps self's dtype. Returns self.")
+                .c_str());
+    cls.def(name,
+            inplace<Scalar, const std::optional<std::string>&>(
+                [](const Tensor& a, Scalar b, const std::optional<std::string>& mode) {
+                  divide_(a, wrap_scalar(b), mode);
+                }),
+            py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  }
   cls.def("pow_", inplace<Scalar>([](const Tensor& a, Scalar e) { pow_(a, e); }), py::arg("exponent"),
-          "pow_(exponent) -> Tensor\n\nIn place: self **= exponent (a number); returns self.");
+          "pow_(exponent) -> Tensor\n\nIn place: self **= exponent (a number or a tensor that broadcasts to\n"
+          "self's shape); returns self. The result keeps self's dtype.");
+  cls.def("pow_", inplace<const Tensor&>([](const Tensor& a, const Tensor& e) { pow_(a, e); }), py::arg("exponent"));
+  def_inplace_binary(cls, "floor_divide_", [](const Tensor& a, const Tensor& b) { floor_divide_(a, b); },
+                     "floor_divide_(other) -> Tensor\n\nIn place: self //= other; returns self.");
+  def_inplace_binary(cls, "remainder_", [](const Tensor& a, const Tensor& b) { remainder_(a, b); },
+                     "remainder_(other) -> Tensor\n\nIn place: self %= other (the sign of other); returns self.");
+  def_inplace_binary(cls, "bitwise_and_", [](const Tensor& a, const Tensor& b) { bitwise_and_(a, b); },
+                     "bitwise_and_(other) -> Tensor\n\nIn place: self &= other; returns self.");
+  def_inplace_binary(cls, "bitwise_or_", [](const Tensor& a, const Tensor& b) { bitwise_or_(a, b); },
+                     "bitwise_or_(other) -> Tensor\n\nIn place: self |= other; returns self.");
+  def_inplace_binary(cls, "bitwise_xor_", [](const Tensor& a, const Tensor& b) { bitwise_xor_(a, b); },
+                     "bitwise_xor_(other) -> Tensor\n\nIn place: self ^= other; returns self.");
 }
 
 }  // namespace

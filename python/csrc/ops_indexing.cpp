@@ -6,6 +6,10 @@ namespace wick::python {
 
 namespace {
 
+std::optional<std::string_view> as_view(const std::optional<std::string>& s) {
+  return s ? std::optional<std::string_view>(*s) : std::nullopt;
+}
+
 py::tuple to_tuple(const TensorList& parts) {
   py::tuple out(parts.size());
   for (size_t i = 0; i < parts.size(); ++i) out[i] = py::cast(parts[i]);
@@ -96,19 +100,24 @@ void init_index_ops(py::module_& m, TensorClass& cls) {
       "            [3]])");
   def_function_and_method(
       m, cls, "scatter",
-      [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) { return scatter(x, dim, index, src); },
-      py::arg("dim"), py::arg("index"), py::arg("src"),
-      "scatter(input, dim, index, src) or scatter(input, dim, index, value) -> Tensor\n\n"
+      [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, const std::optional<std::string>& reduce) {
+        return scatter(x, dim, index, src, as_view(reduce));
+      },
+      py::arg("dim"), py::arg("index"), py::arg("src"), py::kw_only(), py::arg("reduce") = py::none(),
+      "scatter(input, dim, index, src, *, reduce=None) or scatter(input, dim, index, value, *, reduce=None) -> Tensor\n\n"
       "A copy of input with src's entries (or value) written at the positions index gives along dim:\n"
-      "the reverse of gather. Where index repeats a position, one of the writes wins.\n\n"
+      "the reverse of gather. Where index repeats a position, one of the writes wins. With\n"
+      "reduce='add' or 'multiply' each entry is added to (multiplied into) what is there instead.\n\n"
       "Example::\n\n"
       "    >>> wick.zeros(2, 3).scatter(1, wick.tensor([[2], [0]]), 5.0)\n"
       "    tensor([[0., 0., 5.],\n"
       "            [5., 0., 0.]])");
   def_function_and_method(
       m, cls, "scatter",
-      [](const Tensor& x, int64_t dim, const Tensor& index, Scalar value) { return scatter(x, dim, index, value); },
-      py::arg("dim"), py::arg("index"), py::arg("value"));
+      [](const Tensor& x, int64_t dim, const Tensor& index, Scalar value, const std::optional<std::string>& reduce) {
+        return scatter(x, dim, index, value, as_view(reduce));
+      },
+      py::arg("dim"), py::arg("index"), py::arg("value"), py::kw_only(), py::arg("reduce") = py::none());
   def_function_and_method(
       m, cls, "scatter_add",
       [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
@@ -122,10 +131,17 @@ void init_index_ops(py::module_& m, TensorClass& cls) {
       "    >>> wick.zeros(3).scatter_add(0, wick.tensor([0, 0, 2]), wick.tensor([1.0, 2.0, 3.0]))\n"
       "    tensor([3., 0., 3.])");
   cls.def("scatter_",
-          inplace<int64_t, const Tensor&, const Tensor&>(
-              [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) { scatter_(x, dim, index, src); }),
-          py::arg("dim"), py::arg("index"), py::arg("src"),
-          "scatter_(dim, index, src) -> Tensor\n\nIn-place scatter; returns this tensor.");
+          inplace<int64_t, const Tensor&, const Tensor&, const std::optional<std::string>&>(
+              [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
+                 const std::optional<std::string>& reduce) { scatter_(x, dim, index, src, as_view(reduce)); }),
+          py::arg("dim"), py::arg("index"), py::arg("src"), py::kw_only(), py::arg("reduce") = py::none(),
+          "scatter_(dim, index, src, *, reduce=None) or scatter_(dim, index, value, *, reduce=None) -> Tensor\n\n"
+          "In-place scatter; returns this tensor.");
+  cls.def("scatter_",
+          inplace<int64_t, const Tensor&, Scalar, const std::optional<std::string>&>(
+              [](const Tensor& x, int64_t dim, const Tensor& index, Scalar value,
+                 const std::optional<std::string>& reduce) { scatter_(x, dim, index, value, as_view(reduce)); }),
+          py::arg("dim"), py::arg("index"), py::arg("value"), py::kw_only(), py::arg("reduce") = py::none());
   cls.def("scatter_add_",
           inplace<int64_t, const Tensor&, const Tensor&>([](const Tensor& x, int64_t dim, const Tensor& index,
                                                             const Tensor& src) { scatter_add_(x, dim, index, src); }),
@@ -133,13 +149,13 @@ void init_index_ops(py::module_& m, TensorClass& cls) {
           "scatter_add_(dim, index, src) -> Tensor\n\nIn-place scatter_add; returns this tensor.");
   def_function_and_method(
       m, cls, "index_add",
-      [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source) {
-        return index_add(x, dim, index, source);
+      [](const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) {
+        return index_add(x, dim, index, source, alpha);
       },
-      py::arg("dim"), py::arg("index"), py::arg("source"),
-      "index_add(input, dim, index, source) -> Tensor\n\n"
-      "A copy of input where source's slice i along dim is added to the slice index[i]; repeated\n"
-      "indices add up.\n\n"
+      py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1,
+      "index_add(input, dim, index, source, *, alpha=1) -> Tensor\n\n"
+      "A copy of input where alpha times source's slice i along dim is added to the slice index[i];\n"
+      "repeated indices add up.\n\n"
       "Example::\n\n"
       "    >>> wick.zeros(3).index_add(0, wick.tensor([0, 0, 2]), wick.tensor([1.0, 2.0, 3.0]))\n"
       "    tensor([3., 0., 3.])");

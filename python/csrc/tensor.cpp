@@ -315,8 +315,10 @@ void def_tensor_filling_and_copying(py::module_& m, TensorClass& cls) {
       .def("copy_", inplace<const Tensor&, bool>([](const Tensor& t, const Tensor& src, bool) { t.copy_(src); }),
            py::arg("src"), py::arg("non_blocking") = false,
            "copy_(src, non_blocking=False) -> Tensor\n\n"
-           "Copies src's values into this tensor in place, broadcasting src to this shape and converting\n"
-           "dtype and device; returns this tensor. Differentiable with respect to src.");
+           "Copies src's values (a tensor or a number) into this tensor in place, broadcasting src to this\n"
+           "shape and converting dtype and device; returns this tensor. Differentiable with respect to src.")
+      .def("copy_", inplace<Scalar, bool>([](const Tensor& t, Scalar v, bool) { t.copy_(wrap_scalar(v)); }),
+           py::arg("src"), py::arg("non_blocking") = false);
 }
 
 // Python protocols.
@@ -473,6 +475,11 @@ void def_tensor_operators(py::module_& m, TensorClass& cls) {
   def_inplace_operator(cls, "__isub__", [](const Tensor& a, const Tensor& b) { a.sub_(b); });
   def_inplace_operator(cls, "__imul__", [](const Tensor& a, const Tensor& b) { a.mul_(b); });
   def_inplace_operator(cls, "__itruediv__", [](const Tensor& a, const Tensor& b) { a.div_(b); });
+  def_inplace_operator(cls, "__ifloordiv__", [](const Tensor& a, const Tensor& b) { floor_divide_(a, b); });
+  def_inplace_operator(cls, "__imod__", [](const Tensor& a, const Tensor& b) { remainder_(a, b); });
+  def_inplace_operator(cls, "__iand__", [](const Tensor& a, const Tensor& b) { bitwise_and_(a, b); });
+  def_inplace_operator(cls, "__ior__", [](const Tensor& a, const Tensor& b) { bitwise_or_(a, b); });
+  def_inplace_operator(cls, "__ixor__", [](const Tensor& a, const Tensor& b) { bitwise_xor_(a, b); });
 
   // x ** n keeps n a number (PowBackward0, no gradient for the exponent); x ** y with a tensor y.
   cls.def("__pow__", [](const Tensor& self, py::handle other) -> py::object {
@@ -490,10 +497,15 @@ void def_tensor_operators(py::module_& m, TensorClass& cls) {
     return py::cast(without_gil([&] { return pow(*o, self); }));
   });
   cls.def("__ipow__", [](py::object self, py::handle other) -> py::object {
-    Scalar s;
-    if (!scalar_from_object(other, s)) return not_implemented();  // Python falls back to self = self ** other
     const Tensor& t = self.cast<const Tensor&>();
-    without_gil([&] { pow_(t, s); });
+    Scalar s;
+    if (scalar_from_object(other, s)) {
+      without_gil([&] { pow_(t, s); });
+      return self;
+    }
+    auto o = operand(other);
+    if (!o) return not_implemented();
+    without_gil([&] { pow_(t, *o); });
     return self;
   });
   cls.def("__neg__", [](const Tensor& t) { return neg(t); }, py::call_guard<py::gil_scoped_release>())

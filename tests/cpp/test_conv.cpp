@@ -448,6 +448,28 @@ TEST(PoolOps, MaxPool2dOverlappingWindowsAddUp) {
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{0, 0, 0, 0, 4, 0, 0, 0, 0}));
 }
 
+TEST(PoolOps, MaxPool2dWindowEntirelyInThePadding) {
+  // Width 1, kernel 2, padding 1, dilation 2: every window covers columns -1
+  // and 1, neither of them in the input (Note [Max pooling windows in the
+  // padding]). Before, the index pointed one row past each window's start and
+  // the backward wrote the gradient there: past the end of the buffer for the
+  // last plane (AddressSanitizer: heap-buffer-overflow).
+  const Tensor x = randn({4, 4, 1, 1000}, TensorOptions(ScalarType::Float64)).requires_grad_();
+  const ValuesIndices r = max_pool2d_with_indices(x, {2, 2}, {}, {1, 1}, {2, 2});
+  EXPECT_EQ(r.values.sizes(), IntArrayRef({4, 4, 1, 500}));
+  EXPECT_THAT(r.values.to_vector<double>(), ::testing::Each(-std::numeric_limits<double>::infinity()));
+  EXPECT_THAT(r.indices.to_vector<int64_t>(), ::testing::Each(-1));
+  max_pool2d(x, {2, 2}, {}, {1, 1}, {2, 2}).sum().backward();
+  EXPECT_THAT(x.grad().to_vector<double>(), ::testing::Each(0.0));
+  // Two rows: the windows' second row is in the input, so only their columns decide.
+  const Tensor y = arange(10.0).view({1, 1, 2, 5}).requires_grad_();
+  const ValuesIndices s = max_pool2d_with_indices(y, {2, 2}, {}, {1, 1}, {2, 2});
+  EXPECT_EQ(s.values.to_vector<float>(), (std::vector<float>{6, 8, 8}));  // PyTorch's values and indices
+  EXPECT_EQ(s.indices.to_vector<int64_t>(), (std::vector<int64_t>{6, 8, 8}));
+  max_pool2d(y, {2, 2}, {}, {1, 1}, {2, 2}).sum().backward();
+  EXPECT_EQ(y.grad().to_vector<float>(), (std::vector<float>{0, 0, 0, 0, 0, 0, 1, 0, 2, 0}));
+}
+
 TEST(PoolOps, MaxPool2dNaNAndInfinity) {
   NoGradGuard no_grad;
   const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();

@@ -3,6 +3,7 @@
 // inputs) and errors.
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "pointwise_check.h"
 #include "test_util.h"
@@ -316,15 +317,73 @@ TEST(Elementwise, InplaceForms) {
   EXPECT_EQ(m.to_vector<float>(), (std::vector<float>{2, 3, 4, 2, 3, 4}));
   EXPECT_THROW_WITH(ones({3}).add_(ones({2, 3})), ValueError, "doesn't match the broadcast shape");
   Tensor i = arange(3);
-  EXPECT_THROW_WITH(i.add_(1.5), TypeError, "can't be cast");
-  EXPECT_THROW_WITH(exp_(i), TypeError, "can't be cast");
+  EXPECT_THROW_WITH(i.add_(1.5), Error, "can't be cast");  // RuntimeError, as in PyTorch
+  EXPECT_THROW_WITH(exp_(i), Error, "can't be cast");
   Tensor v = tensor({-1.0, 1.0});
   v.relu_();
   EXPECT_EQ(v.to_vector<float>(), (std::vector<float>{0, 1}));
-  // An operand that overlaps the output is read whole before the write.
+  // An operand that overlaps the output partially is refused, as in PyTorch
+  // (Note [Overlapping in-place writes]); one whose overlap is too hard to
+  // decide (expanded) is read whole before the write.
   Tensor s = tensor({1.0, 2.0, 3.0, 4.0}).view({2, 2});
-  s.add_(s.t());
-  EXPECT_EQ(s.to_vector<float>(), (std::vector<float>{2, 5, 5, 8}));
+  EXPECT_THROW_WITH(s.add_(s.t()), Error, "some elements of the input tensor and the written-to tensor");
+  EXPECT_EQ(s.to_vector<float>(), (std::vector<float>{1, 2, 3, 4}));
+  Tensor r = tensor({1.0, 2.0, 3.0});
+  r.add_(r.narrow(0, 0, 1).expand({3}));
+  EXPECT_EQ(r.to_vector<float>(), (std::vector<float>{2, 3, 4}));
+}
+
+TEST(Elementwise, InplaceWritesIntoOverlappingMemoryAreRefused) {
+  // [[1, 2]] expanded to 3 rows: one location per column, written once per row.
+  Tensor e = tensor({1.0, 2.0}).view({1, 2}).expand({3, 2});
+  EXPECT_THROW_WITH(e.mul_(2), Error, "more than one element of the written-to tensor");
+  EXPECT_THROW_WITH(e.add_(tensor({1.0, 1.0})), Error, "more than one element of the written-to tensor");
+  EXPECT_THROW_WITH(exp_(e), Error, "more than one element of the written-to tensor");
+  EXPECT_THROW_WITH(e.copy_(ones({3, 2})), Error, "more than one element of the written-to tensor");
+  EXPECT_EQ(e.contiguous().to_vector<float>(), (std::vector<float>{1, 2, 1, 2, 1, 2}));
+  e.fill_(3);  // one value per location: allowed, as in PyTorch
+  EXPECT_EQ(e.contiguous().to_vector<float>(), (std::vector<float>{3, 3, 3, 3, 3, 3}));
+  Tensor a = arange(5.0);
+  EXPECT_THROW_WITH(a.narrow(0, 1, 4).add_(a.narrow(0, 0, 4)), Error, "some elements of the input tensor");
+  EXPECT_THROW_WITH(a.narrow(0, 1, 4).copy_(a.narrow(0, 0, 4)), Error, "some elements of the input tensor");
+  a.narrow(0, 0, 2).add_(a.narrow(0, 3, 2));  // disjoint
+  a.add_(a);                                   // the same elements
+  EXPECT_EQ(a.to_vector<float>(), (std::vector<float>{6, 10, 4, 6, 8}));
+}
+
+TEST(Elementwise, InplaceFormsKeepSelf) {
+  // pow_ with a tensor exponent writes into self (a view's base sees it) and keeps self's dtype.
+  Tensor t = tensor({1.0, 2.0, 3.0});
+  const Tensor v = t.narrow(0, 0, 2);
+  pow_(t, tensor({2.0, 2.0, 2.0}).to(ScalarType::Float64));
+  EXPECT_EQ(t.dtype(), ScalarType::Float32);
+  EXPECT_EQ(v.to_vector<float>(), (std::vector<float>{1, 4}));
+  EXPECT_THROW_WITH(pow_(arange(3), tensor({2.0, 2.0, 2.0})), Error,
+                    "result type float32 can't be cast to the desired output type int64");
+  // div_ with a rounding mode; integers divide exactly.
+  Tensor i = from_vector(std::vector<int64_t>{7, -7, (int64_t{1} << 40) + 3}, {3});
+  div_(i, wrap_scalar(2), "trunc");
+  EXPECT_EQ(i.to_vector<int64_t>(), (std::vector<int64_t>{3, -3, (int64_t{1} << 39) + 1}));
+  div_(i, wrap_scalar(2), "floor");
+  EXPECT_EQ(i.to_vector<int64_t>(), (std::vector<int64_t>{1, -2, int64_t{1} << 38}));
+  EXPECT_THROW_WITH(div_(i, wrap_scalar(2), "round"), ValueError, "rounding_mode");
+  Tensor m = from_vector(std::vector<int64_t>{5, 7}, {2});
+  remainder_(m, wrap_scalar(3));
+  bitwise_xor_(m, wrap_scalar(1));
+  EXPECT_EQ(m.to_vector<int64_t>(), (std::vector<int64_t>{3, 0}));
+  // An integer tensor copied from a float one that requires grad stays out of autograd.
+  Tensor n = zeros({2}, TensorOptions(ScalarType::Int64));
+  n.copy_(tensor({1.0, 2.0}).requires_grad_());
+  EXPECT_FALSE(n.requires_grad());
+  EXPECT_EQ(n.grad_fn(), nullptr);
+  // Numbers the dtype cannot hold (Note [Numbers written into a tensor]).
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_THROW_WITH(n.fill_(-inf), Error, "value cannot be converted to type int64_t without overflow");
+  EXPECT_THROW_WITH(n.masked_fill_(ones({2}, TensorOptions(ScalarType::Bool)), std::nan("")), Error,
+                    "without overflow");
+  EXPECT_THROW_WITH(zeros({2}, TensorOptions(ScalarType::UInt8)).fill_(300), Error, "uint8_t");
+  zeros({2}, TensorOptions(ScalarType::UInt8)).fill_(-1);  // wraps, as in PyTorch
+  ones({2}).fill_(inf);
 }
 
 TEST(Elementwise, InplaceGradients) {

@@ -347,6 +347,22 @@ TEST_P(IndexingOnDevice, GatherGradients) {
 
 // ---- scatter / scatter_add -----------------------------------------------------------------------
 
+TEST_P(IndexingOnDevice, ScatterReduce) {
+  const Device d = device();
+  const TensorOptions f64_on_d = TensorOptions(ScalarType::Float64).device(d);
+  const Tensor idx = i64({0, 0, 2}, {3}, d);
+  const Tensor src = from_vector(std::vector<double>{1, 2, 3}, {3}, f64_on_d);
+  // PyTorch 1.13's values: repeated positions combine, untouched ones keep self's value.
+  EXPECT_EQ(values(scatter(full({3}, 2.0, f64_on_d), 0, idx, src, "add")), (std::vector<double>{5, 2, 5}));
+  EXPECT_EQ(values(scatter(full({3}, 2.0, f64_on_d), 0, idx, src, "multiply")), (std::vector<double>{4, 2, 6}));
+  EXPECT_EQ(values(scatter(full({3}, 2.0, f64_on_d), 0, idx, 5.0, "add")), (std::vector<double>{12, 2, 7}));
+  EXPECT_EQ(values(scatter(full({3}, 2.0, f64_on_d), 0, idx, 5.0, "multiply")), (std::vector<double>{50, 2, 10}));
+  Tensor y = full({3}, 2.0, f64_on_d);
+  EXPECT_TRUE(scatter_(y, 0, idx, src, "multiply").is_same(y));
+  EXPECT_EQ(values(y), (std::vector<double>{4, 2, 6}));
+  EXPECT_THROW_WITH(scatter(y, 0, idx, src, "mean"), ValueError, "reduce argument must be either add or multiply");
+}
+
 TEST_P(IndexingOnDevice, ScatterValues) {
   const Device d = device();
   const TensorOptions f64_on_d = TensorOptions(ScalarType::Float64).device(d);
@@ -709,8 +725,13 @@ TEST(IndexingErrors, InPlace) {
   EXPECT_THROW_WITH(scatter_(a, 0, i64({0}, {1}), leaf({1})), Error, "leaf Variable that requires grad");
   EXPECT_THROW_WITH(scatter_add_(zeros({1}).expand({3}), 0, i64({0}, {1}), ones({1})), Error,
                     "more than one element of the written-to tensor");
-  // An index or source that aliases the target is read before the write.
+  // An index or source that shares memory with the target is refused, as in
+  // PyTorch (Note [Overlapping in-place writes]); one whose overlap is too
+  // hard to decide (expanded) is read before the write.
   Tensor t = i64({1, 0, 2}, {3});
-  scatter_(t, 0, t, t);
-  EXPECT_EQ(ivalues(t), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_THROW_WITH(scatter_(t, 0, t, t), Error, "some elements of the input tensor and the written-to tensor");
+  EXPECT_THROW_WITH(scatter_(t, 0, i64({1, 0}, {2}), t.narrow(0, 1, 2)), Error, "some elements of the input tensor");
+  EXPECT_EQ(ivalues(t), (std::vector<int64_t>{1, 0, 2}));
+  scatter_(t, 0, i64({1, 0, 2}, {3}), t.narrow(0, 0, 1).expand({3}));
+  EXPECT_EQ(ivalues(t), (std::vector<int64_t>{1, 1, 1}));
 }
