@@ -87,8 +87,11 @@ def main(argv=None):
     text, new = report(results, time.monotonic() - t0, args)
     print(text)
     if args.write_results:
+        command = "python -m difftest " + " ".join(argv if argv is not None else sys.argv[1:])
         with open(args.write_results, "w") as f:
-            f.write(text + "\n")
+            f.write("# The differential tester's last long run\n\n"
+                    f"`{command}` (from tests/python), {time.strftime('%Y-%m-%d')}. Replay any case with "
+                    "`python -m difftest --replay SEED:INDEX`.\n\n```\n" + text + "\n```\n")
     return 1 if new else 0
 
 
