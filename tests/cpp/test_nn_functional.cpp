@@ -470,6 +470,10 @@ TEST_P(NnFunctionalLossOnDevice, RegressionLossGradients) {
   EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return mse_loss(x * x, ones_like(x)); }, leaf({2, 3}, -1, 1, d)));
   EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return smooth_l1_loss(x * x, ones_like(x), Reduction::Sum, 0.5); },
                             leaf({2, 3}, -1, 1, d)));
+  // beta = 0 is the L1 loss: slope 0 where input == target (d / 0 gave nan there).
+  Tensor xs = tensor({1.0, 2.0, 3.0}, kF64).to(d).requires_grad_();
+  smooth_l1_loss(xs, tensor({1.0, 1.0, 4.0}, kF64).to(d), Reduction::Sum, 0.0).backward();
+  EXPECT_EQ(xs.grad().to_vector<double>(), (std::vector<double>{0, 1, -1}));
   const Tensor a = leaf({2}, -1, 1, d), b = leaf({2}, -1, 1, d);
   EXPECT_EQ(grad_fn_name(mse_loss(a, b)), "MseLossBackward0");
   EXPECT_EQ(grad_fn_name(mse_loss(a, b, Reduction::None)), "MseLossBackward0");
