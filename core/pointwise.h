@@ -102,10 +102,26 @@ WICK_HOST_DEVICE T python_mod(T a, T b) {
 }
 
 // Python's a // b: rounds toward negative infinity.
+//
+// Note [Floor division of floats]
+// floor(a / b) is wrong where a / b rounds up to a whole number (1 // 0.1 is
+// 9: 0.1 is a little above 1/10, but 1 / 0.1 rounds to 10) and where b is
+// infinite (-5 // inf is -1, floor(-0.0) is -0). PyTorch's div_floor_floating
+// (Python's float floordiv) divides a - fmod(a, b), which is exactly a
+// multiple of b, steps down one where the remainder's sign differs from b's,
+// and rounds the quotient to the nearest whole number; a zero quotient takes
+// the sign of a / b, and b == 0 gives the IEEE a / b.
 template <typename T>
 WICK_HOST_DEVICE T python_floordiv(T a, T b) {
   if constexpr (kIsFloat<T>) {
-    return std::floor(a / b);
+    if (b == 0) return a / b;
+    const T mod = std::fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != 0 && (b < 0) != (mod < 0)) div -= T(1);
+    if (div == 0) return std::copysign(T(0), a / b);
+    T floordiv = std::floor(div);
+    if (div - floordiv > T(0.5)) floordiv += T(1);
+    return floordiv;
   } else if constexpr (std::is_unsigned_v<T>) {
     return a / b;
   } else {
@@ -113,6 +129,32 @@ WICK_HOST_DEVICE T python_floordiv(T a, T b) {
     T q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
     return q;
+  }
+}
+
+// a / b rounded toward zero; for integers exact, in integer arithmetic
+// (through a double, 2**62 + 1 would lose its last bits).
+template <typename T>
+WICK_HOST_DEVICE T trunc_div(T a, T b) {
+  if constexpr (kIsFloat<T>) {
+    return std::trunc(a / b);
+  } else if constexpr (std::is_unsigned_v<T>) {
+    return a / b;
+  } else {
+    if (b == -1) return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(a));  // INT_MIN / -1 would trap
+    return a / b;
+  }
+}
+
+// v converted to the integer type T, saturating at T's range.
+template <typename T>
+WICK_HOST_DEVICE T saturate_int(int64_t v) {
+  if constexpr (std::is_same_v<T, int64_t>) {
+    return v;
+  } else {
+    if (v < static_cast<int64_t>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+    if (v > static_cast<int64_t>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
   }
 }
 
@@ -259,6 +301,29 @@ struct GeluTanh {  // gelu(approximate='tanh')
     return T(0.5) * x * (T(1) + std::tanh(T(kSqrt2OverPi) * (x + T(kCubic) * x * x * x)));
   }
 };
+// log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as
+// PyTorch). log1p(exp(z)) is PyTorch's formula; where exp(z) overflows (a
+// threshold above ~88 for float) z + log1p(exp(-z)) is the same value.
+struct Softplus {
+  using Dtypes = Floating;
+  static constexpr const char* name = "softplus";
+  double beta = 1, threshold = 20;
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    const T z = x * T(beta);
+    if (z > T(threshold)) return x;
+    const T e = std::exp(z);
+    return (std::isinf(e) ? z + std::log1p(std::exp(-z)) : std::log1p(e)) / T(beta);
+  }
+};
+// log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), without overflow (PyTorch's form).
+struct LogSigmoid {
+  using Dtypes = Floating;
+  static constexpr const char* name = "log_sigmoid";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    const T m = x < T(0) ? x : T(0);
+    return m - std::log1p(std::exp(-std::fabs(x)));
+  }
+};
 struct LeakyRelu {
   using Dtypes = Floating;
   static constexpr const char* name = "leaky_relu";
@@ -298,14 +363,20 @@ struct Relu {  // NaN passes, as in PyTorch
   }
 };
 // min(max(x, min), max) as PyTorch: max wins where min > max; a NaN input or
-// bound gives NaN. An absent bound is -inf / +inf.
+// bound gives NaN. An absent bound is -inf / +inf. Integer tensors use
+// min_int / max_int, exact where a double is not (2**60 + 1), saturating at
+// the dtype's range.
 struct Clamp {
   using Dtypes = Numbers;
   static constexpr const char* name = "clamp";
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
+  int64_t min_int = std::numeric_limits<int64_t>::lowest();
+  int64_t max_int = std::numeric_limits<int64_t>::max();
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
-    const T lo = saturate<T>(min), hi = saturate<T>(max);
+    T lo, hi;
+    if constexpr (kIsFloat<T>) lo = saturate<T>(min), hi = saturate<T>(max);
+    else lo = saturate_int<T>(min_int), hi = saturate_int<T>(max_int);
     if constexpr (kIsFloat<T>) {
       if (x != x) return x;
       if (lo != lo) return lo;
@@ -425,6 +496,11 @@ struct FloorDivide {  // Python's //
   using Dtypes = Numbers;
   static constexpr const char* name = "floor_divide";
   template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return python_floordiv(x, y); }
+};
+struct TruncDivide {  // div(rounding_mode='trunc')
+  using Dtypes = Numbers;
+  static constexpr const char* name = "div_trunc";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return trunc_div(x, y); }
 };
 struct Pow {
   using Dtypes = Numbers;
@@ -546,10 +622,11 @@ struct BitwiseXor {
 using UnaryFunctions =
     TypeList<Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
              Cosh, Tanh, Erf, Sigmoid, Silu, Gelu, GeluTanh, LeakyRelu, Neg, Abs, Sign, Relu, Clamp, Floor, Ceil,
-             Round, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf>;
+             Round, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf, Softplus, LogSigmoid>;
 using BinaryFunctions =
     TypeList<Add, Sub, Mul, Div, Remainder, Fmod, FloorDivide, Pow, Atan2, Hypot, LogAddExp, Maximum, Minimum,
-             ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor>;
+             ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,
+             TruncDivide>;
 
 // Whether F takes elements of type T.
 template <typename F, typename T>

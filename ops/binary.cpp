@@ -119,10 +119,12 @@ Tensor binary_forward(const F& f, const Tensor& a, const Tensor& b, const char* 
     WICK_CHECK(compute != ScalarType::Bool, TypeError,
                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                "`logical_xor()` operator instead.");
-  if constexpr (std::is_same_v<F, Remainder> || std::is_same_v<F, FloorDivide> || std::is_same_v<F, Fmod>) {
+  if constexpr (std::is_same_v<F, Remainder> || std::is_same_v<F, FloorDivide> || std::is_same_v<F, Fmod> ||
+                std::is_same_v<F, TruncDivide>) {
     if (!is_floating_point(compute)) {
       // In the compute dtype: a wrapped 256 divides a uint8 tensor as 0.
-      WICK_CHECK(!any(eq(b.dtype() == compute ? b : b.to(compute), 0)).item<bool>(), ValueError, name,
+      // PyTorch raises RuntimeError("ZeroDivisionError") for every form.
+      WICK_CHECK(!any(eq(b.dtype() == compute ? b : b.to(compute), 0)).item<bool>(), Error, name,
                  ": ZeroDivisionError (integer division by zero)");
     }
   }
@@ -175,14 +177,27 @@ struct AddBackward0 final : Node {
 };
 
 // b * alpha for add/sub's alpha argument (unrecorded: their nodes apply alpha).
-Tensor scaled(const Tensor& b, Scalar alpha) {
-  if (alpha.to_double() == 1) return b;
+//
+// Note [alpha in the result dtype]
+// PyTorch computes a + alpha * b in the dtype of the result, with alpha
+// converted to it. So b goes to a and b's result dtype first and alpha joins
+// it as a tensor of that dtype: b * alpha in b's own dtype would round a
+// float64 sum's 0.2 * b to float32 when b is float32 or an integer, and
+// a wrapped b times a wrapped alpha would give a default-dtype (float32)
+// number.
+Tensor scaled(const Tensor& a, const Tensor& b, Scalar alpha, const char* name) {
+  if (alpha.is_floating_point() ? alpha.to_double() == 1 : alpha.to<int64_t>() == 1) return b;
+  WICK_CHECK(a.defined() && b.defined(), ValueError, name, ": undefined tensor argument");
+  const ScalarType type = result_type(a, b);
+  WICK_CHECK(is_floating_point(type) || !alpha.is_floating_point(), Error, name,
+             ": For integral input tensors, argument alpha must not be a floating point number.");
   NoGradGuard no_grad;
-  return mul(b, alpha);
+  const Tensor bt = b.dtype() == type ? b : b.to(type);
+  return mul(bt, scalar_tensor(alpha, TensorOptions(type)));  // a CPU number joins a tensor on any device
 }
 
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
-  Tensor out = binary_forward(pointwise::Add{}, a, scaled(b, alpha), "add");
+  Tensor out = binary_forward(pointwise::Add{}, a, scaled(a, b, alpha, "add"), "add");
   if (auto node = make_node<AddBackward0>(a, b)) {
     node->alpha = alpha;
     set_history(out, node);
@@ -192,7 +207,7 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
 
 const Tensor& add_(const Tensor& self, const Tensor& other, Scalar alpha) {
   check_inplace(self, "add_", {other});
-  binary_forward(pointwise::Add{}, self, scaled(other, alpha), "add_", true);
+  binary_forward(pointwise::Add{}, self, scaled(self, other, alpha, "add_"), "add_", true);
   if (auto node = make_node<AddBackward0>(self, other)) {
     node->alpha = alpha;
     rebase_history(self, node);
@@ -210,7 +225,7 @@ struct SubBackward0 final : Node {
 };
 
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
-  Tensor out = binary_forward(pointwise::Sub{}, a, scaled(b, alpha), "sub");
+  Tensor out = binary_forward(pointwise::Sub{}, a, scaled(a, b, alpha, "sub"), "sub");
   if (auto node = make_node<SubBackward0>(a, b)) {
     node->alpha = alpha;
     set_history(out, node);
@@ -220,7 +235,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 
 const Tensor& sub_(const Tensor& self, const Tensor& other, Scalar alpha) {
   check_inplace(self, "sub_", {other});
-  binary_forward(pointwise::Sub{}, self, scaled(other, alpha), "sub_", true);
+  binary_forward(pointwise::Sub{}, self, scaled(self, other, alpha, "sub_"), "sub_", true);
   if (auto node = make_node<SubBackward0>(self, other)) {
     node->alpha = alpha;
     rebase_history(self, node);
@@ -385,20 +400,24 @@ const Tensor& pow_(const Tensor& self, const Tensor& exponent) {
 }
 
 struct PowBackward2 final : Node {  // number ** tensor
-  SavedTensor result;
+  SavedTensor exponent, result;
   double base = 0;
   std::string_view name() const override { return "PowBackward2"; }
   TensorList apply(TensorList&& grads) override {
-    if (base == 0) return {zeros_like(grads[0])};
-    return {mul(grads[0], mul(result.unpack(), std::log(base)))};
+    const Tensor d = mul(grads[0], mul(result.unpack(), std::log(base)));
+    // As PowBackward1: 0 ** b has derivative 0 in b for b >= 0; below 0 it is
+    // inf * log(0) = -inf, as in PyTorch.
+    if (base == 0) return {where(ge(exponent.unpack(), 0), zeros_like(d), d)};
+    return {d};
   }
-  void for_each_saved(const SavedVisitor& f) override { f(result); }
+  void for_each_saved(const SavedVisitor& f) override { f(exponent); f(result); }
 };
 
 Tensor pow(Scalar a, const Tensor& b) {
   Tensor out = binary_forward(pointwise::Pow{}, wrap_scalar(a), b, "pow");
   if (auto node = make_node<PowBackward2>(b)) {
     node->base = a.to_double();
+    if (node->base == 0) node->exponent = SavedTensor(b);
     node->result = SavedTensor::output(out, node);
     set_history(out, node);
   }
@@ -594,12 +613,16 @@ Tensor bitwise_and(const Tensor& a, const Tensor& b) { return binary_forward(poi
 Tensor bitwise_or(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::BitwiseOr{}, a, b, "bitwise_or"); }
 Tensor bitwise_xor(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::BitwiseXor{}, a, b, "bitwise_xor"); }
 
-// A division rounded to an integer is piecewise constant: its gradient is zero
-// (as PyTorch's DivBackward2 for rounding_mode 'trunc' and 'floor'). The
-// in-place forms record it so that self's old history is cut.
+// A division rounded to an integer is piecewise constant: its gradient is
+// zero everywhere, also where b is 0 (PyTorch's DivBackward2 for rounding_mode
+// 'trunc' and 'floor', whose gradients are zeros), not the nan of trunc(a / b)'s
+// chain. The in-place forms record it so that self's old history is cut.
 struct DivBackward2 final : Node {
   std::string_view name() const override { return "DivBackward2"; }
-  TensorList apply(TensorList&&) override { return {Tensor(), Tensor()}; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor zero = zeros_like(grads[0]);
+    return {needs_input_grad(0) ? zero : Tensor(), needs_input_grad(1) ? zero : Tensor()};
+  }
 };
 
 const Tensor& floor_divide_(const Tensor& self, const Tensor& other) {
@@ -614,19 +637,22 @@ void check_rounding_mode(std::string_view mode) {
   WICK_CHECK(mode == "trunc" || mode == "floor", ValueError,
              "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", mode, "'");
 }
-// a / b rounded toward zero in the promoted dtype; integers divide exactly
-// (a - fmod(a, b) is a multiple of b), floats as trunc(a / b).
+// a / b rounded toward zero in the promoted dtype (not recorded): integers
+// exactly, in integer arithmetic, floats as trunc(a / b) (pointwise::TruncDivide).
 Tensor trunc_divide(const Tensor& a, const Tensor& b) {
-  if (is_floating_point(result_type(a, b))) return trunc(div(a, b));
-  NoGradGuard no_grad;  // integers: nothing to differentiate
-  return floor_divide(sub(a, fmod(a, b)), b);
+  NoGradGuard no_grad;
+  return binary_forward(pointwise::TruncDivide{}, a, b, "div");
 }
 }  // namespace
 
 Tensor div(const Tensor& a, const Tensor& b, std::optional<std::string_view> rounding_mode) {
   if (!rounding_mode) return div(a, b);
   check_rounding_mode(*rounding_mode);
-  return *rounding_mode == "floor" ? floor_divide(a, b) : trunc_divide(a, b);
+  // Floats floor as PyTorch's div_floor_floating (Note [Floor division of floats]).
+  Tensor out = *rounding_mode == "floor" ? binary_forward(pointwise::FloorDivide{}, a, b, "div") : trunc_divide(a, b);
+  if (out.is_floating_point())
+    if (auto node = make_node<DivBackward2>(a, b)) set_history(out, node);
+  return out;
 }
 
 const Tensor& div_(const Tensor& self, const Tensor& other, std::optional<std::string_view> rounding_mode) {

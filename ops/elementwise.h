@@ -57,6 +57,12 @@ Tensor floor(const Tensor& x);
 Tensor ceil(const Tensor& x);
 Tensor round(const Tensor& x);
 Tensor trunc(const Tensor& x);
+// log(1 + exp(beta x)) / beta, and x where beta x > threshold.
+Tensor softplus(const Tensor& x, double beta = 1, double threshold = 20);
+Tensor log_sigmoid(const Tensor& x);  // log(sigmoid(x)), without overflow
+// x clamped to [min_val, max_val], with gradient 0 at the bounds (relu6 is hardtanh(x, 0, 6)).
+Tensor hardtanh(const Tensor& x, double min_val = -1, double max_val = 1);
+const Tensor& hardtanh_(const Tensor& x, double min_val = -1, double max_val = 1);
 Tensor logical_not(const Tensor& x);
 Tensor bitwise_not(const Tensor& x);
 Tensor isnan(const Tensor& x);

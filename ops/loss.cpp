@@ -330,8 +330,10 @@ struct SmoothL1LossBackward0 final : PairLossNode {
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
     const Tensor d = sub(x, target.unpack());
-    // -1 below -beta, d / beta between, 1 above (d / 0 is +-inf, clamped; 0 / 0 stays nan, as in PyTorch).
-    const Tensor slope = clamp(div(d, beta), Scalar(-1.0), Scalar(1.0));
+    // -1 below -beta, d / beta between, 1 above. beta = 0 is the L1 loss, whose
+    // slope sign(d) is 0 at d = 0 (d / 0 there is nan; PyTorch 1.13 gives -1
+    // to both input and target, a bug later versions fix by calling l1_loss).
+    const Tensor slope = beta == 0 ? sign(d) : clamp(div(d, beta), Scalar(-1.0), Scalar(1.0));
     return input_and_negated(mul(slope, scale_for(grads[0], reduction, x.numel())));
   }
 };
@@ -368,9 +370,6 @@ struct BinaryCrossEntropyBackward0 final : Node {
   }
   void for_each_saved(const SavedVisitor& f) override { f(self); f(target); f(weight); }
 };
-
-// log(sigmoid(z)) = -softplus(-z), computed without overflow.
-Tensor log_sigmoid(const Tensor& z) { return neg(add(relu(neg(z)), log1p(exp(neg(abs(z)))))); }
 
 struct BinaryCrossEntropyWithLogitsBackward0 final : Node {
   SavedTensor self, target, weight, pos_weight;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "autograd/function.h"
@@ -406,28 +407,83 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   return arg_impl(ReduceOp::ArgMin, x, dim, keepdim, "argmin");
 }
 
-// ---- var / std (composites: their derivatives come from mean, sub, mul and sum) ----------------
+// ---- var / std ------------------------------------------------------------------------------
+
+// Note [var and std in double]
+// Two passes, the mean first and then the sum of squared deviations, in
+// float64 whatever the input's float dtype (PyTorch's CPU kernels accumulate
+// float32 in double too), and std's square root taken before the result goes
+// back to the input's dtype: the squares of float32 values of 1e30 overflow
+// float32, and near-equal values far from 0 (1e5 + k * 1e-3) lose their
+// deviations to float32 rounding. The derivatives are PyTorch's:
+//   var: 2 / (n - correction) * g * (x - mean(x))
+//   std: var's with g / (2 std), and 0 where std is 0 (not inf * 0 = nan).
+struct VarStdBackward : Node {
+  SavedTensor self;
+  DimVector dims;
+  double correction = 1;
+  bool keepdim = false;
+  // var's derivative for an incoming gradient g (in the result's shape).
+  Tensor var_grad(const Tensor& g) const {
+    const Tensor x = self.unpack();
+    int64_t count = 1;
+    for (int64_t d : dims) count *= x.sizes()[d];
+    const double scale = 2.0 / std::max(0.0, static_cast<double>(count) - correction);
+    return mul(mul(restore_dims(g, dims, keepdim), scale), sub(x, mean(x, dims, true)));
+  }
+};
+struct VarBackward0 final : VarStdBackward {
+  std::string_view name() const override { return "VarBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {var_grad(grads[0])}; }
+  void for_each_saved(const SavedVisitor& f) override { f(self); }
+};
+struct StdBackward0 final : VarStdBackward {
+  SavedTensor result;
+  std::string_view name() const override { return "StdBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor r = result.unpack();
+    return {var_grad(masked_fill(div(grads[0], mul(r, 2)), eq(r, 0), 0))};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(result); }
+};
 
 namespace {
+template <typename N>
 Tensor var_impl(const Tensor& x, const std::optional<std::vector<int64_t>>& dims_in, double correction, bool keepdim,
-                const char* name) {
+                bool take_sqrt, const char* name) {
   WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
   WICK_CHECK(x.is_floating_point(), TypeError, name,
              "(): std and var only support floating point and complex dtypes, got ", x.dtype());
   const DimVector dims = reduce_dims(x, dims_in ? IntArrayRef(*dims_in) : IntArrayRef(), name);
   int64_t count = 1;
   for (int64_t d : dims) count *= x.sizes()[d];
-  const Tensor centered = sub(x, mean(x, dims, true));
-  // correction >= count divides by zero: inf, or nan for a zero sum (as in PyTorch).
-  return div(sum(mul(centered, centered), dims, keepdim), std::max(0.0, static_cast<double>(count) - correction));
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    const Tensor xd = x.dtype() == ScalarType::Float64 ? x : x.to(ScalarType::Float64);
+    const Tensor centered = sub(xd, mean(xd, dims, true));
+    // correction >= count divides by zero: inf, or nan for a zero sum (as in PyTorch).
+    out = div(sum(mul(centered, centered), dims, keepdim), std::max(0.0, static_cast<double>(count) - correction));
+    if (take_sqrt) out = sqrt(out);
+    if (out.dtype() != x.dtype()) out = out.to(x.dtype());
+  }
+  if (auto node = make_node<N>(x)) {
+    node->self = SavedTensor(x);
+    node->dims = dims;
+    node->correction = correction;
+    node->keepdim = keepdim;
+    if constexpr (std::is_same_v<N, StdBackward0>) node->result = SavedTensor::output(out, node);
+    set_history(out, node);
+  }
+  return out;
 }
 }  // namespace
 
 Tensor var(const Tensor& x, std::optional<std::vector<int64_t>> dims, double correction, bool keepdim) {
-  return var_impl(x, dims, correction, keepdim, "var");
+  return var_impl<VarBackward0>(x, dims, correction, keepdim, false, "var");
 }
 Tensor std(const Tensor& x, std::optional<std::vector<int64_t>> dims, double correction, bool keepdim) {
-  return sqrt(var_impl(x, dims, correction, keepdim, "std"));
+  return var_impl<StdBackward0>(x, dims, correction, keepdim, true, "std");
 }
 
 // ---- logsumexp ----------------------------------------------------------------------------------

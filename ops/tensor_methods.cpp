@@ -106,17 +106,23 @@ struct Printer {
   }
 };
 
-std::vector<std::string> format_cells(const std::vector<double>& values, ScalarType dtype) {
+// Every element of t as text. Integers are read as int64, not through a
+// double, which would print 2**62 + 1 as 4611686018427387904.
+std::vector<std::string> format_cells(const Tensor& t) {
   std::vector<std::string> cells;
-  cells.reserve(values.size());
-  std::optional<FloatFormat> ffmt;
-  if (is_floating_point(dtype)) ffmt.emplace(values);
   size_t width = 0;
-  for (double x : values) {
-    if (dtype == ScalarType::Bool) cells.push_back(x != 0 ? "True" : "False");
-    else if (ffmt) cells.push_back(ffmt->format(x));
-    else cells.push_back(std::to_string(static_cast<int64_t>(x)));
-    width = std::max(width, cells.back().size());
+  auto add = [&](std::string cell) {
+    width = std::max(width, cell.size());
+    cells.push_back(std::move(cell));
+  };
+  if (t.is_floating_point()) {
+    const std::vector<double> values = t.to_vector<double>();
+    const FloatFormat ffmt(values);
+    for (double x : values) add(ffmt.format(x));
+  } else if (t.dtype() == ScalarType::Bool) {
+    for (bool x : t.to_vector<bool>()) add(x ? "True" : "False");
+  } else {
+    for (int64_t x : t.to_vector<int64_t>()) add(std::to_string(x));
   }
   for (std::string& c : cells) c = std::string(width - c.size(), ' ') + c;
   return cells;
@@ -139,7 +145,7 @@ std::string Tensor::str() const {
       os << (dim() == 1 ? ",)" : ")");
     }
   } else {
-    Printer p{format_cells(to_vector<double>(), dtype()), sizes(), numel() > kSummarizeAbove};
+    Printer p{format_cells(*this), sizes(), numel() > kSummarizeAbove};
     p.print(os, 0, 0, 7);
   }
   if (device().is_cuda()) os << ", device='" << device() << "'";

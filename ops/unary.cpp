@@ -270,6 +270,88 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   return out;
 }
 
+// Note [Activations at their kinks]
+// softplus and log_sigmoid are smooth: composed of relu and abs (relu(z) +
+// log1p(exp(-|z|))) their chain rule gave 0 at z = 0 instead of 0.5, so each
+// has its own element function and derivative, PyTorch's. hardtanh (relu6)
+// passes no gradient at its bounds, unlike clamp, which passes 1 there.
+struct SoftplusBackward0 final : NodeSavingInput {
+  double beta = 1, threshold = 20;
+  std::string_view name() const override { return "SoftplusBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor z = mul(self.unpack(), beta);
+    return {where(gt(z, threshold), g, mul(g, sigmoid(z)))};  // sigmoid(z) = e^z / (e^z + 1)
+  }
+};
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  Tensor out = unary_forward(pointwise::Softplus{.beta = beta, .threshold = threshold}, x, "softplus");
+  if (auto node = make_node<SoftplusBackward0>(x)) {
+    node->self = SavedTensor(x);
+    node->beta = beta;
+    node->threshold = threshold;
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct LogSigmoidBackward0 final : NodeSavingInput {  // d/dx log(sigmoid(x)) = sigmoid(-x)
+  std::string_view name() const override { return "LogSigmoidBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], sigmoid(neg(self.unpack())))}; }
+};
+Tensor log_sigmoid(const Tensor& x) {
+  return record_input<LogSigmoidBackward0>(unary_forward(pointwise::LogSigmoid{}, x, "log_sigmoid"), x);
+}
+
+struct HardtanhBackward0 final : NodeSavingInput {  // 1 strictly inside (min_val, max_val), else 0
+  double min_val = -1, max_val = 1;
+  std::string_view name() const override { return "HardtanhBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor x = self.unpack();
+    const Tensor zero = zeros({}, TensorOptions(g.dtype()).device(g.device()));
+    return {where(logical_or(le(x, min_val), ge(x, max_val)), zero, g)};
+  }
+};
+namespace {
+// hardtanh's bounds as a clamp; an integer tensor takes them truncated (what
+// PyTorch's float clamp, written back to the integer tensor, gives).
+pointwise::Clamp hardtanh_bounds(const Tensor& x, double min_val, double max_val) {
+  pointwise::Clamp f{.min = min_val, .max = max_val};
+  if (!x.is_floating_point()) {
+    WICK_CHECK(!std::isnan(min_val) && !std::isnan(max_val), ValueError, "hardtanh: nan bounds for a tensor of dtype ",
+               x.dtype());
+    f.min_int = pointwise::saturate<int64_t>(std::trunc(min_val));
+    f.max_int = pointwise::saturate<int64_t>(std::trunc(max_val));
+  }
+  return f;
+}
+}  // namespace
+Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
+  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "hardtanh: not implemented for bool tensors");
+  Tensor out = unary_forward(hardtanh_bounds(x, min_val, max_val), x, "hardtanh");
+  if (auto node = make_node<HardtanhBackward0>(x)) {
+    node->self = SavedTensor(x);
+    node->min_val = min_val;
+    node->max_val = max_val;
+    set_history(out, node);
+  }
+  return out;
+}
+const Tensor& hardtanh_(const Tensor& x, double min_val, double max_val) {
+  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "hardtanh_: not implemented for bool tensors");
+  const pointwise::Clamp f = hardtanh_bounds(x, min_val, max_val);
+  auto node = make_node<HardtanhBackward0>(x);
+  if (node) {
+    node->self = SavedTensor(x.detach().clone());
+    node->min_val = min_val;
+    node->max_val = max_val;
+  }
+  unary_inplace(f, x, "hardtanh_");
+  if (node) rebase_history(x, node);
+  return x;
+}
+
 struct GeluBackward0 final : NodeSavingInput {
   bool tanh_approx = false;
   std::string_view name() const override { return "GeluBackward0"; }
@@ -332,6 +414,8 @@ pointwise::Clamp clamp_bounds(const Tensor& x, std::optional<Scalar> min, std::o
   pointwise::Clamp f;
   if (min) f.min = min->to_double();
   if (max) f.max = max->to_double();
+  if (min && !min->is_floating_point()) f.min_int = min->to<int64_t>();
+  if (max && !max->is_floating_point()) f.max_int = max->to<int64_t>();
   return f;
 }
 }  // namespace

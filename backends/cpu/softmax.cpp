@@ -45,6 +45,13 @@ int64_t grain_for(int64_t row_elements) { return std::max<int64_t>(1, kParallelG
 WICK_ALWAYS_INLINE float fmax_nan_loses(float a, float b) { return b > a ? b : a; }
 WICK_ALWAYS_INLINE float fadd(float a, float b) { return a + b; }
 
+// Note [log_softmax as (x - max) - log(sum)]
+// log_softmax is x - logsumexp(x), but x - (max + log(sum)) rounds the shift
+// max + log(sum) to max's precision first: for logits near 1e4 in float32
+// (an ulp of 1e-3) log(2) became 0.6934, and at 1e30 the shift was just max,
+// so cross_entropy came out 0 with a wrong gradient. (x - max) is exact near
+// the max, and log(sum) is subtracted at the result's own scale (PyTorch's order).
+
 // max(x); a nan never wins, but exp(nan - max) then makes the row nan, as in
 // PyTorch; so does a row of -inf, where x - max is nan.
 WICK_ALWAYS_INLINE float row_max(const float* x, int64_t n) {
@@ -156,8 +163,8 @@ WICK_ALWAYS_INLINE void softmax_rows(T* y, const T* x, int64_t rows, int64_t n, 
     const T max = row_max(x, n);
     const T sum = exp_sum(y, x, max, n);
     if (log) {
-      const T shift = max + std::log(sum);
-      for (int64_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+      const T lse = std::log(sum);  // Note [log_softmax as (x - max) - log(sum)]
+      for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - max) - lse;
     } else {
       const T scale = 1 / sum;
       for (int64_t i = 0; i < n; ++i) y[i] *= scale;
@@ -192,11 +199,11 @@ WICK_ALWAYS_INLINE void softmax_planes(T* out, const T* in, int64_t n, int64_t i
   for (int64_t i = 0; i < n; ++i) column_max(max, in + i * inner + j0, w);
   for (int64_t i = 0; i < n; ++i) column_exp_sum(log ? nullptr : out + i * inner + j0, in + i * inner + j0, max, sum, w);
   if (log) {
-    for (int64_t j = 0; j < w; ++j) max[j] += std::log(sum[j]);
+    for (int64_t j = 0; j < w; ++j) sum[j] = std::log(sum[j]);
     for (int64_t i = 0; i < n; ++i) {
       const T* x = in + i * inner + j0;
       T* y = out + i * inner + j0;
-      for (int64_t j = 0; j < w; ++j) y[j] = x[j] - max[j];
+      for (int64_t j = 0; j < w; ++j) y[j] = (x[j] - max[j]) - sum[j];
     }
   } else {
     for (int64_t j = 0; j < w; ++j) sum[j] = 1 / sum[j];

@@ -143,6 +143,30 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
         "Example::\n\n"
         "    >>> wick.leaky_relu(wick.tensor([-2.0, 3.0]), 0.1)\n"
         "    tensor([-0.2000,  3.0000])");
+  m.def("softplus", &softplus, py::arg("input"), py::arg("beta") = 1.0, py::arg("threshold") = 20.0,
+        py::call_guard<py::gil_scoped_release>(),
+        "softplus(input, beta=1, threshold=20) -> Tensor\n\n"
+        "log(1 + exp(beta * input)) / beta, elementwise, and input itself where beta * input > threshold.\n\n"
+        "Example::\n\n"
+        "    >>> wick.softplus(wick.tensor([-1.0, 0.0, 30.0]))\n"
+        "    tensor([ 0.3133,  0.6931, 30.0000])");
+  m.def("log_sigmoid", &log_sigmoid, py::arg("input"), py::call_guard<py::gil_scoped_release>(),
+        "log_sigmoid(input) -> Tensor\n\n"
+        "log(sigmoid(input)) = min(input, 0) - log1p(exp(-|input|)), elementwise, without overflow.\n\n"
+        "Example::\n\n"
+        "    >>> wick.log_sigmoid(wick.tensor([-1.0, 0.0, 30.0]))\n"
+        "    tensor([-1.3133e+00, -6.9315e-01, -9.3576e-14])");
+  m.def("hardtanh", &hardtanh, py::arg("input"), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0,
+        py::call_guard<py::gil_scoped_release>(),
+        "hardtanh(input, min_val=-1.0, max_val=1.0) -> Tensor\n\n"
+        "input clamped to [min_val, max_val]; its gradient is 1 strictly inside and 0 at and beyond the\n"
+        "bounds (clamp's is 1 at the bounds).\n\n"
+        "Example::\n\n"
+        "    >>> wick.hardtanh(wick.tensor([-2.0, 0.5, 3.0]))\n"
+        "    tensor([-1.0000,  0.5000,  1.0000])");
+  m.def("hardtanh_", inplace<double, double>([](const Tensor& x, double lo, double hi) { hardtanh_(x, lo, hi); }),
+        py::arg("input"), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0,
+        "hardtanh_(input, min_val=-1.0, max_val=1.0) -> Tensor\n\nIn-place hardtanh; returns input.");
   m.def(
       "gelu", [](const Tensor& x, const std::string& approximate) { return gelu(x, approximate); }, py::arg("input"),
       py::kw_only(), py::arg("approximate") = "none", py::call_guard<py::gil_scoped_release>(),

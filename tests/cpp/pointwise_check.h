@@ -104,8 +104,9 @@ void check_every_pointwise_function(TypeList<Us...>, TypeList<Bs...>, Device dev
       (binary(Bs{}), ...);
       // The functions with parameters, with some set.
       unary(pointwise::LeakyRelu{.negative_slope = 0.25});
-      unary(pointwise::Clamp{.min = -1, .max = 2});
-      unary(pointwise::Clamp{.min = 3, .max = -1});
+      unary(pointwise::Clamp{.min = -1, .max = 2, .min_int = -1, .max_int = 2});
+      unary(pointwise::Clamp{.min = 3, .max = -1, .min_int = 3, .max_int = -1});
+      unary(pointwise::Softplus{.beta = 0.5, .threshold = 1});
     });
   }
 }

@@ -14,6 +14,8 @@ using wick::testing::noncontiguous_leaf;
 
 namespace {
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
 using UnaryFn = std::function<Tensor(const Tensor&)>;
 using BinaryFn = std::function<Tensor(const Tensor&, const Tensor&)>;
 
@@ -44,6 +46,11 @@ std::vector<UnaryCase> unary_cases() {
       {"gelu", [](const Tensor& x) { return gelu(x); }, -3, 3},
       {"gelu_tanh", [](const Tensor& x) { return gelu(x, "tanh"); }, -3, 3},
       {"silu", [](const Tensor& x) { return silu(x); }, -3, 3},
+      {"softplus", [](const Tensor& x) { return softplus(x); }, -3, 3},
+      {"softplus_beta", [](const Tensor& x) { return softplus(x, 2, 3); }, -3, 3},
+      {"log_sigmoid", [](const Tensor& x) { return log_sigmoid(x); }, -3, 3},
+      {"hardtanh_inside", [](const Tensor& x) { return hardtanh(x, -3, 3); }, -2, 2},
+      {"hardtanh_outside", [](const Tensor& x) { return hardtanh(x, -3, -2.5); }, -2, 2},
       {"clamp_inside", [](const Tensor& x) { return clamp(x, -5.0, 5.0); }, -2, 2},
       {"clamp_below", [](const Tensor& x) { return clamp(x, 3.0, std::nullopt); }, -2, 2},
       {"reciprocal", [](const Tensor& x) { return reciprocal(x); }, 0.5, 2},
@@ -189,11 +196,68 @@ TEST(Elementwise, IntegerDivisionAndModuloArePythonic) {
   EXPECT_EQ(remainder(a, b).to_vector<int64_t>(), (std::vector<int64_t>{1, -1, -1, 1}));
   Tensor fa = a.to(ScalarType::Float64), fb = b.to(ScalarType::Float64);
   EXPECT_EQ(remainder(fa, fb).to_vector<double>(), (std::vector<double>{1, -1, -1, 1}));
-  EXPECT_THROW_WITH(floor_divide(a, zeros({4}, ScalarType::Int64)), ValueError, "ZeroDivisionError");
+  EXPECT_THROW_WITH(floor_divide(a, zeros({4}, ScalarType::Int64)), Error, "ZeroDivisionError");
   // INT64_MIN // -1 must not trap.
   Tensor m = from_vector<int64_t>({INT64_MIN}, {1});
   EXPECT_NO_THROW(floor_divide(m, -1));
   EXPECT_NO_THROW(remainder(m, -1));
+}
+
+TEST_P(ElementwiseOnDevice, IntegerDivisionIsExactInEveryRoundingMode) {
+  // Through a double, (2**62 + 1) / 5 came out 922337217429372928.
+  const int64_t big = (int64_t{1} << 62) + 1;
+  const Tensor a = from_vector<int64_t>({big, -big, 7, -7, INT64_MIN}, {5}).to(device());
+  const Tensor b = from_vector<int64_t>({5, 3, -2, 2, -1}, {5}).to(device());
+  EXPECT_EQ(div(a, b, "trunc").to_vector<int64_t>(),
+            (std::vector<int64_t>{big / 5, -big / 3, -3, -3, INT64_MIN}));  // INT64_MIN / -1 wraps
+  EXPECT_EQ(div(a, b, "floor").to_vector<int64_t>(),
+            (std::vector<int64_t>{big / 5, -big / 3 - 1, -4, -4, INT64_MIN}));
+  EXPECT_EQ(div(a, b, "trunc").dtype(), ScalarType::Int64);
+  EXPECT_EQ(div(a, b, std::nullopt).dtype(), ScalarType::Float32);
+  // Every integer form raises for a zero divisor, as PyTorch (RuntimeError).
+  const Tensor zero = from_vector<int64_t>({1, 0, 1, 1, 1}, {5}).to(device());
+  EXPECT_THROW_WITH(div(a, zero, "trunc"), Error, "ZeroDivisionError");
+  EXPECT_THROW_WITH(div(a, zero, "floor"), Error, "ZeroDivisionError");
+  EXPECT_THROW_WITH(div(a, b, "round"), ValueError, "rounding_mode");
+}
+
+TEST_P(ElementwiseOnDevice, FloorDivisionOfFloatsAsPython) {
+  // Note [Floor division of floats]: -5 // inf is -1, 1 // 0.1 is 9 (floor(a / b) gave -0 and 10).
+  auto on = [&](std::vector<double> v) { return from_vector<double>(v, {int64_t(v.size())}).to(device()); };
+  EXPECT_EQ(floor_divide(on({5, -5, 1, 1, -1, 7}), on({kInf, kInf, 0.1, 0.2, 0.1, 0.7})).to_vector<double>(),
+            (std::vector<double>{0, -1, 9, 4, -10, 10}));
+  const std::vector<double> zeros_ = floor_divide(on({-0.0, 0.0}), on({1, -1})).to_vector<double>();
+  for (double z : zeros_) EXPECT_TRUE(z == 0 && std::signbit(z)) << z;  // -0, as a / b
+  EXPECT_EQ(floor_divide(on({5, -5}), on({0, 0})).to_vector<double>(), (std::vector<double>{kInf, -kInf}));
+  EXPECT_TRUE(std::isnan(floor_divide(on({kInf}), on({2})).item<double>()));
+  EXPECT_EQ(div(on({5, -5}), on({kInf, kInf}), "trunc").to_vector<double>(), (std::vector<double>{0, -0.0}));
+  // Rounded division has gradient 0, also where the divisor is 0.
+  Tensor x = on({1, 2}).requires_grad_(), y = on({0, 1}).requires_grad_();
+  div(x, y, "trunc").sum().backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{0, 0}));
+  EXPECT_EQ(y.grad().to_vector<double>(), (std::vector<double>{0, 0}));
+}
+
+TEST_P(ElementwiseOnDevice, AlphaAndBoundsInTheResultDtype) {
+  // Note [alpha in the result dtype]: b * 0.2 in float32 gave 0.30000000298.
+  const Tensor a = tensor({0.1}, ScalarType::Float64).to(device());
+  EXPECT_EQ(add(a, tensor({1.0}).to(device()), 0.2).item<double>(), 0.1 + 0.2);
+  EXPECT_EQ(sub(a, from_vector<int64_t>({1}, {1}).to(device()), 0.2).item<double>(), 0.1 - 0.2);
+  EXPECT_EQ(add(a, wrap_scalar(1.0), 0.2).item<double>(), 0.1 + 0.2);
+  EXPECT_THROW_WITH(add(arange(2).to(device()), arange(2).to(device()), 0.5), Error, "alpha must not be a floating");
+  const int64_t big = (int64_t{1} << 60) + 1;
+  EXPECT_EQ(clamp(from_vector<int64_t>({0}, {1}).to(device()), big, std::nullopt).item<int64_t>(), big);
+}
+
+TEST_P(ElementwiseOnDevice, SmoothActivationsHaveTheirSlopeAtZero) {
+  // Note [Activations at their kinks]
+  Tensor x = tensor({0.0, -800.0, 800.0}, ScalarType::Float64).to(device()).requires_grad_();
+  (softplus(x) + log_sigmoid(x)).sum().backward();
+  EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{1, 1, 1}));  // 0.5 + 0.5, 0 + 1, 1 + 0
+  EXPECT_EQ(log_sigmoid(tensor({800.0, -800.0}).to(device())).to_vector<float>(), (std::vector<float>{0, -800}));
+  Tensor h = tensor({-1.0, 1.0, 0.5, 6.0}).to(device()).requires_grad_();
+  hardtanh(h).sum().backward();
+  EXPECT_EQ(h.grad().to_vector<float>(), (std::vector<float>{0, 0, 1, 0}));
 }
 
 TEST_P(ElementwiseOnDevice, ComparisonsAndLogic) {
@@ -269,7 +333,7 @@ TEST(Elementwise, MoreUnaryAndBinaryValues) {
   EXPECT_TRUE(std::isnan(logaddexp(tensor({NAN}), tensor({1.0})).item<float>()));
   EXPECT_EQ(fmod(from_vector<int64_t>({-7, 7}, {2}), wrap_scalar(3)).to_vector<int64_t>(), (std::vector<int64_t>{-1, 1}));
   EXPECT_EQ(fmod(tensor({-7.5, 7.5}), wrap_scalar(-2)).to_vector<float>(), (std::vector<float>{-1.5, 1.5}));
-  EXPECT_THROW_WITH(fmod(from_vector<int64_t>({1}, {1}), wrap_scalar(0)), ValueError, "ZeroDivisionError");
+  EXPECT_THROW_WITH(fmod(from_vector<int64_t>({1}, {1}), wrap_scalar(0)), Error, "ZeroDivisionError");
   EXPECT_THROW_WITH(hypot(ones({2, 2}), ones({3})), ValueError, "[2, 2] and [3]");
 }
 

@@ -148,6 +148,27 @@ TEST_P(NnFunctionalSoftmaxOnDevice, EdgeCases) {
   EXPECT_NEAR(softmax(ints, 0, ScalarType::Float64).sum().item<double>(), 1.0, 1e-15);
 }
 
+// Note [log_softmax as (x - max) - log(sum)]: x - (max + log(sum)) rounded
+// log(2) to 0.6934 at 1e4 in float32, and to 0 at 1e30 (PyTorch: -0.6931472).
+TEST_P(NnFunctionalSoftmaxOnDevice, LogSoftmaxOfLargeLogits) {
+  const Device d = device();
+  for (float big : {1e4f, 1e30f}) {
+    const std::vector<float> got = log_softmax(tensor({0.0, 0.0, big, big}).to(d), 0).to_vector<float>();
+    EXPECT_FLOAT_EQ(got[2], -std::log(2.0f)) << big;
+    EXPECT_FLOAT_EQ(got[3], -std::log(2.0f)) << big;
+    // The column-block path (a dim that is not the last).
+    const std::vector<float> col = log_softmax(tensor({0.0, big, big}).view({3, 1}).to(d), 0).to_vector<float>();
+    EXPECT_FLOAT_EQ(col[1], -std::log(2.0f)) << big;
+  }
+  Tensor x = tensor({1e30, 1e30, 1e30}).view({1, 3}).to(d).requires_grad_();
+  const Tensor loss = cross_entropy(x, from_vector<int64_t>({0}, {1}).to(d));
+  EXPECT_FLOAT_EQ(loss.item<float>(), std::log(3.0f));  // was 0
+  loss.backward();
+  const std::vector<float> g = x.grad().to_vector<float>();
+  EXPECT_FLOAT_EQ(g[0], -2.0f / 3);
+  EXPECT_FLOAT_EQ(g[1], 1.0f / 3);
+}
+
 TEST_P(NnFunctionalSoftmaxOnDevice, Gradients) {
   const Device d = device();
   manual_seed(2);
@@ -449,6 +470,10 @@ TEST_P(NnFunctionalLossOnDevice, RegressionLossGradients) {
   EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return mse_loss(x * x, ones_like(x)); }, leaf({2, 3}, -1, 1, d)));
   EXPECT_TRUE(gradgradcheck([](const Tensor& x) { return smooth_l1_loss(x * x, ones_like(x), Reduction::Sum, 0.5); },
                             leaf({2, 3}, -1, 1, d)));
+  // beta = 0 is the L1 loss: slope 0 where input == target (d / 0 gave nan there).
+  Tensor xs = tensor({1.0, 2.0, 3.0}, kF64).to(d).requires_grad_();
+  smooth_l1_loss(xs, tensor({1.0, 1.0, 4.0}, kF64).to(d), Reduction::Sum, 0.0).backward();
+  EXPECT_EQ(xs.grad().to_vector<double>(), (std::vector<double>{0, 1, -1}));
   const Tensor a = leaf({2}, -1, 1, d), b = leaf({2}, -1, 1, d);
   EXPECT_EQ(grad_fn_name(mse_loss(a, b)), "MseLossBackward0");
   EXPECT_EQ(grad_fn_name(mse_loss(a, b, Reduction::None)), "MseLossBackward0");

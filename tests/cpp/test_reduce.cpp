@@ -495,6 +495,31 @@ TEST_P(ReduceOnDevice, VarStdGradients) {
   EXPECT_TRUE(check_second_order([](const Tensor& x) { return x.var(std::vector<int64_t>{1}); }, leaf({2, 3}, -1, 1, d)));
 }
 
+// Note [var and std in double]: float32 input accumulates in float64, and
+// std's square root comes before the result is rounded to float32.
+TEST(Reduce, VarStdOfFloat32AccumulateInDouble) {
+  const Tensor huge = tensor({1e30, -1e30, 1e30, -1e30});  // squares of 1e30 overflow float32
+  const double f = static_cast<float>(1e30);
+  EXPECT_FLOAT_EQ(huge.std().item<float>(), static_cast<float>(f * std::sqrt(4.0 / 3)));
+  EXPECT_EQ(huge.var().item<float>(), kInf);  // 1.33e60 is beyond float32 (PyTorch too)
+  EXPECT_EQ(huge.std().dtype(), ScalarType::Float32);
+  // Near-equal values far from 0: float32 sums of squared deviations lost their low bits.
+  const Tensor rows = (arange(1000, TensorOptions(ScalarType::Float32)) * 1e-3 + 1e5).view({10, 100});
+  const Tensor exact = rows.to(ScalarType::Float64).var(std::vector<int64_t>{1});
+  EXPECT_TRUE(allclose(rows.var(std::vector<int64_t>{1}).to(ScalarType::Float64), exact, 1e-6, 0));
+}
+
+TEST_P(ReduceOnDevice, StdGradientIsZeroWhereStdIsZero) {
+  // g / (2 std) * (x - mean) was inf * 0 = nan; PyTorch masks it to 0.
+  Tensor x = tensor({1, 1, 1, 2, 3, 4}, ScalarType::Float64).view({2, 3}).to(device()).requires_grad_();
+  x.std(std::vector<int64_t>{1}).sum().backward();
+  const std::vector<double> g = x.grad().to_vector<double>();
+  EXPECT_EQ(std::vector<double>(g.begin(), g.begin() + 3), (std::vector<double>{0, 0, 0}));
+  EXPECT_NEAR(g[3], -0.5, 1e-15);
+  EXPECT_EQ(x.std().grad_fn()->name(), "StdBackward0");
+  EXPECT_EQ(x.var().grad_fn()->name(), "VarBackward0");
+}
+
 TEST(Reduce, VarStdNeedFloatingInput) {
   EXPECT_THROW_WITH(arange(4).var(), TypeError, "std and var only support floating point");
   EXPECT_THROW_WITH(arange(4).std(), TypeError, "int64");

@@ -4,7 +4,7 @@ names, argument order and defaults (``import wick.nn.functional as F``).
 Most are the C++ functions of wick._C as they are (conv2d, max_pool2d,
 batch_norm, cross_entropy, lstm's building blocks...); the rest adapt
 arguments (relu's ``inplace``, embedding's argument order) or compose a few
-ops (softplus, elu, hardtanh, normalize).
+ops (elu, normalize).
 """
 import wick
 from wick import _C
@@ -105,10 +105,10 @@ def silu(input, inplace=False):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """x clamped to [min_val, max_val]."""
+    """x clamped to [min_val, max_val]; the gradient is 0 at the bounds."""
     if inplace:
-        return input.clamp_(min_val, max_val)
-    return input.clamp(min_val, max_val)
+        return _C.hardtanh_(input, min_val, max_val)
+    return _C.hardtanh(input, min_val, max_val)
 
 
 def relu6(input, inplace=False):
@@ -126,15 +126,12 @@ def elu(input, alpha=1.0, inplace=False):
 
 def softplus(input, beta=1, threshold=20):
     """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold."""
-    scaled = input * beta
-    # relu(z) + log1p(exp(-|z|)) is log(1 + exp(z)) without overflow.
-    smooth = (scaled.relu() + (-scaled.abs()).exp().log1p()) / beta
-    return wick.where(scaled > threshold, input, smooth)
+    return _C.softplus(input, beta, threshold)
 
 
 def logsigmoid(input):
     """log(sigmoid(x)), computed stably."""
-    return -softplus(-input)
+    return _C.log_sigmoid(input)
 
 
 def softsign(input):
