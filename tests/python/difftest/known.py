@@ -9,8 +9,42 @@ Each entry: (class regex, op regex, form regex, reason). Match is re.fullmatch.
 import re
 
 KNOWN = [
+    # -- PyTorch 1.13 is wrong or stricter for no reason; wick's answer stays.
     ("oracle-unstable", ".*", ".*", "PyTorch 1.13 answers the same call differently from run to run (it reads "
                                     "uninitialized memory, e.g. nanmedian of an expanded tensor): no oracle"),
+    ("accepted-number", ".*", ".*", "wick takes a Python number as `other` of every binary op (as PyTorch does for "
+                                    "add or mul); PyTorch 1.13 wants a tensor for maximum, hypot, logical_and..."),
+    ("grad-accepted", r"torch\.(nn\.functional\.(mse_loss|huber_loss)|floor_divide|scatter|std|logaddexp)", ".*",
+     "PyTorch 1.13's backward fails where wick's is right: mixed float32/float64 losses ('Found dtype Float but "
+     "expected Double'), no derivative for floor_divide_ and scatter(reduce=), std of a zero-size dim, logaddexp "
+     "of bools"),
+    ("refused", r"torch\.(mm|bmm|mv|matmul)", ".*", "PyTorch 1.13 skips its dtype check when an operand is empty; "
+                                                     "wick refuses mixed dtypes always"),
+    # -- wick bugs found by the tester and not fixed yet (issue 21): the list to empty.
+    ("accepted", ".*", "out", "to do: wick's out= (Note [The last-resort overload]) takes out= on every function and "
+                              "casts; PyTorch 1.13 has no out= on isnan/relu/std(no dim) and wants exact dtypes for "
+                              "amax/any/pow/neg/square"),
+    ("accepted", r"torch\.(abs|argmax|argmin|hypot|remainder|add|sub|subtract|unary-operator|nn\.functional\.(elu|gelu|"
+                 r"leaky_relu|logsigmoid|softplus|group_norm))", ".*",
+     "to do: ops on bool/int inputs that PyTorch refuses (abs/argmax/remainder on bool, activations and hypot on "
+     "integers, any subtraction with a bool, Boolean alpha), group_norm with one value per group"),
+    ("dtype|special-dtype", r"torch\.(nn\.functional\.(huber_loss|linear)|clamp_max)", ".*",
+     "to do: type promotion of mixed float32/float64 inputs in huber_loss and linear; clamp_max of bool by an int"),
+    ("refused", r"torch\.(clamp|clip|clamp_min|clamp_max|round|prod|masked_fill|scatter)", ".*",
+     "to do: tensor bounds and float bounds on integers in clamp, round(decimals=), prod(dtype=), masked_fill with a "
+     "0-d tensor value, scatter of a huge float into an int tensor"),
+    ("refused", r"torch\.nn\.functional\.linear", "function", "to do: linear with zero-size in_features"),
+    ("refused|input-refused", ".*", ".*", "to do: as_strided's backward for overlapping views (wick raises "
+                                          "NotImplementedError when such an input is made)"),
+    ("requires-grad", r"torch\.(floor_divide|binary-operator)", ".*",
+     "to do: PyTorch's floor_divide result requires grad (its gradient is zero); wick's does not"),
+    ("special-.*", ".*", ".*", "to do: calls with inf, NaN, huge or tiny inputs where wick and PyTorch 1.13 differ "
+                               "(batch_norm/layer_norm/elu gradients at inf, floor_divide by inf...); RESULTS.md "
+                               "lists them; each must become equal or documented as better"),
+    ("value", ".*", "out", "tester limit: a float32 computation written into a float64 out= is compared at "
+                           "float64's tolerance (1 ulp of float32 differs)"),
+    ("grad", r"torch\.(nn\.functional\.(layer_norm|group_norm|normalize)|logaddexp|hypot)", ".*",
+     "to investigate: float32 gradients farther from the float64 answer than PyTorch's"),
 ]
 
 
