@@ -17,7 +17,8 @@ namespace wick::python {
 // public Tensor method gets one more overload, `(input, *args, **kwargs)`,
 // whose first parameter (LastResort) loads only in the second pass: it runs
 // only when no real overload matched either way, costing a valid call
-// nothing. It does two things:
+// nothing (functions whose parameters are all keyword-only or *args are
+// left alone: second_pass_safe). It does two things:
 //   - `out=`: a function called with out=t runs again without it and writes
 //     the result into t, with PyTorch's rules (no autograd through out=, the
 //     result's dtype must cast to t's, t is resized to the result's shape,
@@ -169,6 +170,17 @@ py::object write_out(const std::string& name, py::handle result, py::handle out)
   return py::reinterpret_borrow<py::object>(out);
 }
 
+// pybind11 retries an overload with conversions only when it has a positional parameter (after self): one
+// whose parameters are all keyword-only or *args (wick.zeros(*size, device=...)) matched with conversions only
+// because it was the only overload. Such functions get no last resort, so that they keep converting.
+bool second_pass_safe(const std::vector<std::string>& sigs) {
+  if (sigs.empty()) return false;
+  for (const std::string& s : sigs) {
+    if (s.rfind("(*", 0) == 0) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void init_last_resort(py::module_& m, TensorClass& cls) {
@@ -176,6 +188,7 @@ void init_last_resort(py::module_& m, TensorClass& cls) {
   for (auto [key, fn] : functions) {
     const std::string name = py::str(key);
     if (name.empty() || name[0] == '_' || !PyCFunction_Check(fn.ptr())) continue;
+    if (!second_pass_safe(signatures(fn, name, false))) continue;
     m.def(
         name.c_str(),
         [name, sigs = signatures(fn, name, false), module = py::object(m)](LastResort input, py::args args,
@@ -195,6 +208,7 @@ void init_last_resort(py::module_& m, TensorClass& cls) {
     const std::string name = py::str(key);
     if (name.empty() || name[0] == '_' || !PyInstanceMethod_Check(fn.ptr())) continue;
     py::handle function = PyInstanceMethod_GET_FUNCTION(fn.ptr());
+    if (!second_pass_safe(signatures(function, name, true))) continue;
     // The second positional parameter is there for pybind11, which gives a method's overload a second,
     // converting pass only when a parameter after self allows conversion.
     cls.def(
