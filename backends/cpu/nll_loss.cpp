@@ -51,7 +51,8 @@ void nll_loss(const Tensor& out, const Tensor& total_weight, const Tensor& input
       for (int64_t chunk = c0; chunk < c1; ++chunk) {
         double ls = 0, ws = 0;
         const int64_t begin = chunk * per_chunk, end = std::min(count, begin + per_chunk);
-        int64_t i = begin / p.s, j = begin % p.s;
+        // No spatial positions (an input [N, C, 0]): nothing to read, and no division by 0.
+        int64_t i = p.s ? begin / p.s : 0, j = p.s ? begin % p.s : 0;
         for (int64_t k = begin; k < end; ++k) {
           const int64_t t = tgt[i * p.t_n + j * p.t_s];
           T v = 0;

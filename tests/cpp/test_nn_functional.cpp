@@ -242,6 +242,15 @@ TEST_P(NnFunctionalLossOnDevice, NllLossMatchesReference) {
   EXPECT_NEAR(nll_loss(xt, tt).item<double>(), nll_loss(xt.contiguous(), tt).item<double>(), 1e-6);
 }
 
+TEST_P(NnFunctionalLossOnDevice, NllLossWithNoSpatialPositions) {
+  // An input [N, C, 0] made the CPU kernel divide by its 0 positions (SIGFPE).
+  const Tensor x = zeros({4, 3, 0}, kF64.device(device()));
+  const Tensor t = zeros({4, 0}, TensorOptions(ScalarType::Int64).device(device()));
+  EXPECT_TRUE(std::isnan(nll_loss(x, t).item<double>()));  // the mean of nothing, as PyTorch
+  EXPECT_EQ(nll_loss(x, t, Tensor(), Reduction::Sum).item<double>(), 0.0);
+  EXPECT_EQ(nll_loss(x, t, Tensor(), Reduction::None).sizes(), IntArrayRef({4, 0}));
+}
+
 TEST_P(NnFunctionalLossOnDevice, NllLossEdgeCases) {
   const Device d = device();
   const Tensor x = log_softmax(randn({3, 4}, kF64).to(d), 1);

@@ -376,3 +376,17 @@ def test_large_integers_print_exactly():
         assert repr(wick.tensor(data)) == repr(torch.tensor(data))
     assert repr(wick.tensor([2 ** 31 - 1, -(2 ** 31)], dtype=wick.int32)) == repr(
         torch.tensor([2 ** 31 - 1, -(2 ** 31)], dtype=torch.int32)).replace("torch.", "wick.")
+
+
+def test_cross_entropy_with_no_spatial_positions():
+    # An input [N, C, 0] made the nll_loss kernel divide by its 0 positions: SIGFPE.
+    for reduction in ("mean", "sum", "none"):
+        for shapes in (((4, 3, 0), (4, 0)), ((2, 3, 0, 5), (2, 0, 5))):
+            w = wick.zeros(*shapes[0], dtype=wick.float64, requires_grad=True)
+            t = torch.zeros(*shapes[0], dtype=torch.float64, requires_grad=True)
+            wl = WF.cross_entropy(w, wick.zeros(*shapes[1], dtype=wick.int64), reduction=reduction)
+            tl = TF.cross_entropy(t, torch.zeros(*shapes[1], dtype=torch.int64), reduction=reduction)
+            assert_same(wl.detach(), tl.detach(), 0, 0)
+            wl.sum().backward()
+            tl.sum().backward()
+            assert_same(w.grad, t.grad, 0, 0)
