@@ -426,20 +426,21 @@ Tensor pow(Scalar a, const Tensor& b) {
 
 // ---- maximum / minimum / remainder / atan2 ---------------------------------------------------
 
-// Gradient of maximum/minimum: to the winner, split in half on ties (as PyTorch).
+// Gradient of maximum/minimum: to the winner, split in half on ties, and
+// where a NaN makes every comparison false, whole to both (PyTorch's formula:
+// where(a == b, g / 2, g), zeroed where that input loses).
 struct MinMaxBackward : Node {
   SavedTensor self, other;
   bool is_max = true;
   TensorList apply(TensorList&& grads) override {
     const Tensor& g = grads[0];
     const Tensor a = self.unpack(), b = other.unpack();
-    const Tensor tie = eq(a, b);
-    const Tensor half = mul(g, 0.5);
+    const Tensor shared = where(eq(a, b), mul(g, 0.5), g);
     const Tensor zero = zeros_like(g);
-    const Tensor a_wins = is_max ? gt(a, b) : lt(a, b);
-    const Tensor b_wins = is_max ? lt(a, b) : gt(a, b);
-    return {needs_input_grad(0) ? where(a_wins, g, where(tie, half, zero)) : Tensor(),
-            needs_input_grad(1) ? where(b_wins, g, where(tie, half, zero)) : Tensor()};
+    const Tensor a_loses = is_max ? lt(a, b) : gt(a, b);
+    const Tensor b_loses = is_max ? gt(a, b) : lt(a, b);
+    return {needs_input_grad(0) ? where(a_loses, zero, shared) : Tensor(),
+            needs_input_grad(1) ? where(b_loses, zero, shared) : Tensor()};
   }
   void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
 };

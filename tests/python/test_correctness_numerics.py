@@ -368,6 +368,11 @@ def test_gradients_at_kinks_match(name, fn, pts):
 def test_maximum_minimum_split_ties():
     compare(lambda lib, a, b: lib.maximum(a, b), [1.0, 2.0], [1.0, 3.0])
     compare(lambda lib, a, b: lib.minimum(a, b), [1.0, 2.0], [1.0, 3.0])
+    # A NaN makes every comparison false: PyTorch gives the whole gradient to
+    # both inputs there (wick gave 0 to both).
+    a, b = [1.0, NAN, 2.0, 3.0, NAN], [NAN, 1.0, 2.0, 1.0, NAN]
+    compare(lambda lib, x, y: lib.maximum(x, y), a, b)
+    compare(lambda lib, x, y: lib.minimum(x, y), a, b)
 
 
 def test_large_integers_print_exactly():
