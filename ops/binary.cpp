@@ -600,7 +600,6 @@ Tensor fmod(const Tensor& a, const Tensor& b) {
 
 // ---- not differentiable: results are integers or bools --------------------------------------------
 
-Tensor floor_divide(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::FloorDivide{}, a, b, "floor_divide"); }
 Tensor eq(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Eq{}, a, b, "eq"); }
 Tensor ne(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Ne{}, a, b, "ne"); }
 Tensor lt(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Lt{}, a, b, "lt"); }
@@ -625,6 +624,15 @@ struct DivBackward2 final : Node {
     return {needs_input_grad(0) ? zero : Tensor(), needs_input_grad(1) ? zero : Tensor()};
   }
 };
+
+// PyTorch's floor_divide result requires grad (its node raises "derivative
+// not implemented" in backward); wick's gradient is 0, as div(rounding_mode='floor')'s.
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(pointwise::FloorDivide{}, a, b, "floor_divide");
+  if (out.is_floating_point())
+    if (auto node = make_node<DivBackward2>(a, b)) set_history(out, node);
+  return out;
+}
 
 const Tensor& floor_divide_(const Tensor& self, const Tensor& other) {
   check_inplace(self, "floor_divide_", {other});

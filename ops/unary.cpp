@@ -303,14 +303,17 @@ Tensor log_sigmoid(const Tensor& x) {
   return record_input<LogSigmoidBackward0>(unary_forward(pointwise::LogSigmoid{}, x, "log_sigmoid"), x);
 }
 
-struct HardtanhBackward0 final : NodeSavingInput {  // 1 strictly inside (min_val, max_val), else 0
+// 1 strictly inside (min_val, max_val), else 0; a NaN is not inside (0, as
+// clamp's gradient there and PyTorch's vectorized loop; its scalar loop, for
+// tensors of a few elements, passes g).
+struct HardtanhBackward0 final : NodeSavingInput {
   double min_val = -1, max_val = 1;
   std::string_view name() const override { return "HardtanhBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor& g = grads[0];
     const Tensor x = self.unpack();
     const Tensor zero = zeros({}, TensorOptions(g.dtype()).device(g.device()));
-    return {where(logical_or(le(x, min_val), ge(x, max_val)), zero, g)};
+    return {where(logical_and(gt(x, min_val), lt(x, max_val)), g, zero)};
   }
 };
 namespace {

@@ -18,6 +18,12 @@ KNOWN = [
      "PyTorch 1.13's backward fails where wick's is right: mixed float32/float64 losses ('Found dtype Float but "
      "expected Double'), no derivative for floor_divide_ and scatter(reduce=), std of a zero-size dim, logaddexp "
      "of bools"),
+    ("grad-accepted", r"torch\.binary-operator", "operator://",
+     "PyTorch 1.13 has no derivative for floor_divide (the // operator) and raises in backward; wick's is 0, as "
+     "div(rounding_mode='floor')'s"),
+    ("special-grad", r"torch\.nn\.functional\.(relu6|hardtanh)", ".*",
+     "at a NaN input PyTorch 1.13's vectorized loop gives gradient 0 and its scalar loop (short or strided "
+     "tensors, loop tails) the incoming gradient; wick gives 0 always, as clamp's gradient there"),
     ("refused", r"torch\.(mm|bmm|mv|matmul)", ".*", "PyTorch 1.13 skips its dtype check when an operand is empty; "
                                                      "wick refuses mixed dtypes always"),
     # -- wick bugs found by the tester and not fixed yet (issue 21): the list to empty.
@@ -36,8 +42,6 @@ KNOWN = [
     ("refused", r"torch\.nn\.functional\.linear", "function", "to do: linear with zero-size in_features"),
     ("refused|input-refused", ".*", ".*", "to do: as_strided's backward for overlapping views (wick raises "
                                           "NotImplementedError when such an input is made)"),
-    ("requires-grad", r"torch\.(floor_divide|binary-operator)", ".*",
-     "to do: PyTorch's floor_divide result requires grad (its gradient is zero); wick's does not"),
     ("special-.*", ".*", ".*", "to do: calls with inf, NaN, huge or tiny inputs where wick and PyTorch 1.13 differ "
                                "(batch_norm/layer_norm/elu gradients at inf, floor_divide by inf...); RESULTS.md "
                                "lists them; each must become equal or documented as better"),
