@@ -16,6 +16,8 @@
 #include "core/dispatch.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/elementwise.h"
+#include "ops/indexing.h"
 
 namespace wick {
 
@@ -403,6 +405,61 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   return finish_view(view_of(self, sizes, strides, index * self.strides()[d]), node);
 }
 
+// Note [as_strided's backward in general]
+// When the input is contiguous and the view does not overlap itself, the
+// view's gradient is written into the same view of zeros (view_scatter).
+// Otherwise, as PyTorch's as_strided_backward does, the gradient goes through
+// the memory both geometries read: each view element's gradient is added at
+// its storage position (elements that share one add up), and each input
+// element takes the sum at its position, divided by the number of input
+// elements that share the position (so that a self-overlapping input, e.g. an
+// expanded one, is not counted twice). Built from index_add and index_select,
+// it is differentiable again.
+namespace {
+
+// The storage position, relative to the input's first element, of every element of a geometry.
+Tensor storage_positions(IntArrayRef sizes, IntArrayRef strides, int64_t offset, Device device) {
+  Tensor pos = full({}, offset, TensorOptions(ScalarType::Int64).device(device));
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    const Tensor index = arange(sizes[d], TensorOptions(ScalarType::Int64).device(device));
+    pos = add(unsqueeze(pos, -1), index, strides[d]);  // pos + index * stride, broadcast
+  }
+  return reshape(pos, {-1});
+}
+
+int64_t reach(IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  int64_t last = offset;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    if (sizes[d] == 0) return offset;
+    last += (sizes[d] - 1) * strides[d];
+  }
+  return last;
+}
+
+struct AsStridedGeneralBackward final : Node {
+  DimVector input_sizes, input_strides, sizes, strides;
+  int64_t offset = 0;  // the view's first element, relative to the input's
+  bool input_overlaps = false;
+  std::string_view name() const override { return "AsStridedBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& grad = grads[0];
+    const int64_t shift = std::min<int64_t>(0, offset);  // positions are made non-negative
+    const int64_t length =
+        std::max(reach(input_sizes, input_strides, 0), reach(sizes, strides, offset)) - shift + 1;
+    const Tensor in_pos = storage_positions(input_sizes, input_strides, -shift, grad.device());
+    const Tensor out_pos = storage_positions(sizes, strides, offset - shift, grad.device());
+    const TensorOptions options = TensorOptions(grad.dtype()).device(grad.device());
+    Tensor storage = index_add(zeros({length}, options), 0, out_pos, reshape(grad, {-1}));
+    if (input_overlaps) {
+      const Tensor count = index_add(zeros({length}, options), 0, in_pos, ones({in_pos.numel()}, options));
+      storage = div(storage, clamp(count, Scalar(1.0), std::nullopt));
+    }
+    return {reshape(index_select(storage, 0, in_pos), input_sizes)};
+  }
+};
+
+}  // namespace
+
 Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, std::optional<int64_t> offset) {
   WICK_CHECK(sizes.size() == strides.size(), ValueError, "as_strided: got ", sizes.size(), " sizes but ",
              strides.size(), " strides");
@@ -420,12 +477,21 @@ Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, st
       static_cast<int64_t>(self.impl()->storage()->nbytes() / itemsize(self.dtype()));
   WICK_CHECK(empty_view || last < capacity, IndexError, "as_strided: setStorage: sizes ", sizes, ", strides ", strides,
              " and storage offset ", off, " require a storage of ", last + 1, " elements, but it holds ", capacity);
+  const int64_t relative = off - self.storage_offset();
+  if (self.requires_grad() && !(self.is_contiguous() && is_non_overlapping(sizes, strides))) {
+    auto general = make_node<AsStridedGeneralBackward>(self);  // Note [as_strided's backward in general]
+    if (general) {
+      general->input_sizes = DimVector(self.sizes());
+      general->input_strides = DimVector(self.strides());
+      general->sizes = DimVector(sizes);
+      general->strides = DimVector(strides);
+      general->offset = relative;
+      general->input_overlaps = !is_non_overlapping(self.sizes(), self.strides());
+    }
+    return finish_view(view_of(self, sizes, strides, relative), general);
+  }
   auto node = make_node<AsStridedBackward0>(self);
   if (node) {
-    WICK_CHECK(self.is_contiguous() && is_non_overlapping(sizes, strides), NotImplementedError,
-               "as_strided: the derivative is only implemented for a non-overlapping view of a contiguous input "
-               "(input sizes ", self.sizes(), ", strides ", self.strides(), "; view sizes ", sizes, ", strides ",
-               strides, ")");
     node->input_sizes = DimVector(self.sizes());
     node->sizes = DimVector(sizes);
     node->strides = DimVector(strides);

@@ -462,3 +462,27 @@ def test_post_accumulate_grad_hooks_with_a_final_callback_as_data_parallel_uses_
     assert all(isinstance(p, wick.nn.Parameter) for p in ready) and {id(p) for p in ready} == {
         id(p) for p in model.parameters()}
     assert model.bias.grad.tolist() == [2.0, 2.0] and model.weight.grad.tolist() == [[2.0] * 3] * 2
+
+
+@pytest.mark.parametrize("make_input, sizes, strides, offset, inside", [
+    (lambda lib, b: b, (3, 3), (1, 1), None, True),                # a view that overlaps itself
+    (lambda lib, b: b.reshape(3, 4).t(), (2, 2), (2, 1), 1, True),  # a non-contiguous input
+    (lambda lib, b: b[:1].expand(5), (2, 2), (0, 1), None, False),  # an input that overlaps itself
+    (lambda lib, b: b[2:], (3,), (1,), 0, False),                   # a view that starts before its input
+])
+def test_as_strided_backward_in_general_as_pytorch(make_input, sizes, strides, offset, inside):
+    # Note [as_strided's backward in general]: before, wick raised NotImplementedError for all of these.
+    import torch
+    grads = []
+    for lib in (wick, torch):
+        base = lib.arange(12.0, dtype=lib.float64).requires_grad_()
+        view = make_input(lib, base).as_strided(sizes, strides, offset)
+        cotangent = lib.arange(float(view.numel()), dtype=lib.float64).reshape(view.shape) + 1
+        (view * cotangent).sum().backward()
+        grads.append(base.grad.tolist())
+    assert grads[0] == grads[1]
+    if not inside:
+        return  # the view reads memory outside its input, which gets no gradient (as in PyTorch): no gradcheck
+    x = wick.randn(12, dtype=wick.float64, requires_grad=True)
+    fn = lambda x: make_input(wick, x).as_strided(sizes, strides, offset)
+    assert wick.autograd.gradcheck(fn, (x,)) and wick.autograd.gradgradcheck(fn, (x,))

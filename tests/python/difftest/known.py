@@ -40,8 +40,9 @@ KNOWN = [
      "to do: tensor bounds and float bounds on integers in clamp, round(decimals=), prod(dtype=), masked_fill with a "
      "0-d tensor value, scatter of a huge float into an int tensor"),
     ("refused", r"torch\.nn\.functional\.linear", "function", "to do: linear with zero-size in_features"),
-    ("refused|input-refused", ".*", ".*", "to do: as_strided's backward for overlapping views (wick raises "
-                                          "NotImplementedError when such an input is made)"),
+    ("refused", r"torch\.floor_divide", "out", "to do: PyTorch takes out= for floor_divide of inputs that require "
+                                               "grad (its gradient is zero); wick's out= refuses any result that "
+                                               "requires grad"),
     ("special-.*", ".*", ".*", "to do: calls with inf, NaN, huge or tiny inputs where wick and PyTorch 1.13 differ "
                                "(batch_norm/layer_norm/elu gradients at inf, floor_divide by inf...); RESULTS.md "
                                "lists them; each must become equal or documented as better"),
