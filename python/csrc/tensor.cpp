@@ -491,7 +491,16 @@ void def_tensor_operators(py::module_& m, TensorClass& cls) {
   });
   cls.def("__rpow__", [](const Tensor& self, py::handle other) -> py::object {
     Scalar s;
-    if (scalar_from_object(other, s)) return py::cast(without_gil([&] { return pow(s, self); }));
+    if (scalar_from_object(other, s)) {
+      return py::cast(without_gil([&] {
+        // PyTorch's __rpow__ makes a tensor of the number in the result dtype
+        // first, so 300 ** uint8 tensor is an error where torch.pow(300, it)
+        // wraps (Note [Checked scalar conversion]); a float one is not checked.
+        const ScalarType type = result_type(wrap_scalar(s), self);
+        if (!is_floating_point(type)) checked_convert(s, type, "pow");
+        return pow(s, self);
+      }));
+    }
     auto o = operand(other);
     if (!o) return not_implemented();
     return py::cast(without_gil([&] { return pow(*o, self); }));
