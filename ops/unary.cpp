@@ -357,6 +357,10 @@ namespace {
 // hardtanh's bounds as a clamp; an integer tensor takes them truncated (what
 // PyTorch's float clamp, written back to the integer tensor, gives).
 pointwise::Clamp hardtanh_bounds(const Tensor& x, double min_val, double max_val) {
+  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "Bool inputs not supported for hardtanh");
+  WICK_CHECK(x.dtype() != ScalarType::UInt8 || (min_val >= 0 && max_val >= 0), TypeError,
+             "cannot do hardtanh on an unsigned type with negative limits (min_val ", min_val, ", max_val ", max_val,
+             ")");
   pointwise::Clamp f{.min = min_val, .max = max_val};
   if (!x.is_floating_point()) {
     WICK_CHECK(!std::isnan(min_val) && !std::isnan(max_val), ValueError, "hardtanh: nan bounds for a tensor of dtype ",
@@ -368,7 +372,6 @@ pointwise::Clamp hardtanh_bounds(const Tensor& x, double min_val, double max_val
 }
 }  // namespace
 Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
-  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "hardtanh: not implemented for bool tensors");
   Tensor out = unary_forward(hardtanh_bounds(x, min_val, max_val), x, "hardtanh");
   if (auto node = make_node<HardtanhBackward0>(x)) {
     node->self = SavedTensor(x);
@@ -379,7 +382,6 @@ Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
   return out;
 }
 const Tensor& hardtanh_(const Tensor& x, double min_val, double max_val) {
-  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "hardtanh_: not implemented for bool tensors");
   const pointwise::Clamp f = hardtanh_bounds(x, min_val, max_val);
   auto node = make_node<HardtanhBackward0>(x);
   if (node) {
