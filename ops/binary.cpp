@@ -125,6 +125,7 @@ Tensor binary_forward(const F& f, const Tensor& a, const Tensor& b, const char* 
     WICK_CHECK(compute != ScalarType::Bool, TypeError,
                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                "`logical_xor()` operator instead.");
+  check_takes<F>(compute);  // before an empty result skips the kernel
   if constexpr (std::is_same_v<F, Remainder> || std::is_same_v<F, FloorDivide> || std::is_same_v<F, Fmod> ||
                 std::is_same_v<F, TruncDivide>) {
     if (!is_floating_point(compute)) {

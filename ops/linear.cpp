@@ -16,6 +16,19 @@ void check_bias(const Tensor& bias, int64_t out_features, const char* op) {
              ": expected bias of shape [", out_features, "], but got ", bias.sizes());
 }
 
+// out + bias where PyTorch adds the bias in place into the product
+// (output.add_(bias)): the result keeps the product's dtype, so a float64 bias
+// of a float32 linear gives float32, and a float bias of an integer product
+// is refused.
+Tensor add_bias(const Tensor& out, const Tensor& bias) {
+  if (!bias.defined()) return out;
+  const ScalarType type = result_type(out, bias);
+  if (type == out.dtype()) return add(out, bias);
+  WICK_CHECK(is_floating_point(out.dtype()) || !is_floating_point(type), Error, "linear: result type ", type,
+             " can't be cast to the desired output type ", out.dtype());
+  return add(out, bias.to(out.dtype()));
+}
+
 }  // namespace
 
 // Note [linear with a 1-D weight]
@@ -36,7 +49,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     WICK_CHECK(IntArrayRef(broadcast_shapes(out.sizes(), bias.sizes())) == out.sizes(), ValueError,
                "linear: a bias of shape ", bias.sizes(), " does not broadcast to the result's shape ", out.sizes(),
                " (input ", input.sizes(), ", 1-D weight ", weight.sizes(), ")");
-    return add(out, bias);
+    return add_bias(out, bias);
   }
   WICK_CHECK(weight.dim() == 2, ValueError, "linear: weight must be a matrix [out_features, in_features] or a vector ",
              "[in_features], but got shape ", weight.sizes());
@@ -50,7 +63,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     return view(out, {input.size(0), input.size(1), weight.size(0)});
   }
   const Tensor out = matmul(input, t(weight));
-  return bias.defined() ? add(out, bias) : out;
+  return add_bias(out, bias);
 }
 
 Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const Tensor& bias) {

@@ -48,8 +48,9 @@ Tensor unary_forward(const F& f, const Tensor& x, const char* name) {
   }
   const ScalarType out_dtype = dispatch_dtype(in.dtype(), name, [&]<typename T>() {
     if constexpr (pointwise::kTakes<F, T>) return dtype_of<pointwise::UnaryResult<F, T>>();
-    else return in.dtype();  // the kernel raises NotImplementedError naming the dtype
+    else return in.dtype();
   });
+  check_takes<F>(in.dtype());  // before an empty tensor skips the kernel
   Tensor out = empty(in.sizes(), TensorOptions(out_dtype).device(in.device()));
   if (out.numel() > 0) run_pointwise(f, out, in);
   return out;
@@ -63,6 +64,7 @@ const Tensor& unary_inplace(const F& f, const Tensor& x, const char* name) {
   const ScalarType t = compute_dtype<F>(x);
   WICK_CHECK(t == x.dtype(), Error, name, ": result type ", t, " can't be cast to the desired output type ",
              x.dtype());
+  check_takes<F>(t);  // before an empty tensor skips the kernel
   check_inplace(x, name);
   if (x.numel() > 0) run_pointwise(f, x, x);
   return x;
@@ -596,7 +598,7 @@ const Tensor& clamp_(const Tensor& x, const Tensor& min, const Tensor& max) {
     node->min = min.defined() ? SavedTensor(min) : SavedTensor();
     node->max = max.defined() ? SavedTensor(max) : SavedTensor();
   }
-  check_inplace(x, "clamp_");
+  check_inplace(x, "clamp_", {min, max});
   {
     NoGradGuard no_grad;
     const Tensor r = clamp_tensors_forward(x, min, max, dtype);

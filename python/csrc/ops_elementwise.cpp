@@ -45,10 +45,18 @@ std::string binary_doc(const char* name, const char* what, const char* example, 
 // A clamp bound from Python: None, a number or a tensor.
 using Bound = std::optional<std::variant<Tensor, Scalar>>;
 
-// clamp with number bounds or tensor bounds; PyTorch takes no mix of the two.
-Tensor clamp_bounds(const Tensor& x, const Bound& min, const Bound& max, bool in_place) {
+// clamp with number bounds or tensor bounds; PyTorch takes no mix of the two,
+// except that its argument parser reads a 0-dim tensor as a number where a
+// number is wanted: clamp(x, 2, tensor(3.5)) is clamp(x, 2, 3.5), unrecorded.
+Tensor clamp_bounds(const Tensor& x, Bound min, Bound max, bool in_place) {
   auto is_tensor = [](const Bound& b) { return b && std::holds_alternative<Tensor>(*b); };
   auto is_number = [](const Bound& b) { return b && std::holds_alternative<Scalar>(*b); };
+  auto as_number = [&](Bound& b) {
+    if (is_tensor(b) && std::get<Tensor>(*b).defined() && std::get<Tensor>(*b).dim() == 0)
+      b = std::get<Tensor>(*b).item();
+  };
+  if (is_number(min)) as_number(max);
+  if (is_number(max)) as_number(min);
   if (is_tensor(min) || is_tensor(max)) {
     WICK_CHECK(!is_number(min) && !is_number(max), TypeError,
                "clamp(): min and max must both be tensors or both be numbers, but got ",

@@ -518,7 +518,13 @@ void def_tensor_operators(py::module_& m, TensorClass& cls) {
     return self;
   });
   cls.def("__neg__", [](const Tensor& t) { return neg(t); }, py::call_guard<py::gil_scoped_release>())
-      .def("__pos__", [](py::object self) { return self; })
+      .def("__pos__",
+           [](py::object self) {
+             // +x is x itself, as in PyTorch, which refuses it for bools.
+             WICK_CHECK(self.cast<const Tensor&>().dtype() != ScalarType::Bool, TypeError,
+                        "The `+` operator, on a bool tensor is not supported.");
+             return self;
+           })
       .def("__abs__", [](const Tensor& t) { return abs(t); }, py::call_guard<py::gil_scoped_release>())
       .def("__invert__", [](const Tensor& t) { return bitwise_not(t); }, py::call_guard<py::gil_scoped_release>());
 }

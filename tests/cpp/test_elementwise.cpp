@@ -239,7 +239,7 @@ TEST_P(ElementwiseOnDevice, FloorDivisionOfFloatsAsPython) {
 }
 
 TEST_P(ElementwiseOnDevice, AlphaAndBoundsInTheResultDtype) {
-  // Note [alpha in the result dtype]: b * 0.2 in float32 gave 0.30000000298.
+  // Note [alpha of add and sub]: b * 0.2 in float32 gave 0.30000000298.
   const Tensor a = tensor({0.1}, ScalarType::Float64).to(device());
   EXPECT_EQ(add(a, tensor({1.0}).to(device()), 0.2).item<double>(), 0.1 + 0.2);
   EXPECT_EQ(sub(a, from_vector<int64_t>({1}, {1}).to(device()), 0.2).item<double>(), 0.1 - 0.2);

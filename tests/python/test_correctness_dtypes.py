@@ -522,3 +522,64 @@ def test_dtype_errors_are_runtime_errors():
     with pytest.raises(TypeError) as info:
         wick.zeros(2.5)
     assert type(info.value) is TypeError
+
+
+# ---- found by the differential tester after the merge with main ------------------------------------
+
+def test_empty_tensors_of_a_refused_dtype_are_refused():
+    # The kernel was skipped for an empty tensor, and with it the dtype check:
+    # wick gave an empty tensor where PyTorch refuses the dtype.
+    empty_bool = lambda L: L.zeros(2, 0, dtype=L.bool)  # noqa: E731
+    empty_int = lambda L: L.zeros(3, 0, dtype=L.int64)  # noqa: E731
+    same(lambda L: L.abs(empty_bool(L)), "abs(empty bool)")
+    same(lambda L: empty_bool(L).abs(), "empty bool .abs()")
+    same(lambda L: L.nn.functional.leaky_relu(empty_int(L), 0.2), "leaky_relu(empty int64)")
+    same(lambda L: L.nn.functional.gelu(empty_int(L)), "gelu(empty int64)")
+    same(lambda L: empty_bool(L).remainder_(L.tensor(True)), "remainder_(empty bool)")
+    same(lambda L: L.hypot(empty_int(L), empty_int(L)), "hypot(empty int64)")
+    same(lambda L: L.exp(empty_int(L)), "exp(empty int64)")  # taken: computes in float32
+
+
+def test_unary_plus_of_bools_is_an_error():
+    same(lambda L: +L.tensor([True, False]), "+bool")
+    x = wick.tensor([1.0, 2.0])
+    assert +x is x
+
+
+def test_linear_adds_its_bias_in_the_products_dtype():
+    # PyTorch adds the bias in place (output.add_(bias)) where it does not take addmm.
+    F = lambda L: L.nn.functional  # noqa: E731
+    same(lambda L: F(L).linear(L.tensor([1.0, 2.0]), L.tensor([[1.0, 2.0]]), L.tensor([0.1], dtype=L.float64)))
+    same(lambda L: F(L).linear(L.tensor([1.0, 2.0]), L.tensor([1.0, 2.0]), L.tensor(0.1, dtype=L.float64)))
+    same(lambda L: F(L).linear(L.tensor([[1.0, 2.0]]), L.tensor([[1.0, 2.0]]), L.tensor([0.1], dtype=L.float64)))
+
+
+def test_pow_of_numbers_beyond_the_dtype():
+    u8 = lambda L: L.tensor([1, 2], dtype=L.uint8)  # noqa: E731
+    same(lambda L: L.pow(300, u8(L)), "pow(300, uint8) wraps the base")
+    same(lambda L: 300 ** u8(L), "300 ** uint8 is an error")
+    same(lambda L: -1 ** u8(L), "-1 ** uint8")
+    same(lambda L: (-1) ** u8(L), "(-1) ** uint8 wraps")
+    same(lambda L: 1e39 ** L.tensor([1, 2], dtype=L.int32), "1e39 ** int32 is inf")
+    same(lambda L: L.tensor([1.0, 2.0]) ** 1e39, "float32 ** 1e39 is inf")
+    same(lambda L: L.tensor([1.0, 2.0]).pow_(1e39), "float32.pow_(1e39) is inf")
+    same(lambda L: u8(L) ** 300, "uint8 ** 300 is an error")
+
+
+def test_hardtanh_of_bool_and_uint8():
+    F = lambda L: L.nn.functional  # noqa: E731
+    u8 = lambda L: L.tensor([0, 3, 9], dtype=L.uint8)  # noqa: E731
+    same(lambda L: F(L).hardtanh(L.tensor([True])), match="Bool inputs not supported for hardtanh")
+    same(lambda L: F(L).hardtanh(L.tensor([True]), inplace=True), match="Bool inputs not supported for hardtanh")
+    same(lambda L: F(L).hardtanh(u8(L)), match="unsigned type with negative limits")
+    same(lambda L: F(L).hardtanh(u8(L), inplace=True), match="unsigned type with negative limits")
+    same(lambda L: F(L).relu6(u8(L)))
+    same(lambda L: F(L).hardtanh(L.tensor([1, 2, 300]), -1.5, 2.5))
+
+
+def test_clamp_reads_a_0_dim_tensor_bound_as_a_number_beside_a_number():
+    x = lambda L: L.tensor([3.75, 2.5, -4.75])  # noqa: E731
+    same(lambda L: L.clamp(x(L), min=-1, max=L.tensor(-1.5, dtype=L.float64)))
+    same(lambda L: L.clamp(x(L), min=L.tensor(0.5), max=1))
+    same(lambda L: L.clamp(L.tensor([1, 5]), min=2, max=L.tensor(3.5)))
+    same(lambda L: L.clamp(x(L), min=-1, max=L.tensor([-1.0])))  # a 1-D tensor is no number: TypeError in both
