@@ -262,6 +262,14 @@ void dispatch_pointwise(ScalarType t, Body&& body) {
   });
 }
 
+// NotImplementedError when the element function F does not take dtype t. The
+// ops check it before they skip an empty tensor, so an empty input of a dtype
+// F refuses is refused too, as in PyTorch (abs of an empty bool tensor).
+template <typename F>
+void check_takes(ScalarType t) {
+  dispatch_pointwise<F>(t, []<typename>() {});
+}
+
 // Runs the element function f (a struct of core/pointwise.h) over out's
 // elements on the device's backend: out = f(in), or out = f(a, b).
 template <typename F>

@@ -5,9 +5,8 @@
 // Note [One definition per pointwise op]
 // Each struct holds
 //   - `name`: the op's name, used by dispatch errors and kernel launches;
-//   - `Dtypes`: the dtypes it takes, one of Floating, Numbers, IntegersAndBool
-//     or AnyDtype (an op given an integer tensor where only Floating is taken
-//     computes in the default float dtype, as PyTorch's exp(int) does);
+//   - `Dtypes`: the dtypes it takes, one of Floating, FloatingOnly, Numbers,
+//     IntegersAndBool or AnyDtype (Note [Which dtypes an op takes]);
 //   - `operator()`: the math on one element (two for binary ops); its return
 //     type is the output's element type (bool for predicates and comparisons);
 //   - its parameters as members, if any (leaky_relu's slope, clamp's bounds).
@@ -53,7 +52,26 @@ constexpr size_t index_in(TypeList<Ts...>) {
 namespace pointwise {
 
 // ---- which dtypes an op takes --------------------------------------------------------------------
+//
+// Note [Which dtypes an op takes]
+// The one place an element function says which inputs it accepts; the ops
+// and both backends read it, so what PyTorch refuses is refused everywhere:
+//   - Floating: floats; an integer or bool input computes in the default
+//     float dtype (PyTorch's exp(int), sigmoid(bool), int / int);
+//   - FloatingOnly: floats; an integer or bool input is refused, as PyTorch's
+//     gelu, silu, leaky_relu, hypot and logaddexp refuse them;
+//   - Numbers: integers and floats, not bool (abs, floor, clamp, sub...);
+//   - IntegersAndBool: the bitwise ops;
+//   - AnyDtype: everything (add and mul of bools are `or` and `and`).
+// A refused dtype is a NotImplementedError (a RuntimeError in Python) naming
+// the op and the dtype, raised by the dispatch (core/dispatch.h). Checks that
+// depend on more than the compute dtype (sub and neg of bools, relu of bools,
+// clamp's bounds) stay in the op in ops/.
 struct Floating {
+  template <typename T>
+  static constexpr bool takes = kIsFloat<T>;
+};
+struct FloatingOnly {
   template <typename T>
   static constexpr bool takes = kIsFloat<T>;
 };
@@ -282,19 +300,19 @@ struct Sigmoid {
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return logistic(x); }
 };
 struct Silu {  // x * sigmoid(x)
-  using Dtypes = Floating;
+  using Dtypes = FloatingOnly;
   static constexpr const char* name = "silu";
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x * logistic(x); }
 };
 struct Gelu {  // x * Phi(x), Phi the standard normal CDF
-  using Dtypes = Floating;
+  using Dtypes = FloatingOnly;
   static constexpr const char* name = "gelu";
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
     return T(0.5) * x * (T(1) + std::erf(x * T(M_SQRT1_2)));
   }
 };
 struct GeluTanh {  // gelu(approximate='tanh')
-  using Dtypes = Floating;
+  using Dtypes = FloatingOnly;
   static constexpr const char* name = "gelu";
   static constexpr double kSqrt2OverPi = M_2_SQRTPI * M_SQRT1_2, kCubic = 0.044715;
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
@@ -305,7 +323,7 @@ struct GeluTanh {  // gelu(approximate='tanh')
 // PyTorch). log1p(exp(z)) is PyTorch's formula; where exp(z) overflows (a
 // threshold above ~88 for float) z + log1p(exp(-z)) is the same value.
 struct Softplus {
-  using Dtypes = Floating;
+  using Dtypes = FloatingOnly;
   static constexpr const char* name = "softplus";
   double beta = 1, threshold = 20;
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
@@ -317,7 +335,7 @@ struct Softplus {
 };
 // log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), without overflow (PyTorch's form).
 struct LogSigmoid {
-  using Dtypes = Floating;
+  using Dtypes = FloatingOnly;
   static constexpr const char* name = "log_sigmoid";
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
     const T m = x < T(0) ? x : T(0);
@@ -325,7 +343,7 @@ struct LogSigmoid {
   }
 };
 struct LeakyRelu {
-  using Dtypes = Floating;
+  using Dtypes = FloatingOnly;
   static constexpr const char* name = "leaky_relu";
   double negative_slope = 0.01;
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x > T(0) ? x : x * T(negative_slope); }
@@ -346,11 +364,12 @@ struct Abs {
     else return static_cast<T>(x < T(0) ? -x : x);
   }
 };
-struct Sign {
-  using Dtypes = Numbers;
+struct Sign {  // sign(bool) is the bool itself, as in PyTorch
+  using Dtypes = AnyDtype;
   static constexpr const char* name = "sign";
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
-    if constexpr (std::is_unsigned_v<T>) return static_cast<T>(x != T(0));
+    if constexpr (kIsBool<T>) return x;
+    else if constexpr (std::is_unsigned_v<T>) return static_cast<T>(x != T(0));
     else return static_cast<T>((T(0) < x) - (x < T(0)));
   }
 };
@@ -409,6 +428,18 @@ struct Round {  // halves to even
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
     if constexpr (kIsFloat<T>) return std::nearbyint(x);
     else return x;
+  }
+};
+// round(x, decimals=d) as PyTorch computes it: nearbyint(x * 10^d) / 10^d,
+// or for d < 0 nearbyint(x / 10^-d) * 10^-d, in x's own float type.
+struct RoundDecimals {
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "round";
+  double scale = 1;  // 10^|d|
+  bool negative = false;  // d < 0
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    const T s = static_cast<T>(scale);
+    return negative ? std::nearbyint(x / s) * s : std::nearbyint(x * s) / s;
   }
 };
 struct Trunc {
@@ -516,12 +547,12 @@ struct Atan2 {
   template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return std::atan2(x, y); }
 };
 struct Hypot {  // sqrt(x^2 + y^2) without overflow
-  using Dtypes = Floating;
+  using Dtypes = FloatingOnly;
   static constexpr const char* name = "hypot";
   template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return std::hypot(x, y); }
 };
 struct LogAddExp {  // log(exp(x) + exp(y)), shifted by the larger so nothing overflows
-  using Dtypes = Floating;
+  using Dtypes = FloatingOnly;
   static constexpr const char* name = "logaddexp";
   template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
     const T m = x > y ? x : y;
@@ -622,7 +653,7 @@ struct BitwiseXor {
 using UnaryFunctions =
     TypeList<Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
              Cosh, Tanh, Erf, Sigmoid, Silu, Gelu, GeluTanh, LeakyRelu, Neg, Abs, Sign, Relu, Clamp, Floor, Ceil,
-             Round, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf, Softplus, LogSigmoid>;
+             Round, RoundDecimals, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf, Softplus, LogSigmoid>;
 using BinaryFunctions =
     TypeList<Add, Sub, Mul, Div, Remainder, Fmod, FloorDivide, Pow, Atan2, Hypot, LogAddExp, Maximum, Minimum,
              ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,
@@ -631,6 +662,9 @@ using BinaryFunctions =
 // Whether F takes elements of type T.
 template <typename F, typename T>
 inline constexpr bool kTakes = F::Dtypes::template takes<T>;
+// Whether F computes an integer or bool input in the default float dtype.
+template <typename F>
+inline constexpr bool kIntegersComputeAsFloat = std::is_same_v<typename F::Dtypes, Floating>;
 
 // F's number in the backend tables.
 template <typename F>

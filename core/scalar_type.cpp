@@ -60,44 +60,48 @@ const char* element_type_name(ScalarType t) {
   return "?";
 }
 
-// The largest finite value of each dtype, and its lowest.
-double max_of(ScalarType t) {
+// The largest finite value of each floating dtype.
+double floating_max(ScalarType t) {
   switch (t) {
-    case ScalarType::Bool: return 1;
-    case ScalarType::UInt8: return 255;
-    case ScalarType::Int32: return 2147483647.0;
-    case ScalarType::Int64: return 9223372036854775807.0;
     case ScalarType::Float16: return 65504.0;
     case ScalarType::BFloat16: return 3.3895313892515355e38;
     case ScalarType::Float32: return std::numeric_limits<float>::max();
-    case ScalarType::Float64: return std::numeric_limits<double>::max();
+    default: return std::numeric_limits<double>::max();
   }
-  return 0;
-}
-
-bool overflows(Scalar v, ScalarType t) {
-  if (t == ScalarType::Bool || v.is_bool()) return false;
-  if (v.is_integral()) {
-    const int64_t i = v.to<int64_t>();
-    switch (t) {
-      case ScalarType::UInt8: return i > 255 || i < -255;  // negatives wrap, as in PyTorch
-      case ScalarType::Int32: return i > std::numeric_limits<int32_t>::max() || i < std::numeric_limits<int32_t>::min();
-      case ScalarType::Int64: return false;
-      default: return std::fabs(static_cast<double>(i)) > max_of(t);
-    }
-  }
-  const double d = v.to_double();
-  if (is_floating_point(t)) return std::isfinite(d) && std::fabs(d) > max_of(t);
-  if (std::isnan(d)) return true;
-  const double lowest = t == ScalarType::UInt8 ? 0.0 : -max_of(t) - 1;
-  // int64's max is not a double: 2^63 itself already overflows.
-  return t == ScalarType::Int64 ? (d < lowest || d >= 9223372036854775808.0) : (d < lowest || d > max_of(t));
 }
 }  // namespace
 
-void check_fill_value(Scalar value, ScalarType dtype, const char* op) {
-  WICK_CHECK(!overflows(value, dtype), Error, op, ": value cannot be converted to type ", element_type_name(dtype),
-             " without overflow (the value ", value, " into a tensor of dtype ", dtype, ")");
+Scalar checked_convert(Scalar value, ScalarType t, std::string_view op) {
+  auto overflow = [&]() {
+    WICK_THROW(Error, op, ": value cannot be converted to type ", element_type_name(t), " without overflow (the value ",
+               value, " into a tensor of dtype ", t, ")");
+  };
+  if (t == ScalarType::Bool) return Scalar(value.is_floating_point() ? value.to_double() != 0 : value.to<int64_t>() != 0);
+  if (value.is_bool()) return value;
+  if (is_floating_point(t)) {
+    const double max = floating_max(t);
+    const double d = value.to_double();
+    if (std::isfinite(d) && (d < -max || d > max)) overflow();
+    return value;
+  }
+  // Integral targets: uint8, int32, int64.
+  const int64_t lo = t == ScalarType::UInt8 ? 0 : t == ScalarType::Int32 ? std::numeric_limits<int32_t>::min()
+                                                                          : std::numeric_limits<int64_t>::min();
+  const int64_t hi = t == ScalarType::UInt8 ? 255 : t == ScalarType::Int32 ? std::numeric_limits<int32_t>::max()
+                                                                           : std::numeric_limits<int64_t>::max();
+  if (value.is_floating_point()) {
+    const double d = value.to_double();
+    // 2^63 is the first double above int64's range; NaN fails every comparison.
+    if (!(d >= static_cast<double>(lo) && d < 9223372036854775808.0 && d <= static_cast<double>(hi))) overflow();
+    return Scalar(static_cast<int64_t>(d));
+  }
+  const int64_t i = value.to<int64_t>();
+  if (t == ScalarType::UInt8 && i < 0) {
+    if (i < -255) overflow();
+    return Scalar(static_cast<int64_t>(static_cast<uint8_t>(i)));
+  }
+  if (i < lo || i > hi) overflow();
+  return value;
 }
 
 }  // namespace wick

@@ -88,16 +88,21 @@ class Scalar {
   };
 };
 
-// Note [Numbers written into a tensor]
-// fill_, full, masked_fill and the like convert a number to the tensor's dtype
-// element type. As in PyTorch (c10::checked_convert), a number the dtype cannot
-// hold is refused rather than converted (which, for a float into an integer,
-// would be undefined behaviour): RuntimeError "value cannot be converted to
-// type int64_t without overflow" for nan, +-inf or 1e30 into int64, 300 or -1.0
-// into uint8, 1e300 into float32. Kept as PyTorch has them: any number into
-// bool; fractions into integers (truncated); an integer from -255 to -1 into
-// uint8 (it wraps); infinities and nan into floating dtypes.
-void check_fill_value(Scalar value, ScalarType dtype, const char* op);
+// Note [Checked scalar conversion]
+// Where a number becomes an element of a tensor of dtype `t` (full, fill_,
+// masked_fill, where's number operands, clamp's bounds, add's alpha, an integer
+// exponent of pow), PyTorch converts it with c10's checked_convert, and so does
+// wick: a value `t` cannot hold is refused rather than converted (which, for a
+// float into an integer, would be undefined behaviour): RuntimeError "value
+// cannot be converted to type int64_t without overflow" for nan, +-inf or 1e30
+// into int64, 300 or -1.0 into uint8, 1e300 into float32. Kept as PyTorch has
+// them: any number into bool (nonzero is true); fractions into integers
+// (truncated); an integer from -255 to -1 into uint8 (it wraps: -1 becomes
+// 255); infinities and nan into floating dtypes. A number that is an operand of
+// arithmetic (uint8 tensor * 300) is not converted this way: it takes part in
+// the promotion, and wraps as in PyTorch. Returns the converted number; `op`
+// names the op in the error.
+Scalar checked_convert(Scalar value, ScalarType t, std::string_view op);
 
 // Calls f.template operator()<T>() with T the C++ type of `t`; throws for the
 // dtypes a backend has no kernels for (float16/bfloat16 on the CPU).

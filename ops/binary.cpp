@@ -53,9 +53,11 @@ MaybeType combine(MaybeType higher, MaybeType lower) {
 }
 }  // namespace
 
-ScalarType result_type(const Tensor& a, const Tensor& b) {
+namespace {
+ScalarType result_type_of(std::initializer_list<const Tensor*> operands) {
   MaybeType dimensioned, zero_dim, wrapped;
-  for (const Tensor* t : {&a, &b}) {
+  for (const Tensor* t : operands) {
+    if (!t->defined()) continue;
     if (t->impl()->is_wrapped_number) {
       const ScalarType w = t->is_floating_point() ? default_dtype() : t->dtype();
       wrapped = promote_opt(wrapped, w);
@@ -67,6 +69,10 @@ ScalarType result_type(const Tensor& a, const Tensor& b) {
   }
   return *combine(dimensioned, combine(zero_dim, wrapped));
 }
+}  // namespace
+
+ScalarType result_type(const Tensor& a, const Tensor& b) { return result_type_of({&a, &b}); }
+ScalarType result_type(const Tensor& a, const Tensor& b, const Tensor& c) { return result_type_of({&a, &b, &c}); }
 
 Tensor wrap_scalar(Scalar value, Device device) {
   Tensor t = scalar_tensor(value, TensorOptions(value.is_floating_point() ? ScalarType::Float64 : value.natural_dtype())
@@ -102,7 +108,8 @@ Tensor operand(const Tensor& x, Device device, ScalarType dtype, IntArrayRef sha
 // Runs the element function f over a and b broadcast. With `inplace`, writes
 // into a (which must hold the broadcast shape and the result dtype) and
 // returns it. The compute dtype is the promoted one, or the default float
-// dtype where f takes only floats (true division of integers).
+// dtype where f's Dtypes is Floating (true division of integers; Note [Which
+// dtypes an op takes]).
 template <typename F>
 Tensor binary_forward(const F& f, const Tensor& a, const Tensor& b, const char* name, bool inplace = false) {
   using namespace pointwise;
@@ -110,8 +117,7 @@ Tensor binary_forward(const F& f, const Tensor& a, const Tensor& b, const char* 
   const Device device = common_device(name, {&a, &b});
   const ScalarType promoted = result_type(a, b);
   ScalarType compute = promoted;
-  if (kTakes<F, float> && !kTakes<F, int64_t> && !is_floating_point(promoted))
-    compute = default_dtype();
+  if (kIntegersComputeAsFloat<F> && !is_floating_point(promoted)) compute = default_dtype();
   if constexpr (std::is_same_v<typename F::Dtypes, IntegersAndBool>)
     WICK_CHECK(!is_floating_point(compute), TypeError, name, ": bitwise operations need integer or bool tensors, got ",
                a.dtype(), " and ", b.dtype());
@@ -119,6 +125,7 @@ Tensor binary_forward(const F& f, const Tensor& a, const Tensor& b, const char* 
     WICK_CHECK(compute != ScalarType::Bool, TypeError,
                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                "`logical_xor()` operator instead.");
+  check_takes<F>(compute);  // before an empty result skips the kernel
   if constexpr (std::is_same_v<F, Remainder> || std::is_same_v<F, FloorDivide> || std::is_same_v<F, Fmod> ||
                 std::is_same_v<F, TruncDivide>) {
     if (!is_floating_point(compute)) {
@@ -176,25 +183,46 @@ struct AddBackward0 final : Node {
   }
 };
 
-// b * alpha for add/sub's alpha argument (unrecorded: their nodes apply alpha).
-//
-// Note [alpha in the result dtype]
-// PyTorch computes a + alpha * b in the dtype of the result, with alpha
-// converted to it. So b goes to a and b's result dtype first and alpha joins
-// it as a tensor of that dtype: b * alpha in b's own dtype would round a
-// float64 sum's 0.2 * b to float32 when b is float32 or an integer, and
-// a wrapped b times a wrapped alpha would give a default-dtype (float32)
-// number.
+namespace {
+
+// Note [alpha of add and sub]
+// add(a, b, alpha) is a + alpha * b in the result dtype of a and b alone, as
+// in PyTorch: alpha takes no part in the promotion, it is converted to that
+// dtype (Note [Checked scalar conversion]) and the product is computed in it.
+// So add(bool, bool, alpha=2) stays bool (b and alpha, or'ed into a),
+// add(int32, bool, alpha=2) is int32, and a float64 sum's 0.2 * b is not
+// rounded to float32 when b is float32 or an integer. alpha joins b as a 0-dim
+// tensor of the result dtype, not as a number: a wrapped b times a wrapped
+// alpha would give a default-dtype (float32) number. PyTorch's alpha_check
+// refuses a bool alpha unless the result is bool, and a floating alpha unless
+// it is floating. Returns alpha * b (unrecorded: the Add/Sub nodes apply alpha
+// themselves).
 Tensor scaled(const Tensor& a, const Tensor& b, Scalar alpha, const char* name) {
-  if (alpha.is_floating_point() ? alpha.to_double() == 1 : alpha.to<int64_t>() == 1) return b;
   WICK_CHECK(a.defined() && b.defined(), ValueError, name, ": undefined tensor argument");
   const ScalarType type = result_type(a, b);
-  WICK_CHECK(is_floating_point(type) || !alpha.is_floating_point(), Error, name,
-             ": For integral input tensors, argument alpha must not be a floating point number.");
+  WICK_CHECK(!alpha.is_bool() || type == ScalarType::Bool, TypeError, name,
+             ": Boolean alpha only supported for Boolean results (the result dtype is ", type, ")");
+  WICK_CHECK(is_floating_point(type) || !alpha.is_floating_point(), TypeError, name,
+             ": For integral input tensors, argument alpha must not be a floating point number (the result dtype is ",
+             type, ", alpha is ", alpha, ")");
+  alpha = checked_convert(alpha, type, name);
+  if (alpha.to_double() == 1) return b;
   NoGradGuard no_grad;
   const Tensor bt = b.dtype() == type ? b : b.to(type);
   return mul(bt, scalar_tensor(alpha, TensorOptions(type)));  // a CPU number joins a tensor on any device
 }
+
+// PyTorch's sub_check: a bool operand is refused, whatever the other one is.
+void check_sub(const Tensor& a, const Tensor& b) {
+  WICK_CHECK(a.dtype() != ScalarType::Bool || b.dtype() != ScalarType::Bool, TypeError,
+             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+             "`logical_xor()` operator instead.");
+  WICK_CHECK(a.dtype() != ScalarType::Bool && b.dtype() != ScalarType::Bool, TypeError,
+             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+             "mask, use the `~` or `logical_not()` operator instead.");
+}
+
+}  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
   Tensor out = binary_forward(pointwise::Add{}, a, scaled(a, b, alpha, "add"), "add");
@@ -225,6 +253,8 @@ struct SubBackward0 final : Node {
 };
 
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
+  WICK_CHECK(a.defined() && b.defined(), ValueError, "sub: undefined tensor argument");
+  check_sub(a, b);
   Tensor out = binary_forward(pointwise::Sub{}, a, scaled(a, b, alpha, "sub"), "sub");
   if (auto node = make_node<SubBackward0>(a, b)) {
     node->alpha = alpha;
@@ -234,6 +264,8 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 
 const Tensor& sub_(const Tensor& self, const Tensor& other, Scalar alpha) {
+  WICK_CHECK(self.defined() && other.defined(), ValueError, "sub_: undefined tensor argument");
+  check_sub(self, other);
   check_inplace(self, "sub_", {other});
   binary_forward(pointwise::Sub{}, self, scaled(self, other, alpha, "sub_"), "sub_", true);
   if (auto node = make_node<SubBackward0>(self, other)) {
@@ -329,9 +361,13 @@ struct PowBackward0 final : Node {  // tensor ** number
 Tensor pow(const Tensor& a, Scalar b) {
   WICK_CHECK(!(is_integral(a.dtype(), false) && b.is_integral() && b.to<int64_t>() < 0), ValueError,
              "pow: Integers to negative integer powers are not allowed.");
-  // An integer exponent is taken in a's integer dtype, as in PyTorch (Note [Numbers written into a tensor]).
-  if (is_integral(a.dtype(), false) && b.is_integral()) check_fill_value(b, a.dtype(), "pow");
-  Tensor out = binary_forward(pointwise::Pow{}, a, wrap_scalar(b), "pow");
+  const Tensor exponent = wrap_scalar(b);
+  // An integer result takes the exponent in its dtype (Note [Checked scalar
+  // conversion]): uint8 ** 300 is an error, as in PyTorch; a float one does
+  // not (float32 ** 1e39 is inf).
+  const ScalarType type = result_type(a, exponent);
+  if (!is_floating_point(type)) checked_convert(b, type, "pow");
+  Tensor out = binary_forward(pointwise::Pow{}, a, exponent, "pow");
   if (auto node = make_node<PowBackward0>(a)) {
     node->self = SavedTensor(a);
     node->exponent = b.to_double();
@@ -343,7 +379,8 @@ Tensor pow(const Tensor& a, Scalar b) {
 const Tensor& pow_(const Tensor& self, Scalar exponent) {
   WICK_CHECK(!(is_integral(self.dtype(), false) && exponent.is_integral() && exponent.to<int64_t>() < 0), ValueError,
              "pow_: Integers to negative integer powers are not allowed.");
-  if (is_integral(self.dtype(), false) && exponent.is_integral()) check_fill_value(exponent, self.dtype(), "pow_");
+  // An integer exponent is taken in self's integer dtype (Note [Checked scalar conversion]).
+  if (is_integral(self.dtype(), false) && exponent.is_integral()) checked_convert(exponent, self.dtype(), "pow_");
   auto node = make_node<PowBackward0>(self);
   if (node) {
     node->self = SavedTensor(self.detach().clone());
@@ -414,7 +451,10 @@ struct PowBackward2 final : Node {  // number ** tensor
 };
 
 Tensor pow(Scalar a, const Tensor& b) {
-  Tensor out = binary_forward(pointwise::Pow{}, wrap_scalar(a), b, "pow");
+  // torch.pow(300, uint8 tensor) wraps the base, as in PyTorch (its 44 ** b);
+  // 300 ** tensor is checked by Tensor.__rpow__, which makes a tensor of it.
+  const Tensor base = wrap_scalar(a);
+  Tensor out = binary_forward(pointwise::Pow{}, base, b, "pow");
   if (auto node = make_node<PowBackward2>(b)) {
     node->base = a.to_double();
     if (node->base == 0) node->exponent = SavedTensor(b);
@@ -732,8 +772,9 @@ struct WhereBackward0 final : Node {
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   WICK_CHECK(cond.defined() && a.defined() && b.defined(), ValueError, "where: undefined tensor argument");
-  WICK_CHECK(cond.dtype() == ScalarType::Bool, TypeError, "where expected condition to be a boolean tensor, but got a ",
-             "tensor with dtype ", cond.dtype());
+  // uint8 conditions are deprecated in PyTorch 1.13, but still taken (as bool).
+  WICK_CHECK(cond.dtype() == ScalarType::Bool || cond.dtype() == ScalarType::UInt8, TypeError,
+             "where expected condition to be a boolean tensor, but got a tensor with dtype ", cond.dtype());
   const Device device = common_device("where", {&a, &b, &cond});
   const ScalarType dtype = result_type(a, b);
   const DimVector shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes()), b.sizes());
@@ -746,6 +787,26 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     set_history(out, node);
   }
   return out;
+}
+
+namespace {
+// A number operand of where as PyTorch makes it: a 0-dim tensor of the result dtype.
+Tensor where_operand(Scalar value, ScalarType dtype) {
+  return scalar_tensor(checked_convert(value, dtype, "where"), TensorOptions(dtype));
+}
+}  // namespace
+
+Tensor where(const Tensor& cond, Scalar a, const Tensor& b) {
+  WICK_CHECK(b.defined(), ValueError, "where: undefined tensor argument");
+  return where(cond, where_operand(a, result_type(wrap_scalar(a), b)), b);
+}
+Tensor where(const Tensor& cond, const Tensor& a, Scalar b) {
+  WICK_CHECK(a.defined(), ValueError, "where: undefined tensor argument");
+  return where(cond, a, where_operand(b, result_type(a, wrap_scalar(b))));
+}
+Tensor where(const Tensor& cond, Scalar a, Scalar b) {
+  const ScalarType dtype = result_type(wrap_scalar(a), wrap_scalar(b));
+  return where(cond, where_operand(a, dtype), where_operand(b, dtype));
 }
 
 struct MaskedFillBackward0 final : Node {
@@ -770,7 +831,7 @@ void check_mask(const Tensor& self, const Tensor& mask, const char* op) {
 
 Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value) {
   check_mask(self, mask, "masked_fill");
-  check_fill_value(value, self.dtype(), "masked_fill");  // Note [Numbers written into a tensor]
+  value = checked_convert(value, self.dtype(), "masked_fill");  // Note [Checked scalar conversion]
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -785,7 +846,7 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value) {
 
 const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, Scalar value) {
   check_mask(self, mask, "masked_fill_");
-  check_fill_value(value, self.dtype(), "masked_fill_");
+  value = checked_convert(value, self.dtype(), "masked_fill_");
   auto node = make_node<MaskedFillBackward0>(self, mask);
   check_inplace(self, "masked_fill_", {mask}, SelfOverlap::Allow);  // as PyTorch allows it
   if (self.numel() > 0) {

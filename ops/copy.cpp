@@ -85,7 +85,7 @@ struct FillBackward0 final : Node {
 };
 
 const Tensor& fill_(const Tensor& self, Scalar value) {
-  check_fill_value(value, self.dtype(), "fill_");
+  value = checked_convert(value, self.dtype(), "fill_");  // Note [Checked scalar conversion]
   // One value per location: PyTorch allows filling an expanded tensor.
   check_inplace(self, "fill_", {}, SelfOverlap::Allow);
   if (self.numel() > 0) kernel(self.device(), &Backend::fill, "fill_")(self, value);

@@ -83,7 +83,7 @@ const Tensor& resize_(const Tensor& self, IntArrayRef sizes) {
 
 Tensor full(IntArrayRef sizes, Scalar value, TensorOptions options) {
   if (!options.dtype_) options.dtype_ = value.natural_dtype();
-  check_fill_value(value, *options.dtype_, "full");  // Note [Numbers written into a tensor]
+  value = checked_convert(value, *options.dtype_, "full");  // Note [Checked scalar conversion]
   const bool rg = options.requires_grad_;
   Tensor t = empty(sizes, options.requires_grad(false));
   kernel(t.device(), &Backend::fill, "full")(t, value);

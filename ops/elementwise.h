@@ -16,6 +16,8 @@ namespace wick {
 // The dtype of op(a, b) under PyTorch's promotion rules (dimensioned tensors
 // outrank zero-dim tensors, which outrank wrapped numbers of the same category).
 ScalarType result_type(const Tensor& a, const Tensor& b);
+// The same over three operands; an undefined one takes no part.
+ScalarType result_type(const Tensor& a, const Tensor& b, const Tensor& c);
 // The shape two shapes broadcast to; ValueError naming both if they cannot.
 DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b);
 // A 0-dim tensor holding a number the user wrote (see TensorImpl::is_wrapped_number).
@@ -39,7 +41,11 @@ Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 // approximate: "none" (exact, with erf) or "tanh".
 Tensor gelu(const Tensor& x, std::string_view approximate = "none");
 Tensor silu(const Tensor& x);
+// clamp's result dtype is that of x and the bounds together (Note [clamp's
+// dtype and bounds] in ops/unary.cpp): clamp(int64 tensor, 1.5) is float32.
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
+// Tensor bounds (an undefined one is absent), broadcast with x; differentiable in all three.
+Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max);
 Tensor reciprocal(const Tensor& x);
 Tensor square(const Tensor& x);
 Tensor erf(const Tensor& x);
@@ -56,6 +62,8 @@ Tensor cosh(const Tensor& x);
 Tensor floor(const Tensor& x);
 Tensor ceil(const Tensor& x);
 Tensor round(const Tensor& x);
+// Rounded to `decimals` decimal places (negative: to tens, hundreds...), floats only.
+Tensor round(const Tensor& x, int64_t decimals);
 Tensor trunc(const Tensor& x);
 // log(1 + exp(beta x)) / beta, and x where beta x > threshold.
 Tensor softplus(const Tensor& x, double beta = 1, double threshold = 20);
@@ -75,6 +83,9 @@ const Tensor& tanh_(const Tensor& x);
 const Tensor& sigmoid_(const Tensor& x);
 const Tensor& relu_(const Tensor& x);
 const Tensor& clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);
+const Tensor& clamp_(const Tensor& x, const Tensor& min, const Tensor& max);
+const Tensor& round_(const Tensor& x);
+const Tensor& round_(const Tensor& x, int64_t decimals);
 
 // ---- binary -----------------------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);  // a + alpha * b
@@ -110,8 +121,13 @@ Tensor logical_xor(const Tensor& a, const Tensor& b);
 Tensor bitwise_and(const Tensor& a, const Tensor& b);  // bool or integer tensors
 Tensor bitwise_or(const Tensor& a, const Tensor& b);
 Tensor bitwise_xor(const Tensor& a, const Tensor& b);
-// cond ? a : b, broadcasting all three.
+// cond ? a : b, broadcasting all three. A number operand is converted to the
+// result dtype (Note [Checked scalar conversion]): where(c, 1.5, int tensor)
+// is float32, where(c, uint8 tensor, 300) an error.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, Scalar a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, Scalar b);
+Tensor where(const Tensor& cond, Scalar a, Scalar b);
 Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value);
 const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, Scalar value);
 // True when all elements are within atol + rtol * |b| of each other.

@@ -19,7 +19,8 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta =
 Tensor dot(const Tensor& a, const Tensor& b);
 Tensor mv(const Tensor& a, const Tensor& v);
 Tensor outer(const Tensor& a, const Tensor& b);
-// input @ weight.T + bias: input [*, in], weight [out, in], bias [out] (may be undefined).
+// input @ weight.T + bias: input [*, in], weight [out, in], bias [out] (may be undefined);
+// a 1-D weight [in] contracts the last dim away, with a bias that broadcasts into the result.
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
 // x1 [*, in1], x2 [*, in2], weight [out, in1, in2], bias [out]:
 // y[.., o] = x1 . weight[o] . x2 + bias[o].

@@ -16,12 +16,43 @@ void check_bias(const Tensor& bias, int64_t out_features, const char* op) {
              ": expected bias of shape [", out_features, "], but got ", bias.sizes());
 }
 
+// out + bias where PyTorch adds the bias in place into the product
+// (output.add_(bias)): the result keeps the product's dtype, so a float64 bias
+// of a float32 linear gives float32, and a float bias of an integer product
+// is refused.
+Tensor add_bias(const Tensor& out, const Tensor& bias) {
+  if (!bias.defined()) return out;
+  const ScalarType type = result_type(out, bias);
+  if (type == out.dtype()) return add(out, bias);
+  WICK_CHECK(is_floating_point(out.dtype()) || !is_floating_point(type), Error, "linear: result type ", type,
+             " can't be cast to the desired output type ", out.dtype());
+  return add(out, bias.to(out.dtype()));
+}
+
 }  // namespace
 
+// Note [linear with a 1-D weight]
+// PyTorch documents weight as [out_features, in_features] or [in_features],
+// and bias as [out_features] or []: with a 1-D weight, linear is
+// matmul(input, weight), the last dim contracted away, plus a bias that must
+// broadcast into that result. PyTorch 1.13 computes that for a 1-D input, but
+// for a 2-D (or contiguous 3-D) input with a bias it takes its fused addmm
+// path and fails ("mat2 must be a matrix"); wick gives the documented result
+// for every input.
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   WICK_CHECK(input.defined() && weight.defined(), ValueError, "linear: undefined tensor argument");
-  WICK_CHECK(weight.dim() == 2, ValueError, "linear: weight must be a matrix [out_features, in_features], but got ",
-             "shape ", weight.sizes());
+  if (weight.dim() == 1) {
+    WICK_CHECK(input.dim() >= 1 && input.size(-1) == weight.size(0), ValueError, "linear: input of shape ",
+               input.sizes(), " does not end in in_features = ", weight.size(0), " (weight shape ", weight.sizes(), ")");
+    const Tensor out = matmul(input, weight);
+    if (!bias.defined()) return out;
+    WICK_CHECK(IntArrayRef(broadcast_shapes(out.sizes(), bias.sizes())) == out.sizes(), ValueError,
+               "linear: a bias of shape ", bias.sizes(), " does not broadcast to the result's shape ", out.sizes(),
+               " (input ", input.sizes(), ", 1-D weight ", weight.sizes(), ")");
+    return add_bias(out, bias);
+  }
+  WICK_CHECK(weight.dim() == 2, ValueError, "linear: weight must be a matrix [out_features, in_features] or a vector ",
+             "[in_features], but got shape ", weight.sizes());
   WICK_CHECK(input.dim() >= 1 && input.size(-1) == weight.size(1), ValueError, "linear: input of shape ",
              input.sizes(), " does not end in in_features = ", weight.size(1), " (weight shape ", weight.sizes(), ")");
   check_bias(bias, weight.size(0), "linear");
@@ -32,7 +63,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     return view(out, {input.size(0), input.size(1), weight.size(0)});
   }
   const Tensor out = matmul(input, t(weight));
-  return bias.defined() ? add(out, bias) : out;
+  return add_bias(out, bias);
 }
 
 Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const Tensor& bias) {

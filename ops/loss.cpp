@@ -7,6 +7,21 @@
 // node named as PyTorch's (MseLossBackward0...), whose backward is also wick
 // ops, so second derivatives work. cross_entropy with label smoothing or
 // class probabilities, and l1_loss, are composites, as in PyTorch 1.13.
+//
+// Note [Loss dtypes]
+// Each loss returns the dtype PyTorch 1.13's does for mixed float32/float64
+// arguments, which is not the same rule for all of them:
+//   - mse_loss, l1_loss, smooth_l1_loss: input and target promote (float32
+//     and float64 give float64);
+//   - huber_loss (wick/nn/functional.py): input's dtype, the target
+//     converted (PyTorch writes into a tensor like the input);
+//   - binary_cross_entropy: input and target of one dtype, else an error; a
+//     weight of any dtype is converted to it;
+//   - binary_cross_entropy_with_logits: target's dtype, which must be
+//     floating like the input (PyTorch's formula runs in place on 1 - target),
+//     whatever the dtypes of input, weight and pos_weight;
+//   - nll_loss, cross_entropy with class indices: the input's dtype, with a
+//     weight of the same dtype; targets int64 (or uint8, which PyTorch takes).
 #include "ops/loss.h"
 
 #include <cmath>
@@ -90,7 +105,7 @@ void check_nll_args(const Tensor& input, const Tensor& target, const Tensor& wei
   WICK_CHECK(input.dim() >= 1, ValueError, op, ": Expected 1 or more dimensions (got ", input.dim(), ")");
   WICK_CHECK(input.is_floating_point(), TypeError, op, ": expected a floating point input, but got dtype ",
              input.dtype(), " (shape ", input.sizes(), ")");
-  WICK_CHECK(target.dtype() == ScalarType::Int64, TypeError, op,
+  WICK_CHECK(target.dtype() == ScalarType::Int64 || target.dtype() == ScalarType::UInt8, TypeError, op,
              ": expected target of dtype int64 (class indices), but got ", target.dtype(), " (shape ",
              target.sizes(), ")");
   check_same_device(input, target, op, "target");
@@ -299,9 +314,18 @@ std::pair<Tensor, Tensor> broadcast_pair(const Tensor& input, const Tensor& targ
           target.sizes() == IntArrayRef(shape) ? target : expand(target, shape)};
 }
 
-void check_floating_pair(const Tensor& a, const Tensor& b, const char* op) {
+// The pair of a loss computed in their promoted dtype, which must be floating
+// (mse_loss of a float32 input and a bool target is float32, as in PyTorch,
+// whose kernel promotes rather than subtracting a bool). Bool operands are
+// converted, since wick subtracts no bool (PyTorch's sub_check).
+std::pair<Tensor, Tensor> floating_pair(std::pair<Tensor, Tensor> p, const char* op) {
+  auto& [a, b] = p;
   WICK_CHECK(a.is_floating_point() || b.is_floating_point(), TypeError, op,
              ": expected floating point input or target, but got dtypes ", a.dtype(), " and ", b.dtype());
+  const ScalarType t = result_type(a, b);
+  if (a.dtype() == ScalarType::Bool) a = a.to(t);
+  if (b.dtype() == ScalarType::Bool) b = b.to(t);
+  return p;
 }
 
 // Nodes of a loss of (input, target) that keep both.
@@ -402,14 +426,26 @@ struct BinaryCrossEntropyWithLogitsBackward0 final : Node {
 
 // ---- public functions ----------------------------------------------------------------------
 
+namespace {
+// Class indices as the kernels take them: int64 (PyTorch takes uint8 too).
+Tensor class_indices(const Tensor& target) {
+  if (!target.defined() || target.dtype() != ScalarType::UInt8) return target;
+  NoGradGuard no_grad;
+  return target.to(ScalarType::Int64);
+}
+}  // namespace
+
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                 int64_t ignore_index) {
-  return nll_loss_impl(input, target, weight, reduction, ignore_index);
+  return nll_loss_impl(input, class_indices(target), weight, reduction, ignore_index);
 }
 
-Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
+Tensor cross_entropy(const Tensor& input, const Tensor& target_in, const Tensor& weight, Reduction reduction,
                      int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy";
+  const Tensor target = input.defined() && target_in.defined() && input.sizes() != target_in.sizes()
+                            ? class_indices(target_in)
+                            : target_in;
   check_defined(input, op, "input");
   check_defined(target, op, "target");
   WICK_CHECK(input.dim() >= 1, ValueError, op, ": Expected 1 or more dimensions (got ", input.dim(), ")");
@@ -431,8 +467,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 }
 
 Tensor mse_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction) {
-  const auto [input, target] = broadcast_pair(input_in, target_in, "mse_loss");
-  check_floating_pair(input, target, "mse_loss");
+  const auto [input, target] = floating_pair(broadcast_pair(input_in, target_in, "mse_loss"), "mse_loss");
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -443,15 +478,15 @@ Tensor mse_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduc
 }
 
 Tensor l1_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction) {
+  // A composite, as in PyTorch: integers are taken (their mean is an error), bools are not.
   const auto [input, target] = broadcast_pair(input_in, target_in, "l1_loss");
-  check_floating_pair(input, target, "l1_loss");
   return reduce(abs(sub(input, target)), reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input_in, const Tensor& target_in, Reduction reduction, double beta) {
   WICK_CHECK(beta >= 0, ValueError, "smooth_l1_loss does not support negative values for beta (got ", beta, ")");
-  const auto [input, target] = broadcast_pair(input_in, target_in, "smooth_l1_loss");
-  check_floating_pair(input, target, "smooth_l1_loss");
+  const auto [input, target] =
+      floating_pair(broadcast_pair(input_in, target_in, "smooth_l1_loss"), "smooth_l1_loss");
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -480,10 +515,9 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
   check_no_grad(weight_in, op, "weight");
   Tensor weight;
   if (weight_in.defined()) {
-    WICK_CHECK(weight_in.dtype() == input.dtype(), TypeError, op, ": expected weight of dtype ", input.dtype(),
-               " like the input, but got ", weight_in.dtype());
     check_same_device(input, weight_in, op, "weight");
-    weight = expand(weight_in, input.sizes());
+    NoGradGuard no_grad;  // not differentiable in weight (checked above)
+    weight = expand(weight_in.dtype() == input.dtype() ? weight_in : weight_in.to(input.dtype()), input.sizes());
   }
   Tensor out;
   {
@@ -514,7 +548,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   check_defined(target, op, "target");
   WICK_CHECK(input.sizes() == target.sizes(), ValueError, op, ": Target size (", target.sizes(),
              ") must be the same as input size (", input.sizes(), ")");
-  check_floating_pair(input, target, op);
+  WICK_CHECK(input.is_floating_point() && target.is_floating_point(), TypeError, op,
+             ": expected floating point input and target, but got dtypes ", input.dtype(), " and ", target.dtype());
   check_same_device(input, target, op, "target");
   check_no_grad(weight, op, "weight");
   check_no_grad(pos_weight, op, "pos_weight");
@@ -530,6 +565,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     Tensor loss = pos_weight.defined() ? add(linear, mul(add(mul(sub(pos_weight, 1.0), target), 1.0), softplus_neg))
                                        : add(linear, softplus_neg);
     if (weight.defined()) loss = mul(loss, weight);
+    if (loss.dtype() != target.dtype()) loss = loss.to(target.dtype());  // Note [Loss dtypes]
     out = reduce(loss, reduction);
   }
   if (auto node = make_node<BinaryCrossEntropyWithLogitsBackward0>(input, target)) {

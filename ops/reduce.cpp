@@ -377,6 +377,8 @@ ValuesIndices extremum_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepd
 
 Tensor arg_impl(ReduceOp op, const Tensor& x, std::optional<int64_t> dim, bool keepdim, const char* name) {
   WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  // As PyTorch (whose max and min take bools, but argmax and argmin do not).
+  WICK_CHECK(x.dtype() != ScalarType::Bool, NotImplementedError, name, ": not implemented for dtype bool");
   if (dim) {
     const DimVector dims = single_dim(x, *dim, name);
     check_reduced_nonempty(x, dims, name);
@@ -605,13 +607,21 @@ Tensor norm(const Tensor& x, double p, std::optional<std::vector<int64_t>> dims,
 
 // ---- any / all (not differentiable) ------------------------------------------------------
 
-Tensor any(const Tensor& x) { return reduce_forward(ReduceOp::Any, x, reduce_dims(x, {}, "any"), false, ScalarType::Bool, "any"); }
-Tensor all(const Tensor& x) { return reduce_forward(ReduceOp::All, x, reduce_dims(x, {}, "all"), false, ScalarType::Bool, "all"); }
+namespace {
+// any/all of a uint8 tensor are uint8 (0 or 1), as in PyTorch; of any other dtype, bool.
+Tensor logical_reduction(ReduceOp op, const Tensor& x, IntArrayRef dims, bool keepdim, const char* name) {
+  Tensor out = reduce_forward(op, x, dims, keepdim, ScalarType::Bool, name);
+  return x.dtype() == ScalarType::UInt8 ? out.to(ScalarType::UInt8) : out;
+}
+}  // namespace
+
+Tensor any(const Tensor& x) { return logical_reduction(ReduceOp::Any, x, reduce_dims(x, {}, "any"), false, "any"); }
+Tensor all(const Tensor& x) { return logical_reduction(ReduceOp::All, x, reduce_dims(x, {}, "all"), false, "all"); }
 Tensor any(const Tensor& x, int64_t dim, bool keepdim) {
-  return reduce_forward(ReduceOp::Any, x, reduce_dims(x, dim, "any"), keepdim, ScalarType::Bool, "any");
+  return logical_reduction(ReduceOp::Any, x, reduce_dims(x, dim, "any"), keepdim, "any");
 }
 Tensor all(const Tensor& x, int64_t dim, bool keepdim) {
-  return reduce_forward(ReduceOp::All, x, reduce_dims(x, dim, "all"), keepdim, ScalarType::Bool, "all");
+  return logical_reduction(ReduceOp::All, x, reduce_dims(x, dim, "all"), keepdim, "all");
 }
 
 // ---- methods -----------------------------------------------------------------------------------

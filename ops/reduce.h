@@ -36,6 +36,7 @@ Tensor std(const Tensor& x, std::optional<std::vector<int64_t>> dims = {}, doubl
 Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim = false);
 // The p-norm (p = inf for the largest magnitude) over dims (none: all).
 Tensor norm(const Tensor& x, double p = 2, std::optional<std::vector<int64_t>> dims = {}, bool keepdim = false);
+// True where any/all elements are nonzero: bool, or uint8 (0 or 1) for a uint8 input, as in PyTorch.
 Tensor any(const Tensor& x);
 Tensor all(const Tensor& x);
 Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);

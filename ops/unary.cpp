@@ -17,30 +17,40 @@ namespace wick {
 namespace {
 
 // The dtype an element function F computes in for x: x's own, or for an
-// integer or bool x where F takes only floats, the default float dtype (as
-// PyTorch's exp(int) does).
+// integer or bool x where F's Dtypes is Floating, the default float dtype (as
+// PyTorch's exp(int) does; Note [Which dtypes an op takes]).
 template <typename F>
 ScalarType compute_dtype(const Tensor& x) {
-  if (pointwise::kTakes<F, float> && !pointwise::kTakes<F, int64_t> && !x.is_floating_point()) return default_dtype();
+  if (pointwise::kIntegersComputeAsFloat<F> && !x.is_floating_point()) return default_dtype();
   return x.dtype();
+}
+
+// PyTorch's own messages for the bool tensors neg and relu refuse (their
+// Dtypes refuse bool too, with the generic message).
+template <typename F>
+void check_bool_input(const Tensor& x) {
+  if (x.dtype() != ScalarType::Bool) return;
+  if constexpr (std::is_same_v<F, pointwise::Neg>)
+    WICK_THROW(TypeError, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+               "a mask, use the `~` or `logical_not()` operator instead.");
+  if constexpr (std::is_same_v<F, pointwise::Relu>) WICK_THROW(TypeError, "Boolean inputs not supported for relu");
 }
 
 // out = f(x) in a new tensor (not recorded: the caller records the node).
 template <typename F>
 Tensor unary_forward(const F& f, const Tensor& x, const char* name) {
   WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  check_bool_input<F>(x);
   Tensor in = x;
   if (const ScalarType t = compute_dtype<F>(x); t != x.dtype()) {
     NoGradGuard no_grad;
     in = x.to(t);
   }
-  WICK_CHECK(!(std::is_same_v<F, pointwise::Neg> && in.dtype() == ScalarType::Bool), TypeError,
-             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use "
-             "the `~` or `logical_not()` operator instead.");
   const ScalarType out_dtype = dispatch_dtype(in.dtype(), name, [&]<typename T>() {
     if constexpr (pointwise::kTakes<F, T>) return dtype_of<pointwise::UnaryResult<F, T>>();
-    else return in.dtype();  // the kernel raises NotImplementedError naming the dtype
+    else return in.dtype();
   });
+  check_takes<F>(in.dtype());  // before an empty tensor skips the kernel
   Tensor out = empty(in.sizes(), TensorOptions(out_dtype).device(in.device()));
   if (out.numel() > 0) run_pointwise(f, out, in);
   return out;
@@ -49,9 +59,12 @@ Tensor unary_forward(const F& f, const Tensor& x, const char* name) {
 // x = f(x); x must be able to hold the result.
 template <typename F>
 const Tensor& unary_inplace(const F& f, const Tensor& x, const char* name) {
+  WICK_CHECK(x.defined(), ValueError, name, ": undefined tensor argument");
+  check_bool_input<F>(x);
   const ScalarType t = compute_dtype<F>(x);
   WICK_CHECK(t == x.dtype(), Error, name, ": result type ", t, " can't be cast to the desired output type ",
              x.dtype());
+  check_takes<F>(t);  // before an empty tensor skips the kernel
   check_inplace(x, name);
   if (x.numel() > 0) run_pointwise(f, x, x);
   return x;
@@ -188,13 +201,40 @@ Tensor record_zero_grad(Tensor out, const Tensor& x) {
   return out;
 }
 Tensor sign(const Tensor& x) {
-  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "sign: not implemented for bool tensors");
   return record_zero_grad<SignBackward0>(unary_forward(pointwise::Sign{}, x, "sign"), x);
 }
 Tensor floor(const Tensor& x) { return record_zero_grad<FloorBackward0>(unary_forward(pointwise::Floor{}, x, "floor"), x); }
 Tensor ceil(const Tensor& x) { return record_zero_grad<CeilBackward0>(unary_forward(pointwise::Ceil{}, x, "ceil"), x); }
 Tensor round(const Tensor& x) { return record_zero_grad<RoundBackward0>(unary_forward(pointwise::Round{}, x, "round"), x); }
 Tensor trunc(const Tensor& x) { return record_zero_grad<TruncBackward0>(unary_forward(pointwise::Trunc{}, x, "trunc"), x); }
+
+struct RoundBackward1 final : ZeroGradBackward {
+  std::string_view name() const override { return "RoundBackward1"; }
+};
+namespace {
+pointwise::RoundDecimals round_decimals(int64_t decimals) {
+  pointwise::RoundDecimals f;
+  f.negative = decimals < 0;
+  // As PyTorch: 10^|d| in double, then the float type's; past 10^308 it is inf and the result nan.
+  f.scale = std::pow(10.0, static_cast<double>(f.negative ? -decimals : decimals));
+  return f;
+}
+}  // namespace
+Tensor round(const Tensor& x, int64_t decimals) {
+  return record_zero_grad<RoundBackward1>(unary_forward(round_decimals(decimals), x, "round"), x);
+}
+const Tensor& round_(const Tensor& x) {
+  auto node = make_node<RoundBackward0>(x);
+  unary_inplace(pointwise::Round{}, x, "round_");
+  if (node) rebase_history(x, node);
+  return x;
+}
+const Tensor& round_(const Tensor& x, int64_t decimals) {
+  auto node = make_node<RoundBackward1>(x);
+  unary_inplace(round_decimals(decimals), x, "round_");
+  if (node) rebase_history(x, node);
+  return x;
+}
 
 struct SinBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "SinBackward0"; }
@@ -244,7 +284,6 @@ struct ReluBackward0 final : NodeSavingOutput {
   }
 };
 Tensor relu(const Tensor& x) {
-  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "relu: not implemented for bool tensors");
   return record_output<ReluBackward0>(unary_forward(pointwise::Relu{}, x, "relu"), x);
 }
 const Tensor& relu_(const Tensor& x) {
@@ -320,6 +359,10 @@ namespace {
 // hardtanh's bounds as a clamp; an integer tensor takes them truncated (what
 // PyTorch's float clamp, written back to the integer tensor, gives).
 pointwise::Clamp hardtanh_bounds(const Tensor& x, double min_val, double max_val) {
+  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "Bool inputs not supported for hardtanh");
+  WICK_CHECK(x.dtype() != ScalarType::UInt8 || (min_val >= 0 && max_val >= 0), TypeError,
+             "cannot do hardtanh on an unsigned type with negative limits (min_val ", min_val, ", max_val ", max_val,
+             ")");
   pointwise::Clamp f{.min = min_val, .max = max_val};
   if (!x.is_floating_point()) {
     WICK_CHECK(!std::isnan(min_val) && !std::isnan(max_val), ValueError, "hardtanh: nan bounds for a tensor of dtype ",
@@ -331,7 +374,6 @@ pointwise::Clamp hardtanh_bounds(const Tensor& x, double min_val, double max_val
 }
 }  // namespace
 Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
-  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "hardtanh: not implemented for bool tensors");
   Tensor out = unary_forward(hardtanh_bounds(x, min_val, max_val), x, "hardtanh");
   if (auto node = make_node<HardtanhBackward0>(x)) {
     node->self = SavedTensor(x);
@@ -342,7 +384,6 @@ Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
   return out;
 }
 const Tensor& hardtanh_(const Tensor& x, double min_val, double max_val) {
-  WICK_CHECK(x.dtype() != ScalarType::Bool, TypeError, "hardtanh_: not implemented for bool tensors");
   const pointwise::Clamp f = hardtanh_bounds(x, min_val, max_val);
   auto node = make_node<HardtanhBackward0>(x);
   if (node) {
@@ -409,21 +450,66 @@ struct ClampBackward1 final : NodeSavingInput {
     return {keep.defined() ? where(keep, g, zeros({}, TensorOptions(g.dtype()).device(g.device()))) : g};
   }
 };
+
+// Note [clamp's dtype and bounds]
+// clamp's result dtype is that of the input and its bounds together under the
+// usual promotion, numbers or tensors alike, as in PyTorch:
+// clamp(int64 tensor, min=1.5) is float32, clamp(bool tensor, 0, 1) int64,
+// clamp(float32 tensor, float64 tensor) float64. A number bound is then
+// converted to that dtype (Note [Checked scalar conversion]), so a uint8
+// clamp to 300 is an error and to -1 means 255. In place, the input must be
+// able to hold the result (clamp_ of an int64 tensor to 1.5 is an error).
+// Tensor bounds broadcast with the input, NaN in any operand gives NaN, and
+// where min > max the result is max. Their gradient (ClampBackward0, as
+// PyTorch's clamp_backward_min_max) goes to the input where
+// min <= input <= max, to min where input < min < max, and to max where
+// input > max or max < min.
 namespace {
-pointwise::Clamp clamp_bounds(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
-  WICK_CHECK(min || max, ValueError, "clamp: at least one of 'min' or 'max' must not be None");
-  WICK_CHECK(x.is_floating_point() || !((min && min->is_floating_point()) || (max && max->is_floating_point())),
-             TypeError, "clamp: float bounds for an integer tensor of dtype ", x.dtype(), " are not supported");
+
+// Whether a value of dtype `from` may be written into a tensor of dtype `to`
+// by an in-place op (not into a lower category: float into int, int into bool).
+bool can_cast(ScalarType from, ScalarType to) {
+  auto category = [](ScalarType t) { return t == ScalarType::Bool ? 0 : is_floating_point(t) ? 2 : 1; };
+  return category(from) <= category(to);
+}
+
+// The element function for x clamped to numbers, computing in `dtype`.
+pointwise::Clamp clamp_bounds(ScalarType dtype, std::optional<Scalar> min, std::optional<Scalar> max,
+                              const char* op) {
   pointwise::Clamp f;
-  if (min) f.min = min->to_double();
-  if (max) f.max = max->to_double();
-  if (min && !min->is_floating_point()) f.min_int = min->to<int64_t>();
-  if (max && !max->is_floating_point()) f.max_int = max->to<int64_t>();
+  // Integer bounds stay exact as int64 (2**62 + 1 is not a double); each is
+  // first converted to the result dtype, so it fits it.
+  if (min) {
+    const Scalar v = checked_convert(*min, dtype, op);
+    f.min = v.to_double();
+    if (!is_floating_point(dtype)) f.min_int = v.to<int64_t>();
+  }
+  if (max) {
+    const Scalar v = checked_convert(*max, dtype, op);
+    f.max = v.to_double();
+    if (!is_floating_point(dtype)) f.max_int = v.to<int64_t>();
+  }
   return f;
 }
+
+ScalarType clamp_dtype(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max, const char* op) {
+  WICK_CHECK(x.defined(), ValueError, op, ": undefined tensor argument");
+  WICK_CHECK(min || max, ValueError, op, ": at least one of 'min' or 'max' must not be None");
+  if (x.is_floating_point()) return x.dtype();  // numbers never promote a floating tensor
+  return result_type(x, min ? wrap_scalar(*min) : Tensor(), max ? wrap_scalar(*max) : Tensor());
+}
+
 }  // namespace
+
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
-  Tensor out = unary_forward(clamp_bounds(x, min, max), x, "clamp");
+  const ScalarType dtype = clamp_dtype(x, min, max, "clamp");
+  const pointwise::Clamp f = clamp_bounds(dtype, min, max, "clamp");
+  Tensor in = x;
+  if (dtype != x.dtype()) {
+    NoGradGuard no_grad;
+    in = x.to(dtype);
+  }
+  Tensor out = unary_forward(f, in, "clamp");
   if (auto node = make_node<ClampBackward1>(x)) {
     node->self = SavedTensor(x);
     node->min = min;
@@ -433,7 +519,11 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> m
   return out;
 }
 const Tensor& clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
-  const pointwise::Clamp f = clamp_bounds(x, min, max);
+  const ScalarType dtype = clamp_dtype(x, min, max, "clamp_");
+  WICK_CHECK(can_cast(dtype, x.dtype()), Error, "clamp_: result type ", dtype,
+             " can't be cast to the desired output type ", x.dtype());
+  // In x's own dtype (a float64 bound of a float32 tensor is a float32 bound).
+  const pointwise::Clamp f = clamp_bounds(x.dtype(), min, max, "clamp_");
   auto node = make_node<ClampBackward1>(x);
   if (node) {
     node->self = SavedTensor(x.detach().clone());
@@ -441,6 +531,79 @@ const Tensor& clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<S
     node->max = max;
   }
   unary_inplace(f, x, "clamp_");
+  if (node) rebase_history(x, node);
+  return x;
+}
+
+struct ClampBackward0 final : Node {
+  SavedTensor self, min, max;
+  std::string_view name() const override { return "ClampBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor x = self.unpack();
+    const Tensor lo = min.defined() ? min.unpack() : Tensor(), hi = max.defined() ? max.unpack() : Tensor();
+    const Tensor zero = zeros({}, TensorOptions(g.dtype()).device(g.device()));
+    auto pick = [&](size_t i, const Tensor& where_) { return needs_input_grad(i) ? where(where_, g, zero) : Tensor(); };
+    if (lo.defined() && hi.defined())
+      return {pick(0, logical_and(ge(x, lo), le(x, hi))), pick(1, logical_and(lt(x, lo), lt(lo, hi))),
+              pick(2, logical_or(gt(x, hi), lt(hi, lo)))};
+    if (lo.defined()) return {pick(0, ge(x, lo)), pick(1, lt(x, lo)), Tensor()};
+    return {pick(0, le(x, hi)), Tensor(), pick(2, gt(x, hi))};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(min); f(max); }
+};
+
+namespace {
+// x clamped to tensor bounds (undefined: absent), broadcast, in `dtype`; not recorded.
+Tensor clamp_tensors_forward(const Tensor& x, const Tensor& min, const Tensor& max, ScalarType dtype) {
+  NoGradGuard no_grad;
+  WICK_CHECK(dtype != ScalarType::Bool, NotImplementedError, "clamp: not implemented for dtype bool");
+  auto in = [&](const Tensor& t) { return t.dtype() == dtype ? t : t.to(dtype); };
+  Tensor r = in(x);
+  if (min.defined()) r = maximum(r, in(min));  // NaN in either operand gives NaN
+  if (max.defined()) r = minimum(r, in(max));  // applied last: max wins where min > max
+  return r;
+}
+
+ScalarType clamp_dtype(const Tensor& x, const Tensor& min, const Tensor& max, const char* op) {
+  WICK_CHECK(x.defined(), ValueError, op, ": undefined tensor argument");
+  WICK_CHECK(min.defined() || max.defined(), ValueError, op, ": at least one of 'min' or 'max' must not be None");
+  return result_type(x, min, max);
+}
+}  // namespace
+
+Tensor clamp(const Tensor& x, const Tensor& min, const Tensor& max) {
+  const ScalarType dtype = clamp_dtype(x, min, max, "clamp");
+  Tensor out = clamp_tensors_forward(x, min, max, dtype);
+  if (auto node = make_node<ClampBackward0>(x, min, max)) {
+    node->self = SavedTensor(x);
+    node->min = min.defined() ? SavedTensor(min) : SavedTensor();
+    node->max = max.defined() ? SavedTensor(max) : SavedTensor();
+    set_history(out, node);
+  }
+  return out;
+}
+const Tensor& clamp_(const Tensor& x, const Tensor& min, const Tensor& max) {
+  const ScalarType dtype = clamp_dtype(x, min, max, "clamp_");
+  WICK_CHECK(can_cast(dtype, x.dtype()), Error, "clamp_: result type ", dtype,
+             " can't be cast to the desired output type ", x.dtype());
+  DimVector shape(x.sizes());
+  if (min.defined()) shape = broadcast_shapes(shape, min.sizes());
+  if (max.defined()) shape = broadcast_shapes(shape, max.sizes());
+  WICK_CHECK(IntArrayRef(shape) == x.sizes(), ValueError, "clamp_: output with shape ", x.sizes(),
+             " doesn't match the broadcast shape ", IntArrayRef(shape));
+  auto node = make_node<ClampBackward0>(x, min, max);
+  if (node) {
+    node->self = SavedTensor(x.detach().clone());
+    node->min = min.defined() ? SavedTensor(min) : SavedTensor();
+    node->max = max.defined() ? SavedTensor(max) : SavedTensor();
+  }
+  check_inplace(x, "clamp_", {min, max});
+  {
+    NoGradGuard no_grad;
+    const Tensor r = clamp_tensors_forward(x, min, max, dtype);
+    x.detach().copy_(r);
+  }
   if (node) rebase_history(x, node);
   return x;
 }

@@ -274,6 +274,17 @@ void init_exceptions(py::module_& m) {
       py::make_tuple(py::handle(PyExc_ValueError), py::handle(PyExc_RuntimeError)).release().ptr(), nullptr);
   if (!value_error) throw py::error_already_set();
   m.attr("_ValueError") = py::handle(value_error);
+  // wick::TypeError (a dtype an op does not take, or dtypes that do not go
+  // together) becomes wick.TypeError, a subclass of both TypeError and
+  // RuntimeError, for the same reason: PyTorch raises RuntimeError for these
+  // ("expected scalar type Float but found Double"), and code written for it
+  // catches that. Argument parsing errors (a str where a tensor goes) stay
+  // the builtin TypeError, as in PyTorch.
+  static PyObject* type_error = PyErr_NewExceptionWithDoc(
+      "wick.TypeError", "A dtype that does not fit the op (also a RuntimeError, as PyTorch raises).",
+      py::make_tuple(py::handle(PyExc_TypeError), py::handle(PyExc_RuntimeError)).release().ptr(), nullptr);
+  if (!type_error) throw py::error_already_set();
+  m.attr("_TypeError") = py::handle(type_error);
   // The most derived kinds first: each is also a wick::Error.
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -281,7 +292,7 @@ void init_exceptions(py::module_& m) {
     } catch (const wick::ValueError& e) {
       PyErr_SetString(value_error, e.what());
     } catch (const wick::TypeError& e) {
-      PyErr_SetString(PyExc_TypeError, e.what());
+      PyErr_SetString(type_error, e.what());
     } catch (const wick::IndexError& e) {
       PyErr_SetString(PyExc_IndexError, e.what());
     } catch (const wick::NotImplementedError& e) {

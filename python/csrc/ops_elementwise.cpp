@@ -42,6 +42,34 @@ std::string binary_doc(const char* name, const char* what, const char* example, 
          "follows PyTorch's type promotion.\n\nExample::\n\n    >>> " + example + "\n    " + result;
 }
 
+// A clamp bound from Python: None, a number or a tensor.
+using Bound = std::optional<std::variant<Tensor, Scalar>>;
+
+// clamp with number bounds or tensor bounds; PyTorch takes no mix of the two,
+// except that its argument parser reads a 0-dim tensor as a number where a
+// number is wanted: clamp(x, 2, tensor(3.5)) is clamp(x, 2, 3.5), unrecorded.
+Tensor clamp_bounds(const Tensor& x, Bound min, Bound max, bool in_place) {
+  auto is_tensor = [](const Bound& b) { return b && std::holds_alternative<Tensor>(*b); };
+  auto is_number = [](const Bound& b) { return b && std::holds_alternative<Scalar>(*b); };
+  auto as_number = [&](Bound& b) {
+    if (is_tensor(b) && std::get<Tensor>(*b).defined() && std::get<Tensor>(*b).dim() == 0)
+      b = std::get<Tensor>(*b).item();
+  };
+  if (is_number(min)) as_number(max);
+  if (is_number(max)) as_number(min);
+  if (is_tensor(min) || is_tensor(max)) {
+    WICK_CHECK(!is_number(min) && !is_number(max), TypeError,
+               "clamp(): min and max must both be tensors or both be numbers, but got ",
+               is_tensor(min) ? "a tensor min and a number max" : "a number min and a tensor max");
+    const Tensor lo = is_tensor(min) ? std::get<Tensor>(*min) : Tensor();
+    const Tensor hi = is_tensor(max) ? std::get<Tensor>(*max) : Tensor();
+    return in_place ? clamp_(x, lo, hi) : clamp(x, lo, hi);
+  }
+  const std::optional<Scalar> lo = min ? std::optional<Scalar>(std::get<Scalar>(*min)) : std::nullopt;
+  const std::optional<Scalar> hi = max ? std::optional<Scalar>(std::get<Scalar>(*max)) : std::nullopt;
+  return in_place ? clamp_(x, lo, hi) : clamp(x, lo, hi);
+}
+
 // div with rounding_mode None (true division), "trunc" or "floor".
 Tensor divide(const Tensor& a, const Tensor& b, const std::optional<std::string>& rounding_mode) {
   return div(a, b, rounding_mode ? std::optional<std::string_view>(*rounding_mode) : std::nullopt);
@@ -177,31 +205,46 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
       "    >>> wick.gelu(wick.tensor([-1.0, 0.0, 1.0]))\n"
       "    tensor([-0.1587,  0.0000,  0.8413])");
 
-  // clamp(min=None, max=None) with numbers; clip is its alias.
+  // clamp(min=None, max=None) with numbers or tensors; clip is its alias.
   for (const char* name : {"clamp", "clip"}) {
     const std::string doc = std::string(name) +
                             "(input, min=None, max=None) -> Tensor\n\n"
                             "Each element limited to [min, max]: below min it becomes min, above max it becomes max\n"
-                            "(either bound may be None). The gradient is 1 inside the range and 0 outside.\n\n"
+                            "(either bound may be None; where min > max, max). The bounds are both numbers or both\n"
+                            "tensors, which broadcast with input. The result's dtype is that of input and the bounds\n"
+                            "together (an integer tensor clamped to 1.5 gives floats). The gradient goes to input\n"
+                            "inside the range, and to a tensor bound where it is the result.\n\n"
                             "Example::\n\n"
                             "    >>> wick." + name + "(wick.tensor([-2.0, 0.5, 3.0]), min=0, max=1)\n"
-                            "    tensor([0.0000, 0.5000, 1.0000])";
+                            "    tensor([0.0000, 0.5000, 1.0000])\n"
+                            "    >>> wick." + name + "(wick.arange(4), min=wick.tensor([1, 1, 3, 3]))\n"
+                            "    tensor([1, 1, 3, 3])";
     def_function_and_method(
-        m, cls, name,
-        [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) { return clamp(x, min, max); },
+        m, cls, name, [](const Tensor& x, const Bound& min, const Bound& max) { return clamp_bounds(x, min, max, false); },
         py::arg("min") = py::none(), py::arg("max") = py::none(), doc.c_str());
   }
-  def_function_and_method(m, cls, "clamp_min", [](const Tensor& x, Scalar min) { return clamp(x, min, std::nullopt); },
-                          py::arg("min"), "clamp_min(input, min) -> Tensor\n\nclamp(input, min=min): max(input, min).");
-  def_function_and_method(m, cls, "clamp_max", [](const Tensor& x, Scalar max) { return clamp(x, std::nullopt, max); },
-                          py::arg("max"), "clamp_max(input, max) -> Tensor\n\nclamp(input, max=max): min(input, max).");
+  def_function_and_method(
+      m, cls, "clamp_min", [](const Tensor& x, const Bound& min) { return clamp_bounds(x, min, std::nullopt, false); },
+      py::arg("min"), "clamp_min(input, min) -> Tensor\n\nclamp(input, min=min): max(input, min).");
+  def_function_and_method(
+      m, cls, "clamp_max", [](const Tensor& x, const Bound& max) { return clamp_bounds(x, std::nullopt, max, false); },
+      py::arg("max"), "clamp_max(input, max) -> Tensor\n\nclamp(input, max=max): min(input, max).");
   for (const char* name : {"clamp_", "clip_"}) {
     cls.def(name,
-            inplace<std::optional<Scalar>, std::optional<Scalar>>(
-                [](const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) { clamp_(x, min, max); }),
+            inplace<Bound, Bound>([](const Tensor& x, const Bound& min, const Bound& max) {
+              clamp_bounds(x, min, max, true);
+            }),
             py::arg("min") = py::none(), py::arg("max") = py::none(),
             (std::string(name) + "(min=None, max=None) -> Tensor\n\nIn-place clamp; returns this tensor.").c_str());
   }
+
+  // round(input, *, decimals=0): with decimals, PyTorch's round.decimals (floats only, RoundBackward1).
+  def_function_and_method(m, cls, "round", [](const Tensor& x, int64_t decimals) { return round(x, decimals); },
+                          py::kw_only(), py::arg("decimals"));
+  cls.def("round_", inplace<>([](const Tensor& x) { round_(x); }),
+          "round_(*, decimals=0) -> Tensor\n\nIn-place round; returns this tensor.");
+  cls.def("round_", inplace<int64_t>([](const Tensor& x, int64_t decimals) { round_(x, decimals); }), py::kw_only(),
+          py::arg("decimals"));
 }
 
 // Binary.
@@ -313,27 +356,25 @@ void def_elementwise_binary(py::module_& m, TensorClass& cls) {
         py::call_guard<py::gil_scoped_release>());
 
   // where(condition, input, other) and input.where(condition, other).
-  auto as_tensor_operand = [](const std::variant<Tensor, Scalar>& v) {
-    return std::holds_alternative<Tensor>(v) ? std::get<Tensor>(v) : wrap_scalar(std::get<Scalar>(v));
+  using Operand = std::variant<Tensor, Scalar>;
+  auto where_any = [](const Tensor& cond, const Operand& a, const Operand& b) {
+    const bool ta = std::holds_alternative<Tensor>(a), tb = std::holds_alternative<Tensor>(b);
+    if (ta && tb) return where(cond, std::get<Tensor>(a), std::get<Tensor>(b));
+    if (ta) return where(cond, std::get<Tensor>(a), std::get<Scalar>(b));
+    if (tb) return where(cond, std::get<Scalar>(a), std::get<Tensor>(b));
+    return where(cond, std::get<Scalar>(a), std::get<Scalar>(b));
   };
-  m.def(
-      "where",
-      [as_tensor_operand](const Tensor& cond, const std::variant<Tensor, Scalar>& a,
-                          const std::variant<Tensor, Scalar>& b) {
-        return where(cond, as_tensor_operand(a), as_tensor_operand(b));
-      },
-      py::arg("condition"), py::arg("input"), py::arg("other"), py::call_guard<py::gil_scoped_release>(),
-      "where(condition, input, other) -> Tensor\n\n"
-      "input where condition (a bool tensor) is True, other elsewhere. The three broadcast to a common\n"
-      "shape; input and other may be numbers. Differentiable in input and other.\n\n"
-      "Example::\n\n"
-      "    >>> wick.where(wick.tensor([True, False]), wick.tensor([1.0, 2.0]), 0.0)\n"
-      "    tensor([1., 0.])");
+  m.def("where", where_any, py::arg("condition"), py::arg("input"), py::arg("other"),
+        py::call_guard<py::gil_scoped_release>(),
+        "where(condition, input, other) -> Tensor\n\n"
+        "input where condition (a bool tensor) is True, other elsewhere. The three broadcast to a common\n"
+        "shape; input and other may be numbers, converted to the result's dtype (where(c, 1.5, 2) is\n"
+        "float32). Differentiable in input and other.\n\n"
+        "Example::\n\n"
+        "    >>> wick.where(wick.tensor([True, False]), wick.tensor([1.0, 2.0]), 0.0)\n"
+        "    tensor([1., 0.])");
   cls.def(
-      "where",
-      [as_tensor_operand](const Tensor& self, const Tensor& cond, const std::variant<Tensor, Scalar>& other) {
-        return where(cond, self, as_tensor_operand(other));
-      },
+      "where", [where_any](const Tensor& self, const Tensor& cond, const Operand& other) { return where_any(cond, self, other); },
       py::arg("condition"), py::arg("other"), py::call_guard<py::gil_scoped_release>(),
       "where(condition, other) -> Tensor\n\nwick.where(condition, self, other).");
 

@@ -7,15 +7,29 @@ namespace wick::python {
 
 namespace {
 
+// Note [Reductions with dtype]
+// sum/mean/prod(..., dtype=d) convert the input to d first and return d, as
+// PyTorch: sum(int32 tensor, dtype=int32) is int32 (without dtype, int64) and
+// sum(x, dtype=bool) is any(x) as a bool. The reduction of integers runs in
+// int64 and is cast back, which wraps exactly as accumulating in d would.
+// The conversion is recorded, so a float32 input's gradient stays float32.
+template <typename F>
+Tensor reduce_in_dtype(const Tensor& x, std::optional<ScalarType> dtype, F reduce) {
+  if (!dtype) return reduce(x);
+  const Tensor out = reduce(x.dtype() == *dtype ? x : x.to(*dtype));
+  return out.dtype() == *dtype ? out : out.to(*dtype);
+}
+
 // sum/mean(input, dim=None, keepdim=False, *, dtype=None).
 template <typename All, typename Dims>
 void def_sum_like(py::module_& m, TensorClass& cls, const char* name, All all, Dims over, const char* doc) {
   auto f = [name, all, over](const Tensor& x, py::handle dim, bool keepdim, std::optional<ScalarType> dtype) {
     const auto dims = dims_from(dim, name);
     return without_gil([&] {
-      const Tensor in = dtype ? x.to(*dtype) : x;
-      if (!dims && !keepdim) return all(in);
-      return over(in, dims ? IntArrayRef(*dims) : IntArrayRef(), keepdim);
+      return reduce_in_dtype(x, dtype, [&](const Tensor& in) {
+        if (!dims && !keepdim) return all(in);
+        return over(in, dims ? IntArrayRef(*dims) : IntArrayRef(), keepdim);
+      });
     });
   };
   m.def(name, f, py::arg("input"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
@@ -160,14 +174,20 @@ void init_reduce(py::module_& m, TensorClass& cls) {
       "argmin(input, dim=None, keepdim=False) -> Tensor\n\n"
       "The position (int64) of the smallest element: in the flattened tensor, or along dim. Ties give\n"
       "the first position.");
-  def_single_dim(
-      m, cls, "prod", [](const Tensor& x) { return prod(x); },
-      [](const Tensor& x, int64_t d, bool k) { return prod(x, d, k); },
-      "prod(input, dim=None, keepdim=False) -> Tensor\n\n"
-      "The product of the elements: of all of them, or along one dim.\n\n"
+  def_function_and_method(
+      m, cls, "prod",
+      [](const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::optional<ScalarType> dtype) {
+        return reduce_in_dtype(x, dtype, [&](const Tensor& in) { return dim ? prod(in, *dim, keepdim) : prod(in); });
+      },
+      py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none(),
+      "prod(input, dim=None, keepdim=False, *, dtype=None) -> Tensor\n\n"
+      "The product of the elements: of all of them, or along one dim. Integers multiply in int64;\n"
+      "with dtype, input is converted first and the result has that dtype.\n\n"
       "Example::\n\n"
       "    >>> wick.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1)\n"
-      "    tensor([ 2., 12.])");
+      "    tensor([ 2., 12.])\n"
+      "    >>> wick.tensor([1.5, 2.0]).prod(dtype=wick.float64)\n"
+      "    tensor(3., dtype=wick.float64)");
   def_single_dim(
       m, cls, "any", [](const Tensor& x) { return any(x); },
       [](const Tensor& x, int64_t d, bool k) { return any(x, d, k); },

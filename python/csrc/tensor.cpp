@@ -491,7 +491,16 @@ void def_tensor_operators(py::module_& m, TensorClass& cls) {
   });
   cls.def("__rpow__", [](const Tensor& self, py::handle other) -> py::object {
     Scalar s;
-    if (scalar_from_object(other, s)) return py::cast(without_gil([&] { return pow(s, self); }));
+    if (scalar_from_object(other, s)) {
+      return py::cast(without_gil([&] {
+        // PyTorch's __rpow__ makes a tensor of the number in the result dtype
+        // first, so 300 ** uint8 tensor is an error where torch.pow(300, it)
+        // wraps (Note [Checked scalar conversion]); a float one is not checked.
+        const ScalarType type = result_type(wrap_scalar(s), self);
+        if (!is_floating_point(type)) checked_convert(s, type, "pow");
+        return pow(s, self);
+      }));
+    }
     auto o = operand(other);
     if (!o) return not_implemented();
     return py::cast(without_gil([&] { return pow(*o, self); }));
@@ -509,7 +518,13 @@ void def_tensor_operators(py::module_& m, TensorClass& cls) {
     return self;
   });
   cls.def("__neg__", [](const Tensor& t) { return neg(t); }, py::call_guard<py::gil_scoped_release>())
-      .def("__pos__", [](py::object self) { return self; })
+      .def("__pos__",
+           [](py::object self) {
+             // +x is x itself, as in PyTorch, which refuses it for bools.
+             WICK_CHECK(self.cast<const Tensor&>().dtype() != ScalarType::Bool, TypeError,
+                        "The `+` operator, on a bool tensor is not supported.");
+             return self;
+           })
       .def("__abs__", [](const Tensor& t) { return abs(t); }, py::call_guard<py::gil_scoped_release>())
       .def("__invert__", [](const Tensor& t) { return bitwise_not(t); }, py::call_guard<py::gil_scoped_release>());
 }

@@ -239,7 +239,7 @@ TEST_P(ElementwiseOnDevice, FloorDivisionOfFloatsAsPython) {
 }
 
 TEST_P(ElementwiseOnDevice, AlphaAndBoundsInTheResultDtype) {
-  // Note [alpha in the result dtype]: b * 0.2 in float32 gave 0.30000000298.
+  // Note [alpha of add and sub]: b * 0.2 in float32 gave 0.30000000298.
   const Tensor a = tensor({0.1}, ScalarType::Float64).to(device());
   EXPECT_EQ(add(a, tensor({1.0}).to(device()), 0.2).item<double>(), 0.1 + 0.2);
   EXPECT_EQ(sub(a, from_vector<int64_t>({1}, {1}).to(device()), 0.2).item<double>(), 0.1 - 0.2);
@@ -346,7 +346,9 @@ TEST_P(ElementwiseOnDevice, EveryPointwiseFunctionMatchesItsElementMath) {
 }
 
 // clamp as PyTorch: max wins where min > max, one-sided bounds keep
-// infinities, a NaN bound gives NaN, integer tensors saturate.
+// infinities, a NaN bound gives NaN, integer bounds are converted as PyTorch
+// converts numbers (Note [Checked scalar conversion]: -3 is 253 for uint8,
+// 300 an error).
 TEST_P(ElementwiseOnDevice, ClampSemantics) {
   auto on = [&](const Tensor& t) { return t.to(device()); };
   EXPECT_EQ(clamp(on(tensor({0.0, 1.0, 2.0})), 1.5, 0.5).to_vector<float>(), (std::vector<float>{0.5, 0.5, 0.5}));
@@ -360,7 +362,11 @@ TEST_P(ElementwiseOnDevice, ClampSemantics) {
   EXPECT_EQ(clamp(big, int64_t{-5}, std::nullopt).to_vector<int64_t>(), (std::vector<int64_t>{-5, 0, INT64_MAX}));
   EXPECT_EQ(clamp(big, std::nullopt, int64_t{5}).to_vector<int64_t>(), (std::vector<int64_t>{INT64_MIN, 0, 5}));
   Tensor u = on(from_vector<int64_t>({0, 200}, {2}).to(ScalarType::UInt8));
-  EXPECT_EQ(clamp(u, int64_t{-3}, int64_t{300}).to(ScalarType::Int64).to_vector<int64_t>(), (std::vector<int64_t>{0, 200}));
+  EXPECT_EQ(clamp(u, int64_t{-3}, std::nullopt).to(ScalarType::Int64).to_vector<int64_t>(),
+            (std::vector<int64_t>{253, 253}));
+  EXPECT_EQ(clamp(u, std::nullopt, int64_t{-56}).to(ScalarType::Int64).to_vector<int64_t>(),
+            (std::vector<int64_t>{0, 200}));
+  EXPECT_THROW_WITH(clamp(u, std::nullopt, int64_t{300}), Error, "overflow");
 }
 
 TEST(Elementwise, BroadcastErrorNamesShapes) {
@@ -440,7 +446,7 @@ TEST(Elementwise, InplaceFormsKeepSelf) {
   n.copy_(tensor({1.0, 2.0}).requires_grad_());
   EXPECT_FALSE(n.requires_grad());
   EXPECT_EQ(n.grad_fn(), nullptr);
-  // Numbers the dtype cannot hold (Note [Numbers written into a tensor]).
+  // Numbers the dtype cannot hold (Note [Checked scalar conversion]).
   const double inf = std::numeric_limits<double>::infinity();
   EXPECT_THROW_WITH(n.fill_(-inf), Error, "value cannot be converted to type int64_t without overflow");
   EXPECT_THROW_WITH(n.masked_fill_(ones({2}, TensorOptions(ScalarType::Bool)), std::nan("")), Error,

@@ -702,7 +702,9 @@ TEST_P(NnFunctionalLinearOnDevice, ValuesAndGradFn) {
 TEST(NnFunctionalLinear, Errors) {
   EXPECT_THROW_WITH(linear(randn({3, 4}), randn({5, 3})), ValueError, "in_features = 3");
   EXPECT_THROW_WITH(linear(randn({3, 4}), randn({5, 4}), randn({4})), ValueError, "bias of shape [5]");
-  EXPECT_THROW_WITH(linear(randn({3, 4}), randn({4})), ValueError, "weight must be a matrix");
+  // A 1-D weight is taken, as PyTorch documents it (Note [linear with a 1-D weight]; Dtypes.LinearWith...).
+  EXPECT_THROW_WITH(linear(randn({3, 4}), randn({2, 5, 4})), ValueError, "weight must be a matrix");
+  EXPECT_THROW_WITH(linear(randn({3, 4}), randn({5})), ValueError, "in_features = 5");
 }
 
 TEST_P(NnFunctionalLinearOnDevice, Bilinear) {

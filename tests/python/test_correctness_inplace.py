@@ -282,7 +282,7 @@ def test_pow_in_place():
     same(lambda lib: lib.tensor([1, 2, 3]).pow_(lib.tensor(-1)))  # a tensor exponent may be negative
     same(lambda lib: lib.tensor([1, 2, 3]).pow_(-1))  # a number may not
     same(lambda lib: lib.tensor([1, 2, 3]).pow_(lib.tensor([2, 2, 2])))
-    # An integer exponent must fit the integer dtype (Note [Numbers written into a tensor]).
+    # An integer exponent must fit the integer dtype (Note [Checked scalar conversion]).
     same(lambda lib: lib.tensor([1, 2, 3], dtype=lib.uint8).pow_(300), "without overflow")
     same(lambda lib: lib.tensor([1, 2, 3], dtype=lib.int32).pow(2**31), "without overflow")
     same(lambda lib: lib.tensor([1.0, 2.0]).pow(1e300))

@@ -187,8 +187,12 @@ def test_scalar_parameters_keep_float64_and_int64(device):
     big = 2 ** 60 + 1
     assert values(wick.clamp(wick.tensor([2 ** 60, 0, 2 ** 61], device=device), min=big)) == [big, big, 2 ** 61]
     assert values(wick.clamp(wick.tensor([2 ** 61, 0], device=device), max=big)) == [big, 0]
-    assert values(wick.clamp(wick.tensor([-5, 300], dtype=wick.int32, device=device), -(2 ** 40), 2 ** 40)) == [
+    assert values(wick.clamp(wick.tensor([-5, 300], dtype=wick.int32, device=device), -(2 ** 31), 2 ** 31 - 1)) == [
         -5, 300]
+    # Bounds an int32 cannot hold are refused, as PyTorch 1.13 does (Note [clamp's dtype and bounds]).
+    for lib in (wick, torch):
+        with pytest.raises(RuntimeError, match="value cannot be converted to type int without overflow"):
+            lib.clamp(lib.tensor([-5, 300], dtype=lib.int32), -(2 ** 40), 2 ** 40)
 
 
 # ---- var / std ------------------------------------------------------------------------------------

@@ -53,6 +53,14 @@ binary_cross_entropy = _C.binary_cross_entropy
 binary_cross_entropy_with_logits = _C.binary_cross_entropy_with_logits
 
 
+def _floating_only(input, name):
+    """PyTorch's kernels of these activations take floating tensors only: an
+    integer or bool input is an error, not computed as floats (Note [Which
+    dtypes an op takes] in core/pointwise.h; exp or sigmoid do compute as floats)."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"{name}: not implemented for dtype {str(input.dtype).replace('wick.', '')}")
+
+
 def _inplace(input, fn):
     """Writes fn(input) into input and returns it. When autograd records, fn
     reads a copy, so fn's backward still sees the original values."""
@@ -118,6 +126,8 @@ def relu6(input, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, alpha * (exp(x) - 1) elsewhere."""
+    _floating_only(input, "elu")
+
     def f(x):
         # exp of the clamped input: the branch where() drops must stay finite.
         return wick.where(x > 0, x, alpha * (x.clamp(max=0).exp() - 1))
@@ -183,5 +193,19 @@ def _embedding_renorm_(weight, input, max_norm, norm_type):
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
-    """0.5 * d^2 where |d| < delta, else delta * (|d| - 0.5 * delta): delta * smooth_l1 with beta = delta."""
-    return _C.smooth_l1_loss(input, target, reduction=reduction, beta=delta) * delta
+    """0.5 * d^2 where |d| < delta, else delta * (|d| - 0.5 * delta): delta * smooth_l1 with beta = delta.
+    The result has input's dtype, as PyTorch's (Note [Loss dtypes] in ops/loss.cpp): the terms are
+    computed in the promoted dtype, then converted, then reduced."""
+    if input.dtype == target.dtype:
+        return _C.smooth_l1_loss(input, target, reduction=reduction, beta=delta) * delta
+    if not input.is_floating_point():
+        raise RuntimeError(f"huber_loss: the result type of {input.dtype} and {target.dtype} can't be cast to the "
+                           f"desired output type {input.dtype}")
+    terms = (_C.smooth_l1_loss(input, target, reduction="none", beta=delta) * delta).to(input.dtype)
+    if reduction == "none":
+        return terms
+    if reduction == "sum":
+        return terms.sum()
+    if reduction == "mean":
+        return terms.mean()
+    raise ValueError(f"{reduction} is not a valid value for reduction")

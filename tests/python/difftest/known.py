@@ -26,20 +26,24 @@ KNOWN = [
      "tensors, loop tails) the incoming gradient; wick gives 0 always, as clamp's gradient there"),
     ("refused", r"torch\.(mm|bmm|mv|matmul)", ".*", "PyTorch 1.13 skips its dtype check when an operand is empty; "
                                                      "wick refuses mixed dtypes always"),
+    ("refused", r"torch\.(argmax|argmin)", ".*", "PyTorch 1.13 skips its dtype check when the reduced dim has size 1 "
+                                                 "(argmax of a bool tensor over it gives zeros, over any other dim "
+                                                 "it refuses bool); wick refuses bool always"),
+    ("accepted", r"torch\.nn\.functional\.linear", "function",
+     "linear with a 1-D weight and a bias on a 2-D (or contiguous 3-D) input: PyTorch 1.13 takes its addmm path and "
+     "fails ('mat2 must be a matrix'); wick gives the documented matmul(input, weight) + bias (Note [linear with a "
+     "1-D weight])"),
     # -- wick bugs found by the tester and not fixed yet (issue 21): the list to empty.
     ("accepted", ".*", "out", "to do: wick's out= (Note [The last-resort overload]) takes out= on every function and "
                               "casts; PyTorch 1.13 has no out= on isnan/relu/std(no dim) and wants exact dtypes for "
                               "amax/any/pow/neg/square"),
-    ("accepted", r"torch\.(abs|argmax|argmin|hypot|remainder|add|sub|subtract|unary-operator|nn\.functional\.(elu|gelu|"
-                 r"leaky_relu|logsigmoid|softplus|group_norm))", ".*",
-     "to do: ops on bool/int inputs that PyTorch refuses (abs/argmax/remainder on bool, activations and hypot on "
-     "integers, any subtraction with a bool, Boolean alpha), group_norm with one value per group"),
-    ("dtype|special-dtype", r"torch\.(nn\.functional\.(huber_loss|linear)|clamp_max)", ".*",
-     "to do: type promotion of mixed float32/float64 inputs in huber_loss and linear; clamp_max of bool by an int"),
-    ("refused", r"torch\.(clamp|clip|clamp_min|clamp_max|round|prod|masked_fill|scatter)", ".*",
-     "to do: tensor bounds and float bounds on integers in clamp, round(decimals=), prod(dtype=), masked_fill with a "
-     "0-d tensor value, scatter of a huge float into an int tensor"),
+    ("accepted", r"torch\.nn\.functional\.group_norm", ".*", "to do: group_norm with one value per group"),
+    ("refused", r"torch\.(masked_fill|scatter)", ".*",
+     "to do: masked_fill with a 0-d tensor value, scatter of a huge float into an int tensor"),
     ("refused", r"torch\.nn\.functional\.linear", "function", "to do: linear with zero-size in_features"),
+    ("refused", r"torch\.(sum|prod)", "out", "to do: PyTorch reduces in out='s dtype when no dtype= is given (prod of "
+                                             "float64 into an int64 out truncates first); wick's out= refuses a "
+                                             "float result for an integer out"),
     ("refused", r"torch\.floor_divide", "out", "to do: PyTorch takes out= for floor_divide of inputs that require "
                                                "grad (its gradient is zero); wick's out= refuses any result that "
                                                "requires grad"),
