@@ -44,9 +44,13 @@ class Case:
     def id(self):
         return f"{self.seed}:{self.index}"
 
+    def tensor_specs(self):
+        """Every TensorSpec among the inputs, nested lists included."""
+        return _specs(self.args + list(self.kwargs.values()))
+
     @property
     def special(self):
-        return any(s.special for s in _specs(self.args + list(self.kwargs.values()))) or any(
+        return any(s.special for s in self.tensor_specs()) or any(
             isinstance(v, float) and (v != v or abs(v) in (float("inf"), 1e30, 3e38, 1e300) or 0 < abs(v) < 1e-30)
             for v in _plain(self.args + list(self.kwargs.values())))
 

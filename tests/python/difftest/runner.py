@@ -53,7 +53,7 @@ def make_case(seed, index):
     args, kwargs = op.make(g)
     case = Case(seed, index, op, form, list(args), dict(kwargs))
     if form == "out":
-        for s in _specs(case):
+        for s in case.tensor_specs():
             if g.chance(0.85):
                 s.requires_grad = False
         if g.chance(0.15):
@@ -62,18 +62,6 @@ def make_case(seed, index):
         if args[0].requires_grad and g.chance(0.7):
             args[0].through_clone = True
     return case
-
-
-def _specs(case):
-    def walk(x):
-        if isinstance(x, TensorSpec):
-            yield x
-        elif isinstance(x, (list, tuple)):
-            for v in x:
-                yield from walk(v)
-
-    for v in case.args + list(case.kwargs.values()):
-        yield from walk(v)
 
 
 def worker_main(oracle_both=False):
@@ -93,7 +81,7 @@ def worker_main(oracle_both=False):
             if not available(case.op, case.form, lib_w):
                 out.write(json.dumps({"i": index, "op": case.op.key, "form": case.form, "missing": 1}) + "\n")
                 continue
-            lacking = sorted({s.dtype for s in _specs(case) if not hasattr(lib_w, s.dtype)})
+            lacking = sorted({s.dtype for s in case.tensor_specs() if not hasattr(lib_w, s.dtype)})
             if lacking:
                 out.write(json.dumps({"i": index, "op": "dtype " + lacking[0], "form": "-", "missing": 1}) + "\n")
                 continue
