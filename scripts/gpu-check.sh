@@ -10,13 +10,14 @@
 #   1. builds wick with CUDA (sm_90 only, to be quick) with the tests and the Python module;
 #   2. runs the per-device C++ suites (*OnDevice*, Cuda*) and counts the cuda cases;
 #   3. runs the CUDA cases again under compute-sanitizer memcheck, where the machine has it;
-#   4. runs the Python tests' cuda cases (pytest -k cuda) against the machine's PyTorch;
-#   5. trains the cnn for one epoch on Fashion-MNIST with --device cuda, with wick and
+#   4. trains the cnn for one epoch with the C++ program (examples/cpp) on cuda;
+#   5. runs the Python tests' cuda cases (pytest -k cuda) against the machine's PyTorch, and
+#      trains the cnn for one epoch on Fashion-MNIST with --device cuda, with wick and
 #      with PyTorch, and prints test accuracy, samples/s and their ratio.
 #
 # Every step has a time limit and the script goes on past a failed step; the summary
-# is printed last and written, with the logs, to $OUT (the device tool brings that
-# folder back) or bench/results/. Exit status: 0 when every step passed.
+# is printed last and written, with a tarball of the logs, to $OUT (the device tool
+# brings that folder back) or bench/results/. Exit status: 0 when every step passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,8 +38,10 @@ stage() {
 
 if [ "${1:-}" = "--stage" ]; then stage; exit; fi
 
-out=${OUT:-bench/results}
-mkdir -p "$out"
+root=$PWD
+results=${OUT:-bench/results}  # the device tool brings back at most 8 files: the summary and one tarball of logs
+out=/tmp/wick-gpu-check-logs
+rm -rf "$out" && mkdir -p "$out" "$results"
 summary="$out/gpu-check-summary.txt"
 : >"$summary"
 status=0
@@ -90,7 +93,8 @@ fi
 
 # ---- 1. build ------------------------------------------------------------------------------------------
 step configure 120 cmake -S . -B build-gpu "${cmake_args[@]}" &&
-  step build 300 cmake --build build-gpu -j "$(nproc)" || { note "the build failed: nothing else runs"; exit 1; }
+  step build 300 cmake --build build-gpu -j "$(nproc)" ||
+  { note "the build failed: nothing else runs"; cp "$summary" "$results/"; tar -C "$out" -czf "$results/gpu-check-logs.tar.gz" .; exit 1; }
 
 # ---- 2. the per-device C++ suites ------------------------------------------------------------------------
 # Per-device cases are named Devices/Suite.Test/cuda (WICK_ON_EACH_DEVICE, tests/cpp/test_util.h).
@@ -107,13 +111,18 @@ else
   note "memcheck: compute-sanitizer is not on this machine"
 fi
 
-# ---- 4. Python suites and 5. training --------------------------------------------------------------
+# ---- 4. the C++ training program, 5. the Python suites and the Python training program ----
+if [ -d .gpu/data ]; then
+  step train-cpp 150 build-gpu/train_fashion_mnist --device cuda --model cnn --epochs 1 --data "$root/.gpu/data" \
+    --out /tmp/run-cpp
+  note "  C++ cnn 1 epoch, cuda: $(grep -o 'test accuracy [0-9.]*' "$out/train-cpp.log")"
+fi
+# --------------------------------------------------------------
 if [ "$with_python" = 1 ]; then
   site=/tmp/wick-gpu-site
   rm -rf "$site" && mkdir -p "$site"
   cp -r python/wick "$site/" && cp build-gpu/_C*.so "$site/wick/"
   export PYTHONPATH=$site
-  root=$PWD
   step pytest 150 env -C /tmp "$python" -m pytest "$root/tests/python" -q -k cuda --maxfail=50 -p no:cacheprovider
   note "  $(tail -n 1 "$out/pytest.log")"
   if [ -d .gpu/data ]; then
@@ -131,7 +140,9 @@ if [ "$with_python" = 1 ]; then
   fi
 fi
 
+cp "$summary" "$results/"
+tar -C "$out" -czf "$results/gpu-check-logs.tar.gz" .
 echo
-echo "==== summary ($summary)"
+echo "==== summary ($results/gpu-check-summary.txt; the logs in $results/gpu-check-logs.tar.gz)"
 cat "$summary"
 exit "$status"

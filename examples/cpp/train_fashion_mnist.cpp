@@ -4,6 +4,7 @@
 //
 //   build/train_fashion_mnist [--model mlp|cnn] [--epochs N] [--batch-size B] [--lr X]
 //                             [--seed S] [--train-limit N] [--test-limit N] [--out DIR]
+//                             [--device cpu|cuda|cuda:N] [--data DIR]
 //
 // Prints a progress line per epoch (loss, accuracy, samples/s), then the test
 // accuracy and wall time; writes DIR/metrics.csv, DIR/model.wick (model,
@@ -31,6 +32,8 @@ namespace {
 
 struct Args {
   std::string model = "cnn", out = "runs/cpp-cnn";
+  std::string data = data::FashionMNIST::kDefaultRoot;
+  Device device = kCPU;
   int64_t epochs = 1, batch_size = 64, seed = 0;
   int64_t train_limit = -1, test_limit = -1;
   double lr = 1e-3;
@@ -53,6 +56,8 @@ Args parse(int argc, char** argv) {
     else if (flag == "--train-limit") a.train_limit = std::stoll(value());
     else if (flag == "--test-limit") a.test_limit = std::stoll(value());
     else if (flag == "--out") a.out = value(), out_given = true;
+    else if (flag == "--device") a.device = Device(std::string_view(value()));
+    else if (flag == "--data") a.data = value();
     else throw ValueError("unknown argument " + flag + " (see the comment at the top of train_fashion_mnist.cpp)");
   }
   if (a.model != "mlp" && a.model != "cnn") throw ValueError("--model must be mlp or cnn, not " + a.model);
@@ -80,8 +85,8 @@ std::shared_ptr<nn::Sequential> make_model(const std::string& name) {
 }
 
 // The first `limit` examples of a split (all with limit < 0), normalized as the Python program does.
-std::shared_ptr<data::TensorDataset> load(bool train, int64_t limit) {
-  data::FashionMNIST full(data::FashionMNIST::kDefaultRoot, train, data::FashionMNIST::kNormalize);
+std::shared_ptr<data::TensorDataset> load(const std::string& root, bool train, int64_t limit) {
+  data::FashionMNIST full(root, train, data::FashionMNIST::kNormalize);
   if (limit < 0 || limit >= full.size()) return std::make_shared<data::TensorDataset>(full.data(), full.target());
   return std::make_shared<data::TensorDataset>(full.data().narrow(0, 0, limit), full.target().narrow(0, 0, limit));
 }
@@ -92,7 +97,7 @@ struct EpochResult {
 
 // One pass over `loader`: trains when an optimizer is given, else evaluates.
 EpochResult run_epoch(nn::Sequential& model, data::DataLoader<>& loader, optim::Optimizer* optimizer,
-                      const std::string& label) {
+                      Device device, const std::string& label) {
   model.train(optimizer != nullptr);
   std::optional<NoGradGuard> no_grad;
   if (!optimizer) no_grad.emplace();
@@ -101,16 +106,17 @@ EpochResult run_epoch(nn::Sequential& model, data::DataLoader<>& loader, optim::
   const auto start = Clock::now();
   EpochResult r;
   for (const data::Example& batch : loader) {
-    Tensor logits = model.forward(batch.data);
-    Tensor loss = cross_entropy(logits, batch.target);
+    const Tensor target = batch.target.to(device);
+    Tensor logits = model.forward(batch.data.to(device));
+    Tensor loss = cross_entropy(logits, target);
     if (optimizer) {
       optimizer->zero_grad(/*set_to_none=*/true);
       loss.backward();
       optimizer->step();
     }
-    const int64_t n = batch.target.size(0);
+    const int64_t n = target.size(0);
     total_loss += loss.item<double>() * static_cast<double>(n);
-    correct += logits.argmax(1).eq(batch.target).sum().item<int64_t>();
+    correct += logits.argmax(1).eq(target).sum().item<int64_t>();
     seen += n;
     ++batches;
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
@@ -134,14 +140,15 @@ int main(int argc, char** argv) try {
   std::filesystem::create_directories(args.out);
   manual_seed(static_cast<uint64_t>(args.seed));
 
-  auto train_set = load(true, args.train_limit);
-  auto test_set = load(false, args.test_limit);
+  auto train_set = load(args.data, true, args.train_limit);
+  auto test_set = load(args.data, false, args.test_limit);
   auto model = make_model(args.model);
+  model->to(args.device);  // before the optimizer takes the parameters, as in PyTorch
   optim::Adam optimizer(model->parameters(), optim::AdamOptions(args.lr));
   std::cout << *model << "\n";
-  std::printf("wick C++: %s, %zu training and %zu test samples, batch %lld, Adam lr %g\n", args.model.c_str(),
-              static_cast<size_t>(train_set->size()), static_cast<size_t>(test_set->size()),
-              static_cast<long long>(args.batch_size), args.lr);
+  std::printf("wick C++: %s, %zu training and %zu test samples, batch %lld, Adam lr %g, device %s\n",
+              args.model.c_str(), static_cast<size_t>(train_set->size()), static_cast<size_t>(test_set->size()),
+              static_cast<long long>(args.batch_size), args.lr, args.device.str().c_str());
 
   data::DataLoader<> test_loader(test_set, {.batch_size = 256});
   {  // the autograd graph of one step, parameters by name
@@ -149,8 +156,8 @@ int main(int argc, char** argv) try {
     const data::Example& batch = *first.begin();
     std::vector<std::pair<std::string, Tensor>> params;
     for (const auto& [name, p] : model->named_parameters()) params.emplace_back(name, p);
-    std::ofstream(args.out + "/graph.dot") << to_dot(cross_entropy(model->forward(batch.data), batch.target),
-                                                              params);
+    std::ofstream(args.out + "/graph.dot")
+        << to_dot(cross_entropy(model->forward(batch.data.to(args.device)), batch.target.to(args.device)), params);
   }
 
   std::ofstream csv(args.out + "/metrics.csv");
@@ -164,8 +171,8 @@ int main(int argc, char** argv) try {
     data::DataLoader<> train_loader(train_set, {.batch_size = args.batch_size, .shuffle = true});
     const auto t0 = Clock::now();
     const std::string tag = "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(args.epochs);
-    const EpochResult train = run_epoch(*model, train_loader, &optimizer, tag + " train");
-    test = run_epoch(*model, test_loader, nullptr, tag + " test");
+    const EpochResult train = run_epoch(*model, train_loader, &optimizer, args.device, tag + " train");
+    test = run_epoch(*model, test_loader, nullptr, args.device, tag + " test");
     csv << epoch + 1 << ',' << train.loss << ',' << train.accuracy << ',' << test.loss << ',' << test.accuracy << ','
         << std::chrono::duration<double>(Clock::now() - t0).count() << std::endl;
 
