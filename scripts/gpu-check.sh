@@ -11,8 +11,8 @@
 #   2. runs the per-device C++ suites (*OnDevice*, Cuda*) and counts the cuda cases;
 #   3. runs the CUDA cases again under compute-sanitizer memcheck, where the machine has it;
 #   4. trains the cnn for one epoch with the C++ program (examples/cpp) on cuda;
-#   5. runs the Python tests' cuda cases (pytest -k cuda) against the machine's PyTorch, and
-#      trains the cnn for one epoch on Fashion-MNIST with --device cuda, with wick and
+#   5. runs the Python tests' cuda cases (pytest -k cuda) against the machine's PyTorch, the
+#      differential tester with wick on cuda (tests/python/difftest), and trains the cnn for one epoch on Fashion-MNIST with --device cuda, with wick and
 #      with PyTorch, and prints test accuracy, samples/s and their ratio.
 #
 # Every step has a time limit and the script goes on past a failed step; the summary
@@ -46,10 +46,19 @@ summary="$out/gpu-check-summary.txt"
 : >"$summary"
 status=0
 note() { echo "$*" | tee -a "$summary"; }
+# The whole check stays inside the device tool's 10-minute command limit, with room for the
+# machine's start: a step gets its own limit or what is left of the budget, whichever is less.
+budget=${GPU_CHECK_BUDGET:-480}
 # step NAME SECONDS COMMAND...: runs COMMAND with a time limit, its output in $out/NAME.log.
 step() {
   local name=$1 limit=$2 t0=$SECONDS rc
   shift 2
+  if [ $((budget - SECONDS)) -lt 15 ]; then
+    note "$name: skipped, the ${budget} s budget is spent"
+    status=1
+    return 1
+  fi
+  [ "$limit" -le $((budget - SECONDS)) ] || limit=$((budget - SECONDS))
   echo "== $name (limit ${limit}s)"
   timeout --kill-after=10 "$limit" "$@" >"$out/$name.log" 2>&1
   rc=$?
@@ -93,18 +102,18 @@ fi
 
 # ---- 1. build ------------------------------------------------------------------------------------------
 step configure 120 cmake -S . -B build-gpu "${cmake_args[@]}" &&
-  step build 300 cmake --build build-gpu -j "$(nproc)" ||
+  step build 240 cmake --build build-gpu -j "$(nproc)" ||
   { note "the build failed: nothing else runs"; cp "$summary" "$results/"; tar -C "$out" -czf "$results/gpu-check-logs.tar.gz" .; exit 1; }
 
 # ---- 2. the per-device C++ suites ------------------------------------------------------------------------
 # Per-device cases are named Devices/Suite.Test/cuda (WICK_ON_EACH_DEVICE, tests/cpp/test_util.h).
 cuda_filter='*/cuda:Cuda*'
-step cpp 240 build-gpu/wick_tests --gtest_filter="$cuda_filter" --gtest_brief=1
+step cpp 90 build-gpu/wick_tests --gtest_filter="$cuda_filter" --gtest_brief=1
 note "  C++: $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/cpp.log" | tr '\n' ' ')"
 
 # ---- 3. compute-sanitizer ------------------------------------------------------------------------------
 if command -v compute-sanitizer >/dev/null; then
-  step memcheck 150 compute-sanitizer --tool memcheck --error-exitcode 9 \
+  step memcheck 90 compute-sanitizer --tool memcheck --error-exitcode 9 \
     build-gpu/wick_tests --gtest_filter="$cuda_filter" --gtest_brief=1
   note "  memcheck: $(grep -m1 'ERROR SUMMARY' "$out/memcheck.log" || echo 'no summary')"
 else
@@ -113,7 +122,7 @@ fi
 
 # ---- 4. the C++ training program, 5. the Python suites and the Python training program ----
 if [ -d .gpu/data ]; then
-  step train-cpp 150 build-gpu/train_fashion_mnist --device cuda --model cnn --epochs 1 --data "$root/.gpu/data" \
+  step train-cpp 90 build-gpu/train_fashion_mnist --device cuda --model cnn --epochs 1 --data "$root/.gpu/data" \
     --out /tmp/run-cpp
   note "  C++ cnn 1 epoch, cuda: $(grep -o 'test accuracy [0-9.]*' "$out/train-cpp.log")"
 fi
@@ -123,11 +132,16 @@ if [ "$with_python" = 1 ]; then
   rm -rf "$site" && mkdir -p "$site"
   cp -r python/wick "$site/" && cp build-gpu/_C*.so "$site/wick/"
   export PYTHONPATH=$site
-  step pytest 150 env -C /tmp "$python" -m pytest "$root/tests/python" -q -k cuda --maxfail=50 -p no:cacheprovider
+  step pytest 100 env -C /tmp "$python" -m pytest "$root/tests/python" -q -k cuda --maxfail=50 -p no:cacheprovider
   note "  $(tail -n 1 "$out/pytest.log")"
+  # The differential tester with wick on cuda and PyTorch on the CPU (its known.py is PyTorch 1.13's).
+  step difftest 60 env -C "$root/tests/python" "$python" -m difftest --device cuda --calls 12000 --seed 1 \
+    --workers 8 --timeout 20
+  note "  difftest on cuda: $(grep -m2 -E 'calls in|cases differ' "$out/difftest.log" | tr '\n' ' ')"
+  note "  difftest crash/hang groups: $(grep -cE '^  (crash|hang) ' "$out/difftest.log")"
   if [ -d .gpu/data ]; then
     for fw in wick torch; do
-      step "train-$fw" 150 env -C /tmp "$python" -m wick.examples.train --framework "$fw" --device cuda \
+      step "train-$fw" 90 env -C /tmp "$python" -m wick.examples.train --framework "$fw" --device cuda \
         --model cnn --epochs 1 --data "$root/.gpu/data" --out "/tmp/run-$fw" --no-progress
     done
     rate() { grep -o '[0-9,]* samples/s' "$out/train-$1.log" | head -1 | tr -d ','; }

@@ -42,6 +42,7 @@ def report(results, seconds, args, known=None):
     lines.append(f"{results.calls} calls in {seconds:.0f} s ({results.calls / max(seconds, 1e-9):.0f}/s, "
                  f"{args.workers} workers, seed {args.seed}, cases {args.start}..{args.start + args.calls - 1}, "
                  f"{'PyTorch on both sides' if args.oracle_both else 'wick vs PyTorch'} "
+                 f"{'(wick on ' + os.environ['DIFFTEST_DEVICE'] + ') ' if os.environ.get('DIFFTEST_DEVICE', 'cpu') != 'cpu' else ''}"
                  f"{__import__('torch').__version__}, {_cpu()})")
     lines.append(f"{results.cases_with_differences} cases differ: {len(new)} groups new, "
                  f"{len(documented)} groups documented in difftest/known.py")
@@ -71,8 +72,19 @@ def main(argv=None):
     p.add_argument("--oracle-both", action="store_true", help="PyTorch on both sides (checks the tester)")
     p.add_argument("--replay", metavar="SEED:INDEX", help="run one case in this process and explain it")
     p.add_argument("--write-results", metavar="FILE", help="also write the report to FILE")
+    p.add_argument("--device", default=None, help="the device of wick's tensors (cpu or cuda; PyTorch stays on the "
+                   "CPU); default $DIFFTEST_DEVICE or cpu")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.device:
+        # Before .inputs is imported here, and inherited by the workers.
+        os.environ["DIFFTEST_DEVICE"] = args.device
+    if os.environ.get("DIFFTEST_DEVICE", "cpu") != "cpu" and not args.worker:
+        import wick
+        if not wick.cuda.is_available():
+            print(f"--device {os.environ['DIFFTEST_DEVICE']}: no CUDA device: {wick._C._cuda_unavailable_reason()}",
+                  file=sys.stderr)
+            return 2
     if args.worker:
         from .runner import worker_main
         worker_main(args.oracle_both)

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from .inputs import FLOATING, TensorSpec, build, describe
+from .inputs import FLOATING, TensorSpec, build, describe, device_of
 
 TOLERANCE = {"float32": (2e-5, 1e-5), "float64": (1e-10, 1e-12)}  # (rtol, atol); atol as torch.testing's for float32
 
@@ -88,7 +88,7 @@ class Outcome:
             return
         self.out = None
         if case.form == "out":
-            self.out = lib.empty(0, dtype=getattr(lib, out_dtype or "float32"))
+            self.out = lib.empty(0, dtype=getattr(lib, out_dtype or "float32"), device=device_of(lib))
         self.before = [_numpy(v) for _, v in self.made]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -308,7 +308,7 @@ def _compare_gradients(diff, case, w, t, w_items, t_items, lib_w, lib_t):
             g = rng.standard_normal(tuple(ti.shape)).astype(dtype_name(ti.dtype))
             w_outs.append(wi)
             t_outs.append(ti)
-            w_cots.append(lib_w.tensor(g))
+            w_cots.append(lib_w.tensor(g, device=device_of(lib_w)))
             t_cots.append(lib_t.tensor(g))
     if not t_outs or not t.leaves:
         return

@@ -7,6 +7,7 @@ again alone. `build` turns a description into a tensor of one library; the
 tensor a leaf of the graph (its base) is kept so that gradients can be read.
 """
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,16 @@ _DTYPE_WEIGHTS = {"float32": 8, "float64": 4, "int64": 3, "int32": 1, "int16": 0
 
 LAYOUTS = ("contiguous", "transposed", "stepped", "offset", "expanded", "overlapping")
 _LAYOUT_WEIGHTS = (10, 3, 3, 1.5, 3, 1)
+
+# The device wick's tensors are made on (`python -m difftest --device cuda`; the
+# workers inherit it through the environment). PyTorch, the oracle, stays on the CPU.
+DEVICE = os.environ.get("DIFFTEST_DEVICE", "cpu")
+
+
+def device_of(lib):
+    """Where `lib`'s inputs live: DEVICE for wick, the CPU for PyTorch."""
+    return DEVICE if lib.__name__ == "wick" else "cpu"
+
 
 SPECIAL_FLOATS = (math.inf, -math.inf, math.nan, 0.0, -0.0, 1e30, -1e30, 3e38, 1e-40, 1e300, -1e-300, 1.0, -1.0,
                   0.5, -2.5)
@@ -119,7 +130,8 @@ def build(lib, spec, leaves):
     if not isinstance(spec, TensorSpec):
         return spec
     base_data = spec.base_data()
-    leaf = lib.tensor(base_data, dtype=getattr(lib, spec.dtype), requires_grad=spec.requires_grad)
+    leaf = lib.tensor(base_data, dtype=getattr(lib, spec.dtype), requires_grad=spec.requires_grad,
+                      device=device_of(lib))
     if spec.requires_grad:
         leaves.append(leaf)
     base = leaf.clone() if spec.through_clone else leaf
