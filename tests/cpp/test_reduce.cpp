@@ -520,7 +520,7 @@ TEST(ReduceMath, ArgCombineMatchesScan) {
     }
   }
   // Signed zeros tie: the first wins, with its own sign.
-  const auto r = reduce_math::arg_combine<true>({0.0, 3}, {-0.0, 1});
+  const auto r = reduce_math::arg_combine<true, double>({0.0, 3}, {-0.0, 1});
   EXPECT_EQ(r.index, 1);
   EXPECT_TRUE(std::signbit(r.value));
 }
