@@ -145,6 +145,11 @@ struct CombineOf {
   __device__ typename R::State operator()(typename R::State a, typename R::State b) const { return R::combine(a, b); }
 };
 
+// Positions a thread combines before adding them to its result (as the CPU's
+// outer order does): a float sum's rounding error then grows with
+// reduced / kRowBlock + kRowBlock, not with reduced.
+constexpr int64_t kRowBlock = 128;
+
 // One thread per output, scanning its positions in order.
 template <typename T, typename R>
 __global__ void reduce_thread_kernel(ReducePlan plan, const T* in, T* out, int64_t* idx) {
@@ -153,7 +158,12 @@ __global__ void reduce_thread_kernel(ReducePlan plan, const T* in, T* out, int64
     int64_t in_off, out_off, idx_off;
     plan.locate(o, in_off, out_off, idx_off);
     typename R::State acc = R::init();
-    for (int64_t r = 0; r < plan.reduced; ++r) acc = R::combine(acc, R::load(in[in_off + plan.red_offset(r)], r));
+    for (int64_t r0 = 0; r0 < plan.reduced; r0 += kRowBlock) {
+      const int64_t r1 = r0 + kRowBlock < plan.reduced ? r0 + kRowBlock : plan.reduced;
+      typename R::State block = R::init();
+      for (int64_t r = r0; r < r1; ++r) block = R::combine(block, R::load(in[in_off + plan.red_offset(r)], r));
+      acc = R::combine(acc, block);
+    }
     R::store(acc, out, idx, out_off, idx_off);
   }
 }
