@@ -11,7 +11,8 @@
 //  - few elements per output (<= 16), or a reduction over outer dims with
 //    many outputs whose innermost kept dim is contiguous (the bias gradient:
 //    sum over the batch of [R, K]): one thread per output, neighbouring
-//    threads reading neighbouring memory;
+//    threads reading neighbouring memory, combining its positions in blocks
+//    of kRowBlock (the CPU outer order's cascade);
 //  - otherwise one block per output (32 to 512 threads by the extent): each
 //    thread scans positions tid, tid + blockDim, ... in order, then the block
 //    combines the threads' states (warp shuffles, then shared memory);
