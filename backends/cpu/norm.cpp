@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/norm_math.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
@@ -89,11 +90,10 @@ void stats_typed(NormOp op, const Tensor& mean, const Tensor& rstd, const Tensor
   T* r = static_cast<T*>(rstd.raw_data());
   T* v = var.defined() ? static_cast<T*>(var.raw_data()) : nullptr;
   auto finish = [&](int64_t at, double shift, double sum, double sumsq, double count) {
-    const double mu = sum / count;
-    const double variance = std::max(sumsq / count - mu * mu, 0.0);
-    m[at] = static_cast<T>(shift + mu);
-    r[at] = static_cast<T>(1 / std::sqrt(variance + eps));
-    if (v) v[at] = static_cast<T>(variance);
+    const norm_math::Stats st = norm_math::finish_stats(shift, sum, sumsq, count, eps);
+    m[at] = static_cast<T>(st.mean);
+    r[at] = static_cast<T>(st.rstd);
+    if (v) v[at] = static_cast<T>(st.var);
   };
   if (op == NormOp::Batch) {
     const int64_t count = d.N * d.S;
@@ -138,11 +138,11 @@ void apply_typed(NormOp op, const Tensor& out, const Tensor& input, const Tensor
       const int64_t n = nc / d.C, c = nc % d.C;
       const int64_t at = op == NormOp::Batch ? c : n * groups + c / per_group;
       const T mu = m[at];
-      const T a = static_cast<T>(static_cast<double>(r[at]) * (w ? static_cast<double>(w[c]) : 1.0));
+      const T a = norm_math::apply_scale(r[at], w ? static_cast<double>(w[c]) : 1.0);
       const T shift = bi ? bi[c] : T(0);
       const T* xs = x + nc * d.S;
       T* ys = y + nc * d.S;
-      for (int64_t i = 0; i < d.S; ++i) ys[i] = (xs[i] - mu) * a + shift;
+      for (int64_t i = 0; i < d.S; ++i) ys[i] = norm_math::apply_value(xs[i], mu, a, shift);
     }
   });
 }
@@ -173,19 +173,15 @@ void backward_typed(NormOp op, const Tensor& grad_input, const Tensor& grad_weig
             const int64_t off = (n * d.C + c) * d.S;
             grad_sums(dy + off, x + off, d.S, sum_dy, sum_dy_x);
           }
-        const double sum_dy_xhat = (sum_dy_x - mu * sum_dy) * rs;  // sum of dy * (x - mean) * rstd
-        if (gw) gw[c] = static_cast<T>(sum_dy_xhat);
+        if (gw) gw[c] = static_cast<T>(norm_math::sum_dy_xhat(sum_dy, sum_dy_x, mu, rs));
         if (gb) gb[c] = static_cast<T>(sum_dy);
         if (!dx) continue;
-        // dx = w * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)), the last two only in training.
-        const double k = wc * rs;
-        const double mean_dy = batch_stats ? sum_dy / static_cast<double>(count) : 0.0;
-        const double proj = batch_stats ? sum_dy_xhat / static_cast<double>(count) * rs : 0.0;  // per unit of (x - mean)
-        const T a = static_cast<T>(k), px = static_cast<T>(k * proj), c0 = static_cast<T>(-k * mean_dy);
+        const norm_math::GradCoeffs<T> k =
+            norm_math::batch_grad_coeffs<T>(sum_dy, sum_dy_x, mu, rs, wc, static_cast<double>(count), batch_stats);
         const T mu_t = m[c];
         for (int64_t n = 0; n < d.N; ++n) {
           const int64_t off = (n * d.C + c) * d.S;
-          for (int64_t i = 0; i < d.S; ++i) dx[off + i] = dy[off + i] * a - (x[off + i] - mu_t) * px + c0;
+          for (int64_t i = 0; i < d.S; ++i) dx[off + i] = norm_math::grad_value(dy[off + i], x[off + i], mu_t, k);
         }
       }
     });
@@ -216,20 +212,17 @@ void backward_typed(NormOp op, const Tensor& grad_input, const Tensor& grad_weig
         sum_wdy += wc * s;
         sum_wdy_x += wc * p;
         if (part) {
-          part[c0 + j] += (p - mu * s) * rs;  // sum of dy * xhat
+          part[c0 + j] += norm_math::sum_dy_xhat(s, p, mu, rs);
           part[d.C + c0 + j] += s;
         }
       }
       if (!dx) continue;
-      // dx = rstd * (w dy - mean(w dy) - xhat * mean(w dy * xhat)) over the group.
-      const double count = static_cast<double>(run);
-      const double mean_wdy = sum_wdy / count;
-      const double proj = (sum_wdy_x - mu * sum_wdy) * rs / count * rs;  // per unit of (x - mean)
+      const norm_math::GroupGradTerms terms =
+          norm_math::group_grad_terms(sum_wdy, sum_wdy_x, mu, rs, static_cast<double>(run));
       for (int64_t j = 0; j < per_group; ++j) {
         const int64_t off = (n * d.C + c0 + j) * d.S;
-        const double wc = weight_of(c0 + j);
-        const T a = static_cast<T>(rs * wc), px = static_cast<T>(rs * proj), k0 = static_cast<T>(-rs * mean_wdy);
-        for (int64_t i = 0; i < d.S; ++i) dx[off + i] = dy[off + i] * a - (x[off + i] - mu_t) * px + k0;
+        const norm_math::GradCoeffs<T> k = norm_math::group_grad_coeffs<T>(terms, rs, weight_of(c0 + j));
+        for (int64_t i = 0; i < d.S; ++i) dx[off + i] = norm_math::grad_value(dy[off + i], x[off + i], mu_t, k);
       }
     }
   });

@@ -23,40 +23,21 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/vec_math.h"
+#include "backends/reduce_math.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
 
 namespace {
 
-template <typename T>
-struct SumOp {
-  static T init() { return T(0); }
-  static T combine(T a, T b) { return static_cast<T>(a + b); }
-};
-template <typename T>
-struct ProdOp {
-  static T init() { return T(1); }
-  static T combine(T a, T b) { return static_cast<T>(a * b); }
-};
-template <typename T>
-struct MaxOp {  // NaN wins, as in PyTorch
-  static T init() { return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest(); }
-  static T combine(T a, T b) { return (a != a || a > b) ? a : b; }
-};
-template <typename T>
-struct MinOp {
-  static T init() { return std::numeric_limits<T>::has_infinity ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::max(); }
-  static T combine(T a, T b) { return (a != a || a < b) ? a : b; }
-};
-struct AnyOp {
-  static bool init() { return false; }
-  static bool combine(bool a, bool b) { return a || b; }
-};
-struct AllOp {
-  static bool init() { return true; }
-  static bool combine(bool a, bool b) { return a && b; }
-};
+// The ops' identities and combine steps (NaN wins in max/min) are shared with
+// the CUDA backend.
+using reduce_math::AllOp;
+using reduce_math::AnyOp;
+using reduce_math::MaxOp;
+using reduce_math::MinOp;
+using reduce_math::ProdOp;
+using reduce_math::SumOp;
 
 // The sum of n contiguous floats. Four f32x8 accumulators (32 lanes) hide
 // the latency of the adds, so the loop runs at the speed of memory; GCC does
@@ -264,9 +245,10 @@ void reduce_values(const Tensor& out, const Tensor& in, const Geometry& g) {
   });
 }
 
-// Max/min values and/or positions along one dim (first position on ties; NaN wins).
-template <typename T>
-void reduce_arg(bool is_max, const Tensor& out, const Tensor& indices, const Tensor& in, const Geometry& g) {
+// Max/min values and/or positions along one dim (first position on ties; NaN
+// wins): Note [Positions of max and min] in backends/reduce_math.h.
+template <typename T, bool IsMax>
+void reduce_arg(const Tensor& out, const Tensor& indices, const Tensor& in, const Geometry& g) {
   const T* src = static_cast<const T*>(in.raw_data());
   T* dst = out.defined() ? static_cast<T*>(out.raw_data()) : nullptr;
   int64_t* pos = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
@@ -280,7 +262,7 @@ void reduce_arg(bool is_max, const Tensor& out, const Tensor& indices, const Ten
       int64_t at = 0;
       for (int64_t i = 1; i < n && best == best; ++i) {
         const T x = p[i * s];
-        if (x != x || (is_max ? x > best : x < best)) {
+        if (reduce_math::arg_replaces<IsMax>(x, best)) {
           best = x;
           at = i;
         }
@@ -318,7 +300,10 @@ void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor&
       if (indices.defined() || op == ReduceOp::ArgMax || op == ReduceOp::ArgMin) {
         WICK_CHECK(g.red_sizes.size() <= 1, Error, "cpu reduce: positions need a single reduced dim");
         const Tensor values = (op == ReduceOp::Max || op == ReduceOp::Min) ? out : Tensor();
-        return dispatch_dtype(in.dtype(), "max/min", [&]<typename T>() { reduce_arg<T>(is_max, values, indices, in, g); });
+        return dispatch_dtype(in.dtype(), "max/min", [&]<typename T>() {
+          if (is_max) reduce_arg<T, true>(values, indices, in, g);
+          else reduce_arg<T, false>(values, indices, in, g);
+        });
       }
       return dispatch_dtype(in.dtype(), "max/min", [&]<typename T>() {
         if (is_max) reduce_values<T, MaxOp<T>>(out, in, g);

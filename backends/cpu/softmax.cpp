@@ -14,6 +14,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/vec_math.h"
+#include "backends/softmax_math.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
@@ -121,7 +122,7 @@ WICK_ALWAYS_INLINE void log_softmax_grad(float* gx, const float* g, const float*
 }
 WICK_ALWAYS_INLINE void log_softmax_grad(double* gx, const double* g, const double* y, const double* s,
                                          bool per_column, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) gx[i] = g[i] - std::exp(y[i]) * s[per_column ? i : 0];
+  for (int64_t i = 0; i < n; ++i) gx[i] = softmax_math::log_softmax_grad(g[i], y[i], s[per_column ? i : 0]);
 }
 
 // For planes: m = max(m, x) and sum += exp(x - m) (also stored to y unless null), per column.
@@ -164,7 +165,7 @@ WICK_ALWAYS_INLINE void softmax_rows(T* y, const T* x, int64_t rows, int64_t n, 
     const T sum = exp_sum(y, x, max, n);
     if (log) {
       const T lse = std::log(sum);  // Note [log_softmax as (x - max) - log(sum)]
-      for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - max) - lse;
+      for (int64_t i = 0; i < n; ++i) y[i] = softmax_math::log_softmax_value(x[i], max, lse);
     } else {
       const T scale = 1 / sum;
       for (int64_t i = 0; i < n; ++i) y[i] *= scale;
@@ -181,7 +182,7 @@ WICK_ALWAYS_INLINE void softmax_backward_rows(T* gx, const T* g, const T* y, int
       log_softmax_grad(gx, g, y, &sum, false, n);
     } else {
       const T dot = dot_or_sum(g, y, n);
-      for (int64_t i = 0; i < n; ++i) gx[i] = y[i] * (g[i] - dot);
+      for (int64_t i = 0; i < n; ++i) gx[i] = softmax_math::softmax_grad(g[i], y[i], dot);
     }
   }
 }
@@ -203,7 +204,7 @@ WICK_ALWAYS_INLINE void softmax_planes(T* out, const T* in, int64_t n, int64_t i
     for (int64_t i = 0; i < n; ++i) {
       const T* x = in + i * inner + j0;
       T* y = out + i * inner + j0;
-      for (int64_t j = 0; j < w; ++j) y[j] = (x[j] - max[j]) - sum[j];
+      for (int64_t j = 0; j < w; ++j) y[j] = softmax_math::log_softmax_value(x[j], max[j], sum[j]);
     }
   } else {
     for (int64_t j = 0; j < w; ++j) sum[j] = 1 / sum[j];
@@ -235,7 +236,7 @@ WICK_ALWAYS_INLINE void softmax_backward_planes(T* gx, const T* g, const T* y, i
     if (log) {
       log_softmax_grad(o, gi, yi, dot, true, w);
     } else {
-      for (int64_t j = 0; j < w; ++j) o[j] = yi[j] * (gi[j] - dot[j]);
+      for (int64_t j = 0; j < w; ++j) o[j] = softmax_math::softmax_grad(gi[j], yi[j], dot[j]);
     }
   }
 }

@@ -12,7 +12,7 @@ const Backend& backend(Device device) {
       .unary = unary,
       .binary = binary,
       .where = nullptr,
-      .reduce = nullptr,
+      .reduce = reduce,
       .matmul = nullptr,
       .index_select = nullptr,
       .gather = nullptr,
@@ -21,8 +21,8 @@ const Backend& backend(Device device) {
       .random = nullptr,
       .arange = nullptr,
       // The nn kernels: not on CUDA yet.
-      .softmax = nullptr,
-      .softmax_backward = nullptr,
+      .softmax = softmax,
+      .softmax_backward = softmax_backward,
       .nll_loss = nullptr,
       .nll_loss_backward = nullptr,
       .dropout = nullptr,
@@ -37,9 +37,9 @@ const Backend& backend(Device device) {
       .col2im = nullptr,
       .pool2d = nullptr,
       .pool2d_backward = nullptr,
-      .norm_stats = nullptr,
-      .norm_apply = nullptr,
-      .norm_backward = nullptr,
+      .norm_stats = norm_stats,
+      .norm_apply = norm_apply,
+      .norm_backward = norm_backward,
   };
   return table;
 }

@@ -29,4 +29,17 @@ void copy(const Tensor& dst, const Tensor& src);
 void unary(size_t op, const void* f, const Tensor& out, const Tensor& in);
 void binary(size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b);
 
+// Reductions, softmax and normalization (reduce.cu, softmax.cu, norm.cu), with
+// the math of backends/reduce_math.h, softmax_math.h and norm_math.h.
+void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, IntArrayRef dims);
+void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log);
+void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t dim, bool log);
+void norm_stats(NormOp op, const Tensor& mean, const Tensor& rstd, const Tensor& var, const Tensor& input,
+                int64_t groups, double eps);
+void norm_apply(NormOp op, const Tensor& out, const Tensor& input, const Tensor& mean, const Tensor& rstd,
+                const Tensor& weight, const Tensor& bias, int64_t groups);
+void norm_backward(NormOp op, const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias,
+                   const Tensor& grad_out, const Tensor& input, const Tensor& mean, const Tensor& rstd,
+                   const Tensor& weight, int64_t groups, bool batch_stats);
+
 }  // namespace wick::cuda

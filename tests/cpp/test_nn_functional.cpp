@@ -4,11 +4,13 @@
 // names as PyTorch shows them, and every error a user can hit.
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "autograd/engine.h"
 #include "autograd/gradcheck.h"
+#include "backends/softmax_math.h"
 #include "test_util.h"
 
 using namespace wick;
@@ -90,6 +92,54 @@ double ref_nll(const std::vector<double>& logp, const std::vector<int64_t>& t, i
 // the random values are drawn on the CPU and copied, so every device sees the same.
 class NnFunctionalSoftmaxOnDevice : public wick::testing::OnEachDevice {};
 WICK_ON_EACH_DEVICE(NnFunctionalSoftmaxOnDevice);
+
+// Note [Online softmax statistics]: the one-pass max and sum the CUDA kernels
+// take, in any split of a row into parts merged in a tree, against the CPU's
+// two passes, including the special values.
+TEST(NnFunctionalSoftmax, OnlineStatisticsMatchTwoPasses) {
+  using Stats = softmax_math::SoftmaxStats<double>;
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  std::mt19937 gen(3);
+  std::uniform_real_distribution<double> uniform(-20, 20);
+  for (int trial = 0; trial < 300; ++trial) {
+    const size_t n = 1 + gen() % 100;
+    std::vector<double> row(n);
+    for (double& x : row) x = uniform(gen);
+    switch (trial % 6) {
+      case 1: row[gen() % n] = -inf; break;
+      case 2: row[gen() % n] = inf; break;
+      case 3: row[gen() % n] = NAN; break;
+      case 4: std::fill(row.begin(), row.end(), -inf); break;
+      case 5: row[0] = -inf; break;
+      default: break;
+    }
+    double max = -inf, sum = 0;  // the CPU's passes
+    for (double x : row) max = x > max ? x : max;
+    for (double x : row) sum += std::exp(x - max);
+    for (size_t parts : {size_t{1}, size_t{3}, size_t{32}}) {
+      std::vector<Stats> part(parts);
+      for (size_t i = 0; i < n; ++i) part[i % parts].add(row[i]);
+      for (size_t delta = 16; delta > 0; delta /= 2)
+        for (size_t l = 0; l < delta && l + delta < parts; ++l) part[l] = Stats::merge(part[l], part[l + delta]);
+      const Stats total = part[0];
+      const std::string what = "trial " + std::to_string(trial) + ", " + std::to_string(parts) + " parts";
+      if (std::isnan(sum)) {
+        EXPECT_TRUE(std::isnan(total.total())) << what;
+      } else {
+        EXPECT_EQ(total.max, max) << what;
+        EXPECT_NEAR(total.total(), sum, 1e-12 * sum) << what;
+      }
+    }
+  }
+  // The empty state is merge's identity.
+  Stats one;
+  one.add(2.0);
+  EXPECT_EQ(Stats::merge(Stats{}, one).total(), 1.0);
+  EXPECT_EQ(Stats::merge(one, Stats{}).max, 2.0);
+  // The element formulas the CPU loops use.
+  EXPECT_DOUBLE_EQ(softmax_math::softmax_value(1.0, 1.0, 0.25), 0.25);
+  EXPECT_DOUBLE_EQ(softmax_math::log_softmax_grad(1.0, std::log(0.5), 3.0), -0.5);
+}
 
 TEST_P(NnFunctionalSoftmaxOnDevice, MatchesReferenceAlongEveryDim) {
   const Device d = device();

@@ -4,9 +4,11 @@
 // zero-size inputs; ties and zeros; second order) and errors.
 #include <cmath>
 #include <functional>
+#include <random>
 #include <limits>
 #include <vector>
 
+#include "backends/reduce_math.h"
 #include "test_util.h"
 
 using namespace wick;
@@ -50,7 +52,9 @@ struct ThreadCount {
   ~ThreadCount() { set_num_threads(saved); }
 };
 
-// The gradient suites run once per device (test_util.h).
+// x on device d (the suites below run once per device, test_util.h).
+Tensor on(const Tensor& x, Device d) { return x.to(d); }
+
 class ReduceOnDevice : public wick::testing::OnEachDevice {};
 WICK_ON_EACH_DEVICE(ReduceOnDevice);
 
@@ -58,8 +62,9 @@ WICK_ON_EACH_DEVICE(ReduceOnDevice);
 
 // ---- sum / mean ----------------------------------------------------------------------------
 
-TEST(Reduce, SumValues) {
-  const Tensor x = arange(24, ScalarType::Float32).view({2, 3, 4});
+TEST_P(ReduceOnDevice, SumValues) {
+  const Device dev = device();
+  const Tensor x = on(arange(24, ScalarType::Float32), dev).view({2, 3, 4});
   EXPECT_EQ(x.sum().item<double>(), 276);
   EXPECT_EQ(values(x.sum({0})), (std::vector<double>{12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34}));
   EXPECT_EQ(values(x.sum({-1})), (std::vector<double>{6, 22, 38, 54, 70, 86}));
@@ -69,42 +74,46 @@ TEST(Reduce, SumValues) {
   EXPECT_EQ(sizes(x.sum({0, -1}, true)), (std::vector<int64_t>{1, 3, 1}));
   EXPECT_EQ(x.sum({1}).dtype(), ScalarType::Float32);
   // A 0-dim tensor reduces over dim 0 / -1 to itself.
-  const Tensor s = scalar_tensor(5.0);
+  const Tensor s = on(scalar_tensor(5.0), dev);
   EXPECT_EQ(s.sum({0}).item<double>(), 5);
   EXPECT_EQ(s.sum({-1}, true).dim(), 0);
 }
 
-TEST(Reduce, SumDtypes) {
-  const Tensor i = tensor({1, 2, 3}, ScalarType::Int32);
+TEST_P(ReduceOnDevice, SumDtypes) {
+  const Device dev = device();
+  const Tensor i = on(tensor({1, 2, 3}, ScalarType::Int32), dev);
   EXPECT_EQ(i.sum().dtype(), ScalarType::Int64);
   EXPECT_EQ(i.sum().item<int64_t>(), 6);
-  const Tensor b = tensor({1, 0, 1, 1}, ScalarType::Bool);
+  const Tensor b = on(tensor({1, 0, 1, 1}, ScalarType::Bool), dev);
   EXPECT_EQ(b.sum().dtype(), ScalarType::Int64);
   EXPECT_EQ(b.sum().item<int64_t>(), 3);
   // Large int64 sums are exact.
-  const Tensor big = full({1000}, int64_t{1} << 40);
+  const Tensor big = on(full({1000}, int64_t{1} << 40), dev);
   EXPECT_EQ(big.sum().item<int64_t>(), int64_t{1000} << 40);
-  EXPECT_EQ(tensor({1.5, 2.5}, ScalarType::Float64).sum().dtype(), ScalarType::Float64);
+  EXPECT_EQ(on(tensor({1.5, 2.5}, ScalarType::Float64), dev).sum().dtype(), ScalarType::Float64);
 }
 
-TEST(Reduce, SumAndMeanOfEmpty) {
-  EXPECT_EQ(zeros({0}).sum().item<double>(), 0);
-  EXPECT_EQ(values(zeros({0, 3}).sum({0})), (std::vector<double>{0, 0, 0}));
-  EXPECT_EQ(sizes(zeros({0, 3}).sum({1})), (std::vector<int64_t>{0}));
-  EXPECT_TRUE(std::isnan(zeros({0}).mean().item<double>()));
-  EXPECT_EQ(sizes(zeros({2, 0}).mean({1}, true)), (std::vector<int64_t>{2, 1}));
+TEST_P(ReduceOnDevice, SumAndMeanOfEmpty) {
+  const Device dev = device();
+  EXPECT_EQ(on(zeros({0}), dev).sum().item<double>(), 0);
+  EXPECT_EQ(values(on(zeros({0, 3}), dev).sum({0})), (std::vector<double>{0, 0, 0}));
+  EXPECT_EQ(sizes(on(zeros({0, 3}), dev).sum({1})), (std::vector<int64_t>{0}));
+  EXPECT_TRUE(std::isnan(on(zeros({0}), dev).mean().item<double>()));
+  EXPECT_EQ(sizes(on(zeros({2, 0}), dev).mean({1}, true)), (std::vector<int64_t>{2, 1}));
 }
 
-TEST(Reduce, MeanValuesAndDtype) {
-  const Tensor x = tensor({1, 2, 3, 4, 5, 6}).view({2, 3});
+TEST_P(ReduceOnDevice, MeanValuesAndDtype) {
+  const Device dev = device();
+  const Tensor x = on(tensor({1, 2, 3, 4, 5, 6}), dev).view({2, 3});
   EXPECT_DOUBLE_EQ(x.mean().item<double>(), 3.5);
   EXPECT_EQ(values(x.mean({0})), (std::vector<double>{2.5, 3.5, 4.5}));
   EXPECT_EQ(values(x.mean({-1}, true)), (std::vector<double>{2, 5}));
-  EXPECT_THROW_WITH(arange(4).mean(), TypeError, "int64");
+  EXPECT_THROW_WITH(on(arange(4), dev).mean(), TypeError, "int64");
 }
 
-TEST(Reduce, SumOfTenMillionOnesIsExact) {
-  const Tensor x = ones({10000000}, ScalarType::Float32);
+TEST_P(ReduceOnDevice, SumOfTenMillionOnesIsExact) {
+  const Device dev = device();
+  const Tensor x = on(ones({10000000}, ScalarType::Float32), dev);
   EXPECT_EQ(x.sum().item<float>(), 1e7f);
   EXPECT_EQ(x.view({1000, 10000}).sum().item<float>(), 1e7f);
   EXPECT_EQ(x.view({10000, 1000}).t().sum().item<float>(), 1e7f);  // strided runs
@@ -121,10 +130,11 @@ double block_sum(const std::vector<double>& v, int64_t n, int64_t r0, int64_t r1
   return s;
 }
 
-TEST(Reduce, ParallelSumMatchesFloat64Reference) {
+TEST_P(ReduceOnDevice, ParallelSumMatchesFloat64Reference) {
+  const Device dev = device();
   // One output: its elements are split between the threads.
   ThreadCount threads(2);
-  const Tensor x = rand({3000001}, ScalarType::Float32);
+  const Tensor x = on(rand({3000001}, ScalarType::Float32), dev);
   const std::vector<double> v = values(x);
   const double ref = block_sum(v, 1, 0, 3000001, 0, 1);
   EXPECT_NEAR(x.sum().item<double>(), ref, 1e-6 * ref);
@@ -145,34 +155,36 @@ TEST(Reduce, ParallelSumMatchesFloat64Reference) {
     EXPECT_NEAR(got[static_cast<size_t>(r)], want, 1e-6 * want);
   }
   EXPECT_EQ(values(amax(two, {1})), values(amax(two.contiguous().view({2, 1500000}).t(), {0})));
-  EXPECT_TRUE(equal(all(gt(two, -1), 1), ones({2}, ScalarType::Bool)));
+  EXPECT_TRUE(equal(all(gt(two, -1), 1), on(ones({2}, ScalarType::Bool), dev)));
 }
 
-TEST(Reduce, OuterOrderMatchesReference) {
+TEST_P(ReduceOnDevice, OuterOrderMatchesReference) {
+  const Device dev = device();
   // A contiguous [R, K] reduced over dim 0 takes the kernel's outer order.
   ThreadCount threads(2);
   const int64_t R = 200003, K = 7;
-  const Tensor x = rand({R, K}, ScalarType::Float32);
+  const Tensor x = on(rand({R, K}, ScalarType::Float32), dev);
   const std::vector<double> v = values(x);
   const std::vector<double> got = values(x.sum({0}));
   for (int64_t k = 0; k < K; ++k) EXPECT_NEAR(got[static_cast<size_t>(k)], block_sum(v, K, 0, R, k, k + 1), 2e-6 * R);
   // Wide and short: many column tiles, several threads.
-  const Tensor w = rand({300, 5000}, ScalarType::Float64);
+  const Tensor w = on(rand({300, 5000}, ScalarType::Float64), dev);
   const Tensor ref = w.t().contiguous().sum({1});  // inner order on the same values
   EXPECT_TRUE(allclose(w.sum({0}), ref, 1e-12, 1e-12));
   EXPECT_TRUE(allclose(w.sum({0}, true).view({5000}), ref, 1e-12, 1e-12));
   // A transposed [K, R] reduced over its last dim is the same layout.
   EXPECT_TRUE(allclose(w.t().sum({1}), ref, 1e-12, 1e-12));
   // Max/min/prod in the outer order.
-  const Tensor m = tensor({1, 9, 3, 7, 5, 2}).view({3, 2});
+  const Tensor m = on(tensor({1, 9, 3, 7, 5, 2}), dev).view({3, 2});
   EXPECT_EQ(values(amax(m, {0})), (std::vector<double>{5, 9}));
   EXPECT_EQ(values(amin(m, {0})), (std::vector<double>{1, 2}));
   EXPECT_EQ(values(m.prod(0)), (std::vector<double>{15, 126}));
 }
 
-TEST(Reduce, StridedOrderMatchesReference) {
+TEST_P(ReduceOnDevice, StridedOrderMatchesReference) {
+  const Device dev = device();
   // A transposed 3-D input reduced over a strided dim: runs of stride 60 and 3000.
-  const Tensor p = rand({4, 50, 60}, ScalarType::Float64);
+  const Tensor p = on(rand({4, 50, 60}, ScalarType::Float64), dev);
   const std::vector<double> v = values(p);
   const Tensor x = p.transpose(0, 2);  // [60, 50, 4], strides [1, 60, 3000]
   const std::vector<double> over_1 = values(x.sum({1}));
@@ -193,7 +205,7 @@ TEST(Reduce, StridedOrderMatchesReference) {
   EXPECT_TRUE(equal(x.max(1).indices, x.contiguous().max(1).indices));
   EXPECT_TRUE(allclose(x.prod(2), x.contiguous().prod(2)));
   // A stepped slice: the kept dim is not contiguous either.
-  const Tensor base = rand({500, 600}, ScalarType::Float64);
+  const Tensor base = on(rand({500, 600}, ScalarType::Float64), dev);
   const Tensor s = base.slice(1, 0, 600, 2);  // [500, 300], strides [600, 2]
   EXPECT_TRUE(allclose(s.sum({0}), s.contiguous().sum({0}), 1e-12, 1e-12));
   EXPECT_TRUE(allclose(s.t().sum({1}), s.contiguous().sum({0}), 1e-12, 1e-12));
@@ -241,22 +253,23 @@ TEST(Reduce, BadDims) {
 
 // ---- prod ------------------------------------------------------------------------------------
 
-TEST(Reduce, ProdValues) {
-  const Tensor x = tensor({1, 2, 3, 4, 5, 6}).view({2, 3});
+TEST_P(ReduceOnDevice, ProdValues) {
+  const Device dev = device();
+  const Tensor x = on(tensor({1, 2, 3, 4, 5, 6}), dev).view({2, 3});
   EXPECT_EQ(x.prod().item<double>(), 720);
   EXPECT_EQ(values(x.prod(0)), (std::vector<double>{4, 10, 18}));
   EXPECT_EQ(values(x.prod(-1)), (std::vector<double>{6, 120}));
   EXPECT_EQ(sizes(x.prod(1, true)), (std::vector<int64_t>{2, 1}));
   EXPECT_EQ(values(x.t().prod(1)), (std::vector<double>{4, 10, 18}));
   EXPECT_EQ(x.prod().dtype(), ScalarType::Float32);
-  const Tensor i = tensor({2, 3, 7}, ScalarType::Int32);
+  const Tensor i = on(tensor({2, 3, 7}, ScalarType::Int32), dev);
   EXPECT_EQ(i.prod().dtype(), ScalarType::Int64);
   EXPECT_EQ(i.prod().item<int64_t>(), 42);
-  EXPECT_EQ(tensor({1, 1, 0}, ScalarType::Bool).prod().item<int64_t>(), 0);
+  EXPECT_EQ(on(tensor({1, 1, 0}, ScalarType::Bool), dev).prod().item<int64_t>(), 0);
   // The product of nothing is 1.
-  EXPECT_EQ(zeros({0}).prod().item<double>(), 1);
-  EXPECT_EQ(values(zeros({0, 2}).prod(0)), (std::vector<double>{1, 1}));
-  EXPECT_EQ(sizes(zeros({0, 2}).prod(1)), (std::vector<int64_t>{0}));
+  EXPECT_EQ(on(zeros({0}), dev).prod().item<double>(), 1);
+  EXPECT_EQ(values(on(zeros({0, 2}), dev).prod(0)), (std::vector<double>{1, 1}));
+  EXPECT_EQ(sizes(on(zeros({0, 2}), dev).prod(1)), (std::vector<int64_t>{0}));
 }
 
 TEST_P(ReduceOnDevice, ProdGradients) {
@@ -309,22 +322,23 @@ TEST_P(ReduceOnDevice, ProdSecondOrder) {
 
 // ---- max / min / amax / amin -------------------------------------------------------------------
 
-TEST(Reduce, MaxMinAll) {
-  const Tensor x = tensor({3, -1, 7, 2, 7, -5}).view({2, 3});
+TEST_P(ReduceOnDevice, MaxMinAll) {
+  const Device dev = device();
+  const Tensor x = on(tensor({3, -1, 7, 2, 7, -5}), dev).view({2, 3});
   EXPECT_EQ(x.max().item<double>(), 7);
   EXPECT_EQ(x.min().item<double>(), -5);
   EXPECT_EQ(x.max().dim(), 0);
   EXPECT_EQ(x.t().max().item<double>(), 7);
-  const Tensor i = tensor({4, -9, 2}, ScalarType::Int64);
+  const Tensor i = on(tensor({4, -9, 2}, ScalarType::Int64), dev);
   EXPECT_EQ(i.max().dtype(), ScalarType::Int64);
   EXPECT_EQ(i.min().item<int64_t>(), -9);
-  EXPECT_EQ(tensor({0, 1, 0}, ScalarType::Bool).max().item<bool>(), true);
+  EXPECT_EQ(on(tensor({0, 1, 0}, ScalarType::Bool), dev).max().item<bool>(), true);
   // NaN wins, as in PyTorch.
-  EXPECT_TRUE(std::isnan(tensor({1, NAN, 3}).max().item<double>()));
-  EXPECT_TRUE(std::isnan(tensor({1, NAN, 3}).min().item<double>()));
-  EXPECT_TRUE(std::isnan(amax(rand({100}).masked_fill(eq(arange(100), 57), NAN), {0}).item<double>()));
-  EXPECT_EQ(tensor({-kInf, -kInf}).max().item<double>(), -kInf);
-  EXPECT_EQ(scalar_tensor(2.5).max().item<double>(), 2.5);
+  EXPECT_TRUE(std::isnan(on(tensor({1, NAN, 3}), dev).max().item<double>()));
+  EXPECT_TRUE(std::isnan(on(tensor({1, NAN, 3}), dev).min().item<double>()));
+  EXPECT_TRUE(std::isnan(amax(on(rand({100}).masked_fill(eq(arange(100), 57), NAN), dev), {0}).item<double>()));
+  EXPECT_EQ(on(tensor({-kInf, -kInf}), dev).max().item<double>(), -kInf);
+  EXPECT_EQ(on(scalar_tensor(2.5), dev).max().item<double>(), 2.5);
 }
 
 TEST_P(ReduceOnDevice, MaxMinGradientsSplitTies) {
@@ -342,8 +356,9 @@ TEST_P(ReduceOnDevice, MaxMinGradientsSplitTies) {
   EXPECT_TRUE(check([](const Tensor& x) { return x.min(); }, noncontiguous_leaf({3, 4}, -1, 1, d)));
 }
 
-TEST(Reduce, MaxMinAlongDim) {
-  const Tensor x = tensor({3, 9, 9, 1, 4, 0, 4, 8}).view({2, 4});
+TEST_P(ReduceOnDevice, MaxMinAlongDim) {
+  const Device dev = device();
+  const Tensor x = on(tensor({3, 9, 9, 1, 4, 0, 4, 8}), dev).view({2, 4});
   ValuesIndices m = x.max(1);
   EXPECT_EQ(values(m.values), (std::vector<double>{9, 8}));
   EXPECT_EQ(m.indices.dtype(), ScalarType::Int64);
@@ -358,15 +373,15 @@ TEST(Reduce, MaxMinAlongDim) {
   ValuesIndices t = x.t().min(0);  // strided
   EXPECT_EQ(values(t.values), (std::vector<double>{1, 0}));
   EXPECT_EQ(t.indices.to_vector<int64_t>(), (std::vector<int64_t>{3, 1}));
-  ValuesIndices s = scalar_tensor(4.0).max(0);
+  ValuesIndices s = on(scalar_tensor(4.0), dev).max(0);
   EXPECT_EQ(s.values.item<double>(), 4);
   EXPECT_EQ(s.indices.item<int64_t>(), 0);
-  ValuesIndices nan = tensor({1, NAN, 5, NAN}).max(0);
+  ValuesIndices nan = on(tensor({1, NAN, 5, NAN}), dev).max(0);
   EXPECT_TRUE(std::isnan(nan.values.item<double>()));
   EXPECT_EQ(nan.indices.item<int64_t>(), 1);
   // An empty kept dim gives an empty result.
-  EXPECT_EQ(sizes(zeros({0, 3}).max(1).values), (std::vector<int64_t>{0}));
-  EXPECT_EQ(sizes(zeros({0, 3}).max(1, true).indices), (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(sizes(on(zeros({0, 3}), dev).max(1).values), (std::vector<int64_t>{0}));
+  EXPECT_EQ(sizes(on(zeros({0, 3}), dev).max(1, true).indices), (std::vector<int64_t>{0, 1}));
 }
 
 TEST_P(ReduceOnDevice, MaxMinAlongDimGradientGoesToIndex) {
@@ -386,21 +401,22 @@ TEST_P(ReduceOnDevice, MaxMinAlongDimGradientGoesToIndex) {
   EXPECT_TRUE(check([](const Tensor& x) { return x.max(1).values; }, leaf({0, 3}, -1, 1, d)));
 }
 
-TEST(Reduce, AmaxAmin) {
-  const Tensor x = tensor({1, 5, 2, 5, 0, 3, 7, 1, 2, 2, 6, 4}).view({2, 3, 2});
+TEST_P(ReduceOnDevice, AmaxAmin) {
+  const Device dev = device();
+  const Tensor x = on(tensor({1, 5, 2, 5, 0, 3, 7, 1, 2, 2, 6, 4}), dev).view({2, 3, 2});
   EXPECT_EQ(values(amax(x, {0, 2})), (std::vector<double>{7, 5, 6}));
   EXPECT_EQ(values(amin(x, {-1})), (std::vector<double>{1, 2, 0, 1, 2, 4}));
   EXPECT_EQ(sizes(amax(x, {1}, true)), (std::vector<int64_t>{2, 1, 2}));
   EXPECT_EQ(amax(x, {}).item<double>(), 7);  // no dims: all
   EXPECT_EQ(amin(x.permute({2, 0, 1}), {}).item<double>(), 0);
-  EXPECT_EQ(amax(tensor({1, 2}, ScalarType::Int32), {0}).dtype(), ScalarType::Int32);
+  EXPECT_EQ(amax(on(tensor({1, 2}, ScalarType::Int32), dev), {0}).dtype(), ScalarType::Int32);
   // Ties share the gradient.
-  Tensor y = tensor({1, 5, 5, 5, 2, 2}, ScalarType::Float64).view({2, 3}).detach().requires_grad_();
+  Tensor y = on(tensor({1, 5, 5, 5, 2, 2}, ScalarType::Float64), dev).view({2, 3}).detach().requires_grad_();
   Tensor a = amax(y, {1});
   EXPECT_EQ(a.grad_fn()->name(), "AmaxBackward0");
   a.sum().backward();
   EXPECT_EQ(values(y.grad()), (std::vector<double>{0, 0.5, 0.5, 1, 0, 0}));
-  Tensor z = tensor({1, 5, 5, 5, 2, 2}, ScalarType::Float64).view({2, 3}).detach().requires_grad_();
+  Tensor z = on(tensor({1, 5, 5, 5, 2, 2}, ScalarType::Float64), dev).view({2, 3}).detach().requires_grad_();
   amin(z, {0, 1}).backward();
   EXPECT_EQ(amin(z, {0}).grad_fn()->name(), "AminBackward0");
   EXPECT_EQ(values(z.grad()), (std::vector<double>{1, 0, 0, 0, 0, 0}));
@@ -410,23 +426,25 @@ TEST(Reduce, AmaxAmin) {
   EXPECT_TRUE(check([](const Tensor& x) { return amax(x, {0}); }, leaf({2, 0})));
 }
 
-TEST(Reduce, MaxMinOfEmptyIsAnError) {
-  EXPECT_THROW_WITH(zeros({0}).max(), Error, "max(): Expected reduction dim to be specified for input.numel() == 0");
-  EXPECT_THROW_WITH(zeros({2, 0}).min(), Error, "[2, 0]");
-  EXPECT_THROW_WITH(zeros({0, 3}).max(0), IndexError, "max(): Expected reduction dim 0 to have non-zero size");
-  EXPECT_THROW_WITH(zeros({3, 0}).min(-1), IndexError, "Expected reduction dim 1 to have non-zero size");
-  EXPECT_THROW_WITH(amax(zeros({0}), {}), Error,
+TEST_P(ReduceOnDevice, MaxMinOfEmptyIsAnError) {
+  const Device dev = device();
+  EXPECT_THROW_WITH(on(zeros({0}), dev).max(), Error, "max(): Expected reduction dim to be specified for input.numel() == 0");
+  EXPECT_THROW_WITH(on(zeros({2, 0}), dev).min(), Error, "[2, 0]");
+  EXPECT_THROW_WITH(on(zeros({0, 3}), dev).max(0), IndexError, "max(): Expected reduction dim 0 to have non-zero size");
+  EXPECT_THROW_WITH(on(zeros({3, 0}), dev).min(-1), IndexError, "Expected reduction dim 1 to have non-zero size");
+  EXPECT_THROW_WITH(amax(on(zeros({0}), dev), {}), Error,
                     "cannot perform reduction function amax on tensor with no elements because the operation does "
                     "not have an identity");
-  EXPECT_THROW_WITH(amin(zeros({2, 0}), {1}), IndexError, "amin(): Expected reduction dim 1 to have non-zero size");
-  EXPECT_THROW_WITH(zeros({0}).argmax(), Error, "argmax(): Expected reduction dim to be specified");
-  EXPECT_THROW_WITH(zeros({0, 2}).argmin(0), IndexError, "argmin(): Expected reduction dim 0 to have non-zero size");
+  EXPECT_THROW_WITH(amin(on(zeros({2, 0}), dev), {1}), IndexError, "amin(): Expected reduction dim 1 to have non-zero size");
+  EXPECT_THROW_WITH(on(zeros({0}), dev).argmax(), Error, "argmax(): Expected reduction dim to be specified");
+  EXPECT_THROW_WITH(on(zeros({0, 2}), dev).argmin(0), IndexError, "argmin(): Expected reduction dim 0 to have non-zero size");
 }
 
 // ---- argmax / argmin -----------------------------------------------------------------------------
 
-TEST(Reduce, ArgmaxArgmin) {
-  const Tensor x = tensor({3, 9, 9, 1, 4, 0, 4, 8}).view({2, 4});
+TEST_P(ReduceOnDevice, ArgmaxArgmin) {
+  const Device dev = device();
+  const Tensor x = on(tensor({3, 9, 9, 1, 4, 0, 4, 8}), dev).view({2, 4});
   const Tensor a = x.argmax();
   EXPECT_EQ(a.dtype(), ScalarType::Int64);
   EXPECT_EQ(a.dim(), 0);
@@ -441,12 +459,12 @@ TEST(Reduce, ArgmaxArgmin) {
   EXPECT_EQ(t.argmax().item<int64_t>(), 2);
   EXPECT_EQ(t.argmin().item<int64_t>(), 3);
   EXPECT_EQ(t.argmax(1).to_vector<int64_t>(), (std::vector<int64_t>{1, 0, 0, 1}));
-  EXPECT_EQ(tensor({5, 2, 8}, ScalarType::Int32).argmax().item<int64_t>(), 2);
-  EXPECT_EQ(tensor({1, NAN, 3}).argmin().item<int64_t>(), 1);
-  EXPECT_EQ(scalar_tensor(1.0).argmax().item<int64_t>(), 0);
-  EXPECT_EQ(scalar_tensor(1.0).argmax(0, true).dim(), 0);
+  EXPECT_EQ(on(tensor({5, 2, 8}, ScalarType::Int32), dev).argmax().item<int64_t>(), 2);
+  EXPECT_EQ(on(tensor({1, NAN, 3}), dev).argmin().item<int64_t>(), 1);
+  EXPECT_EQ(on(scalar_tensor(1.0), dev).argmax().item<int64_t>(), 0);
+  EXPECT_EQ(on(scalar_tensor(1.0), dev).argmax(0, true).dim(), 0);
   // Large input.
-  Tensor big = zeros({100000});
+  Tensor big = on(zeros({100000}), dev);
   big.narrow(0, 77777, 1).fill_(1);
   EXPECT_EQ(big.argmax().item<int64_t>(), 77777);
   // Not differentiable.
@@ -454,33 +472,88 @@ TEST(Reduce, ArgmaxArgmin) {
   EXPECT_FALSE(l.argmax().requires_grad());
 }
 
+// Note [Positions of max and min] (backends/reduce_math.h): the GPU combines
+// partial (value, position) candidates over interleaved positions in a tree;
+// any such tree must give the CPU scan's answer.
+template <bool IsMax>
+void expect_arg_combine_matches_scan(const std::vector<double>& v, int lanes) {
+  using reduce_math::ArgState;
+  double best = v[0];
+  int64_t at = 0;
+  for (size_t i = 1; i < v.size() && best == best; ++i)
+    if (reduce_math::arg_replaces<IsMax>(v[i], best)) {
+      best = v[i];
+      at = static_cast<int64_t>(i);
+    }
+  // Each lane scans positions lane, lane + lanes, ... as a GPU thread does,
+  // then lanes combine pairwise with halving strides (a warp's tree).
+  std::vector<ArgState<double>> lane(static_cast<size_t>(lanes), ArgState<double>{0, -1});
+  for (size_t i = 0; i < v.size(); ++i) {
+    auto& s = lane[i % static_cast<size_t>(lanes)];
+    s = reduce_math::arg_combine<IsMax>(s, ArgState<double>{v[i], static_cast<int64_t>(i)});
+  }
+  for (int delta = lanes / 2; delta > 0; delta /= 2)
+    for (int l = 0; l < delta; ++l) lane[l] = reduce_math::arg_combine<IsMax>(lane[l], lane[l + delta]);
+  EXPECT_EQ(lane[0].index, at);
+  if (best == best) EXPECT_EQ(lane[0].value, best);
+  else EXPECT_TRUE(std::isnan(lane[0].value));
+  // And in the other order (the combine is commutative).
+  EXPECT_EQ(reduce_math::arg_combine<IsMax>(lane[1 % lanes], lane[0]).index, at);
+}
+
+TEST(ReduceMath, ArgCombineMatchesScan) {
+  std::mt19937 gen(7);
+  for (int trial = 0; trial < 200; ++trial) {
+    const size_t n = 1 + gen() % 300;
+    std::vector<double> v(n);
+    for (double& x : v) x = static_cast<double>(gen() % 5);  // many ties
+    if (trial % 3 == 1) v[gen() % n] = NAN;
+    if (trial % 3 == 2) {
+      v[gen() % n] = NAN;
+      v[gen() % n] = NAN;
+      v[gen() % n] = -kInf;
+    }
+    if (trial % 5 == 0) v[gen() % n] = kInf;
+    for (int lanes : {1, 2, 8, 32}) {
+      expect_arg_combine_matches_scan<true>(v, lanes);
+      expect_arg_combine_matches_scan<false>(v, lanes);
+    }
+  }
+  // Signed zeros tie: the first wins, with its own sign.
+  const auto r = reduce_math::arg_combine<true, double>({0.0, 3}, {-0.0, 1});
+  EXPECT_EQ(r.index, 1);
+  EXPECT_TRUE(std::signbit(r.value));
+}
+
 // ---- var / std ---------------------------------------------------------------------------------
 
-TEST(Reduce, VarStdValues) {
-  const Tensor x = tensor({1, 2, 3, 4}, ScalarType::Float64);
+TEST_P(ReduceOnDevice, VarStdValues) {
+  const Device dev = device();
+  const Tensor x = on(tensor({1, 2, 3, 4}, ScalarType::Float64), dev);
   EXPECT_DOUBLE_EQ(x.var().item<double>(), 5.0 / 3);
   EXPECT_DOUBLE_EQ(x.var({}, 0).item<double>(), 1.25);
   EXPECT_DOUBLE_EQ(x.std().item<double>(), std::sqrt(5.0 / 3));
   EXPECT_DOUBLE_EQ(wick::std(x, std::nullopt, 0).item<double>(), std::sqrt(1.25));
-  const Tensor m = tensor({1, 2, 3, 5, 7, 9}, ScalarType::Float64).view({2, 3});
+  const Tensor m = on(tensor({1, 2, 3, 5, 7, 9}, ScalarType::Float64), dev).view({2, 3});
   EXPECT_EQ(values(m.var(std::vector<int64_t>{1})), (std::vector<double>{1, 4}));
   EXPECT_EQ(values(m.var(std::vector<int64_t>{-2}, 0)), (std::vector<double>{4, 6.25, 9}));
   EXPECT_EQ(sizes(m.std(std::vector<int64_t>{1}, 1, true)), (std::vector<int64_t>{2, 1}));
-  EXPECT_TRUE(allclose(m.t().var(std::vector<int64_t>{0}), tensor({1, 4}, ScalarType::Float64)));
+  EXPECT_TRUE(allclose(m.t().var(std::vector<int64_t>{0}), on(tensor({1, 4}, ScalarType::Float64), dev)));
   EXPECT_DOUBLE_EQ(m.var(std::vector<int64_t>{0, 1}).item<double>(), m.var().item<double>());
-  EXPECT_EQ(tensor({1, 2}).var().dtype(), ScalarType::Float32);
+  EXPECT_EQ(on(tensor({1, 2}), dev).var().dtype(), ScalarType::Float32);
   // Large offset: the two-pass formula keeps the variance accurate.
-  const Tensor shifted = tensor({1e8 + 1, 1e8 + 2, 1e8 + 3}, ScalarType::Float64);
+  const Tensor shifted = on(tensor({1e8 + 1, 1e8 + 2, 1e8 + 3}, ScalarType::Float64), dev);
   EXPECT_NEAR(shifted.var().item<double>(), 1.0, 1e-6);
 }
 
-TEST(Reduce, VarCorrectionAtLeastCount) {
-  EXPECT_TRUE(std::isnan(tensor({3.0}).var().item<double>()));  // 0 / 0
-  EXPECT_EQ(tensor({1.0, 3.0}).var({}, 2).item<double>(), kInf);
-  EXPECT_EQ(tensor({1.0, 3.0}).var({}, 5).item<double>(), kInf);
-  EXPECT_TRUE(std::isnan(tensor({2.0, 2.0}).var({}, 2).item<double>()));
-  EXPECT_TRUE(std::isnan(zeros({0}).var().item<double>()));
-  EXPECT_EQ(values(tensor({1, 2, 3, 5, 7, 9}).view({2, 3}).std(std::vector<int64_t>{1}, 3)),
+TEST_P(ReduceOnDevice, VarCorrectionAtLeastCount) {
+  const Device dev = device();
+  EXPECT_TRUE(std::isnan(on(tensor({3.0}), dev).var().item<double>()));  // 0 / 0
+  EXPECT_EQ(on(tensor({1.0, 3.0}), dev).var({}, 2).item<double>(), kInf);
+  EXPECT_EQ(on(tensor({1.0, 3.0}), dev).var({}, 5).item<double>(), kInf);
+  EXPECT_TRUE(std::isnan(on(tensor({2.0, 2.0}), dev).var({}, 2).item<double>()));
+  EXPECT_TRUE(std::isnan(on(zeros({0}), dev).var().item<double>()));
+  EXPECT_EQ(values(on(tensor({1, 2, 3, 5, 7, 9}), dev).view({2, 3}).std(std::vector<int64_t>{1}, 3)),
             (std::vector<double>{kInf, kInf}));
 }
 
@@ -579,8 +652,9 @@ TEST_P(ReduceOnDevice, LogsumexpGradients) {
 
 // ---- norm ----------------------------------------------------------------------------------------
 
-TEST(Reduce, NormValues) {
-  const Tensor x = tensor({3, -4, 0, 1, 2, -2}, ScalarType::Float64).view({2, 3});
+TEST_P(ReduceOnDevice, NormValues) {
+  const Device dev = device();
+  const Tensor x = on(tensor({3, -4, 0, 1, 2, -2}, ScalarType::Float64), dev).view({2, 3});
   EXPECT_DOUBLE_EQ(x.norm().item<double>(), std::sqrt(34.0));
   EXPECT_EQ(values(norm(x, 2, std::vector<int64_t>{1})), (std::vector<double>{5, 3}));
   EXPECT_EQ(values(norm(x, 1, std::vector<int64_t>{-1})), (std::vector<double>{7, 5}));
@@ -593,9 +667,9 @@ TEST(Reduce, NormValues) {
   EXPECT_EQ(sizes(norm(x, 2, std::vector<int64_t>{1}, true)), (std::vector<int64_t>{2, 1}));
   EXPECT_EQ(sizes(norm(x, 2, std::nullopt, true)), (std::vector<int64_t>{1, 1}));
   EXPECT_EQ(values(norm(x.t(), 2, std::vector<int64_t>{0})), (std::vector<double>{5, 3}));
-  EXPECT_EQ(tensor({3, 4}).norm().dtype(), ScalarType::Float32);
-  EXPECT_EQ(zeros({0}).norm().item<double>(), 0);
-  EXPECT_EQ(zeros({0}).norm(1).item<double>(), 0);
+  EXPECT_EQ(on(tensor({3, 4}), dev).norm().dtype(), ScalarType::Float32);
+  EXPECT_EQ(on(zeros({0}), dev).norm().item<double>(), 0);
+  EXPECT_EQ(on(zeros({0}), dev).norm(1).item<double>(), 0);
 }
 
 TEST_P(ReduceOnDevice, NormGradientAtZeroIsZero) {
@@ -653,8 +727,9 @@ TEST(Reduce, NormErrors) {
 
 // ---- any / all -----------------------------------------------------------------------------------
 
-TEST(Reduce, AnyAll) {
-  const Tensor x = tensor({1, 0, 1, 1, 1, 1}, ScalarType::Bool).view({2, 3});
+TEST_P(ReduceOnDevice, AnyAll) {
+  const Device dev = device();
+  const Tensor x = on(tensor({1, 0, 1, 1, 1, 1}, ScalarType::Bool), dev).view({2, 3});
   EXPECT_TRUE(any(x).item<bool>());
   EXPECT_FALSE(all(x).item<bool>());
   EXPECT_EQ(any(x, 1).dtype(), ScalarType::Bool);
@@ -664,23 +739,23 @@ TEST(Reduce, AnyAll) {
   EXPECT_EQ(sizes(any(x, -1, true)), (std::vector<int64_t>{2, 1}));
   EXPECT_EQ(all(x.t(), 1).to_vector<bool>(), (std::vector<bool>{true, false, true}));
   // Numbers: nonzero is true (NaN too).
-  const Tensor f = tensor({0, 0.5, 0, 0, NAN, 0}).view({3, 2});
+  const Tensor f = on(tensor({0, 0.5, 0, 0, NAN, 0}), dev).view({3, 2});
   EXPECT_EQ(any(f, 1).to_vector<bool>(), (std::vector<bool>{true, false, true}));
   EXPECT_EQ(all(f, 0).to_vector<bool>(), (std::vector<bool>{false, false}));
-  EXPECT_FALSE(any(zeros({4}, ScalarType::Int64)).item<bool>());
-  EXPECT_TRUE(all(tensor({3, -1}, ScalarType::Int32)).item<bool>());
+  EXPECT_FALSE(any(on(zeros({4}, ScalarType::Int64), dev)).item<bool>());
+  EXPECT_TRUE(all(on(tensor({3, -1}, ScalarType::Int32), dev)).item<bool>());
   // Empty: any is false, all is true.
-  EXPECT_FALSE(any(zeros({0})).item<bool>());
-  EXPECT_TRUE(all(zeros({0})).item<bool>());
-  EXPECT_EQ(all(zeros({0, 2}), 0).to_vector<bool>(), (std::vector<bool>{true, true}));
-  EXPECT_EQ(sizes(any(zeros({0, 2}), 1)), (std::vector<int64_t>{0}));
+  EXPECT_FALSE(any(on(zeros({0}), dev)).item<bool>());
+  EXPECT_TRUE(all(on(zeros({0}), dev)).item<bool>());
+  EXPECT_EQ(all(on(zeros({0, 2}), dev), 0).to_vector<bool>(), (std::vector<bool>{true, true}));
+  EXPECT_EQ(sizes(any(on(zeros({0, 2}), dev), 1)), (std::vector<int64_t>{0}));
   // Large, parallel: one true element is found.
-  Tensor big = zeros({1000000}, ScalarType::Bool);
+  Tensor big = on(zeros({1000000}, ScalarType::Bool), dev);
   EXPECT_FALSE(any(big).item<bool>());
   big.narrow(0, 999999, 1).fill_(true);
   EXPECT_TRUE(any(big).item<bool>());
   EXPECT_FALSE(all(big).item<bool>());
-  EXPECT_TRUE(all(ones({1000000}, ScalarType::Bool)).item<bool>());
+  EXPECT_TRUE(all(on(ones({1000000}, ScalarType::Bool), dev)).item<bool>());
 }
 
 // ---- methods -----------------------------------------------------------------------------------------

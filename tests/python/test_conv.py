@@ -265,6 +265,43 @@ def test_group_norm(shape, groups, device):
     check(lambda m, x: F(m).group_norm(x, groups, eps=1e-3), [shape], module=True, device=device)
 
 
+# Shapes that take each path of the CUDA kernels (backends/cuda/norm.cu): one
+# element per (sample, channel), short and long rows (the group backward sums
+# rows by thread or by block), many channels, one group per channel.
+@pytest.mark.parametrize("shape,groups", [((64, 3), 1), ((3, 6, 5), 2), ((2, 6, 40), 3), ((5, 300), 1),
+                                          ((2, 4, 9, 9), 4), ((3, 700, 2), 7)], ids=str)
+def test_norm_kernel_shapes(shape, groups, device):
+    c = shape[1]
+    layouts = ("contiguous", "transposed")
+    check(lambda m, x, w, b: F(m).batch_norm(x, None, None, w, b, training=True), [shape, (c,), (c,)],
+          module=True, layouts=layouts, device=device)
+    rm, rv = np.linspace(-1, 1, c), np.linspace(0.5, 2, c)
+
+    def eval_fn(m, x, w, b):
+        rm_, rv_ = m.tensor(rm, dtype=x.dtype, device=x.device), m.tensor(rv, dtype=x.dtype, device=x.device)
+        return F(m).batch_norm(x, rm_, rv_, w, b, False, 0.1, 1e-5)
+
+    check(eval_fn, [shape, (c,), (c,)], module=True, layouts=layouts, device=device)
+    check(lambda m, x, w, b: F(m).group_norm(x, groups, w, b), [shape, (c,), (c,)], module=True, layouts=layouts,
+          device=device)
+    check(lambda m, x: F(m).group_norm(x, groups), [shape], module=True, layouts=layouts, device=device)
+    rest = shape[1:]  # layer norm over all but the batch dim: enough elements to be well conditioned
+    check(lambda m, x, w, b: F(m).layer_norm(x, rest, w, b), [shape, rest, rest], module=True, layouts=layouts,
+          device=device)
+
+
+def test_norm_statistics_far_from_zero(device):
+    """The statistics sum x - (a sample of the group): a large mean costs no precision."""
+    rng = np.random.default_rng(0)
+    data = 1e4 + rng.standard_normal((8, 3, 50))
+    for dtype, tol in (("float32", (1e-3, 1e-3)), ("float64", (1e-9, 1e-9))):
+        x = {wick: wick.tensor(data.astype(dtype), device=device), torch: torch.tensor(data.astype(dtype))}
+        for lib in (wick, torch):
+            x[lib] = (F(lib).batch_norm(x[lib], None, None, training=True), F(lib).group_norm(x[lib], 3),
+                      F(lib).layer_norm(x[lib], (50,)))
+        assert_same(x[wick], x[torch], *tol)
+
+
 def test_norm_of_empty_batches(device):
     for lib, f, on in ((wick, wick, device), (torch, TF, "cpu")):
         rm, rv = lib.zeros(3, device=on), lib.ones(3, device=on)

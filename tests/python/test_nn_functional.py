@@ -45,6 +45,37 @@ def test_softmax(name, shape, dim, device):
           device=device)  # wick.softmax
 
 
+# Shapes that take each strategy of the CUDA kernels (backends/cuda/softmax.cu):
+# a warp per row (also strided, inner > 1), a block per long row, a thread per
+# row for many strided rows or very short ones.
+@pytest.mark.parametrize("shape,dim", [((6, 50), 1), ((4, 50, 3), 1), ((3, 2000), 1), ((2, 1500, 2), 1),
+                                       ((2, 30, 2100), 1), ((2, 5, 4), 1), ((40, 5), 0)], ids=str)
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_kernel_shapes(name, shape, dim, device):
+    check(lambda m, x: getattr(F(m), name)(x, dim), [shape], module=True, low=-8, high=8, layouts=("contiguous",),
+          device=device)
+
+
+@pytest.mark.parametrize("n", [3, 200, 3000])
+@pytest.mark.parametrize("inner", [1, 5000])
+def test_softmax_special_values(n, inner, device):
+    """Rows with -inf (weight 0), +inf or NaN (a NaN row), all -inf (a NaN row), as on PyTorch's CPU."""
+    if n * inner > 2_000_000:
+        pytest.skip("large")
+    rng = np.random.default_rng(n)
+    data = rng.uniform(-3, 3, (6, n, inner))
+    data[1, 0] = -np.inf          # the first element of the row
+    data[1, n - 1] = -np.inf
+    data[2, n // 2] = np.inf
+    data[3, n // 2] = np.nan
+    data[4] = -np.inf
+    data[5, 1:] = -np.inf
+    for dtype in ("float32", "float64"):
+        x = both(data.astype(dtype), device=device)
+        for name in ("softmax", "log_softmax"):
+            assert_same(getattr(F(wick), name)(x[wick], 1), getattr(TF, name)(x[torch], 1), 1e-5, 1e-6, name)
+
+
 def test_softmax_argument_forms(device):
     x = both(np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32), device=device)
     for name in ["softmax", "log_softmax"]:

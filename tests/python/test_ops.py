@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import wick
-from helpers import check
+from helpers import assert_same, check
 
 BINARY_SHAPES = [[(2, 3), (2, 3)], [(2, 3), (3,)], [(4, 1, 3), (2, 1)], [(), (2, 3)], [(0, 3), (3,)], [(3, 1), (0,)]]
 
@@ -152,6 +152,71 @@ def test_reductions_of_zero_size_and_integers(device):
     check(lambda x: x.sum(), [(0, 3)], device=device)
     check(lambda x: x.sum(1), [(3, 4)], dtypes=("int64", "int32", "bool"), grad=False, low=-5, high=5, device=device)
     check(lambda x: x.max(0), [(3, 4)], dtypes=("int64",), grad=False, low=-5, high=5, device=device)
+
+
+# Shapes that take each strategy of the CUDA reduction kernel (Note [CUDA
+# reduction strategy] in backends/cuda/reduce.cu): short reductions and outer
+# reductions with many outputs (a thread per output), a block per output,
+# long reductions split between blocks; and zero-size ones.
+KERNEL_SHAPES = [((64, 12), (1,)), ((40, 4500), (0,)), ((7, 300), (1,)), ((3, 5, 70), (0, 2)), ((20000,), (0,)),
+                 ((2, 9000), (1,)), ((5, 3, 4), (0, 1, 2)), ((3, 4, 0), (1,)), ((3, 0, 2), (1,))]
+
+
+@pytest.mark.parametrize("shape,dims", KERNEL_SHAPES, ids=str)
+def test_reduction_kernel_shapes(shape, dims, device):
+    tol = {"rtol": 1e-4, "atol": 1e-3} if max(shape) > 1000 else {}
+    check(lambda x: x.sum(dims), [shape], device=device, **tol)
+    check(lambda x: x.mean(dims, keepdim=True), [shape], device=device, **tol)
+    check(lambda x: x.sum(dims), [shape], dtypes=("int32", "int64", "bool"), grad=False, low=-50, high=50,
+          device=device)
+    if max(shape) <= 300 and len(dims) == 1:  # prod takes one dim
+        check(lambda x: x.prod(dims[0]), [shape], low=0.8, high=1.2, device=device)
+    if 0 not in shape:
+        check(lambda x: x.amax(dims), [shape], device=device)
+        check(lambda x: x.amin(dims), [shape], dtypes=("float32", "int64", "uint8"), low=0, high=5, grad=False,
+              device=device)
+        check(lambda x: x.var(dims), [shape], device=device, **tol)
+        check(lambda x: x.norm(2, dims), [shape], device=device, **tol)
+    if len(dims) == 1 and 0 not in shape:  # positions: a single dim
+        d = dims[0]
+        check(lambda x: x.max(d), [shape], device=device)
+        check(lambda x: x.min(d, keepdim=True), [shape], device=device)
+        # Few distinct values: many ties, where the first position wins.
+        for dtype in ("int64", "int32", "uint8", "bool"):
+            check(lambda x: x.max(d), [shape], dtypes=(dtype,), grad=False, low=0, high=3, device=device)
+            if dtype == "bool":
+                continue  # argmax/argmin refuse bool, as in PyTorch
+            check(lambda x: x.argmin(d), [shape], dtypes=(dtype,), grad=False, low=0, high=3, device=device)
+            check(lambda x: x.argmax(d, keepdim=True), [shape], dtypes=(dtype,), grad=False, low=0, high=3,
+                  device=device)
+
+
+@pytest.mark.parametrize("n", [10, 700, 30000])
+def test_max_min_nan_and_first_position(n, device):
+    rng = np.random.default_rng(n)
+    data = rng.integers(0, 4, (3, n)).astype(np.float64)
+    data[1, rng.integers(0, n, 3)] = np.nan  # the first NaN wins
+    data[2, n // 2] = np.inf
+    data[2, n // 3] = -np.inf
+    for dtype in ("float32", "float64"):
+        w, t = wick.tensor(data.astype(dtype), device=device), torch.tensor(data.astype(dtype))
+        for name in ("max", "min"):
+            assert_same(getattr(w, name)(1), getattr(t, name)(1), 0, 0, name)
+            assert_same(getattr(w.t(), name)(0), getattr(t.t(), name)(0), 0, 0, name + " strided")
+            assert_same(getattr(w, "a" + name)((0, 1)), getattr(t, "a" + name)((0, 1)), 0, 0, "a" + name)
+            assert_same(getattr(w, "arg" + name)(1), getattr(t, "arg" + name)(1), 0, 0, "arg" + name)
+            assert_same(getattr(w, "arg" + name)(), getattr(t, "arg" + name)(), 0, 0, "arg" + name + " flat")
+
+
+@pytest.mark.parametrize("shape,dim", [((6, 9), 1), ((5000, 3), 0), ((2, 20000), 1), ((3, 0), 0)], ids=str)
+def test_any_all_kernel_shapes(shape, dim, device):
+    rng = np.random.default_rng(0)
+    for density in (0.0, 0.001, 0.5, 0.999, 1.0):
+        data = rng.uniform(0, 1, shape) < density
+        w, t = wick.tensor(data, device=device), torch.tensor(data)
+        for name in ("any", "all"):
+            assert_same(getattr(w, name)(dim), getattr(t, name)(dim), 0, 0, f"{name} density={density}")
+            assert_same(getattr(w.float(), name)(), getattr(t.float(), name)(), 0, 0, f"{name} of float")
 
 
 # ---- views and shapes ------------------------------------------------------------------------
