@@ -29,4 +29,14 @@ void copy(const Tensor& dst, const Tensor& src);
 void unary(size_t op, const void* f, const Tensor& out, const Tensor& in);
 void binary(size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b);
 
+// Matrix products through cuBLAS (float32, float64) and a tiled kernel for the
+// integer dtypes (backends/cuda/blas.cu).
+void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta);
+// Convolution's im2col/col2im and 2-D pooling (backends/cuda/conv_pool.cu).
+void im2col(const Tensor& col, const Tensor& input, const ConvGeometry& g);
+void col2im(const Tensor& grad_input, const Tensor& col, const ConvGeometry& g);
+void pool2d(PoolOp op, const Tensor& out, const Tensor& indices, const Tensor& input, const PoolArgs& args);
+void pool2d_backward(PoolOp op, const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices,
+                     const PoolArgs& args);
+
 }  // namespace wick::cuda
