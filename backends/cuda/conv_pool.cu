@@ -240,7 +240,8 @@ template <typename T>
 void pool_backward(PoolOp op, const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices,
                    const PoolArgs& a) {
   check_dtype(grad_out, dtype_of<T>(), "pool2d_backward");
-  WICK_CHECK(grad_input.is_contiguous(), ValueError, "pool2d_backward: the CUDA kernel expects a contiguous grad_input");
+  WICK_CHECK(grad_input.is_contiguous(), ValueError,
+             "pool2d_backward: the CUDA kernel expects a contiguous grad_input");
   const PoolPlanes p{grad_input.sizes()[1], grad_input.sizes()[2], grad_input.sizes()[3], grad_out.sizes()[2],
                      grad_out.sizes()[3]};
   T* gi = static_cast<T*>(grad_input.raw_data());

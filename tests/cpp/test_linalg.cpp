@@ -136,7 +136,8 @@ TEST_P(LinalgOnDevice, HandCheckedProducts) {
     EXPECT_EQ(matmul(v, a).to_vector<double>(), (std::vector<double>{-2, -2})) << dt;
     EXPECT_EQ(dot(v, tensor({3, 5}, dt).to(d)).item<double>(), -2) << dt;
     EXPECT_EQ(dot(v, tensor({3, 5}, dt).to(d)).dim(), 0);
-    EXPECT_EQ(outer(v, tensor({3, 5, 7}, dt).to(d)).to_vector<double>(), (std::vector<double>{3, 5, 7, -3, -5, -7})) << dt;
+    EXPECT_EQ(outer(v, tensor({3, 5, 7}, dt).to(d)).to_vector<double>(), (std::vector<double>{3, 5, 7, -3, -5, -7}))
+        << dt;
   }
   // [2, 3] @ [3, 1]
   const Tensor a = tensor({1, 2, 3, 4, 5, 6}).to(d).view({2, 3});
@@ -229,7 +230,8 @@ TEST_P(LinalgOnDevice, BetaZeroIgnoresNaN) {
         const Tensor a = randn({B, d.n, d.k}, dt).to(dev), b = randn({B, d.k, d.m}, dt).to(dev);
         const Tensor out = full({B, d.n, d.m}, kNaN, dt).to(dev);
         matmul_kernel(out, a, b, 1, 0);
-        EXPECT_FALSE(any(isnan(out.cpu())).item<bool>()) << dt << " [" << d.n << ", " << d.k << ", " << d.m << "] B=" << B;
+        EXPECT_FALSE(any(isnan(out.cpu())).item<bool>())
+            << dt << " [" << d.n << ", " << d.k << ", " << d.m << "] B=" << B;
         expect_close(out, reference_matmul(a, b), rtol_for(dt), atol_for(dt), "beta = 0 over NaN");
         // addmm with beta = 0 ignores a NaN bias too.
         const Tensor r = addmm(full({d.m}, kNaN, dt).to(dev), a[0], b[0], 0, 2);

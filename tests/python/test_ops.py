@@ -247,7 +247,8 @@ def test_products_with_an_empty_inner_dim_and_a_nan_bias(device):
         assert lib.addmm(nan, x, y, beta=0).cpu().tolist() == [[0.0] * 3] * 2
         r = lib.addmm(nan, lib.ones(2, 4, device=on), lib.ones(4, 3, device=on), beta=0)
         assert r.cpu().tolist() == [[4.0] * 3] * 2, lib.__name__
-        assert lib.bmm(lib.ones(2, 3, 0, device=on), lib.ones(2, 0, 4, device=on)).cpu().tolist() == [[[0.0] * 4] * 3] * 2
+        empty_k = lib.bmm(lib.ones(2, 3, 0, device=on), lib.ones(2, 0, 4, device=on))
+        assert empty_k.cpu().tolist() == [[[0.0] * 4] * 3] * 2
 
 
 # ---- indexing ops ----------------------------------------------------------------------------
