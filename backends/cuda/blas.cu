@@ -47,7 +47,8 @@ cublasHandle_t handle(Device device) {
     DeviceGuard guard(device);  // a handle belongs to the device current at cublasCreate
     cublasHandle_t created = nullptr;
     check_cublas(cublasCreate(&created), "cublasCreate");
-    check_cublas(cublasSetStream(created, cudaStreamLegacy), "cublasSetStream");
+    // Stream 0: the legacy default stream, where wick's kernels run (nothing is built with per-thread default streams).
+    check_cublas(cublasSetStream(created, nullptr), "cublasSetStream");
     h = created;
   }
   return h;
