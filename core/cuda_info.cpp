@@ -1,5 +1,18 @@
 #include "core/cuda_info.h"
 
+#include <atomic>
+
+namespace wick::cuda {
+
+namespace {
+std::atomic<bool> tf32_allowed{false};
+}  // namespace
+
+void set_allow_tf32(bool allow) { tf32_allowed.store(allow, std::memory_order_relaxed); }
+bool allow_tf32() { return tf32_allowed.load(std::memory_order_relaxed); }
+
+}  // namespace wick::cuda
+
 #ifndef WICK_WITH_CUDA
 
 namespace wick::cuda {

@@ -14,4 +14,11 @@ int device_count();
 // Why is_available() is false ("" when it is true), for messages and skipped tests.
 std::string unavailable_reason();
 
+// Whether float32 matrix products on CUDA may use TF32 tensor cores (inputs
+// rounded to a 10-bit mantissa, about 1e-3 relative error, several times
+// faster). Off by default, as in PyTorch (torch.backends.cuda.matmul.allow_tf32);
+// process-wide, read at each product. A plain flag in every build.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
 }  // namespace wick::cuda

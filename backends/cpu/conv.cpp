@@ -4,32 +4,20 @@
 //
 // Row r = (c * kh + i) * kw + j of sample n's block of col holds input
 // channel c at kernel offset (i, j) for every output position; windows that
-// hang over the padding read zeros. Both kernels run over (sample, channel)
+// hang over the padding read zeros (the index mapping, shared with the CUDA
+// kernels, is backends/conv_window.h). Both kernels run over (sample, channel)
 // pairs in parallel: each pair owns its rows of col and its input plane, so
 // no two threads write the same memory.
 #include <algorithm>
 #include <cstring>
 
+#include "backends/conv_window.h"
 #include "backends/cpu/cpu_backend.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
 
 namespace {
-
-// ceil(a / b) for b > 0 and any sign of a.
-int64_t div_ceil(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
-
-// The output columns [lo, hi) whose input column ow * stride - pad + offset
-// lies inside [0, width).
-struct ValidRange {
-  int64_t lo, hi;
-};
-ValidRange valid_range(int64_t offset, int64_t pad, int64_t stride, int64_t width, int64_t out_width) {
-  const int64_t lo = std::clamp<int64_t>(div_ceil(pad - offset, stride), 0, out_width);
-  const int64_t hi = std::clamp<int64_t>(div_ceil(width + pad - offset, stride), lo, out_width);
-  return {lo, hi};
-}
 
 // Work per (sample, channel) pair: parallelise when enough pairs add up to a grain.
 int64_t pair_grain(const ConvGeometry& g) {
@@ -90,11 +78,11 @@ void im2col_typed(const Tensor& col, const Tensor& input, const ConvGeometry& g)
             continue;
           }
           const int64_t col_offset = j * g.dilation_w;
-          const ValidRange r = valid_range(col_offset, g.pad_w, g.stride_w, W, OW);
+          const ConvValidRange r = conv_valid_range(col_offset, g.pad_w, g.stride_w, W, OW);
           const int64_t step = g.stride_w * is3;
           for (int64_t oh = 0; oh < OH; ++oh) {
             T* dst = rows + oh * OW;
-            const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
+            const int64_t ih = conv_input_pos(oh, i, g.stride_h, g.pad_h, g.dilation_h);
             if (ih < 0 || ih >= H) {
               std::fill(dst, dst + OW, T(0));
               continue;
@@ -129,9 +117,9 @@ void col2im_typed(const Tensor& input, const Tensor& col, const ConvGeometry& g)
         for (int64_t j = 0; j < KW; ++j) {
           const T* rows = src_base + n * cs0 + ((c * KH + i) * KW + j) * cs1;
           const int64_t col_offset = j * g.dilation_w;
-          const ValidRange r = valid_range(col_offset, g.pad_w, g.stride_w, W, OW);
+          const ConvValidRange r = conv_valid_range(col_offset, g.pad_w, g.stride_w, W, OW);
           for (int64_t oh = 0; oh < OH; ++oh) {
-            const int64_t ih = oh * g.stride_h - g.pad_h + i * g.dilation_h;
+            const int64_t ih = conv_input_pos(oh, i, g.stride_h, g.pad_h, g.dilation_h);
             if (ih < 0 || ih >= H) continue;
             const T* src = rows + oh * OW;
             T* dst = plane + ih * W + (r.lo * g.stride_w - g.pad_w + col_offset);

@@ -24,57 +24,25 @@
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/pool_window.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
 
 namespace {
 
-// One axis of a window: its in-bounds [begin, end) and, for averages, the
-// divisor's share along this axis.
-struct Span {
-  int64_t begin, end, padded;  // padded: the window length counting padding (clipped to input + pad)
-};
-
-// The windows along one axis for every output position.
-std::vector<Span> spans(PoolOp op, int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad,
-                        int64_t dilation) {
-  std::vector<Span> s(static_cast<size_t>(out));
-  for (int64_t o = 0; o < out; ++o) {
-    Span& w = s[static_cast<size_t>(o)];
-    if (op == PoolOp::AdaptiveAvg) {
-      w.begin = (o * in) / out;
-      w.end = ((o + 1) * in + out - 1) / out;
-      w.padded = w.end - w.begin;
-    } else if (op == PoolOp::Max) {
-      int64_t b = o * stride - pad;
-      const int64_t e = std::min(b + (kernel - 1) * dilation + 1, in);
-      while (b < 0) b += dilation;
-      w.begin = b;
-      w.end = e;
-      w.padded = 0;
-    } else {
-      const int64_t b = o * stride - pad;
-      const int64_t e = std::min(b + kernel, in + pad);
-      w.padded = e - b;
-      w.begin = std::max<int64_t>(b, 0);
-      w.end = std::min(e, in);
-    }
-  }
+// The windows along one axis for every output position (backends/pool_window.h).
+std::vector<PoolSpan> spans(PoolOp op, int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad,
+                            int64_t dilation) {
+  std::vector<PoolSpan> s(static_cast<size_t>(out));
+  for (int64_t o = 0; o < out; ++o)
+    s[static_cast<size_t>(o)] = pool_span(op, in, out, o, kernel, stride, pad, dilation);
   return s;
 }
 
 struct Planes {
   int64_t N, C, H, W, OH, OW;
 };
-
-// What an average window's sum is divided by.
-int64_t divisor(PoolOp op, const PoolArgs& a, const Span& h, const Span& w) {
-  if (op == PoolOp::AdaptiveAvg) return h.padded * w.padded;
-  if (a.divisor_override > 0) return a.divisor_override;
-  if (a.count_include_pad) return h.padded * w.padded;
-  return (h.end - h.begin) * (w.end - w.begin);
-}
 
 int64_t plane_grain(const Planes& p, const PoolArgs& a) {
   const int64_t work = std::max<int64_t>(1, std::max(p.H * p.W, p.OH * p.OW * a.kernel_h * a.kernel_w));
@@ -91,13 +59,13 @@ template <typename T>
 struct MaxRows {
   const Planes& p;
   const PoolArgs& a;
-  const std::vector<Span>& hs;
-  const std::vector<Span>& ws;
+  const std::vector<PoolSpan>& hs;
+  const std::vector<PoolSpan>& ws;
   std::vector<std::pair<int64_t, int64_t>> cols;  // per kernel column j: the outputs whose column is in bounds
   std::vector<T> best;
   std::vector<int64_t> at;
 
-  MaxRows(const Planes& planes, const PoolArgs& args, const std::vector<Span>& h, const std::vector<Span>& w)
+  MaxRows(const Planes& planes, const PoolArgs& args, const std::vector<PoolSpan>& h, const std::vector<PoolSpan>& w)
       : p(planes), a(args), hs(h), ws(w), best(static_cast<size_t>(planes.OW)), at(static_cast<size_t>(planes.OW)) {
     for (int64_t j = 0; j < a.kernel_w; ++j) {
       const int64_t off = j * a.dilation_w - a.pad_w;  // input column = ow * stride + off
@@ -110,9 +78,9 @@ struct MaxRows {
 
   void plane(const T* x, int64_t s2, int64_t s3, T* y, int64_t* iy) {
     for (int64_t oh = 0; oh < p.OH; ++oh) {
-      const Span& h = hs[static_cast<size_t>(oh)];
+      const PoolSpan& h = hs[static_cast<size_t>(oh)];
       for (int64_t ow = 0; ow < p.OW; ++ow) {
-        const Span& w = ws[static_cast<size_t>(ow)];
+        const PoolSpan& w = ws[static_cast<size_t>(ow)];
         best[static_cast<size_t>(ow)] = -std::numeric_limits<T>::infinity();
         // A window without an input element keeps -1 (Note [Max pooling windows in the padding]).
         at[static_cast<size_t>(ow)] = h.begin < h.end && w.begin < w.end ? h.begin * p.W + w.begin : -1;
@@ -145,9 +113,9 @@ struct MaxRows {
     }
   }
 
-  void redo_nan_row(const T* x, int64_t s2, int64_t s3, const Span& h) {
+  void redo_nan_row(const T* x, int64_t s2, int64_t s3, const PoolSpan& h) {
     for (int64_t ow = 0; ow < p.OW; ++ow) {
-      const Span& w = ws[static_cast<size_t>(ow)];
+      const PoolSpan& w = ws[static_cast<size_t>(ow)];
       for (int64_t ih = h.begin; ih < h.end; ih += a.dilation_h)
         for (int64_t iw = w.begin; iw < w.end; iw += a.dilation_w)
           if (std::isnan(x[ih * s2 + iw * s3])) {
@@ -207,8 +175,8 @@ void pool_forward(PoolOp op, const Tensor& out, const Tensor& indices, const Ten
   const Planes p{input.sizes()[0], input.sizes()[1], input.sizes()[2], input.sizes()[3], out.sizes()[2],
                  out.sizes()[3]};
   const int64_t s0 = input.strides()[0], s1 = input.strides()[1], s2 = input.strides()[2], s3 = input.strides()[3];
-  const std::vector<Span> hs = spans(op, p.H, p.OH, a.kernel_h, a.stride_h, a.pad_h, a.dilation_h);
-  const std::vector<Span> ws = spans(op, p.W, p.OW, a.kernel_w, a.stride_w, a.pad_w, a.dilation_w);
+  const std::vector<PoolSpan> hs = spans(op, p.H, p.OH, a.kernel_h, a.stride_h, a.pad_h, a.dilation_h);
+  const std::vector<PoolSpan> ws = spans(op, p.W, p.OW, a.kernel_w, a.stride_w, a.pad_w, a.dilation_w);
   const T* in = static_cast<const T*>(input.raw_data());
   T* o = static_cast<T*>(out.raw_data());
   int64_t* idx = indices.defined() ? static_cast<int64_t*>(indices.raw_data()) : nullptr;
@@ -232,9 +200,9 @@ void pool_forward(PoolOp op, const Tensor& out, const Tensor& indices, const Ten
       const T* x = in + (plane / p.C) * s0 + (plane % p.C) * s1;
       T* y = o + plane * p.OH * p.OW;
       for (int64_t oh = 0; oh < p.OH; ++oh) {
-        const Span& h = hs[static_cast<size_t>(oh)];
+        const PoolSpan& h = hs[static_cast<size_t>(oh)];
         for (int64_t ow = 0; ow < p.OW; ++ow) {
-          const Span& w = ws[static_cast<size_t>(ow)];
+          const PoolSpan& w = ws[static_cast<size_t>(ow)];
           T sum = 0;
           for (int64_t ih = h.begin; ih < h.end; ++ih) {
             const T* row = x + ih * s2;
@@ -242,7 +210,7 @@ void pool_forward(PoolOp op, const Tensor& out, const Tensor& indices, const Ten
           }
           // An empty window (only possible with ceil_mode and padding) averages to 0.
           const bool empty = h.begin >= h.end || w.begin >= w.end;
-          y[oh * p.OW + ow] = empty ? T(0) : sum / static_cast<T>(divisor(op, a, h, w));
+          y[oh * p.OW + ow] = empty ? T(0) : sum / static_cast<T>(pool_divisor(op, a, h, w));
         }
       }
     }
@@ -256,8 +224,8 @@ void pool_backward(PoolOp op, const Tensor& grad_input, const Tensor& grad_out, 
                  grad_out.sizes()[2], grad_out.sizes()[3]};
   const int64_t g0 = grad_out.strides()[0], g1 = grad_out.strides()[1], g2 = grad_out.strides()[2],
                 g3 = grad_out.strides()[3];
-  const std::vector<Span> hs = spans(op, p.H, p.OH, a.kernel_h, a.stride_h, a.pad_h, a.dilation_h);
-  const std::vector<Span> ws = spans(op, p.W, p.OW, a.kernel_w, a.stride_w, a.pad_w, a.dilation_w);
+  const std::vector<PoolSpan> hs = spans(op, p.H, p.OH, a.kernel_h, a.stride_h, a.pad_h, a.dilation_h);
+  const std::vector<PoolSpan> ws = spans(op, p.W, p.OW, a.kernel_w, a.stride_w, a.pad_w, a.dilation_w);
   const T* go = static_cast<const T*>(grad_out.raw_data());
   T* gi = static_cast<T*>(grad_input.raw_data());
   const int64_t* idx = indices.defined() ? static_cast<const int64_t*>(indices.raw_data()) : nullptr;
@@ -276,11 +244,11 @@ void pool_backward(PoolOp op, const Tensor& grad_input, const Tensor& grad_out, 
         continue;
       }
       for (int64_t oh = 0; oh < p.OH; ++oh) {
-        const Span& h = hs[static_cast<size_t>(oh)];
+        const PoolSpan& h = hs[static_cast<size_t>(oh)];
         for (int64_t ow = 0; ow < p.OW; ++ow) {
-          const Span& w = ws[static_cast<size_t>(ow)];
+          const PoolSpan& w = ws[static_cast<size_t>(ow)];
           if (h.begin >= h.end || w.begin >= w.end) continue;
-          const T g = dy[oh * g2 + ow * g3] / static_cast<T>(divisor(op, a, h, w));
+          const T g = dy[oh * g2 + ow * g3] / static_cast<T>(pool_divisor(op, a, h, w));
           for (int64_t ih = h.begin; ih < h.end; ++ih) {
             T* row = dx + ih * p.W;
             for (int64_t iw = w.begin; iw < w.end; ++iw) row[iw] += g;

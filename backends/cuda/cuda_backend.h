@@ -41,5 +41,14 @@ void norm_apply(NormOp op, const Tensor& out, const Tensor& input, const Tensor&
 void norm_backward(NormOp op, const Tensor& grad_input, const Tensor& grad_weight, const Tensor& grad_bias,
                    const Tensor& grad_out, const Tensor& input, const Tensor& mean, const Tensor& rstd,
                    const Tensor& weight, int64_t groups, bool batch_stats);
+// Matrix products through cuBLAS (float32, float64) and a tiled kernel for the
+// integer dtypes (backends/cuda/blas.cu).
+void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta);
+// Convolution's im2col/col2im and 2-D pooling (backends/cuda/conv_pool.cu).
+void im2col(const Tensor& col, const Tensor& input, const ConvGeometry& g);
+void col2im(const Tensor& grad_input, const Tensor& col, const ConvGeometry& g);
+void pool2d(PoolOp op, const Tensor& out, const Tensor& indices, const Tensor& input, const PoolArgs& args);
+void pool2d_backward(PoolOp op, const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices,
+                     const PoolArgs& args);
 
 }  // namespace wick::cuda

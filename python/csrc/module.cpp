@@ -380,6 +380,10 @@ void init_state(py::module_& m) {
   m.def("_cuda_is_available", &cuda::is_available, "Whether wick can use a CUDA GPU (wick.cuda.is_available).");
   m.def("_cuda_device_count", &cuda::device_count, "The number of usable CUDA GPUs (wick.cuda.device_count).");
   m.def("_cuda_unavailable_reason", &cuda::unavailable_reason, "Why CUDA is unavailable, or ''.");
+  m.def("_cuda_allow_tf32", &cuda::allow_tf32,
+        "Whether float32 CUDA matmuls may use TF32 (wick.backends.cuda.matmul.allow_tf32).");
+  m.def("_cuda_set_allow_tf32", &cuda::set_allow_tf32, py::arg("allow"),
+        "Lets float32 CUDA matmuls use TF32 tensor cores, or not (wick.backends.cuda.matmul.allow_tf32).");
 #ifdef WICK_WITH_CUDA
   m.attr("_built_with_cuda") = true;
 #else

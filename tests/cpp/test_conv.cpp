@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "backends/conv_window.h"
+#include "backends/pool_window.h"
 #include "test_util.h"
 
 using namespace wick;
@@ -123,12 +125,18 @@ std::vector<Conv2dCase> conv2d_cases() {
   return cases;
 }
 
-TEST(ConvOps, Conv2dMatchesDirectLoop) {
+// The values and gradchecks of convolution and pooling run once per device
+// (test_util.h), against the direct loops on the CPU.
+class ConvOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(ConvOnDevice);
+
+TEST_P(ConvOnDevice, Conv2dMatchesDirectLoop) {
+  const Device d = device();
   for (const Conv2dCase& c : conv2d_cases())
     for (ScalarType dt : {ScalarType::Float64, ScalarType::Float32}) {
       NoGradGuard no_grad;
-      const Tensor x = randn(c.input, TensorOptions(dt)), w = randn(c.weight, TensorOptions(dt));
-      const Tensor b = c.bias ? randn({c.weight[0]}, TensorOptions(dt)) : Tensor();
+      const Tensor x = randn(c.input, TensorOptions(dt)).to(d), w = randn(c.weight, TensorOptions(dt)).to(d);
+      const Tensor b = c.bias ? randn({c.weight[0]}, TensorOptions(dt)).to(d) : Tensor();
       const Tensor y = conv2d(x, w, b, c.stride, c.padding, c.dilation, c.groups);
       const int64_t OH = conv_out(c.input[2], c.weight[2], c.stride[0], c.padding[0], c.dilation[0]);
       const int64_t OW = conv_out(c.input[3], c.weight[3], c.stride[1], c.padding[1], c.dilation[1]);
@@ -137,10 +145,6 @@ TEST(ConvOps, Conv2dMatchesDirectLoop) {
                    dt == ScalarType::Float32 ? 1e-5 : 1e-12, c.name);
     }
 }
-
-// The gradchecks of convolution and pooling run once per device (test_util.h).
-class ConvOnDevice : public wick::testing::OnEachDevice {};
-WICK_ON_EACH_DEVICE(ConvOnDevice);
 
 TEST_P(ConvOnDevice, Conv2dGradcheck) {
   const Device d = device();
@@ -413,10 +417,10 @@ ValuesIndices direct_max_pool(const Tensor& x, const PoolCase& c) {
   return {from_vector(y, shape), from_vector(idx, shape)};
 }
 
-TEST(PoolOps, MaxPool2dMatchesDefinition) {
+TEST_P(ConvOnDevice, MaxPool2dMatchesDefinition) {
   for (const PoolCase& c : pool_cases()) {
     NoGradGuard no_grad;
-    const Tensor x = randn(c.input, TensorOptions(ScalarType::Float64));
+    const Tensor x = randn(c.input, TensorOptions(ScalarType::Float64)).to(device());
     const ValuesIndices got = max_pool2d_with_indices(x, c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
     const ValuesIndices ref = direct_max_pool(x, c);
     expect_close(got.values, ref.values, 0, c.name);
@@ -440,21 +444,21 @@ TEST_P(ConvOnDevice, MaxPool2dGradcheck) {
   EXPECT_TRUE(gradcheck(fn, {transposed_leaf({2, 2, 4, 5}, d)}));
 }
 
-TEST(PoolOps, MaxPool2dOverlappingWindowsAddUp) {
+TEST_P(ConvOnDevice, MaxPool2dOverlappingWindowsAddUp) {
   // Overlapping windows that share a maximum add their gradients there.
-  const Tensor x = from_vector(std::vector<double>{0, 0, 0, 0, 9, 0, 0, 0, 0}, {1, 1, 3, 3});
+  const Tensor x = from_vector(std::vector<double>{0, 0, 0, 0, 9, 0, 0, 0, 0}, {1, 1, 3, 3}).to(device());
   x.requires_grad_();
   max_pool2d(x, {2, 2}, {1, 1}).sum().backward();
   EXPECT_EQ(x.grad().to_vector<double>(), (std::vector<double>{0, 0, 0, 0, 4, 0, 0, 0, 0}));
 }
 
-TEST(PoolOps, MaxPool2dWindowEntirelyInThePadding) {
+TEST_P(ConvOnDevice, MaxPool2dWindowEntirelyInThePadding) {
   // Width 1, kernel 2, padding 1, dilation 2: every window covers columns -1
   // and 1, neither of them in the input (Note [Max pooling windows in the
   // padding]). Before, the index pointed one row past each window's start and
   // the backward wrote the gradient there: past the end of the buffer for the
   // last plane (AddressSanitizer: heap-buffer-overflow).
-  const Tensor x = randn({4, 4, 1, 1000}, TensorOptions(ScalarType::Float64)).requires_grad_();
+  const Tensor x = randn({4, 4, 1, 1000}, TensorOptions(ScalarType::Float64)).to(device()).requires_grad_();
   const ValuesIndices r = max_pool2d_with_indices(x, {2, 2}, {}, {1, 1}, {2, 2});
   EXPECT_EQ(r.values.sizes(), IntArrayRef({4, 4, 1, 500}));
   EXPECT_THAT(r.values.to_vector<double>(), ::testing::Each(-std::numeric_limits<double>::infinity()));
@@ -462,7 +466,7 @@ TEST(PoolOps, MaxPool2dWindowEntirelyInThePadding) {
   max_pool2d(x, {2, 2}, {}, {1, 1}, {2, 2}).sum().backward();
   EXPECT_THAT(x.grad().to_vector<double>(), ::testing::Each(0.0));
   // Two rows: the windows' second row is in the input, so only their columns decide.
-  const Tensor y = arange(10.0).view({1, 1, 2, 5}).requires_grad_();
+  const Tensor y = arange(10.0).view({1, 1, 2, 5}).to(device()).requires_grad_();
   const ValuesIndices s = max_pool2d_with_indices(y, {2, 2}, {}, {1, 1}, {2, 2});
   EXPECT_EQ(s.values.to_vector<float>(), (std::vector<float>{6, 8, 8}));  // PyTorch's values and indices
   EXPECT_EQ(s.indices.to_vector<int64_t>(), (std::vector<int64_t>{6, 8, 8}));
@@ -470,15 +474,34 @@ TEST(PoolOps, MaxPool2dWindowEntirelyInThePadding) {
   EXPECT_EQ(y.grad().to_vector<float>(), (std::vector<float>{0, 0, 0, 0, 0, 0, 1, 0, 2, 0}));
 }
 
-TEST(PoolOps, MaxPool2dNaNAndInfinity) {
+TEST_P(ConvOnDevice, MaxPool2dNaNAndInfinity) {
   NoGradGuard no_grad;
   const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
-  const Tensor x = from_vector(std::vector<double>{1, nan, 3, 4, -inf, -inf, -inf, -inf}, {1, 2, 2, 2});
+  const Tensor x = from_vector(std::vector<double>{1, nan, 3, 4, -inf, -inf, -inf, -inf}, {1, 2, 2, 2}).to(device());
   const ValuesIndices r = max_pool2d_with_indices(x, {2, 2});
   const std::vector<double> v = r.values.to_vector<double>();
   EXPECT_TRUE(std::isnan(v[0]));  // NaN wins, as in PyTorch
   EXPECT_EQ(v[1], -inf);
   EXPECT_EQ(r.indices.to_vector<int64_t>(), (std::vector<int64_t>{1, 0}));
+  // Of several NaNs the last wins (a 3x3 window: the general kernel, not the 2x2 tiles).
+  const Tensor y = from_vector(std::vector<double>{nan, 2, 5, nan, 5, 1, 0, 5, 3}, {1, 1, 3, 3}).to(device());
+  const ValuesIndices s = max_pool2d_with_indices(y, {3, 3});
+  EXPECT_TRUE(std::isnan(s.values.item<double>()));
+  EXPECT_EQ(s.indices.item<int64_t>(), 3);
+}
+
+TEST_P(ConvOnDevice, MaxPool2dTiesTakeTheFirstMaximum) {
+  // Small integers: most windows hold several equal maxima, and the index is
+  // that of the first in the window's row-major order, for every window shape.
+  NoGradGuard no_grad;
+  manual_seed(11);
+  for (const PoolCase& c : pool_cases()) {
+    const Tensor x = round(randn(c.input, TensorOptions(ScalarType::Float64)) * 1.5).to(device());
+    const ValuesIndices got = max_pool2d_with_indices(x, c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
+    const ValuesIndices ref = direct_max_pool(x, c);
+    expect_close(got.values, ref.values, 0, c.name);
+    EXPECT_EQ(got.indices.to_vector<int64_t>(), ref.indices.to_vector<int64_t>()) << c.name;
+  }
 }
 
 Tensor direct_avg_pool(const Tensor& x, const PoolCase& c, bool count_include_pad, int64_t divisor) {
@@ -595,6 +618,96 @@ TEST(PoolOps, Errors) {
   EXPECT_THROW_WITH(avg_pool2d(x, {2}, {}, {0}, false, true, 0), ValueError, "divisor must be not zero");
   EXPECT_THROW_WITH(adaptive_avg_pool2d(randn({4}), {2}), ValueError, "3D (unbatched) or 4D (batched) input");
   EXPECT_THROW_WITH(adaptive_avg_pool2d(x, {2, 2, 2}), ValueError, "output_size must either be a single int");
+}
+
+// ---- the window arithmetic shared with the CUDA kernels ----------------------------------------
+
+// The gather form of the backward (backends/cuda/conv_pool.cu) inverts the
+// forward's windows: the output positions pool_windows_holding(i) gives are
+// exactly those whose pool_span holds i, for every geometry below. The CPU
+// kernels run pool_span themselves, so the pooling tests above check it.
+TEST(PoolWindow, WindowsHoldingInvertSpans) {
+  for (PoolOp op : {PoolOp::Avg, PoolOp::AdaptiveAvg})
+    for (int64_t in = 1; in <= 9; ++in)
+      for (int64_t kernel = 1; kernel <= 4; ++kernel)
+        for (int64_t stride = 1; stride <= 3; ++stride)
+          for (int64_t pad = 0; pad <= kernel / 2; ++pad)
+            for (bool ceil_mode : {false, true}) {
+              int64_t out = 0;
+              if (op == PoolOp::AdaptiveAvg) {
+                if (kernel > 1 || stride > 1 || pad > 0 || ceil_mode) continue;
+                for (out = 1; out <= 11; ++out)
+                  for (int64_t i = 0; i < in; ++i) {
+                    const PoolRange r = pool_windows_holding(op, i, in, out, 1, 1, 0);
+                    for (int64_t o = 0; o < out; ++o) {
+                      const PoolSpan w = pool_span(op, in, out, o, 1, 1, 0, 1);
+                      const bool holds = w.begin <= i && i < w.end;
+                      EXPECT_EQ(holds, r.begin <= o && o < r.end)
+                          << "adaptive in " << in << " out " << out << " i " << i << " o " << o;
+                    }
+                  }
+                continue;
+              }
+              const int64_t span = in + 2 * pad - kernel;
+              if (span < 0) continue;
+              out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+              if (ceil_mode && (out - 1) * stride >= in + pad) --out;  // the last window starts inside
+              for (int64_t i = 0; i < in; ++i) {
+                const PoolRange r = pool_windows_holding(op, i, in, out, kernel, stride, pad);
+                for (int64_t o = 0; o < out; ++o) {
+                  const PoolSpan w = pool_span(op, in, out, o, kernel, stride, pad, 1);
+                  const bool holds = w.begin <= i && i < w.end;
+                  EXPECT_EQ(holds, r.begin <= o && o < r.end) << "avg in " << in << " kernel " << kernel << " stride "
+                                                              << stride << " pad " << pad << " i " << i << " o " << o;
+                }
+              }
+            }
+}
+
+// Max windows start at their first in-bounds tap (stepping by the dilation)
+// and end past their last tap, clipped to the input.
+TEST(PoolWindow, MaxSpansStartAtTheFirstTapInside) {
+  for (int64_t in = 1; in <= 8; ++in)
+    for (int64_t kernel = 1; kernel <= 4; ++kernel)
+      for (int64_t stride = 1; stride <= 3; ++stride)
+        for (int64_t pad = 0; pad <= kernel / 2; ++pad)
+          for (int64_t dilation = 1; dilation <= 3; ++dilation)
+            for (int64_t o = 0; o < 6; ++o) {
+              const PoolSpan w = pool_span(PoolOp::Max, in, 6, o, kernel, stride, pad, dilation);
+              std::vector<int64_t> taps, got;
+              for (int64_t t = 0; t < kernel; ++t) {
+                const int64_t p = o * stride - pad + t * dilation;
+                if (p >= 0 && p < in) taps.push_back(p);
+              }
+              for (int64_t p = w.begin; p < w.end; p += dilation) got.push_back(p);
+              EXPECT_EQ(got, taps) << "in " << in << " kernel " << kernel << " stride " << stride << " pad " << pad
+                                   << " dilation " << dilation << " o " << o;
+            }
+}
+
+// col2im's gather (conv_output_pos) inverts im2col's mapping (conv_input_pos),
+// and conv_valid_range is the set of outputs whose tap lands inside the input.
+TEST(ConvWindow, OutputPosInvertsInputPos) {
+  for (int64_t in = 1; in <= 8; ++in)
+    for (int64_t out = 1; out <= 8; ++out)
+      for (int64_t tap = 0; tap < 3; ++tap)
+        for (int64_t stride = 1; stride <= 3; ++stride)
+          for (int64_t pad = 0; pad <= 2; ++pad)
+            for (int64_t dilation = 1; dilation <= 3; ++dilation) {
+              for (int64_t i = 0; i < in; ++i) {
+                int64_t want = -1;
+                for (int64_t o = 0; o < out; ++o)
+                  if (conv_input_pos(o, tap, stride, pad, dilation) == i) want = o;
+                EXPECT_EQ(conv_output_pos(i, tap, stride, pad, dilation, out), want)
+                    << "i " << i << " tap " << tap << " stride " << stride << " pad " << pad << " dilation "
+                    << dilation << " out " << out;
+              }
+              const ConvValidRange r = conv_valid_range(tap * dilation, pad, stride, in, out);
+              for (int64_t o = 0; o < out; ++o) {
+                const int64_t p = conv_input_pos(o, tap, stride, pad, dilation);
+                EXPECT_EQ(p >= 0 && p < in, r.lo <= o && o < r.hi) << "valid range, o " << o;
+              }
+            }
 }
 
 // ---- normalization ----------------------------------------------------------------------------

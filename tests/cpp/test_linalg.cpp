@@ -16,8 +16,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The reference product of PyTorch's matmul rules, computed in float64 with a
 // triple loop: vectors become matrices, batch dims broadcast.
-Tensor reference_matmul(const Tensor& a, const Tensor& b) {
+Tensor reference_matmul(const Tensor& a_any, const Tensor& b_any) {
   NoGradGuard no_grad;
+  const Tensor a = a_any.cpu(), b = b_any.cpu();
   const Tensor x = a.dim() == 1 ? a.unsqueeze(0) : a;
   const Tensor y = b.dim() == 1 ? b.unsqueeze(1) : b;
   const int64_t n = x.size(-2), k = x.size(-1), m = y.size(-1);
@@ -74,33 +75,33 @@ const char* name(Layout l) {
   return "";
 }
 
-// A random [r, c] matrix stored in layout l: row-major, column-major, with a
-// column step of 2 (BLAS cannot read it in place), or with padded rows.
-Tensor matrix(int64_t r, int64_t c, Layout l, ScalarType dt) {
-  const TensorOptions o(dt);
+// Random values on `device` (drawn on the CPU): normal for floating dtypes, small integers otherwise.
+Tensor values(IntArrayRef sizes, ScalarType dt, Device device = kCPU) {
+  if (is_floating_point(dt)) return randn(sizes, dt).to(device);
+  return round(randn(sizes, ScalarType::Float64) * 4).to(device, dt);
+}
+
+// A random [r, c] matrix on `device` stored in layout l: row-major,
+// column-major, with a column step of 2 (BLAS cannot read it in place), or
+// with padded rows. The views are taken on the device.
+Tensor matrix(int64_t r, int64_t c, Layout l, ScalarType dt, Device device = kCPU) {
   switch (l) {
-    case Layout::Transposed: return randn({c, r}, o).t();
-    case Layout::Stepped: return randn({r, 2 * c}, o).slice(1, 0, std::nullopt, 2);
-    case Layout::Padded: return randn({r, c + 3}, o).narrow(1, 1, c);
-    default: return randn({r, c}, o);
+    case Layout::Transposed: return values({c, r}, dt, device).t();
+    case Layout::Stepped: return values({r, 2 * c}, dt, device).slice(1, 0, std::nullopt, 2);
+    case Layout::Padded: return values({r, c + 3}, dt, device).narrow(1, 1, c);
+    default: return values({r, c}, dt, device);
   }
 }
 
-// Random values: normal for floating dtypes, small integers otherwise.
-Tensor values(IntArrayRef sizes, ScalarType dt) {
-  if (is_floating_point(dt)) return randn(sizes, dt);
-  return round(randn(sizes, ScalarType::Float64) * 4).to(dt);
-}
-
-// A random batch [B, r, c] stored in layout l.
-Tensor batch(int64_t B, int64_t r, int64_t c, Layout l, ScalarType dt) {
+// A random batch [B, r, c] on `device` stored in layout l.
+Tensor batch(int64_t B, int64_t r, int64_t c, Layout l, ScalarType dt, Device device = kCPU) {
   switch (l) {
-    case Layout::Transposed: return values({B, c, r}, dt).transpose(1, 2);
-    case Layout::Stepped: return values({B, r, 2 * c}, dt).slice(2, 0, std::nullopt, 2);
-    case Layout::Padded: return values({B, r + 1, c + 2}, dt).narrow(1, 1, r).narrow(2, 2, c);
-    case Layout::BatchInner: return values({r, c, B}, dt).permute({2, 0, 1});
-    case Layout::Broadcast: return values({1, r, c}, dt).expand({B, r, c});
-    default: return values({B, r, c}, dt);
+    case Layout::Transposed: return values({B, c, r}, dt, device).transpose(1, 2);
+    case Layout::Stepped: return values({B, r, 2 * c}, dt, device).slice(2, 0, std::nullopt, 2);
+    case Layout::Padded: return values({B, r + 1, c + 2}, dt, device).narrow(1, 1, r).narrow(2, 2, c);
+    case Layout::BatchInner: return values({r, c, B}, dt, device).permute({2, 0, 1});
+    case Layout::Broadcast: return values({1, r, c}, dt, device).expand({B, r, c});
+    default: return values({B, r, c}, dt, device);
   }
 }
 
@@ -114,45 +115,52 @@ const char* name_of(ScalarType t) { return t == ScalarType::Float32 ? "float32" 
 
 }  // namespace
 
+// The suites below marked LinalgOnDevice run once per device (test_util.h),
+// against the float64 reference computed on the CPU.
+class LinalgOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(LinalgOnDevice);
+
 // ---- values ----------------------------------------------------------------------
 
-TEST(Linalg, HandCheckedProducts) {
+TEST_P(LinalgOnDevice, HandCheckedProducts) {
+  const Device d = device();
   for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64, ScalarType::Int64, ScalarType::Int32}) {
-    const Tensor a = tensor({1, 2, 3, 4}, dt).view({2, 2});
-    const Tensor b = tensor({5, 6, 7, 8}, dt).view({2, 2});
+    const Tensor a = tensor({1, 2, 3, 4}, dt).to(d).view({2, 2});
+    const Tensor b = tensor({5, 6, 7, 8}, dt).to(d).view({2, 2});
     EXPECT_EQ(mm(a, b).to_vector<double>(), (std::vector<double>{19, 22, 43, 50})) << dt;
     EXPECT_EQ(a.mm(b.t()).to_vector<double>(), (std::vector<double>{17, 23, 39, 53})) << dt;
     EXPECT_EQ(a.t().matmul(b).to_vector<double>(), (std::vector<double>{26, 30, 38, 44})) << dt;
     EXPECT_EQ(mm(a, b).dtype(), dt);
-    const Tensor v = tensor({1, -1}, dt);
+    const Tensor v = tensor({1, -1}, dt).to(d);
     EXPECT_EQ(mv(a, v).to_vector<double>(), (std::vector<double>{-1, -1})) << dt;
     EXPECT_EQ(matmul(v, a).to_vector<double>(), (std::vector<double>{-2, -2})) << dt;
-    EXPECT_EQ(dot(v, tensor({3, 5}, dt)).item<double>(), -2) << dt;
-    EXPECT_EQ(dot(v, tensor({3, 5}, dt)).dim(), 0);
-    EXPECT_EQ(outer(v, tensor({3, 5, 7}, dt)).to_vector<double>(), (std::vector<double>{3, 5, 7, -3, -5, -7})) << dt;
+    EXPECT_EQ(dot(v, tensor({3, 5}, dt).to(d)).item<double>(), -2) << dt;
+    EXPECT_EQ(dot(v, tensor({3, 5}, dt).to(d)).dim(), 0);
+    EXPECT_EQ(outer(v, tensor({3, 5, 7}, dt).to(d)).to_vector<double>(), (std::vector<double>{3, 5, 7, -3, -5, -7}))
+        << dt;
   }
   // [2, 3] @ [3, 1]
-  const Tensor a = tensor({1, 2, 3, 4, 5, 6}).view({2, 3});
-  EXPECT_EQ(mm(a, tensor({1, 0, 2}).view({3, 1})).to_vector<float>(), (std::vector<float>{7, 16}));
+  const Tensor a = tensor({1, 2, 3, 4, 5, 6}).to(d).view({2, 3});
+  EXPECT_EQ(mm(a, tensor({1, 0, 2}).to(d).view({3, 1})).to_vector<float>(), (std::vector<float>{7, 16}));
   // bmm: two batches of [1, 2] @ [2, 1]
-  const Tensor x = tensor({1, 2, 3, 4}).view({2, 1, 2});
-  const Tensor y = tensor({1, 1, 2, -1}).view({2, 2, 1});
+  const Tensor x = tensor({1, 2, 3, 4}).to(d).view({2, 1, 2});
+  const Tensor y = tensor({1, 1, 2, -1}).to(d).view({2, 2, 1});
   EXPECT_EQ(bmm(x, y).to_vector<float>(), (std::vector<float>{3, 2}));
   EXPECT_EQ(x.bmm(y).sizes(), IntArrayRef({2, 1, 1}));
   // addmm: 2 * bias + 3 * (a @ b) with a row bias
-  const Tensor bias = tensor({1, 10});
-  const Tensor m2 = tensor({1, 0, 0, 1, 1, 1}).view({3, 2});
+  const Tensor bias = tensor({1, 10}).to(d);
+  const Tensor m2 = tensor({1, 0, 0, 1, 1, 1}).to(d).view({3, 2});
   EXPECT_EQ(addmm(bias, a, m2, 2, 3).to_vector<float>(), (std::vector<float>{14, 35, 32, 53}));
 }
 
-TEST(Linalg, MmMatchesNaiveForEveryLayout) {
+TEST_P(LinalgOnDevice, MmMatchesNaiveForEveryLayout) {
   manual_seed(0);
   const Layout layouts[] = {Layout::Contiguous, Layout::Transposed, Layout::Stepped, Layout::Padded};
   for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64})
     for (const Dims& d : kShapes)
       for (Layout la : layouts)
         for (Layout lb : layouts) {
-          const Tensor a = matrix(d.n, d.k, la, dt), b = matrix(d.k, d.m, lb, dt);
+          const Tensor a = matrix(d.n, d.k, la, dt, device()), b = matrix(d.k, d.m, lb, dt, device());
           const std::string what = std::string(name_of(dt)) + " [" + std::to_string(d.n) + ", " +
                                    std::to_string(d.k) + "] " + name(la) + " @ [" + std::to_string(d.k) + ", " +
                                    std::to_string(d.m) + "] " + name(lb);
@@ -160,7 +168,7 @@ TEST(Linalg, MmMatchesNaiveForEveryLayout) {
         }
 }
 
-TEST(Linalg, BmmMatchesNaiveForEveryLayout) {
+TEST_P(LinalgOnDevice, BmmMatchesNaiveForEveryLayout) {
   manual_seed(1);
   const Layout layouts[] = {Layout::Contiguous, Layout::Transposed, Layout::Stepped,
                             Layout::Padded,     Layout::BatchInner, Layout::Broadcast};
@@ -170,7 +178,7 @@ TEST(Linalg, BmmMatchesNaiveForEveryLayout) {
       for (const Dims& d : shapes)
         for (Layout la : layouts)
           for (Layout lb : layouts) {
-            const Tensor a = batch(B, d.n, d.k, la, dt), b = batch(B, d.k, d.m, lb, dt);
+            const Tensor a = batch(B, d.n, d.k, la, dt, device()), b = batch(B, d.k, d.m, lb, dt, device());
             const std::string what = std::string(name_of(dt)) + " B=" + std::to_string(B) + " [" +
                                      std::to_string(d.n) + ", " + std::to_string(d.k) + ", " + std::to_string(d.m) +
                                      "] " + name(la) + " @ " + name(lb);
@@ -192,17 +200,19 @@ TEST(Linalg, BmmOfLargeMatricesWithMoreThreadsThanBatches) {
 
 // The kernel directly: alpha, beta, and outputs of any layout (column-major,
 // padded, stepped, broadcast-free batches).
-TEST(Linalg, KernelAlphaBetaAndOutputLayouts) {
+TEST_P(LinalgOnDevice, KernelAlphaBetaAndOutputLayouts) {
   manual_seed(3);
-  const auto& matmul_kernel = backend(kCPU).matmul;
-  for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64, ScalarType::Int64})
+  const Device dev = device();
+  const auto& matmul_kernel = backend(dev).matmul;
+  for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64, ScalarType::Int64, ScalarType::Int32})
     for (const Dims& d : std::vector<Dims>{{4, 5, 6}, {1, 5, 6}, {4, 5, 1}, {4, 0, 3}, {9, 16, 11}})
       for (Layout lo : {Layout::Contiguous, Layout::Transposed, Layout::Stepped, Layout::Padded, Layout::BatchInner}) {
         const int64_t B = 3;
-        const Tensor a = batch(B, d.n, d.k, Layout::Transposed, dt), b = batch(B, d.k, d.m, Layout::Contiguous, dt);
-        const Tensor out = batch(B, d.n, d.m, lo, dt);
-        const Tensor before = out.to(ScalarType::Float64).clone();
-        const double alpha = dt == ScalarType::Int64 ? 3 : 1.5, beta = dt == ScalarType::Int64 ? -2 : 0.5;
+        const Tensor a = batch(B, d.n, d.k, Layout::Transposed, dt, dev);
+        const Tensor b = batch(B, d.k, d.m, Layout::Contiguous, dt, dev);
+        const Tensor out = batch(B, d.n, d.m, lo, dt, dev);
+        const Tensor before = out.to(kCPU, ScalarType::Float64).clone();
+        const double alpha = is_floating_point(dt) ? 1.5 : 3, beta = is_floating_point(dt) ? 0.5 : -2;
         matmul_kernel(out, a, b, alpha, beta);
         const Tensor want = reference_matmul(a, b) * alpha + before * beta;
         expect_close(out, want, rtol_for(dt), atol_for(dt) * 10,
@@ -211,24 +221,26 @@ TEST(Linalg, KernelAlphaBetaAndOutputLayouts) {
       }
 }
 
-TEST(Linalg, BetaZeroIgnoresNaN) {
-  const auto& matmul_kernel = backend(kCPU).matmul;
+TEST_P(LinalgOnDevice, BetaZeroIgnoresNaN) {
+  const Device dev = device();
+  const auto& matmul_kernel = backend(dev).matmul;
   for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64})
     for (const Dims& d : std::vector<Dims>{{3, 4, 5}, {1, 4, 5}, {3, 4, 1}, {1, 4, 1}, {3, 0, 5}, {40, 50, 60}})
       for (int64_t B : {1, 5}) {
-        const Tensor a = randn({B, d.n, d.k}, dt), b = randn({B, d.k, d.m}, dt);
-        const Tensor out = full({B, d.n, d.m}, kNaN, dt);
+        const Tensor a = randn({B, d.n, d.k}, dt).to(dev), b = randn({B, d.k, d.m}, dt).to(dev);
+        const Tensor out = full({B, d.n, d.m}, kNaN, dt).to(dev);
         matmul_kernel(out, a, b, 1, 0);
-        EXPECT_FALSE(any(isnan(out)).item<bool>()) << dt << " [" << d.n << ", " << d.k << ", " << d.m << "] B=" << B;
+        EXPECT_FALSE(any(isnan(out.cpu())).item<bool>())
+            << dt << " [" << d.n << ", " << d.k << ", " << d.m << "] B=" << B;
         expect_close(out, reference_matmul(a, b), rtol_for(dt), atol_for(dt), "beta = 0 over NaN");
         // addmm with beta = 0 ignores a NaN bias too.
-        const Tensor r = addmm(full({d.m}, kNaN, dt), a[0], b[0], 0, 2);
-        EXPECT_FALSE(any(isnan(r)).item<bool>());
+        const Tensor r = addmm(full({d.m}, kNaN, dt).to(dev), a[0], b[0], 0, 2);
+        EXPECT_FALSE(any(isnan(r.cpu())).item<bool>());
         expect_close(r, reference_matmul(a[0], b[0]) * 2, rtol_for(dt), atol_for(dt), "addmm beta = 0");
       }
 }
 
-TEST(Linalg, MatmulRankCombinations) {
+TEST_P(LinalgOnDevice, MatmulRankCombinations) {
   manual_seed(4);
   struct Case {
     std::vector<int64_t> a, b, out;
@@ -252,7 +264,7 @@ TEST(Linalg, MatmulRankCombinations) {
   };
   for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64, ScalarType::Int64})
     for (const Case& c : cases) {
-      Tensor a = randn(c.a, ScalarType::Float64), b = randn(c.b, ScalarType::Float64);
+      Tensor a = randn(c.a, ScalarType::Float64).to(device()), b = randn(c.b, ScalarType::Float64).to(device());
       if (dt == ScalarType::Int64) {
         a = round(a * 5).to(dt);
         b = round(b * 5).to(dt);
@@ -268,29 +280,30 @@ TEST(Linalg, MatmulRankCombinations) {
     }
 }
 
-TEST(Linalg, MatmulNonContiguousOperands) {
+TEST_P(LinalgOnDevice, MatmulNonContiguousOperands) {
   manual_seed(5);
+  const Device d = device();
   // Batch dims that cannot be folded into rows without a copy, with and without grad.
   for (bool grad : {false, true}) {
-    Tensor a = randn({3, 5, 4, 6}, ScalarType::Float64).permute({1, 0, 2, 3});  // [5, 3, 4, 6]
-    Tensor w = randn({6, 2}, ScalarType::Float64).t().contiguous().t();
+    Tensor a = randn({3, 5, 4, 6}, ScalarType::Float64).to(d).permute({1, 0, 2, 3});  // [5, 3, 4, 6]
+    Tensor w = randn({6, 2}, ScalarType::Float64).to(d).t().contiguous().t();
     if (grad) w.requires_grad_();
     expect_close(matmul(a, w), reference_matmul(a, w), 1e-12, 1e-12, "permuted batch @ matrix");
     expect_close(matmul(w.t(), a.transpose(-1, -2)), reference_matmul(w.t(), a.transpose(-1, -2)), 1e-12, 1e-12,
                  "matrix @ permuted batch");
-    const Tensor v = randn({12}, ScalarType::Float64).slice(0, 0, std::nullopt, 2);
+    const Tensor v = randn({12}, ScalarType::Float64).to(d).slice(0, 0, std::nullopt, 2);
     expect_close(matmul(a, v), reference_matmul(a, v), 1e-12, 1e-12, "permuted batch @ stepped vector");
     expect_close(matmul(v, a.transpose(-1, -2)), reference_matmul(v, a.transpose(-1, -2)), 1e-12, 1e-12,
                  "stepped vector @ batch");
-    const Tensor s = randn({8, 5}, ScalarType::Float64).slice(0, 0, std::nullopt, 2);  // [4, 5], rows 10 apart
-    const Tensor m = randn({3, 4}, ScalarType::Float64).t();                            // [4, 3], column-major
+    const Tensor s = randn({8, 5}, ScalarType::Float64).to(d).slice(0, 0, std::nullopt, 2);  // [4, 5], rows 10 apart
+    const Tensor m = randn({3, 4}, ScalarType::Float64).to(d).t();                            // [4, 3], column-major
     expect_close(matmul(s.t(), m), reference_matmul(s.t(), m), 1e-12, 1e-12, "stepped^T @ transposed");
   }
 }
 
-TEST(Linalg, ZeroSizeOperands) {
+TEST_P(LinalgOnDevice, ZeroSizeOperands) {
   for (ScalarType dt : {ScalarType::Float32, ScalarType::Float64, ScalarType::Int64}) {
-    const TensorOptions o(dt);
+    const TensorOptions o = TensorOptions(dt).device(device());
     EXPECT_EQ(mm(ones({0, 3}, o), ones({3, 4}, o)).sizes(), IntArrayRef({0, 4}));
     EXPECT_EQ(mm(ones({2, 3}, o), ones({3, 0}, o)).sizes(), IntArrayRef({2, 0}));
     // k == 0: a sum of nothing is zero.
@@ -311,38 +324,40 @@ TEST(Linalg, ZeroSizeOperands) {
   }
 }
 
-TEST(Linalg, IntegerProducts) {
+TEST_P(LinalgOnDevice, IntegerProducts) {
   manual_seed(6);
+  const Device dev = device();
   for (ScalarType dt : {ScalarType::Int64, ScalarType::Int32, ScalarType::UInt8}) {
     const int64_t lo = dt == ScalarType::UInt8 ? 0 : -20;
     for (const Dims& d : kShapes) {
-      const Tensor a = randint(lo, 20, {d.n, d.k}, dt), b = randint(lo, 20, {d.m, d.k}, dt).t();
+      const Tensor a = randint(lo, 20, {d.n, d.k}, dt).to(dev), b = randint(lo, 20, {d.m, d.k}, dt).to(dev).t();
       const Tensor r = mm(a, b);
       EXPECT_EQ(r.dtype(), dt);
       if (dt != ScalarType::UInt8) {  // uint8 wraps around
         EXPECT_EQ(r.to_vector<double>(), reference_matmul(a, b).to_vector<double>()) << dt;
       }
     }
-    const Tensor a = randint(lo, 20, {4, 3, 5}, dt), b = randint(lo, 20, {5, 2}, dt);
+    const Tensor a = randint(lo, 20, {4, 3, 5}, dt).to(dev), b = randint(lo, 20, {5, 2}, dt).to(dev);
     if (dt != ScalarType::UInt8) {
       EXPECT_EQ(matmul(a, b).to_vector<double>(), reference_matmul(a, b).to_vector<double>()) << dt;
-      EXPECT_EQ(addmm(tensor({1, -1}, dt), a[0], b, 2, -3).to_vector<double>(),
+      EXPECT_EQ(addmm(tensor({1, -1}, dt).to(dev), a[0], b, 2, -3).to_vector<double>(),
                 (reference_matmul(a[0], b) * -3 + tensor({2, -2}, ScalarType::Float64)).to_vector<double>());
     }
   }
   // uint8 arithmetic wraps modulo 256, as in PyTorch.
-  const Tensor u = tensor({200, 100}, ScalarType::UInt8);
-  EXPECT_EQ(dot(u, tensor({2, 1}, ScalarType::UInt8)).item<int64_t>(), (400 + 100) % 256);
+  const Tensor u = tensor({200, 100}, ScalarType::UInt8).to(dev);
+  EXPECT_EQ(dot(u, tensor({2, 1}, ScalarType::UInt8).to(dev)).item<int64_t>(), (400 + 100) % 256);
   // int64 products beyond 2^53 stay exact (no trip through floating point).
   const int64_t big = (int64_t{1} << 40) + 3;
-  const Tensor x = from_vector(std::vector<int64_t>{big, 1}, {1, 2});
-  const Tensor y = from_vector(std::vector<int64_t>{1 << 20, 5}, {2, 1});
+  const Tensor x = from_vector(std::vector<int64_t>{big, 1}, {1, 2}).to(dev);
+  const Tensor y = from_vector(std::vector<int64_t>{1 << 20, 5}, {2, 1}).to(dev);
   EXPECT_EQ(mm(x, y).item<int64_t>(), big * (1 << 20) + 5);
 }
 
-TEST(Linalg, Float32AgreesWithFloat64At512) {
+TEST_P(LinalgOnDevice, Float32AgreesWithFloat64At512) {
   manual_seed(7);
-  const Tensor a = randn({512, 512}, ScalarType::Float64), b = randn({512, 512}, ScalarType::Float64);
+  const Tensor a = randn({512, 512}, ScalarType::Float64).to(device());
+  const Tensor b = randn({512, 512}, ScalarType::Float64).to(device());
   const Tensor r64 = mm(a, b);
   const Tensor r32 = mm(a.to(ScalarType::Float32), b.to(ScalarType::Float32));
   EXPECT_EQ(r32.dtype(), ScalarType::Float32);
@@ -385,9 +400,6 @@ TEST(Linalg, GradFnNames) {
   EXPECT_FALSE(mm(a.detach(), b.detach()).requires_grad());
 }
 
-// The gradchecks below run once per device (test_util.h).
-class LinalgOnDevice : public wick::testing::OnEachDevice {};
-WICK_ON_EACH_DEVICE(LinalgOnDevice);
 
 TEST_P(LinalgOnDevice, GradcheckMm) {
   const Device d = device();

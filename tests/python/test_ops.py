@@ -277,6 +277,45 @@ def test_other_products(device):
     check(lambda x, y: x @ y, [(3, 4), (4, 5)], dtypes=("int64",), grad=False, low=-3, high=3, device=device)
 
 
+@pytest.mark.parametrize("shapes", [
+    [(3, 17, 33), (33, 20)], [(33, 20), (4, 20, 18)], [(4, 17, 33), (4, 33, 20)], [(1, 5, 6), (3, 6, 7)],
+    [(3, 5, 6), (1, 6, 7)], [(2, 1, 5, 6), (1, 3, 6, 7)],
+], ids=str)
+def test_matmul_batches_broadcast_and_layouts(shapes, device):
+    # Batches broadcast from size 1 (stride-0 views), a broadcast matrix next
+    # to a batch, and sizes past one 16 x 16 tile, in every operand layout.
+    check(lambda x, y: x @ y, shapes, device=device)
+    check(lambda x, y: x @ y, shapes, dtypes=("int64", "int32"), grad=False, low=-9, high=9, device=device)
+
+
+def test_matmul_of_expanded_and_permuted_operands(device):
+    def fn(m, x, y):
+        # x: a [5, 6] matrix expanded to a batch of 4 (stride 0); y: a batch stored batch-innermost.
+        return m.bmm(x.expand(4, 5, 6), y.permute(2, 0, 1)), m.matmul(x.t().unsqueeze(0).expand(3, 6, 5), x)
+    check(fn, [(5, 6), (6, 7, 4)], module=True, layouts=("contiguous", "transposed"), device=device)
+    # addmm starts from a transposed bias (the kernel's beta * out term).
+    check(lambda m, b, x, y: m.addmm(b.t(), x, y, beta=0.5), [(5, 3), (3, 4), (4, 5)], module=True, device=device)
+
+
+def test_integer_and_byte_products(device):
+    check(lambda x, y: x @ y, [(2, 19, 7), (7, 21)], dtypes=("int64", "int32", "uint8"), grad=False, low=0, high=40,
+          device=device)
+    check(lambda m, b, x, y: m.addmm(b, x, y, beta=-3, alpha=2), [(5,), (3, 4), (4, 5)], module=True,
+          dtypes=("int64", "int32"), grad=False, low=-5, high=5, device=device)
+
+
+def test_products_with_an_empty_inner_dim_and_a_nan_bias(device):
+    for lib, on in ((wick, device), (torch, "cpu")):
+        nan = lib.full((3,), float("nan"), device=on)
+        x, y = lib.ones(2, 0, device=on), lib.ones(0, 3, device=on)
+        assert lib.addmm(lib.full((3,), 2.0, device=on), x, y, beta=3).cpu().tolist() == [[6.0] * 3] * 2
+        assert lib.addmm(nan, x, y, beta=0).cpu().tolist() == [[0.0] * 3] * 2
+        r = lib.addmm(nan, lib.ones(2, 4, device=on), lib.ones(4, 3, device=on), beta=0)
+        assert r.cpu().tolist() == [[4.0] * 3] * 2, lib.__name__
+        empty_k = lib.bmm(lib.ones(2, 3, 0, device=on), lib.ones(2, 0, 4, device=on))
+        assert empty_k.cpu().tolist() == [[[0.0] * 4] * 3] * 2
+
+
 # ---- indexing ops ----------------------------------------------------------------------------
 
 def test_index_ops(device):
