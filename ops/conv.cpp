@@ -155,10 +155,13 @@ struct Columns {
   // Slot s's im2col target [1, rows, L] and the matrix [height, L] the gemm reads.
   Tensor target(int64_t s) const { return raw_view(buffer, {1, rows, L}, {rows * L, L, 1}, s * height * L); }
   Tensor matrix(int64_t s) const { return raw_view(buffer, {height, L}, {L, 1}, s * height * L); }
+  // With a slot per sample (Note [Convolution on a GPU]): every sample's im2col target [N, rows, L].
+  Tensor targets() const { return raw_view(buffer, {buffer.size(0), rows, L}, {height * L, L, 1}); }
 };
 
-// y4 = conv(x4, w4) + bias.
-Tensor conv_forward(const Tensor& x4, const Tensor& w4, const Tensor& bias, const ConvGeometry& g, int64_t G) {
+// y4 = conv(x4, w4) + bias, sample by sample (Note [Convolution per sample]).
+Tensor conv_forward_per_sample(const Tensor& x4, const Tensor& w4, const Tensor& bias, const ConvGeometry& g,
+                               int64_t G) {
   // Each group maps C/G input channels to group_co = Co / G output channels, each one's filter
   // holding filter_len = C/G * kh * kw weights.
   const int64_t N = x4.size(0), Co = w4.size(0), group_co = Co / G, filter_len = w4.numel() / std::max<int64_t>(Co, 1);
@@ -200,9 +203,9 @@ struct ConvGrads {
 };
 
 // The gradients of y4 = conv(x4, w4) + b for dy4, each when wanted: dx
-// [N, C, H, W], dw (w4's shape), db [Co].
-ConvGrads conv_backward(const Tensor& dy4, const Tensor& x4, const Tensor& w4, const ConvGeometry& g, int64_t G,
-                        bool want_input, bool want_weight, bool want_bias) {
+// [N, C, H, W], dw (w4's shape), db [Co]; sample by sample.
+ConvGrads conv_backward_per_sample(const Tensor& dy4, const Tensor& x4, const Tensor& w4, const ConvGeometry& g,
+                                   int64_t G, bool want_input, bool want_weight, bool want_bias) {
   // group_co and filter_len as in conv_forward.
   const int64_t N = dy4.size(0), Co = w4.size(0), group_co = Co / G, filter_len = w4.numel() / std::max<int64_t>(Co, 1);
   const int64_t L = g.out_height * g.out_width, rows = g.channels * g.kernel_h * g.kernel_w;
@@ -260,6 +263,138 @@ ConvGrads conv_backward(const Tensor& dy4, const Tensor& x4, const Tensor& w4, c
   }
   if (want_bias && !r.bias.defined()) r.bias = sum(dy, {0, 2, 3});
   return r;
+}
+
+// Note [Convolution on a GPU]
+// On a GPU a convolution costs launches, not cache misses, so the batch runs
+// whole instead of sample by sample (Note [Convolution per sample]): one
+// im2col of every sample into col [N, rows, L], then per group one batched
+// gemm y[n] = w @ col[n], whose w is Backend::matmul's broadcast 2-D operand
+// (the bias rides along as on the CPU, Note [Bias in the gemm]). The backward
+// likewise: dw = sum_n dy[n] @ col[n]^T as one batched gemm into [N, Co,
+// row_len] and a sum over n (the reduce kernel: deterministic, unlike
+// atomics), and dx = col2im(w^T @ dy[n]) as one batched gemm per group and
+// one col2im. The columns hold N * rows * L elements (14 MB for the main
+// job's CNN at batch 64, float32). Where cuDNN is used, it replaces all of
+// this; this is the path for the devices and dtypes it does not cover.
+ConvStrategy conv_strategy = ConvStrategy::ByDevice;
+
+bool runs_whole_batch(Device device) {
+  return conv_strategy == ConvStrategy::WholeBatch || (conv_strategy == ConvStrategy::ByDevice && !device.is_cpu());
+}
+
+// The samples of x4 as matrices [N, C, H * W] read in place, or undefined when their memory does not allow it.
+Tensor as_batch_matrix(const Tensor& x4) {
+  const Tensor m = as_matrix(sample(x4, 0));
+  if (!m.defined()) return Tensor();
+  return raw_view(x4, {x4.size(0), m.size(0), m.size(1)}, {x4.stride(0), m.stride(0), 1});
+}
+
+// Group grp's rows [N, k, L] (k from first_row) of a batch of matrices src [N, *, L] with unit last stride.
+Tensor group_rows(const Tensor& src, int64_t first_row, int64_t k) {
+  return raw_view(src, {src.size(0), k, src.size(2)}, {src.stride(0), src.stride(1), 1}, first_row * src.stride(1));
+}
+
+// y4 = conv(x4, w4) + bias, the whole batch at once.
+Tensor conv_forward_whole_batch(const Tensor& x4, const Tensor& w4, const Tensor& bias, const ConvGeometry& g,
+                                int64_t G) {
+  const int64_t N = x4.size(0), Co = w4.size(0), group_co = Co / G, filter_len = w4.numel() / std::max<int64_t>(Co, 1);
+  const int64_t L = g.out_height * g.out_width, rows = g.channels * g.kernel_h * g.kernel_w;
+  Tensor y = new_tensor(x4, {N, Co, g.out_height, g.out_width});
+  if (y.numel() == 0) return y;
+  const Kernels k(x4.device());
+  const Tensor direct = is_pointwise(g) ? as_batch_matrix(x4) : Tensor();
+  const bool fold_bias = bias.defined() && G == 1 && !direct.defined();
+  const Columns cols = direct.defined() ? Columns() : Columns(x4, k, N, rows, L, fold_bias);
+  if (!direct.defined()) k.im2col(cols.targets(), x4, g);
+  const Tensor src = direct.defined() ? direct : cols.buffer;  // [N, rows (+ 1), L]
+  Tensor w2 = raw_view(w4, {Co, filter_len});
+  if (fold_bias) {  // [w | b]
+    const Tensor wb = new_tensor(w4, {Co, filter_len + 1});
+    k.copy(raw_view(wb, {Co, filter_len}, {filter_len + 1, 1}), w2);
+    k.copy(raw_view(wb, {Co, 1}, {filter_len + 1, 1}, filter_len), raw_view(bias, {Co, 1}));
+    w2 = wb;
+  }
+  const int64_t row_len = filter_len + fold_bias;
+  const bool prefill = bias.defined() && !fold_bias;
+  if (prefill) k.copy(raw_view(y, {N, Co, L}), raw_view(bias, {N, Co, L}, {0, 1, 0}));
+  for (int64_t grp = 0; grp < G; ++grp) {
+    const Tensor yg = raw_view(y, {N, group_co, L}, {Co * L, L, 1}, grp * group_co * L);
+    const Tensor wg = raw_view(w2, {group_co, row_len}, {row_len, 1}, grp * group_co * row_len);
+    k.matmul(yg, wg, group_rows(src, grp * filter_len, row_len), 1, prefill ? 1 : 0);
+  }
+  return y;
+}
+
+// The gradients of conv_forward_whole_batch, as conv_backward_per_sample's.
+ConvGrads conv_backward_whole_batch(const Tensor& dy4, const Tensor& x4, const Tensor& w4, const ConvGeometry& g,
+                                    int64_t G, bool want_input, bool want_weight, bool want_bias) {
+  const int64_t N = dy4.size(0), Co = w4.size(0), group_co = Co / G, filter_len = w4.numel() / std::max<int64_t>(Co, 1);
+  const int64_t L = g.out_height * g.out_width, rows = g.channels * g.kernel_h * g.kernel_w;
+  const TensorOptions opts = TensorOptions(dy4.dtype()).device(dy4.device());
+  ConvGrads r;
+  if (want_input) r.input = empty({N, g.channels, g.height, g.width}, opts);
+  if (N == 0 || L == 0 || w4.numel() == 0) {
+    if (want_input) r.input.zero_();
+    if (want_weight) r.weight = zeros(w4.sizes(), opts);
+    if (want_bias) r.bias = zeros({Co}, opts);
+    return r;
+  }
+  const Kernels k(dy4.device());
+  const Tensor dy = raw_view(plain_contiguous(dy4), {N, Co, L});
+  const bool pointwise = is_pointwise(g);
+  const Tensor direct = want_weight && pointwise ? as_batch_matrix(x4) : Tensor();
+  const bool fold_bias = want_bias && want_weight && G == 1 && !direct.defined();
+  const bool need_cols = (want_weight && !direct.defined()) || (want_input && !pointwise);
+  const Columns cols = need_cols ? Columns(dy, k, N, rows, L, fold_bias) : Columns();
+  if (want_weight) {
+    if (!direct.defined()) k.im2col(cols.targets(), x4, g);
+    const Tensor src = direct.defined() ? direct : cols.buffer;
+    const int64_t row_len = filter_len + fold_bias;
+    // partial[n] = dy[n] @ col[n]^T per group; the bias gradient is its last column with fold_bias.
+    const Tensor partial = new_tensor(dy, {N, Co, row_len});
+    for (int64_t grp = 0; grp < G; ++grp) {
+      const Tensor rows_g = group_rows(src, grp * filter_len, row_len);
+      k.matmul(raw_view(partial, {N, group_co, row_len}, {Co * row_len, row_len, 1}, grp * group_co * row_len),
+               group_rows(dy, grp * group_co, group_co),
+               raw_view(rows_g, {N, L, row_len}, {rows_g.stride(0), 1, rows_g.stride(1)}), 1, 0);
+    }
+    NoGradGuard no_grad;
+    const Tensor total = N == 1 ? raw_view(partial, {Co, row_len}) : sum(partial, {0});
+    r.weight = fold_bias ? raw_view(total, {Co, filter_len}, {row_len, 1}).contiguous().view(w4.sizes())
+                         : raw_view(total, w4.sizes());
+    if (fold_bias) r.bias = raw_view(total, {Co}, {row_len}, filter_len).contiguous();
+  }
+  if (want_input) {
+    // dcol[n] = w^T @ dy[n] per group, into dx itself for a pointwise window, else into the
+    // columns (the weight gradient is done with them), which col2im folds back.
+    const Tensor dcol = pointwise ? raw_view(r.input, {N, rows, L}) : cols.targets();
+    for (int64_t grp = 0; grp < G; ++grp) {
+      const Tensor wt = raw_view(w4, {filter_len, group_co}, {1, filter_len}, grp * group_co * filter_len);
+      k.matmul(group_rows(dcol, grp * filter_len, filter_len), wt, group_rows(dy, grp * group_co, group_co), 1, 0);
+    }
+    if (!pointwise) {
+      k.fill(r.input, 0);
+      k.col2im(r.input, dcol, g);
+    }
+  }
+  if (want_bias && !r.bias.defined()) {
+    NoGradGuard no_grad;
+    r.bias = sum(dy, {0, 2});
+  }
+  return r;
+}
+
+Tensor conv_forward(const Tensor& x4, const Tensor& w4, const Tensor& bias, const ConvGeometry& g, int64_t G) {
+  return runs_whole_batch(x4.device()) ? conv_forward_whole_batch(x4, w4, bias, g, G)
+                                       : conv_forward_per_sample(x4, w4, bias, g, G);
+}
+
+ConvGrads conv_backward(const Tensor& dy4, const Tensor& x4, const Tensor& w4, const ConvGeometry& g, int64_t G,
+                        bool want_input, bool want_weight, bool want_bias) {
+  return runs_whole_batch(dy4.device())
+             ? conv_backward_whole_batch(dy4, x4, w4, g, G, want_input, want_weight, want_bias)
+             : conv_backward_per_sample(dy4, x4, w4, g, G, want_input, want_weight, want_bias);
 }
 
 // ---- checks and geometry -------------------------------------------------------------------------
@@ -528,5 +663,7 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
   return convolution_entry(input, weight, bias,
                            make_params(2, true, stride, padding, dilation, output_padding, groups));
 }
+
+void set_conv_strategy(ConvStrategy strategy) { conv_strategy = strategy; }
 
 }  // namespace wick

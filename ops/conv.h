@@ -1,5 +1,6 @@
 // Convolutions: im2col + one gemm per sample (parallel over the batch) on the
-// CPU. Shapes as in PyTorch: input [N, C_in, *spatial] (or unbatched
+// CPU, im2col of the whole batch + one batched gemm per group on a GPU (Notes
+// [Convolution per sample] and [Convolution on a GPU] in ops/conv.cpp). Shapes as in PyTorch: input [N, C_in, *spatial] (or unbatched
 // [C_in, *spatial]), weight [C_out, C_in / groups, *kernel], bias [C_out].
 #pragma once
 
@@ -38,5 +39,10 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
                         IntArrayRef stride = {1, 1}, IntArrayRef padding = {0, 0},
                         IntArrayRef output_padding = {0, 0}, int64_t groups = 1, IntArrayRef dilation = {1, 1});
+
+// Which of the two ways a convolution runs: by device (the default), or one of
+// them everywhere, so that tests check the GPU's way on the CPU. Process-wide.
+enum class ConvStrategy { ByDevice, PerSample, WholeBatch };
+void set_conv_strategy(ConvStrategy strategy);
 
 }  // namespace wick

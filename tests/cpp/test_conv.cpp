@@ -308,6 +308,60 @@ TEST(ConvOps, BatchSplitAcrossThreadsMatchesOneSampleAtATime) {
   }
 }
 
+// Note [Convolution on a GPU]'s whole-batch way, run on the CPU: the same
+// values and gradients as the definition and as the per-sample way.
+struct ConvStrategyScope {
+  explicit ConvStrategyScope(ConvStrategy s) { set_conv_strategy(s); }
+  ~ConvStrategyScope() { set_conv_strategy(ConvStrategy::ByDevice); }
+};
+
+TEST(ConvOps, WholeBatchWayMatchesTheDefinitionAndGradcheck) {
+  const ConvStrategyScope whole(ConvStrategy::WholeBatch);
+  for (const Conv2dCase& c : conv2d_cases()) {
+    {
+      NoGradGuard no_grad;
+      const Tensor x = randn(c.input, TensorOptions(ScalarType::Float64));
+      const Tensor w = randn(c.weight, TensorOptions(ScalarType::Float64));
+      const Tensor b = c.bias ? randn({c.weight[0]}, TensorOptions(ScalarType::Float64)) : Tensor();
+      const int64_t OH = conv_out(c.input[2], c.weight[2], c.stride[0], c.padding[0], c.dilation[0]);
+      const int64_t OW = conv_out(c.input[3], c.weight[3], c.stride[1], c.padding[1], c.dilation[1]);
+      expect_close(conv2d(x, w, b, c.stride, c.padding, c.dilation, c.groups),
+                   direct_conv2d(x, w, b, c.stride, c.padding[0], c.padding[1], c.dilation, c.groups, OH, OW), 1e-12,
+                   c.name);
+    }
+    const Tensor x = leaf(c.input), w = leaf(c.weight);
+    const Tensor b = c.bias ? leaf({c.weight[0]}) : Tensor();
+    auto fn = [&](const TensorList& in) { return conv2d(in[0], in[1], in[2], c.stride, c.padding, c.dilation, c.groups); };
+    EXPECT_TRUE(gradcheck(fn, {x, w, b})) << c.name;
+  }
+  // Transposed, pointwise over non-matrix memory, conv1d, and a weight-only backward.
+  const Tensor xt = leaf({3, 6, 5, 4}), wt = leaf({6, 2, 3, 3}), bt = leaf({6});
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return conv_transpose2d(in[0], in[1], in[2], {2}, {1}, {1}, 3); },
+                        {xt, wt, bt}));
+  const Tensor xp = transposed_leaf({2, 4, 3, 5}), wp = leaf({6, 4, 1, 1}), bp = leaf({6});
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return conv2d(in[0], in[1], in[2]); }, {xp, wp, bp}));
+  const Tensor x1 = leaf({3, 4, 9}), w1 = leaf({5, 2, 3});
+  EXPECT_TRUE(gradcheck([](const TensorList& in) { return conv1d(in[0], in[1], Tensor(), {2}, {1}, {2}, 2); },
+                        {x1, w1}));
+  const Tensor x0 = randn({2, 3, 6, 6}, TensorOptions(ScalarType::Float64)), w0 = leaf({4, 3, 3, 3});
+  EXPECT_TRUE(gradcheck([&](const TensorList& in) { return conv2d(x0, in[0], Tensor(), {1}, {1}); }, {w0}));
+}
+
+TEST(ConvOps, WholeBatchWayMatchesPerSampleWay) {
+  const Tensor x = leaf({9, 4, 10, 10}), w = leaf({6, 2, 3, 3}), b = leaf({6});
+  const Tensor dy = randn({9, 6, 5, 5}, TensorOptions(ScalarType::Float64));
+  auto run = [&](ConvStrategy s) {
+    const ConvStrategyScope scope(s);
+    const Tensor y = conv2d(x, w, b, {2}, {1}, {1}, 2);
+    TensorList r = autograd::grad({y}, {x, w, b}, {dy});
+    r.push_back(y.detach());
+    return r;
+  };
+  const TensorList per_sample = run(ConvStrategy::PerSample), whole = run(ConvStrategy::WholeBatch);
+  const char* what[] = {"input grad", "weight grad", "bias grad", "forward"};
+  for (size_t i = 0; i < 4; ++i) expect_close(whole[i], per_sample[i], 1e-12, what[i]);
+}
+
 TEST(ConvOps, BackwardComputesOnlyWhatIsNeeded) {
   // The input of the first layer needs no gradient: only weight and bias get one.
   const Tensor x = randn({2, 1, 6, 6}, TensorOptions(ScalarType::Float64));
