@@ -380,6 +380,8 @@ void init_state(py::module_& m) {
   m.def("_cuda_is_available", &cuda::is_available, "Whether wick can use a CUDA GPU (wick.cuda.is_available).");
   m.def("_cuda_device_count", &cuda::device_count, "The number of usable CUDA GPUs (wick.cuda.device_count).");
   m.def("_cuda_unavailable_reason", &cuda::unavailable_reason, "Why CUDA is unavailable, or ''.");
+  m.def("_cuda_synchronize", &cuda::synchronize, py::arg("device"),
+        "Waits for the device's queued work and raises what its kernels found (wick.cuda.synchronize).");
 #ifdef WICK_WITH_CUDA
   m.attr("_built_with_cuda") = true;
 #else
