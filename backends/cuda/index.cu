@@ -97,8 +97,12 @@ void check_index(const Tensor& index, const Tensor& like, const char* op) {
              ", got the index on ", index.device());
 }
 
+// f<E>() for E an unsigned type of t's element size, for the kernels that only
+// move bytes; t is first refused as the CPU kernels refuse it (dispatch_dtype).
 template <typename F>
-void dispatch_element_size(size_t size, const char* op, F&& f) {
+void dispatch_element_size(ScalarType t, const char* op, F&& f) {
+  dispatch_dtype(t, op, [&]<typename>() {});
+  const size_t size = itemsize(t);
   switch (size) {
     case 1: return f.template operator()<uint8_t>();
     case 2: return f.template operator()<uint16_t>();
@@ -205,7 +209,7 @@ void launch_select(const IndexPlan& p, int64_t n, const Tensor& out, const Tenso
   const Device device = out.device();
   DeviceError* err = device_error_record(device);
   DeviceGuard guard(device);
-  dispatch_element_size(out.element_size(), name, [&]<typename E>() {
+  dispatch_element_size(out.dtype(), name, [&]<typename E>() {
     select_kernel<E><<<blocks_for(n), kThreads>>>(n, p, static_cast<char*>(out.raw_data()),
                                                   static_cast<const char*>(in.raw_data()),
                                                   static_cast<const char*>(index.raw_data()), err, op);
@@ -225,7 +229,7 @@ void launch_scatter(const IndexPlan& p, int64_t n, const Tensor& self, const Ten
                                                            static_cast<char*>(self.raw_data()),
                                                            static_cast<const char*>(index.raw_data()), err, op);
   };
-  if constexpr (reduce == ScatterReduce::None) dispatch_element_size(self.element_size(), name, run);
+  if constexpr (reduce == ScatterReduce::None) dispatch_element_size(self.dtype(), name, run);
   else dispatch_dtype(self.dtype(), name, run);
   check(cudaGetLastError(), name);
   device_error_launched(device);

@@ -205,6 +205,7 @@ void resample(const Tensor& out, const Tensor& in, const std::vector<ResampleAxi
   DeviceGuard guard(out.device());
   IntrusivePtr<StorageImpl> buffer;  // holds the uploaded vectors until the kernel is queued
   if (gather) {
+    dispatch_dtype(in.dtype(), "resample", [&]<typename>() {});  // refuses the dtypes the CPU kernel refuses
     const DevicePlan p = upload_plan<void>(out, in, axes, buffer);
     switch (out.element_size()) {
       case 1:

@@ -34,6 +34,7 @@ void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor&
   check_dtype(cond, ScalarType::Bool, "where");
   check_dtype(a, out.dtype(), "where");
   check_dtype(b, out.dtype(), "where");
+  dispatch_dtype(out.dtype(), "where", [&]<typename>() {});  // refuses the dtypes the CPU kernel refuses
   switch (out.element_size()) {
     case 1: return launch_elementwise<4>({&out, &cond, &a, &b}, WhereAdapter<uint8_t>{}, "where");
     case 2: return launch_elementwise<4>({&out, &cond, &a, &b}, WhereAdapter<uint16_t>{}, "where");
