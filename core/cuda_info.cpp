@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "core/error.h"
+
 namespace wick::cuda {
 
 namespace {
@@ -21,6 +23,10 @@ bool is_available() { return false; }
 int device_count() { return 0; }
 std::string unavailable_reason() {
   return "this build of wick has no CUDA backend (rebuild with -DWICK_CUDA=ON on a machine with the CUDA toolkit)";
+}
+void synchronize(Device device) {
+  WICK_CHECK(device.is_cuda(), ValueError, "expected a CUDA device, got ", device);
+  WICK_THROW(Error, "device ", device, " is not available: ", unavailable_reason());
 }
 
 }  // namespace wick::cuda

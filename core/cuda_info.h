@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "core/device.h"
+
 namespace wick::cuda {
 
 // True when wick has a CUDA backend and at least one GPU can be used.
@@ -13,6 +15,10 @@ bool is_available();
 int device_count();
 // Why is_available() is false ("" when it is true), for messages and skipped tests.
 std::string unavailable_reason();
+// Waits for all work queued on `device`, then raises what its kernels found
+// (an index out of range: IndexError, Note [Device-side index errors] in
+// backends/cuda/device_error.h). Throws wick::Error for a device wick cannot use.
+void synchronize(Device device);
 
 // Whether float32 matrix products on CUDA may use TF32 tensor cores (inputs
 // rounded to a 10-bit mantissa, about 1e-3 relative error, several times

@@ -44,8 +44,12 @@ Tensor checked_index(const Tensor& index, const Tensor& self, const char* op) {
 }
 
 // Every value of an int64 index lies in [0, size); IndexError naming one that does not.
+// A CUDA index is checked by the kernel that reads it, which raises at the
+// next synchronization (Note [Device-side index errors] in
+// backends/cuda/device_error.h): reading its min and max here would wait for
+// the GPU at every call.
 void check_index_range(const Tensor& index, int64_t size, int64_t dim, const char* op) {
-  if (index.numel() == 0) return;
+  if (index.numel() == 0 || index.device().is_cuda()) return;
   NoGradGuard no_grad;
   const int64_t lo = min(index).item<int64_t>();
   WICK_CHECK(lo >= 0, IndexError, op, ": index ", lo, " is out of bounds for dimension ", dim, " with size ", size);

@@ -6,6 +6,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
+#include "backends/index_math.h"
 #include "core/generator.h"
 #include "core/pointwise.h"
 
@@ -79,7 +80,7 @@ void arange(const Tensor& dst, double start, double step) {
   dispatch_dtype(dst.dtype(), "arange", [&]<typename T>() {
     T* o = dst.data_ptr<T>();
     parallel_for(dst.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) o[i] = static_cast<T>(start + static_cast<double>(i) * step);
+      for (int64_t i = begin; i < end; ++i) o[i] = kernels::arange_value<T>(start, step, i);
     });
   });
 }

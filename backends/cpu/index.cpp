@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/index_math.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
@@ -202,11 +203,7 @@ void select_rows(const IndexGeometry& g, const Tensor& out, const Tensor& in, co
 
 template <typename T, ScatterReduce reduce>
 void put(T& dst, T v) {
-  if constexpr (reduce == ScatterReduce::None) dst = v;
-  else if constexpr (reduce == ScatterReduce::Add && std::is_same_v<T, bool>) dst = dst || v;
-  else if constexpr (reduce == ScatterReduce::Add) dst = static_cast<T>(dst + v);
-  else if constexpr (std::is_same_v<T, bool>) dst = dst && v;
-  else dst = static_cast<T>(dst * v);
+  dst = kernels::scatter_combine<reduce>(dst, v);
 }
 
 // self at the indexed positions = (or +=, *=) src (scatter and index_add).

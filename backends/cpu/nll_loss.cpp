@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/index_math.h"
 #include "core/parallel.h"
 #include "core/reduction.h"
 
@@ -57,9 +58,9 @@ void nll_loss(const Tensor& out, const Tensor& total_weight, const Tensor& input
           const int64_t t = tgt[i * p.t_n + j * p.t_s];
           T v = 0;
           if (t != ignore_index) {
-            if (t >= 0 && t < p.c) {
+            if (kernels::index_in_bounds(t, p.c)) {
               const T wt = w ? w[t] : T(1);
-              v = -wt * x[i * p.in_n + t * p.in_c + j * p.in_s];
+              v = kernels::nll_term(wt, x[i * p.in_n + t * p.in_c + j * p.in_s]);
               ls += static_cast<double>(v);
               ws += static_cast<double>(wt);
             } else if (!has_bad[chunk]) {
@@ -114,9 +115,9 @@ void nll_loss_backward(const Tensor& grad_input, const Tensor& grad_out, const T
       for (int64_t i = b0; i < b1; ++i) {
         for (int64_t j = 0; j < s; ++j) {
           const int64_t t = tgt[i * t_n + j * t_s];
-          if (t == ignore_index || t < 0 || t >= c) continue;  // the forward rejected bad targets
+          if (t == ignore_index || !kernels::index_in_bounds(t, c)) continue;  // the forward rejected bad targets
           const T wt = w ? w[t] : T(1);
-          gx[(i * c + t) * s + j] = -wt * g[i * g_n + j * g_s] * scale;
+          gx[(i * c + t) * s + j] = kernels::nll_grad_term(wt, g[i * g_n + j * g_s], scale);
         }
       }
     });

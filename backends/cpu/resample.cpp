@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/index_math.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
@@ -100,8 +101,7 @@ void forward_row(T* dst, const T* src, const std::array<int64_t, 4>& row, const 
     const T* s = src + row[r];
     const T wr = w[r];
     for (int64_t o = 0; o < a.out; ++o) {
-      T v = 0;
-      for (int k = 0; k < Taps; ++k) v += wk[o * Taps + k] * s[index[o * Taps + k]];
+      const T v = kernels::resample_taps<Taps>(s, index, wk, o);
       dst[o] = r == 0 ? wr * v : dst[o] + wr * v;
     }
   }
@@ -118,8 +118,8 @@ void backward_row(T* gx, const T* g, const std::array<int64_t, 4>& row, const st
   for (int64_t o = 0; o < a.out; ++o) {
     for (int k = 0; k < Taps; ++k) {
       const int64_t i = index[o * Taps + k];
-      const T v = wk[o * Taps + k] * g[o];
-      for (int r = 0; r < n; ++r) gx[row[r] + i] += w[r] * v;
+      const T wo = wk[o * Taps + k], go = g[o];
+      for (int r = 0; r < n; ++r) gx[row[r] + i] += kernels::resample_grad_term(w[r], wo, go);
     }
   }
 }

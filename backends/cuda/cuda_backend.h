@@ -50,5 +50,21 @@ void col2im(const Tensor& grad_input, const Tensor& col, const ConvGeometry& g);
 void pool2d(PoolOp op, const Tensor& out, const Tensor& indices, const Tensor& input, const PoolArgs& args);
 void pool2d_backward(PoolOp op, const Tensor& grad_input, const Tensor& grad_out, const Tensor& indices,
                      const PoolArgs& args);
+// Indexing, where/arange, nll_loss and resample (index.cu, where_arange.cu,
+// nll_loss.cu, resample.cu). A bad index or target is reported by the kernel
+// and raised at the next synchronization (Note [Device-side index errors] in
+// device_error.h).
+void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
+void arange(const Tensor& dst, double start, double step);
+void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
+void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
+void scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterReduce reduce);
+void index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+void nll_loss(const Tensor& out, const Tensor& total_weight, const Tensor& input, const Tensor& target,
+              const Tensor& weight, Reduction reduction, int64_t ignore_index);
+void nll_loss_backward(const Tensor& grad_input, const Tensor& grad_out, const Tensor& target, const Tensor& weight,
+                       Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
+void resample(const Tensor& out, const Tensor& in, const std::vector<ResampleAxis>& axes);
+void resample_backward(const Tensor& grad_in, const Tensor& grad_out, const std::vector<ResampleAxis>& axes);
 
 }  // namespace wick::cuda

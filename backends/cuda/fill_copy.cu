@@ -5,6 +5,7 @@
 // by the CPU copy kernel on the host).
 #include <cstring>
 
+#include "backends/cuda/device_error.h"
 #include "backends/cuda/loops.cuh"
 #include "core/dispatch.h"
 
@@ -75,6 +76,8 @@ void copy_device_to_host(const Tensor& dst, const Tensor& src) {
     DeviceGuard guard(src.device());
     check(cudaMemcpy(host.raw_data(), device.raw_data(), device.nbytes(), cudaMemcpyDeviceToHost), "cudaMemcpy");
   }
+  // The copy waited for the device: raise what its kernels found (Note [Device-side index errors]).
+  check_device_errors(src.device());
   if (!host.is_same(dst)) wick::backend(kCPU).copy(dst, host);
 }
 

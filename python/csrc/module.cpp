@@ -384,6 +384,8 @@ void init_state(py::module_& m) {
         "Whether float32 CUDA matmuls may use TF32 (wick.backends.cuda.matmul.allow_tf32).");
   m.def("_cuda_set_allow_tf32", &cuda::set_allow_tf32, py::arg("allow"),
         "Lets float32 CUDA matmuls use TF32 tensor cores, or not (wick.backends.cuda.matmul.allow_tf32).");
+  m.def("_cuda_synchronize", &cuda::synchronize, py::arg("device"),
+        "Waits for the device's queued work and raises what its kernels found (wick.cuda.synchronize).");
 #ifdef WICK_WITH_CUDA
   m.attr("_built_with_cuda") = true;
 #else

@@ -3,7 +3,7 @@ machine without a GPU, is_available() is False and CUDA tensors raise a
 clear error."""
 from wick import _C
 
-__all__ = ["is_available", "device_count", "memory_allocated", "max_memory_allocated", "reset_peak_memory_stats",
+__all__ = ["is_available", "device_count", "synchronize", "memory_allocated", "max_memory_allocated", "reset_peak_memory_stats",
            "memory_reserved", "empty_cache", "manual_seed", "manual_seed_all"]
 
 
@@ -14,6 +14,12 @@ def is_available():
 
 def device_count():
     return _C._cuda_device_count()
+
+
+def synchronize(device=None):
+    """Waits for all work queued on the GPU (the current one by default) to finish. An index out of range
+    found by a kernel since the last synchronization raises IndexError here (or at the next .item() / .cpu())."""
+    _C._cuda_synchronize(_device(device))
 
 
 def _device(device):

@@ -2,8 +2,12 @@
 // documentation examples where it has them), gradients (gradcheck on
 // ordinary, non-contiguous and zero-size inputs, and second order), the
 // parallel kernels against plain loops, and argument errors.
+#include <functional>
+#include <limits>
 #include <random>
+#include <string>
 
+#include "backends/index_math.h"
 #include "test_util.h"
 
 using namespace wick;
@@ -665,6 +669,52 @@ TEST(IndexingErrors, OutOfRangeIndices) {
   Tensor y = zeros({3});
   EXPECT_THROW(scatter_(y, 0, i64({0, 7}, {2}), ones({2})), IndexError);
   EXPECT_EQ(values(y), std::vector<double>(3, 0.0));
+}
+
+// On a GPU the kernel finds the bad index and the error is raised at the next
+// synchronization (Note [Device-side index errors]); on the CPU at the op.
+// Either way by the time the result reaches the host, with the message the
+// CPU gives, and only once.
+TEST_P(IndexingOnDevice, OutOfRangeIndicesRaiseByTheNextSynchronization) {
+  const Device d = GetParam();
+  Tensor x = zeros({3, 4}, TensorOptions(d));
+  auto expect_index_error = [&](const std::function<Tensor()>& op, const std::string& message) {
+    EXPECT_THROW_WITH(op().to(kCPU), IndexError, message);
+    EXPECT_EQ(values(ones({2}, TensorOptions(d))), (std::vector<double>{1, 1}));  // reported once
+  };
+  expect_index_error([&] { return x.index_select(0, i64({0, 3}, {2}, d)); },
+                     "index_select: index 3 is out of bounds for dimension 0 with size 3");
+  expect_index_error([&] { return x.index_select(1, i64({-2}, {1}, d)); },
+                     "index -2 is out of bounds for dimension 1 with size 4");
+  expect_index_error([&] { return x.gather(0, i64({5, 0}, {1, 2}, d)); },
+                     "gather: index 5 is out of bounds for dimension 0 with size 3");
+  expect_index_error([&] { return x.scatter(0, i64({3}, {1, 1}, d), ones({1, 1}, TensorOptions(d))); },
+                     "scatter: index 3 is out of bounds for dimension 0 with size 3");
+  expect_index_error([&] { return x.scatter_add(1, i64({0, 4}, {1, 2}, d), ones({1, 2}, TensorOptions(d))); },
+                     "index 4 is out of bounds for dimension 1 with size 4");
+  expect_index_error([&] { return index_add(x, 0, i64({0, 9}, {2}, d), ones({2, 4}, TensorOptions(d))); },
+                     "index_add: index 9 is out of bounds for dimension 0 with size 3");
+  expect_index_error([&] { return embedding(x, i64({1, 3}, {2}, d)); },
+                     "index 3 is out of bounds for dimension 0 with size 3");
+  // Good indices after the errors: nothing pending.
+  EXPECT_EQ(values(x.index_select(0, i64({2}, {1}, d))), std::vector<double>(4, 0.0));
+}
+
+// The index rule and the scatter combinations of backends/index_math.h, which
+// both backends run, at their edges.
+TEST(IndexMath, BoundsAndScatterCombine) {
+  EXPECT_TRUE(kernels::index_in_bounds(0, 1));
+  EXPECT_TRUE(kernels::index_in_bounds(4, 5));
+  EXPECT_FALSE(kernels::index_in_bounds(5, 5));
+  EXPECT_FALSE(kernels::index_in_bounds(-1, 5));
+  EXPECT_FALSE(kernels::index_in_bounds(std::numeric_limits<int64_t>::min(), 5));
+  EXPECT_FALSE(kernels::index_in_bounds(0, 0));
+  EXPECT_EQ((kernels::scatter_combine<ScatterReduce::Add, uint8_t>(250, 10)), 4);  // wraps
+  EXPECT_EQ((kernels::scatter_combine<ScatterReduce::Multiply, uint8_t>(16, 16)), 0);
+  EXPECT_EQ((kernels::scatter_combine<ScatterReduce::Add, bool>(false, true)), true);
+  EXPECT_EQ((kernels::scatter_combine<ScatterReduce::Multiply, bool>(true, false)), false);
+  EXPECT_EQ((kernels::scatter_combine<ScatterReduce::None, double>(3.0, -1.5)), -1.5);
+  EXPECT_EQ(kernels::arange_value<float>(0.0, 0.1, 3), static_cast<float>(0.0 + 3.0 * 0.1));
 }
 
 TEST(IndexingErrors, IndexDtype) {
