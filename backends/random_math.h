@@ -9,9 +9,10 @@
 //   - integer arithmetic, and double +, -, *, / and sqrt, which IEEE 754
 //     rounds the same everywhere;
 //   - no fused multiply-add: nvcc contracts a * b + c by default, so on the
-//     device every product feeding a sum is __dmul_rn (never contracted); the
-//     host code is not in a vector-clone function, and x86-64's baseline has
-//     no FMA to contract to;
+//     device every product feeding a sum is __dmul_rn (never contracted; the
+//     one fma left in the PTX is 1 - k * 2^-53, whose product is exact), and
+//     on the host it goes through an empty asm that g++ cannot fuse across,
+//     even with -march=native;
 //   - no libm: a normal's log and cos are the series below, not std::log /
 //     std::cos, whose last bit differs between glibc and CUDA's libdevice.
 // So after the same manual_seed, rand/randn/randint/bernoulli/dropout give
@@ -34,7 +35,15 @@ WICK_HOST_DEVICE inline double mul_rn(double a, double b) {
 #ifdef __CUDA_ARCH__
   return __dmul_rn(a, b);
 #else
-  return a * b;
+  double p = a * b;
+  // The product passes through an empty asm, so g++ cannot fuse it into the
+  // sum that follows, whatever -march or -ffp-contract a build uses.
+#if defined(__GNUC__) && defined(__x86_64__)
+  asm("" : "+x"(p));
+#elif defined(__GNUC__) && defined(__aarch64__)
+  asm("" : "+w"(p));
+#endif
+  return p;
 #endif
 }
 WICK_HOST_DEVICE inline double add_rn(double a, double b) {

@@ -195,8 +195,9 @@ void gru_fwd_row(int64_t H, T* __restrict xr, T* __restrict xz, T* __restrict xn
   const T* __restrict hz = gates_h + H;
   const T* __restrict hh = gates_h + 2 * H;
   for (int64_t j = 0; j < H; ++j) {
-    const auto r = rnn_math::gru_fwd<CpuAct>(xr[j] + b_ih[j] + hr[j] + b_hh[j], xz[j] + b_ih[H + j] + hz[j] + b_hh[H + j],
-                                             xn[j] + b_ih[2 * H + j], hh[j] + b_hh[2 * H + j], h_prev[j]);
+    const auto r = rnn_math::gru_fwd<CpuAct>(xr[j] + b_ih[j] + hr[j] + b_hh[j],
+                                             xz[j] + b_ih[H + j] + hz[j] + b_hh[H + j], xn[j] + b_ih[2 * H + j],
+                                             hh[j] + b_hh[2 * H + j], h_prev[j]);
     h[j] = r.h;
     hn[j] = r.hn;
     xr[j] = r.r;
