@@ -23,6 +23,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "core/dispatch.h"
 #include "core/generator.h"
@@ -60,14 +61,27 @@ WICK_HOST_DEVICE inline double uniform01(uint32_t hi, uint32_t lo) {
   return static_cast<double>(bits & ((uint64_t{1} << 53) - 1)) * 0x1.0p-53;
 }
 
-// log(x) for x in (0, 1] (a normal double), to a few ulp: x = m 2^e with
+// log(x) for x in (0, 1] (a normal, positive double), to a few ulp: x = m 2^e with
 // m in [sqrt(1/2), sqrt(2)), log(m) = 2 atanh(s) with s = (m - 1) / (m + 1),
 // |s| < 0.172, whose odd series 2 (s + s^3/3 + ... + s^23/23) is exact to
 // double precision; e ln 2 with ln 2 in two parts (the first has trailing
 // zeros, so e * kLn2Hi is exact).
 WICK_HOST_DEVICE inline double log_unit(double x) {
-  int e = 0;
-  double m = std::frexp(x, &e);  // m in [0.5, 1), exact
+  // x = m 2^e with m in [0.5, 1), from the bits (std::frexp is a libm call on the host).
+  uint64_t bits;
+#ifdef __CUDA_ARCH__
+  bits = static_cast<uint64_t>(__double_as_longlong(x));
+#else
+  std::memcpy(&bits, &x, sizeof bits);
+#endif
+  int e = static_cast<int>((bits >> 52) & 0x7ff) - 1022;
+  bits = (bits & ((uint64_t{1} << 52) - 1)) | (uint64_t{1022} << 52);
+  double m;
+#ifdef __CUDA_ARCH__
+  m = __longlong_as_double(static_cast<long long>(bits));
+#else
+  std::memcpy(&m, &bits, sizeof m);
+#endif
   if (m < 0.70710678118654752440) {
     m = m * 2;
     e -= 1;
@@ -98,39 +112,31 @@ WICK_HOST_DEVICE inline double log_unit(double x) {
 // sin x (terms to x^16 / x^17, below double precision on that range).
 WICK_HOST_DEVICE inline double cos_turns(double t) {
   const double t4 = t * 4;  // exact
-  double qf = std::floor(t4);
-  double r = t4 - qf;  // exact
+  int q = static_cast<int>(t4);  // floor: t4 >= 0
+  double r = t4 - q;  // exact
   if (r > 0.5) {
     r = r - 1;
-    qf = qf + 1;
+    q = q + 1;
   }
-  const int q = static_cast<int>(qf) & 3;
+  q &= 3;
   const double x = mul_rn(r, 1.57079632679489661923);
   const double y = mul_rn(x, x);
-  double c = -1.0 / 20922789888000.0;  // -1/16!
-  c = add_rn(mul_rn(c, y), 1.0 / 87178291200.0);
-  c = add_rn(mul_rn(c, y), -1.0 / 479001600.0);
-  c = add_rn(mul_rn(c, y), 1.0 / 3628800.0);
-  c = add_rn(mul_rn(c, y), -1.0 / 40320.0);
-  c = add_rn(mul_rn(c, y), 1.0 / 720.0);
-  c = add_rn(mul_rn(c, y), -1.0 / 24.0);
-  c = add_rn(mul_rn(c, y), 0.5);
-  const double cos_x = add_rn(1.0, -mul_rn(c, y));  // 1 - y/2 + y^2/24 - ...
-  double s = 1.0 / 355687428096000.0;  // 1/17!
-  s = add_rn(mul_rn(s, y), -1.0 / 1307674368000.0);
-  s = add_rn(mul_rn(s, y), 1.0 / 6227020800.0);
-  s = add_rn(mul_rn(s, y), -1.0 / 39916800.0);
-  s = add_rn(mul_rn(s, y), 1.0 / 362880.0);
-  s = add_rn(mul_rn(s, y), -1.0 / 5040.0);
-  s = add_rn(mul_rn(s, y), 1.0 / 120.0);
-  s = add_rn(mul_rn(s, y), -1.0 / 6.0);
-  const double sin_x = add_rn(x, mul_rn(mul_rn(x, y), s));  // x - x^3/6 + ...
-  switch (q) {
-    case 0: return cos_x;
-    case 1: return -sin_x;
-    case 2: return -cos_x;
-    default: return sin_x;
-  }
+  // One Horner loop for both series, its coefficients picked by q's parity
+  // (selects, not a branch that random q would mispredict).
+  const bool odd = (q & 1) != 0;
+  double c = odd ? 1.0 / 355687428096000.0 : -1.0 / 20922789888000.0;  // 1/17!, -1/16!
+  c = add_rn(mul_rn(c, y), odd ? -1.0 / 1307674368000.0 : 1.0 / 87178291200.0);
+  c = add_rn(mul_rn(c, y), odd ? 1.0 / 6227020800.0 : -1.0 / 479001600.0);
+  c = add_rn(mul_rn(c, y), odd ? -1.0 / 39916800.0 : 1.0 / 3628800.0);
+  c = add_rn(mul_rn(c, y), odd ? 1.0 / 362880.0 : -1.0 / 40320.0);
+  c = add_rn(mul_rn(c, y), odd ? -1.0 / 5040.0 : 1.0 / 720.0);
+  c = add_rn(mul_rn(c, y), odd ? 1.0 / 120.0 : -1.0 / 24.0);
+  c = add_rn(mul_rn(c, y), odd ? -1.0 / 6.0 : 0.5);
+  const double sin_x = add_rn(x, mul_rn(mul_rn(x, y), c));  // x - x^3/6 + ...
+  const double cos_x = add_rn(1.0, -mul_rn(c, y));         // 1 - y/2 + y^2/24 - ...
+  const double v = odd ? sin_x : cos_x;
+  // cos(x + q pi / 2): cos x, -sin x, -cos x, sin x.
+  return (q == 1 || q == 2) ? -v : v;
 }
 
 // The value of one element of Backend::random from its Philox words r:
