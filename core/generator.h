@@ -10,6 +10,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "core/device.h"
+#include "core/pointwise.h"
+
 namespace wick {
 
 class Generator {
@@ -31,7 +34,9 @@ class Generator {
 };
 
 // Four random 32-bit words for (key, counter): Philox4x32 with 10 rounds.
-inline std::array<uint32_t, 4> philox4x32(uint64_t key, uint64_t counter) {
+// Integer arithmetic only, so host and device compute the same words
+// (backends/random_math.h builds the values of every backend on it).
+WICK_HOST_DEVICE inline std::array<uint32_t, 4> philox4x32(uint64_t key, uint64_t counter) {
   uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32), c2 = 0, c3 = 0;
   uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
   for (int round = 0; round < 10; ++round) {
@@ -49,8 +54,21 @@ inline std::array<uint32_t, 4> philox4x32(uint64_t key, uint64_t counter) {
   return {c0, c1, c2, c3};
 }
 
-// The generator ops use when none is given; wick::manual_seed reseeds it.
+// Note [Default generators]
+// As in PyTorch, each device has its own default generator: the CPU's, and
+// one per GPU, made on first use. A random op without a generator draws from
+// the default generator of its output's device, so drawing on one device does
+// not move another's stream. wick::manual_seed seeds them all (a GPU's
+// generator made later starts from the last seed too), so after
+// manual_seed(s) the same sequence of calls gives the same numbers on every
+// device: the value transforms of backends/random_math.h are bit-identical on
+// the host and on a GPU. A Generator passed explicitly serves any device.
+
+// The CPU's default generator.
 Generator& default_generator();
+// The default generator of `device` (the CPU's for a CPU device).
+Generator& default_generator(Device device);
+// Seeds every default generator, those of devices not used yet included.
 void manual_seed(uint64_t seed);
 
 }  // namespace wick

@@ -145,16 +145,17 @@ Tensor eye(int64_t n, std::optional<int64_t> m, TensorOptions options) {
 // ---- random -------------------------------------------------------------------
 
 namespace {
-Generator& gen_or_default(Generator* gen) { return gen ? *gen : default_generator(); }
+// The generator passed, or the default one of the device filled (Note [Default generators]).
+Generator& gen_or_default(Generator* gen, Device device) { return gen ? *gen : default_generator(device); }
 
 // Fills `self` (any layout) with a random op through a contiguous buffer.
 const Tensor& fill_random(const Tensor& self, RandomOp op, double a, double b, Generator* gen, const char* name) {
   auto fn = kernel(self.device(), &Backend::random, name);
   if (self.is_contiguous()) {
-    fn(op, self, a, b, gen_or_default(gen));
+    fn(op, self, a, b, gen_or_default(gen, self.device()));
   } else {
     Tensor tmp = empty(self.sizes(), TensorOptions(self.dtype()).device(self.device()));
-    fn(op, tmp, a, b, gen_or_default(gen));
+    fn(op, tmp, a, b, gen_or_default(gen, self.device()));
     kernel(self.device(), &Backend::copy, name)(self, tmp);
   }
   return self;

@@ -34,7 +34,7 @@ void check_input(const Tensor& x, const char* op) {
 
 // Fills noise and writes in * noise to out (which may be in); all contiguous.
 void run_dropout(const Tensor& out, const Tensor& noise, const Tensor& in, double p) {
-  kernel(in.device(), &Backend::dropout, "dropout")(out, noise, in, p, default_generator());
+  kernel(in.device(), &Backend::dropout, "dropout")(out, noise, in, p, default_generator(in.device()));
 }
 
 }  // namespace

@@ -1,12 +1,12 @@
 // CPU kernels of the elementwise families: fill, copy, unary, binary, where,
 // arange and random.
-#include <cmath>
 #include <limits>
 #include <type_traits>
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
 #include "backends/index_math.h"
+#include "backends/random_math.h"
 #include "core/generator.h"
 #include "core/pointwise.h"
 
@@ -85,47 +85,18 @@ void arange(const Tensor& dst, double start, double step) {
   });
 }
 
-namespace {
-// A uniform double in [0, 1) from 53 random bits.
-inline double uniform01(uint32_t hi, uint32_t lo) {
-  const uint64_t bits = (static_cast<uint64_t>(hi) << 21) ^ (lo >> 11);
-  return static_cast<double>(bits & ((uint64_t{1} << 53) - 1)) * 0x1.0p-53;
-}
-}  // namespace
-
 void random(RandomOp op, const Tensor& dst, double a, double b, Generator& gen) {
   // Element i draws from Philox counter first + i (see core/generator.h), so
-  // the values do not depend on how the loop is split across threads.
+  // the values do not depend on how the loop is split across threads; its
+  // value is random_value's, the CUDA kernel's too (Note [Random numbers
+  // across devices] in backends/random_math.h).
   const uint64_t first = gen.reserve(static_cast<uint64_t>(dst.numel()));
   const uint64_t key = gen.initial_seed();
   dispatch_dtype(dst.dtype(), "random", [&]<typename T>() {
     T* o = dst.data_ptr<T>();  // ops/creation.cpp passes contiguous tensors
     parallel_for(dst.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        const auto r = philox4x32(key, first + static_cast<uint64_t>(i));
-        switch (op) {
-          case RandomOp::Uniform: {
-            T v = static_cast<T>(a + (b - a) * uniform01(r[0], r[1]));
-            if constexpr (kIsFloat<T>) {
-              if (v >= static_cast<T>(b)) v = std::nextafter(static_cast<T>(b), static_cast<T>(a));  // rounding
-            }
-            o[i] = v;
-            break;
-          }
-          case RandomOp::Normal: {  // Box-Muller
-            const double u1 = 1.0 - uniform01(r[0], r[1]), u2 = uniform01(r[2], r[3]);
-            o[i] = static_cast<T>(a + b * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
-            break;
-          }
-          case RandomOp::RandInt: {
-            const uint64_t range = static_cast<uint64_t>(b - a);
-            const uint64_t bits = (static_cast<uint64_t>(r[0]) << 32) | r[1];
-            o[i] = static_cast<T>(static_cast<int64_t>(a) + static_cast<int64_t>(bits % range));
-            break;
-          }
-          case RandomOp::Bernoulli: o[i] = static_cast<T>(uniform01(r[0], r[1]) < a); break;
-        }
-      }
+      for (int64_t i = begin; i < end; ++i)
+        o[i] = random_math::random_value<T>(op, a, b, philox4x32(key, first + static_cast<uint64_t>(i)));
     });
   });
 }

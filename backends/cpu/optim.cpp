@@ -1,10 +1,10 @@
 // Fused optimizer updates: one pass over a parameter and its state per step.
 //
 // Each loop does, element by element, what torch.optim's single-tensor path
-// does with a chain of whole-tensor ops (PyTorch 1.13, optim/{sgd,adam,adamw,
-// rmsprop,adagrad}.py), in the same order and in the parameter's dtype, so
-// the results agree with PyTorch's to rounding. Scalars are rounded to the
-// dtype as PyTorch's kernels round a Python number operand.
+// does with a chain of whole-tensor ops (PyTorch 1.13), in the same order and
+// in the parameter's dtype, so the results agree with PyTorch's to rounding.
+// The element math lives in backends/optim_math.h, which the CUDA kernels
+// (backends/cuda/optim.cu) share.
 //
 // The loops vectorize: their sqrt because this file is built with
 // -fno-math-errno, and each is compiled twice (baseline and AVX2 + FMA, see
@@ -14,6 +14,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/vec_math.h"
+#include "backends/optim_math.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
@@ -25,131 +26,57 @@ T* data_or_null(const Tensor& t) {
   return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
 }
 
-// torch.maximum: NaN in either operand gives NaN.
-template <typename T>
-WICK_ALWAYS_INLINE T nan_maximum(T a, T b) {
-  return (a != a || a > b) ? a : b;
-}
-
-// d_p = (maximize ? -grad : grad) + weight_decay * param;
-// buf = first ? d_p : momentum * buf + (1 - dampening) * d_p;
-// param += -lr * (nesterov ? d_p + momentum * buf : buf).
+// The loops over [begin, end); the element math is backends/optim_math.h's.
 template <typename T>
 WICK_ALWAYS_INLINE void sgd(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t begin, int64_t end,
                             const OptimizerStepArgs& a) {
-  const T wd = static_cast<T>(a.weight_decay), m = static_cast<T>(a.momentum);
-  const T keep = static_cast<T>(1 - a.dampening), neg_lr = static_cast<T>(-a.lr);
-  const bool decay = a.weight_decay != 0, maximize = a.maximize, nesterov = a.nesterov, first = a.init_momentum;
+  const optim_math::Sgd<T> k(a);
   if (!buf) {
-    for (int64_t i = begin; i < end; ++i) {
-      T d = maximize ? -g[i] : g[i];
-      if (decay) d = d + wd * p[i];
-      p[i] = p[i] + neg_lr * d;
-    }
+    for (int64_t i = begin; i < end; ++i) k.step(p[i], g[i]);
     return;
   }
-  for (int64_t i = begin; i < end; ++i) {
-    T d = maximize ? -g[i] : g[i];
-    if (decay) d = d + wd * p[i];
-    const T b = first ? d : buf[i] * m + keep * d;
-    buf[i] = b;
-    if (nesterov) d = d + m * b;
-    else d = b;
-    p[i] = p[i] + neg_lr * d;
-  }
+  for (int64_t i = begin; i < end; ++i) k.step(p[i], g[i], buf[i]);
 }
 
-// Adam and AdamW (AdamW: weight_decay 0 and param_scale 1 - lr * weight_decay):
-// g = (maximize ? -grad : grad) + weight_decay * param; param *= param_scale;
-// m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g g; vmax = max(vmax, v);
-// param += (-lr / bc1) m / (sqrt(amsgrad ? vmax : v) / sqrt(bc2) + eps).
+template <typename T, bool Amsgrad>
+WICK_ALWAYS_INLINE void adam_loop(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
+                                  T* __restrict vmax, int64_t begin, int64_t end, const optim_math::Adam<T>& k) {
+  T unused = 0;
+  for (int64_t i = begin; i < end; ++i) k.template step<Amsgrad>(p[i], g[i], m[i], v[i], Amsgrad ? vmax[i] : unused);
+}
+
 template <typename T>
-WICK_ALWAYS_INLINE void adam(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
-                             T* __restrict vmax, int64_t begin, int64_t end, const OptimizerStepArgs& a) {
-  const T wd = static_cast<T>(a.weight_decay), scale = static_cast<T>(a.param_scale);
-  const T b1 = static_cast<T>(a.beta1), one_minus_b1 = static_cast<T>(1 - a.beta1);
-  const T b2 = static_cast<T>(a.beta2), one_minus_b2 = static_cast<T>(1 - a.beta2);
-  const T bc2_sqrt = static_cast<T>(a.bias_correction2_sqrt), eps = static_cast<T>(a.eps);
-  const T neg_step = static_cast<T>(-a.lr);
-  const bool decay = a.weight_decay != 0, maximize = a.maximize;
-  for (int64_t i = begin; i < end; ++i) {
-    T d = maximize ? -g[i] : g[i];
-    T x = p[i];
-    if (decay) d = d + wd * x;
-    x = x * scale;
-    const T mi = m[i] * b1 + one_minus_b1 * d;
-    T vi = v[i] * b2 + one_minus_b2 * d * d;
-    m[i] = mi;
-    v[i] = vi;
-    if (vmax) {
-      vi = nan_maximum(vmax[i], vi);
-      vmax[i] = vi;
-    }
-    const T denom = std::sqrt(vi) / bc2_sqrt + eps;
-    p[i] = x + neg_step * mi / denom;
-  }
+WICK_ALWAYS_INLINE void adam(T* p, const T* g, T* m, T* v, T* vmax, int64_t begin, int64_t end,
+                             const OptimizerStepArgs& a) {
+  const optim_math::Adam<T> k(a);
+  if (vmax) adam_loop<T, true>(p, g, m, v, vmax, begin, end, k);
+  else adam_loop<T, false>(p, g, m, v, vmax, begin, end, k);
 }
 
-// g = (maximize ? -grad : grad) + weight_decay * param;
-// sq = alpha sq + (1 - alpha) g g; ga = alpha ga + (1 - alpha) g;
-// avg = sqrt(centered ? sq - ga ga : sq) + eps;
-// momentum: buf = momentum buf + g / avg, param += -lr buf; else param += -lr g / avg.
-// Centered and Momentum are template parameters: as runtime branches they
-// keep GCC from vectorizing the loop.
 template <typename T, bool Centered, bool Momentum>
 WICK_ALWAYS_INLINE void rmsprop_loop(T* __restrict p, const T* __restrict g, T* __restrict sq, T* __restrict buf,
-                                     T* __restrict ga, int64_t begin, int64_t end, const OptimizerStepArgs& a) {
-  const T wd = static_cast<T>(a.weight_decay), alpha = static_cast<T>(a.alpha);
-  const T one_minus_alpha = static_cast<T>(1 - a.alpha), eps = static_cast<T>(a.eps);
-  const T m = static_cast<T>(a.momentum), neg_lr = static_cast<T>(-a.lr);
-  const bool decay = a.weight_decay != 0, maximize = a.maximize;
-  for (int64_t i = begin; i < end; ++i) {
-    T d = maximize ? -g[i] : g[i];
-    if (decay) d = d + wd * p[i];
-    const T s = sq[i] * alpha + one_minus_alpha * d * d;
-    sq[i] = s;
-    T avg;
-    if constexpr (Centered) {
-      const T gi = ga[i] * alpha + one_minus_alpha * d;
-      ga[i] = gi;
-      avg = std::sqrt(s + -gi * gi);
-    } else {
-      avg = std::sqrt(s);
-    }
-    avg = avg + eps;
-    if constexpr (Momentum) {
-      const T b = buf[i] * m + d / avg;
-      buf[i] = b;
-      p[i] = p[i] + neg_lr * b;
-    } else {
-      p[i] = p[i] + neg_lr * d / avg;
-    }
-  }
+                                     T* __restrict ga, int64_t begin, int64_t end, const optim_math::RMSprop<T>& k) {
+  T unused_buf = 0, unused_ga = 0;
+  for (int64_t i = begin; i < end; ++i)
+    k.template step<Centered, Momentum>(p[i], g[i], sq[i], Momentum ? buf[i] : unused_buf,
+                                        Centered ? ga[i] : unused_ga);
 }
 
 template <typename T>
 WICK_ALWAYS_INLINE void rmsprop(T* p, const T* g, T* sq, T* buf, T* ga, int64_t begin, int64_t end,
                                 const OptimizerStepArgs& a) {
-  if (ga && buf) rmsprop_loop<T, true, true>(p, g, sq, buf, ga, begin, end, a);
-  else if (ga) rmsprop_loop<T, true, false>(p, g, sq, buf, ga, begin, end, a);
-  else if (buf) rmsprop_loop<T, false, true>(p, g, sq, buf, ga, begin, end, a);
-  else rmsprop_loop<T, false, false>(p, g, sq, buf, ga, begin, end, a);
+  const optim_math::RMSprop<T> k(a);
+  if (ga && buf) rmsprop_loop<T, true, true>(p, g, sq, buf, ga, begin, end, k);
+  else if (ga) rmsprop_loop<T, true, false>(p, g, sq, buf, ga, begin, end, k);
+  else if (buf) rmsprop_loop<T, false, true>(p, g, sq, buf, ga, begin, end, k);
+  else rmsprop_loop<T, false, false>(p, g, sq, buf, ga, begin, end, k);
 }
 
-// g = (maximize ? -grad : grad) + weight_decay * param; sum += g g;
-// param += -clr g / (sqrt(sum) + eps).
 template <typename T>
 WICK_ALWAYS_INLINE void adagrad(T* __restrict p, const T* __restrict g, T* __restrict sum, int64_t begin, int64_t end,
                                 const OptimizerStepArgs& a) {
-  const T wd = static_cast<T>(a.weight_decay), eps = static_cast<T>(a.eps), neg_clr = static_cast<T>(-a.lr);
-  const bool decay = a.weight_decay != 0, maximize = a.maximize;
-  for (int64_t i = begin; i < end; ++i) {
-    T d = maximize ? -g[i] : g[i];
-    if (decay) d = d + wd * p[i];
-    const T s = sum[i] + d * d;
-    sum[i] = s;
-    p[i] = p[i] + neg_clr * d / (std::sqrt(s) + eps);
-  }
+  const optim_math::Adagrad<T> k(a);
+  for (int64_t i = begin; i < end; ++i) k.step(p[i], g[i], sum[i]);
 }
 
 // One thread's share of an update: the loop for `kind` over [begin, end).

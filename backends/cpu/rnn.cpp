@@ -1,7 +1,8 @@
 // CPU kernels of the recurrent cells: the gate math of one LSTM or GRU time
 // step, forward and backward, fused into one pass over the batch
 // (Note [Fused RNN cells] in ops/rnn.cpp). The gemms around them run in
-// ops/rnn.cpp through Backend::matmul.
+// ops/rnn.cpp through Backend::matmul. The gate math of one hidden unit is
+// backends/rnn_math.h's, which the CUDA kernels share.
 //
 // Every matrix argument is [B, k * H] with unit column stride and any row
 // stride (a step's slice of a [T, B, D * H] layer output is one). An
@@ -34,6 +35,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/vec_math.h"
+#include "backends/rnn_math.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
@@ -43,7 +45,7 @@ namespace {
 // ---- activations ------------------------------------------------------------------------
 
 // exp_f32 is vec_math.h's (0 below -87, inf above 88, which the forms below absorb).
-inline float tanh_f32(float x) {
+WICK_ALWAYS_INLINE float tanh_f32(float x) {
   const float ax = std::fabs(x);
   // |x| >= 0.625: 1 - 2 / (e^(2|x|) + 1), signed; below, an odd polynomial
   // (the first form cancels there).
@@ -56,10 +58,13 @@ inline float tanh_f32(float x) {
   return ax < 0.625f ? small : big;
 }
 
-inline float sigmoid_act(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
-inline double sigmoid_act(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-inline float tanh_act(float x) { return tanh_f32(x); }
-inline double tanh_act(double x) { return std::tanh(x); }
+// The activations of backends/rnn_math.h's gate math on the CPU.
+struct CpuAct {
+  static WICK_ALWAYS_INLINE float sigmoid(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
+  static WICK_ALWAYS_INLINE double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+  static WICK_ALWAYS_INLINE float tanh(float x) { return tanh_f32(x); }
+  static WICK_ALWAYS_INLINE double tanh(double x) { return std::tanh(x); }
+};
 
 // ---- operands ---------------------------------------------------------------------------------
 
@@ -116,17 +121,13 @@ void lstm_fwd_row(int64_t H, T* __restrict gi, T* __restrict gf, T* __restrict g
   const T* __restrict bg = bias + 2 * H;
   const T* __restrict bo = bias + 3 * H;
   for (int64_t j = 0; j < H; ++j) {
-    const T i = sigmoid_act(gi[j] + bi[j]);
-    const T f = sigmoid_act(gf[j] + bf[j]);
-    const T g = tanh_act(gg[j] + bg[j]);
-    const T o = sigmoid_act(go[j] + bo[j]);
-    const T cn = f * c_prev[j] + i * g;
-    c[j] = cn;
-    h[j] = o * tanh_act(cn);
-    gi[j] = i;
-    gf[j] = f;
-    gg[j] = g;
-    go[j] = o;
+    const auto r = rnn_math::lstm_fwd<CpuAct>(gi[j] + bi[j], gf[j] + bf[j], gg[j] + bg[j], go[j] + bo[j], c_prev[j]);
+    c[j] = r.c;
+    h[j] = r.h;
+    gi[j] = r.i;
+    gf[j] = r.f;
+    gg[j] = r.g;
+    go[j] = r.o;
   }
 }
 
@@ -142,15 +143,13 @@ void lstm_bwd_row(int64_t H, T* __restrict di, T* __restrict df, T* __restrict d
   const T* __restrict gg = gates + 2 * H;
   const T* __restrict go = gates + 3 * H;
   for (int64_t j = 0; j < H; ++j) {
-    const T i = gi[j], f = gf[j], g = gg[j], o = go[j];
-    const T dh = grad_h1[j] + grad_h2[j];
-    const T tc = tanh_act(c[j]);
-    const T dc = grad_c[j] + dh * o * (1 - tc * tc);
-    grad_c_prev[j] = dc * f;
-    di[j] = dc * g * i * (1 - i);
-    df[j] = dc * c_prev[j] * f * (1 - f);
-    dg[j] = dc * i * (1 - g * g);
-    d_o[j] = dh * tc * o * (1 - o);
+    const auto r = rnn_math::lstm_bwd<CpuAct>(gi[j], gf[j], gg[j], go[j], grad_h1[j] + grad_h2[j], grad_c[j],
+                                              c_prev[j], c[j]);
+    grad_c_prev[j] = r.dc_prev;
+    di[j] = r.di;
+    df[j] = r.df;
+    dg[j] = r.dg;
+    d_o[j] = r.d_o;
   }
 }
 
@@ -196,15 +195,14 @@ void gru_fwd_row(int64_t H, T* __restrict xr, T* __restrict xz, T* __restrict xn
   const T* __restrict hz = gates_h + H;
   const T* __restrict hh = gates_h + 2 * H;
   for (int64_t j = 0; j < H; ++j) {
-    const T r = sigmoid_act(xr[j] + b_ih[j] + hr[j] + b_hh[j]);
-    const T z = sigmoid_act(xz[j] + b_ih[H + j] + hz[j] + b_hh[H + j]);
-    const T hnj = hh[j] + b_hh[2 * H + j];
-    const T n = tanh_act(xn[j] + b_ih[2 * H + j] + r * hnj);
-    h[j] = n + z * (h_prev[j] - n);
-    hn[j] = hnj;
-    xr[j] = r;
-    xz[j] = z;
-    xn[j] = n;
+    const auto r = rnn_math::gru_fwd<CpuAct>(xr[j] + b_ih[j] + hr[j] + b_hh[j],
+                                             xz[j] + b_ih[H + j] + hz[j] + b_hh[H + j], xn[j] + b_ih[2 * H + j],
+                                             hh[j] + b_hh[2 * H + j], h_prev[j]);
+    h[j] = r.h;
+    hn[j] = r.hn;
+    xr[j] = r.r;
+    xz[j] = r.z;
+    xn[j] = r.n;
   }
 }
 
@@ -218,18 +216,14 @@ void gru_bwd_row(int64_t H, T* __restrict dxr, T* __restrict dxz, T* __restrict 
   const T* __restrict gz = gates + H;
   const T* __restrict gn = gates + 2 * H;
   for (int64_t j = 0; j < H; ++j) {
-    const T r = gr[j], z = gz[j], n = gn[j];
-    const T d = grad_h1[j] + grad_h2[j];
-    const T dn = d * (1 - z) * (1 - n * n);
-    const T dz = d * (h_prev[j] - n) * z * (1 - z);
-    const T dr = dn * hn[j] * r * (1 - r);
-    grad_h_prev[j] = d * z;
-    dxr[j] = dr;
-    dxz[j] = dz;
-    dxn[j] = dn;
-    dhr[j] = dr;
-    dhz[j] = dz;
-    dhn[j] = dn * r;
+    const auto r = rnn_math::gru_bwd(gr[j], gz[j], gn[j], grad_h1[j] + grad_h2[j], hn[j], h_prev[j]);
+    grad_h_prev[j] = r.dh_prev;
+    dxr[j] = r.dr;
+    dxz[j] = r.dz;
+    dxn[j] = r.dn;
+    dhr[j] = r.dr;
+    dhz[j] = r.dz;
+    dhn[j] = r.dhn;
   }
 }
 

@@ -1,7 +1,10 @@
-// The CUDA backend: a caching device allocator per GPU and the elementwise
-// kernels (fill, copy, unary, binary) over any strides. The other families of
-// the Backend table are still null, so their ops raise NotImplementedError
-// naming the device.
+// The CUDA backend: a caching device allocator per GPU and every family of the
+// Backend table: elementwise kernels over any strides, reductions, cuBLAS
+// matmuls, indexing with device-side bounds checks (Note [Device-side index
+// errors]), random numbers bit-identical to the CPU's, and the nn kernels
+// (softmax, nll_loss, dropout, resampling, im2col/col2im, pooling, norms,
+// fused optimizer steps and RNN cells). The per-element math of each family
+// lives in backends/*.h, shared with the CPU backend, whose tests run it.
 //
 // All work runs on each device's legacy default stream, so kernels, copies and
 // the reuse of cached blocks are ordered without events.
@@ -66,5 +69,22 @@ void nll_loss_backward(const Tensor& grad_input, const Tensor& grad_out, const T
                        Reduction reduction, int64_t ignore_index, const Tensor& total_weight);
 void resample(const Tensor& out, const Tensor& in, const std::vector<ResampleAxis>& axes);
 void resample_backward(const Tensor& grad_in, const Tensor& grad_out, const std::vector<ResampleAxis>& axes);
+// The fused per-element families whose math backends/*_math.h shares with the
+// CPU: random numbers (random.cu; the CPU's values bit for bit, Note [Random
+// numbers across devices] in backends/random_math.h), the optimizer step
+// (optim.cu) and the recurrent cells (rnn.cu).
+void random(RandomOp op, const Tensor& dst, double a, double b, Generator& gen);
+void dropout(const Tensor& out, const Tensor& noise, const Tensor& in, double p, Generator& gen);
+void optimizer_step(OptimizerKind kind, const Tensor& param, const Tensor& grad, const std::array<Tensor, 3>& state,
+                    const OptimizerStepArgs& args);
+void lstm_cell_fwd(const Tensor& gates, const Tensor& b_ih, const Tensor& b_hh, const Tensor& c_prev, const Tensor& h,
+                   const Tensor& c);
+void lstm_cell_bwd(const Tensor& grad_gates, const Tensor& grad_c_prev, const Tensor& grad_h1, const Tensor& grad_h2,
+                   const Tensor& grad_c, const Tensor& gates, const Tensor& c_prev, const Tensor& c);
+void gru_cell_fwd(const Tensor& gates_x, const Tensor& gates_h, const Tensor& b_ih, const Tensor& b_hh,
+                  const Tensor& h_prev, const Tensor& h, const Tensor& hn);
+void gru_cell_bwd(const Tensor& grad_gates_x, const Tensor& grad_gates_h, const Tensor& grad_h_prev,
+                  const Tensor& grad_h1, const Tensor& grad_h2, const Tensor& gates, const Tensor& hn,
+                  const Tensor& h_prev);
 
 }  // namespace wick::cuda

@@ -57,7 +57,9 @@ def empty_cache():
 
 
 def manual_seed(seed):
-    # One generator serves every device.
+    """Seeds the default generators. Each device draws from its own (Note
+    [Default generators] in core/generator.h), but they are seeded together:
+    like wick.manual_seed, this seeds the CPU's and every GPU's."""
     _C.manual_seed(seed)
 
 

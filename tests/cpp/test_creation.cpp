@@ -1,9 +1,11 @@
 // Creating tensors: shapes, dtypes inferred like PyTorch, values, random
 // reproducibility, and errors.
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <thread>
 
+#include "backends/random_math.h"
 #include "test_util.h"
 
 using namespace wick;
@@ -117,6 +119,95 @@ TEST(Creation, RandomIsSeededAndWellDistributed) {
   EXPECT_TRUE(equal(x, rand({4}, {}, &g2)));
   Tensor bern = bernoulli(full({10000}, 0.3));
   EXPECT_NEAR(mean(bern).item<double>(), 0.3, 0.02);
+}
+
+// Note [Random numbers across devices] (backends/random_math.h): after the same
+// manual_seed, a device draws the CPU's very values, bit for bit, for every
+// random op and dtype. Sizes cross dropout's groups of four and several
+// blocks of a GPU launch; uniform_ and normal_ fill non-contiguous tensors.
+TEST_P(CreationOnDevice, RandomValuesAreTheCpusBitForBit) {
+  const auto draw = [](Device dev) {
+    std::vector<Tensor> out;
+    for (ScalarType t : {ScalarType::Float32, ScalarType::Float64}) {
+      const TensorOptions o = TensorOptions(t).device(dev);
+      out.push_back(rand({1001}, o));
+      out.push_back(randn({70003}, o));
+      out.push_back(uniform_(empty({40, 30}, o).t(), -2, 3));
+      out.push_back(normal_(empty({7, 9}, o).t(), 1.5, 0.25));
+      out.push_back(bernoulli(full({517}, 0.3, o)));
+      out.push_back(dropout(ones({1001}, o), 0.4));
+      out.push_back(dropout(ones({3}, o), 0.5));
+    }
+    out.push_back(randint(-5, 1000, {999}, TensorOptions(dev)));
+    out.push_back(randint(0, 7, {100}, TensorOptions(ScalarType::Int32).device(dev)));
+    return out;
+  };
+  manual_seed(2024);
+  const std::vector<Tensor> on_cpu = draw(kCPU);
+  manual_seed(2024);
+  const std::vector<Tensor> on_device = draw(device());
+  ASSERT_EQ(on_cpu.size(), on_device.size());
+  for (size_t k = 0; k < on_cpu.size(); ++k) {
+    EXPECT_EQ(on_device[k].device(), device());
+    const Tensor a = on_cpu[k].contiguous(), b = on_device[k].cpu().contiguous();
+    ASSERT_EQ(a.sizes(), b.sizes());
+    ASSERT_EQ(a.dtype(), b.dtype());
+    EXPECT_EQ(std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()), 0) << "draw " << k << " differs from the CPU's";
+  }
+}
+
+// Each device has its own default generator (Note [Default generators] in
+// core/generator.h): drawing on a GPU does not move the CPU's stream, and
+// manual_seed restarts both.
+TEST_P(CreationOnDevice, EachDeviceHasItsOwnDefaultGenerator) {
+  const Device d = device();
+  manual_seed(99);
+  const Tensor first = rand({64});
+  manual_seed(99);
+  const Tensor on_d = rand({64}, TensorOptions(d));
+  const Tensor cpu_next = rand({64});
+  if (d.is_cpu()) {
+    EXPECT_FALSE(equal(cpu_next, first));  // one stream: the second draw moved on
+  } else {
+    EXPECT_TRUE(equal(cpu_next, first));
+    EXPECT_TRUE(equal(on_d.cpu(), first));
+    EXPECT_FALSE(equal(rand({64}, TensorOptions(d)).cpu(), first));
+  }
+  EXPECT_EQ(&default_generator(kCPU), &default_generator());
+}
+
+// The value math of backends/random_math.h, which both backends run: the
+// normal's log and cos series against libm on the inputs Box-Muller feeds
+// them (multiples of 2^-53), the uniform's range, randint's bounds.
+TEST(Creation, RandomMathMatchesLibm) {
+  const auto ulps = [](double got, double want) {
+    return std::abs(got - want) / std::max(std::abs(want) * 0x1.0p-52, 0x1.0p-1074);
+  };
+  double worst_log = 0, worst_cos = 0;
+  const double exact[] = {0x1.0p-53, 0.5, 1.0 - 0x1.0p-53, 1.0, 0.75, 0x1.0p-20, 0.70710678118654746};
+  for (double x : exact) {
+    worst_log = std::max(worst_log, ulps(random_math::log_unit(x), std::log(x)));
+  }
+  EXPECT_EQ(random_math::log_unit(1.0), 0.0);
+  // The quarter turns are exact (libm's cos(2 * M_PI * t) is not: M_PI is rounded).
+  EXPECT_EQ(random_math::cos_turns(0.0), 1.0);
+  EXPECT_EQ(random_math::cos_turns(0.25), 0.0);
+  EXPECT_EQ(random_math::cos_turns(0.5), -1.0);
+  EXPECT_EQ(random_math::cos_turns(0.75), 0.0);
+  EXPECT_NEAR(random_math::cos_turns(0.125), std::sqrt(0.5), 2e-16);
+  for (uint64_t c = 0; c < 200000; ++c) {
+    const auto r = philox4x32(77, c);
+    const double u1 = 1.0 - random_math::uniform01(r[0], r[1]), u2 = random_math::uniform01(r[2], r[3]);
+    worst_log = std::max(worst_log, ulps(random_math::log_unit(u1), std::log(u1)));
+    // cos's absolute error against the largest value, 1 (cos(2 pi t) passes through 0).
+    worst_cos = std::max(worst_cos, std::abs(random_math::cos_turns(u2) - std::cos(2 * M_PI * u2)) / 0x1.0p-52);
+    const float f = random_math::random_value<float>(RandomOp::Uniform, -1, 1, r);
+    ASSERT_TRUE(f >= -1.0f && f < 1.0f) << f;
+    const int64_t k = random_math::random_value<int64_t>(RandomOp::RandInt, -3, 4, r);
+    ASSERT_TRUE(k >= -3 && k < 4) << k;
+  }
+  EXPECT_LE(worst_log, 4.0);
+  EXPECT_LE(worst_cos, 16.0);  // the reference itself: 2 * M_PI * u2 is rounded twice
 }
 
 // Blocks of neighbouring size classes must never be handed out for each other

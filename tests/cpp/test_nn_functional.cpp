@@ -659,9 +659,10 @@ TEST(NnFunctionalDropout, MaskAndScale) {
   EXPECT_FALSE(equal(a, b));
 }
 
-// Dropout's gradients are read against the mask the same call drew (from the one
-// default generator, whatever the device), so they run per device; the mask's
-// statistics and seeding (MaskAndScale) stay on the CPU.
+// Dropout's gradients are read against the mask the same call drew (from the
+// default generator of the device), so they run per device; the mask's
+// statistics and seeding (MaskAndScale) stay on the CPU, and that a GPU draws
+// the CPU's very mask is CreationOnDevice.RandomValuesAreTheCpusBitForBit.
 class NnFunctionalDropoutOnDevice : public wick::testing::OnEachDevice {};
 WICK_ON_EACH_DEVICE(NnFunctionalDropoutOnDevice);
 

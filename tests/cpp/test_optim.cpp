@@ -125,21 +125,24 @@ using MakeOptimizer = std::function<std::unique_ptr<optim::Optimizer>(std::vecto
 // each compared with the reference, which sees the gradient a (x_ref - c).
 // With `large`, the first parameter is big enough for the kernel to run on
 // several threads (the other cases keep the suite fast on a busy machine).
-void expect_trajectory(ScalarType dtype, const MakeOptimizer& make, const RefStep& ref, double tol, bool large) {
+// The parameters live on `device` (the optimizer's state follows them there),
+// so a device's optimizer_step kernel is held to the same float64 reference.
+void expect_trajectory(ScalarType dtype, const MakeOptimizer& make, const RefStep& ref, double tol, bool large,
+                       Device device = kCPU) {
   Generator gen(1234);
   const TensorOptions o(dtype);
   const std::vector<std::vector<int64_t>> shapes = {{large ? 2 * kParallelGrain + 1 : 37}, {3, 5}};
   std::vector<Tensor> params, a, c;
   for (const auto& shape : shapes) {
-    params.push_back(rand(shape, o, &gen).mul_(4).add_(-2).requires_grad_());
-    a.push_back(rand(shape, o, &gen).add_(0.5));
-    c.push_back(rand(shape, o, &gen));
+    params.push_back(rand(shape, o, &gen).mul_(4).add_(-2).to(device).requires_grad_());
+    a.push_back(rand(shape, o, &gen).add_(0.5).to(device));
+    c.push_back(rand(shape, o, &gen).to(device));
   }
   Vec x, av, cv;
   for (size_t k = 0; k < params.size(); ++k) {
-    for (double v : params[k].to_vector<double>()) x.push_back(v);
-    for (double v : a[k].to_vector<double>()) av.push_back(v);
-    for (double v : c[k].to_vector<double>()) cv.push_back(v);
+    for (double v : params[k].cpu().to_vector<double>()) x.push_back(v);
+    for (double v : a[k].cpu().to_vector<double>()) av.push_back(v);
+    for (double v : c[k].cpu().to_vector<double>()) cv.push_back(v);
   }
   std::unique_ptr<optim::Optimizer> opt = make(params);
   for (int step = 0; step < 20; ++step) {
@@ -153,11 +156,13 @@ void expect_trajectory(ScalarType dtype, const MakeOptimizer& make, const RefSte
     ref(x, g);
     size_t i = 0;
     double worst = 0;
-    for (const Tensor& p : params)
-      for (double v : p.to_vector<double>()) {
+    for (const Tensor& p : params) {
+      EXPECT_EQ(p.device(), device);
+      for (double v : p.cpu().to_vector<double>()) {
         worst = std::max(worst, std::abs(v - x[i]) / (1 + std::abs(x[i])));
         ++i;
       }
+    }
     ASSERT_LE(worst, tol) << "step " << step + 1 << ", dtype " << dtype;
   }
 }
@@ -173,7 +178,11 @@ constexpr double kTol64 = 1e-11, kTol32 = 2e-5;
 
 // ---- trajectories ----------------------------------------------------------------------------
 
-TEST(Optim, SGDTrajectories) {
+// Every option of every optimizer, on each device (its optimizer_step kernel).
+class OptimOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(OptimOnDevice);
+
+TEST_P(OptimOnDevice, SGDTrajectories) {
   struct Case {
     double lr, momentum, dampening, wd;
     bool nesterov, maximize;
@@ -192,11 +201,12 @@ TEST(Optim, SGDTrajectories) {
                              .maximize(k.maximize);
     for (auto [dtype, tol] : {std::pair{ScalarType::Float64, kTol64}, std::pair{ScalarType::Float32, kTol32}})
       expect_trajectory(dtype, maker<optim::SGD>(options),
-                        ref_sgd(k.lr, k.momentum, k.dampening, k.wd, k.nesterov, k.maximize), tol, &k == cases);
+                        ref_sgd(k.lr, k.momentum, k.dampening, k.wd, k.nesterov, k.maximize), tol, &k == cases,
+                        device());
   }
 }
 
-TEST(Optim, AdamAndAdamWTrajectories) {
+TEST_P(OptimOnDevice, AdamAndAdamWTrajectories) {
   struct Case {
     double lr, beta1, beta2, eps, wd;
     bool amsgrad, maximize;
@@ -223,15 +233,15 @@ TEST(Optim, AdamAndAdamWTrajectories) {
     for (auto [dtype, tol] : {std::pair{ScalarType::Float64, kTol64}, std::pair{ScalarType::Float32, kTol32}}) {
       expect_trajectory(dtype, maker<optim::Adam>(adam),
                         ref_adam(k.lr, k.beta1, k.beta2, k.eps, k.wd, k.amsgrad, k.maximize, false), tol,
-                        &k == cases);
+                        &k == cases, device());
       expect_trajectory(dtype, maker<optim::AdamW>(adamw),
                         ref_adam(k.lr, k.beta1, k.beta2, k.eps, k.wd, k.amsgrad, k.maximize, true), tol,
-                        &k == cases);
+                        &k == cases, device());
     }
   }
 }
 
-TEST(Optim, RMSpropTrajectories) {
+TEST_P(OptimOnDevice, RMSpropTrajectories) {
   struct Case {
     double lr, alpha, eps, wd, momentum;
     bool centered, maximize;
@@ -253,11 +263,11 @@ TEST(Optim, RMSpropTrajectories) {
     for (auto [dtype, tol] : {std::pair{ScalarType::Float64, kTol64}, std::pair{ScalarType::Float32, kTol32}})
       expect_trajectory(dtype, maker<optim::RMSprop>(options),
                         ref_rmsprop(k.lr, k.alpha, k.eps, k.wd, k.momentum, k.centered, k.maximize), tol,
-                        &k == cases);
+                        &k == cases, device());
   }
 }
 
-TEST(Optim, AdagradTrajectories) {
+TEST_P(OptimOnDevice, AdagradTrajectories) {
   struct Case {
     double lr, lr_decay, wd, init, eps;
     bool maximize;
@@ -275,7 +285,8 @@ TEST(Optim, AdagradTrajectories) {
                              .maximize(k.maximize);
     for (auto [dtype, tol] : {std::pair{ScalarType::Float64, kTol64}, std::pair{ScalarType::Float32, kTol32}})
       expect_trajectory(dtype, maker<optim::Adagrad>(options),
-                        ref_adagrad(k.lr, k.lr_decay, k.wd, k.init, k.eps, k.maximize), tol, &k == cases);
+                        ref_adagrad(k.lr, k.lr_decay, k.wd, k.init, k.eps, k.maximize), tol, &k == cases,
+                        device());
   }
 }
 

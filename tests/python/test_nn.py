@@ -42,17 +42,18 @@ def paired(spec, dtype="float32"):
     return w, t
 
 
-def inputs(shapes, dtype, rng, requires_grad=True):
-    """Random float leaves (or int64 indices for shapes given as ("int", high, shape))."""
+def inputs(shapes, dtype, rng, requires_grad=True, device="cpu"):
+    """Random float leaves (or int64 indices for shapes given as ("int", high, shape));
+    wick's on `device`, torch's on the CPU."""
     w, t = [], []
     for shape in shapes:
         if isinstance(shape, tuple) and shape and shape[0] == "int":
             data = rng.integers(0, shape[1], shape[2])
-            w.append(wick.tensor(data))
+            w.append(wick.tensor(data, device=device))
             t.append(torch.tensor(data))
             continue
         data = rng.standard_normal(shape).astype(dtype)
-        w.append(wick.tensor(data, requires_grad=requires_grad))
+        w.append(wick.tensor(data, requires_grad=requires_grad, device=device))
         t.append(torch.tensor(data, requires_grad=requires_grad))
     return w, t
 
@@ -63,16 +64,19 @@ def flat_outputs(out):
     return [out]
 
 
-def compare_layer(spec, shapes, dtype="float32", train=True, rtol=None, atol=None, call=None):
+def compare_layer(spec, shapes, dtype="float32", train=True, rtol=None, atol=None, call=None, device="cpu"):
     """Forward and backward of the same layer in both libraries: outputs,
-    input gradients and parameter gradients (by name)."""
+    input gradients and parameter gradients (by name). wick's module is moved
+    to `device` with Module.to, its inputs made there; torch's stay on the CPU."""
     r, a = TOL[dtype]
     r, a = rtol or r, atol or a
     rng = np.random.default_rng(1)
     w_mod, t_mod = paired(spec, dtype)
+    assert w_mod.to(device) is w_mod
+    assert all(p.device.type == device for p in w_mod.parameters())
     w_mod.train(train)
     t_mod.train(train)
-    w_in, t_in = inputs(shapes, dtype, rng)
+    w_in, t_in = inputs(shapes, dtype, rng, device=device)
     call = call or (lambda m, xs: m(*xs))
     w_out, t_out = call(w_mod, w_in), call(t_mod, t_in)
     assert_same(w_out, t_out, r, a, f"{type(t_mod).__name__} output")
@@ -81,7 +85,7 @@ def compare_layer(spec, shapes, dtype="float32", train=True, rtol=None, atol=Non
         if not to.requires_grad:
             continue
         g = rng.standard_normal(tuple(to.shape)).astype(dtype)
-        w_loss = w_loss + (wo * wick.tensor(g)).sum()
+        w_loss = w_loss + (wo * wick.tensor(g, device=device)).sum()
         t_loss = t_loss + (to * torch.tensor(g)).sum()
     if isinstance(t_loss, int):
         return w_mod, t_mod
@@ -97,6 +101,7 @@ def compare_layer(spec, shapes, dtype="float32", train=True, rtol=None, atol=Non
         if tp.grad is None:
             assert w_params[name].grad is None, name
         else:
+            assert w_params[name].grad.device.type == device, name
             assert_same(w_params[name].grad, tp.grad, r, a, f"{type(t_mod).__name__} grad of {name}")
     # Buffers (BatchNorm's running statistics) moved the same way.
     for (wn, wb), (tn, tb) in zip(w_mod.named_buffers(), t_mod.named_buffers()):
@@ -210,6 +215,35 @@ def test_recurrent_layers_with_initial_state():
     compare_layer(lambda nn: nn.GRU(4, 5), [(6, 3, 4), (1, 3, 5)], call=gru_state)
     compare_layer(lambda nn: nn.LSTMCell(4, 5), [(3, 4), (3, 5), (3, 5)], call=lambda m, xs: m(xs[0], (xs[1], xs[2])))
     compare_layer(lambda nn: nn.GRUCell(4, 5), [(4,), (5,)], call=lambda m, xs: m(xs[0], xs[1]))
+
+
+RECURRENT_LAYERS = [layer for layer in LAYERS if "lstm" in layer[0] or "gru" in layer[0]]
+
+
+@pytest.mark.parametrize("name,spec,shapes", RECURRENT_LAYERS, ids=[layer[0] for layer in RECURRENT_LAYERS])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_recurrent_layers_on_each_device(name, spec, shapes, dtype, device):
+    # Module.to(device) moves the weights; the fused cells run on that device.
+    compare_layer(spec, shapes, dtype, device=device)
+
+
+def test_recurrent_layers_with_initial_state_on_each_device(device):
+    rng = np.random.default_rng(3)
+    h0 = rng.standard_normal((2, 3, 5)).astype("float64")
+    c0 = rng.standard_normal((2, 3, 5)).astype("float64")
+
+    def with_state(m, xs):
+        if isinstance(m, torch.nn.Module):
+            return m(xs[0], (torch.tensor(h0), torch.tensor(c0)))
+        return m(xs[0], (wick.tensor(h0, device=device), wick.tensor(c0, device=device)))
+
+    compare_layer(lambda nn: nn.LSTM(4, 5, num_layers=2), [(6, 3, 4)], "float64", call=with_state, device=device)
+    compare_layer(lambda nn: nn.GRU(4, 5), [(6, 3, 4), (1, 3, 5)], "float64", call=lambda m, xs: m(xs[0], xs[1]),
+                  device=device)
+    compare_layer(lambda nn: nn.LSTMCell(4, 5), [(3, 4), (3, 5), (3, 5)], "float64",
+                  call=lambda m, xs: m(xs[0], (xs[1], xs[2])), device=device)
+    compare_layer(lambda nn: nn.GRUCell(4, 5), [(3, 4), (3, 5)], "float64", call=lambda m, xs: m(xs[0], xs[1]),
+                  device=device)
 
 
 def test_conv_transpose_output_size_and_maxpool_indices():

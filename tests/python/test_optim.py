@@ -34,18 +34,19 @@ class Pair:
     """The same parameters in wick and torch (and in torch as float64, the
     oracle for float32 runs), and a fixed sequence of gradients."""
 
-    def __init__(self, dtype="float32", seed=0, shapes=SHAPES):
+    def __init__(self, dtype="float32", seed=0, shapes=SHAPES, device="cpu"):
         rng = np.random.default_rng(seed)
         self.dtype = dtype
+        self.device = device
         data = [rng.uniform(-2, 2, s).astype(dtype) for s in shapes]
-        self.w = [wick.tensor(d, requires_grad=True) for d in data]
+        self.w = [wick.tensor(d, requires_grad=True, device=device) for d in data]
         self.t = [torch.tensor(d, requires_grad=True) for d in data]
         self.t64 = [torch.tensor(d.astype("float64"), requires_grad=True) for d in data]
         self.grads = [[rng.normal(0, 1, s).astype(dtype) for s in shapes] for _ in range(40)]
 
     def set_grads(self, step):
         for w, t, t64, g in zip(self.w, self.t, self.t64, self.grads[step]):
-            w.grad = wick.tensor(g)
+            w.grad = wick.tensor(g, device=self.device)
             t.grad = torch.tensor(g)
             t64.grad = torch.tensor(g.astype("float64"))
 
@@ -113,13 +114,41 @@ def case_id(case):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
-def test_trajectory_matches_torch(case, dtype):
+def test_trajectory_matches_torch(case, dtype, device):
+    # wick's parameters (and so its optimizer state and fused step kernel) on `device`, torch's on the CPU.
     name, kwargs = case
-    pair = Pair(dtype, shapes=LARGE_SHAPES if id(case) in LARGE_CASES else SHAPES)
+    pair = Pair(dtype, shapes=LARGE_SHAPES if id(case) in LARGE_CASES else SHAPES, device=device)
     wopt = getattr(wick.optim, name)(pair.w, **kwargs)
     topt = getattr(torch.optim, name)(pair.t, **kwargs)
     topt64 = getattr(torch.optim, name)(pair.t64, **kwargs)
     run_both(pair, wopt, topt, 20, topt64=topt64)
+    for p in pair.w:
+        assert p.device.type == device
+        for buf in wopt.state[p].values():
+            if isinstance(buf, wick.Tensor) and buf.dim() > 0:
+                assert buf.device.type == device, "optimizer state on the wrong device"
+
+
+def test_optimizer_on_a_module_moved_to_the_device(device):
+    # The training-loop form: Module.to(device), then an optimizer over its parameters.
+    torch.manual_seed(0)
+    tmod = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    wmod = wick.nn.Sequential(wick.nn.Linear(5, 4), wick.nn.Tanh(), wick.nn.Linear(4, 2))
+    wmod.load_state_dict({k: wick.tensor(v.numpy()) for k, v in tmod.state_dict().items()})
+    wmod.to(device)
+    wopt = wick.optim.Adam(wmod.parameters(), lr=0.05, amsgrad=True, weight_decay=0.01)
+    topt = torch.optim.Adam(tmod.parameters(), lr=0.05, amsgrad=True, weight_decay=0.01)
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        x = rng.standard_normal((8, 5)).astype("float32")
+        for mod, opt, lib, dev in ((wmod, wopt, wick, device), (tmod, topt, torch, None)):
+            opt.zero_grad()
+            xin = lib.tensor(x, device=dev) if dev else lib.tensor(x)
+            (mod(xin) ** 2).mean().backward()
+            opt.step()
+    for (name, wp), (_, tp) in zip(wmod.named_parameters(), tmod.named_parameters()):
+        assert wp.device.type == device
+        np.testing.assert_allclose(_np(wp), _np(tp), rtol=1e-5, atol=1e-6, err_msg=name)
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
