@@ -202,8 +202,16 @@ struct ConvGrads {
   Tensor input, weight, bias;
 };
 
-// The gradients of y4 = conv(x4, w4) + b for dy4, each when wanted: dx
-// [N, C, H, W], dw (w4's shape), db [Co]; sample by sample.
+// The weight gradient (and with fold_bias the bias gradient, its last column,
+// Note [Bias in the gemm]) from the summed products total [Co, filter_len (+ 1)].
+void take_weight_grads(ConvGrads& r, const Tensor& total, const Tensor& w4, int64_t filter_len, bool fold_bias) {
+  const int64_t Co = total.size(0), row_len = filter_len + fold_bias;
+  r.weight = fold_bias ? raw_view(total, {Co, filter_len}, {row_len, 1}).contiguous().view(w4.sizes())
+                       : raw_view(total, w4.sizes());
+  if (fold_bias) r.bias = raw_view(total, {Co}, {row_len}, filter_len).contiguous();
+}
+
+// conv_backward sample by sample; dy4, x4 and w4 not empty.
 ConvGrads conv_backward_per_sample(const Tensor& dy4, const Tensor& x4, const Tensor& w4, const ConvGeometry& g,
                                    int64_t G, bool want_input, bool want_weight, bool want_bias) {
   // group_co and filter_len as in conv_forward.
@@ -212,12 +220,6 @@ ConvGrads conv_backward_per_sample(const Tensor& dy4, const Tensor& x4, const Te
   const TensorOptions opts = TensorOptions(dy4.dtype()).device(dy4.device());
   ConvGrads r;
   if (want_input) r.input = empty({N, g.channels, g.height, g.width}, opts);
-  if (N == 0 || L == 0 || w4.numel() == 0) {
-    if (want_input) r.input.zero_();
-    if (want_weight) r.weight = zeros(w4.sizes(), opts);
-    if (want_bias) r.bias = zeros({Co}, opts);
-    return r;
-  }
   const Kernels k(dy4.device());
   const Tensor dy = plain_contiguous(dy4);
   const bool pointwise = is_pointwise(g), direct = want_weight && pointwise && as_matrix(sample(x4, 0)).defined();
@@ -257,9 +259,7 @@ ConvGrads conv_backward_per_sample(const Tensor& dy4, const Tensor& x4, const Te
   NoGradGuard no_grad;
   if (want_weight) {  // add up the slots' partial sums; with fold_bias the last column is the bias's
     const Tensor total = slots == 1 ? raw_view(partial, {Co, row_len}) : sum(partial, {0});
-    r.weight = fold_bias ? raw_view(total, {Co, filter_len}, {row_len, 1}).contiguous().view(w4.sizes())
-                         : raw_view(total, w4.sizes());
-    if (fold_bias) r.bias = raw_view(total, {Co}, {row_len}, filter_len).contiguous();
+    take_weight_grads(r, total, w4, filter_len, fold_bias);
   }
   if (want_bias && !r.bias.defined()) r.bias = sum(dy, {0, 2, 3});
   return r;
@@ -326,7 +326,7 @@ Tensor conv_forward_whole_batch(const Tensor& x4, const Tensor& w4, const Tensor
   return y;
 }
 
-// The gradients of conv_forward_whole_batch, as conv_backward_per_sample's.
+// conv_backward for the whole batch at once; dy4, x4 and w4 not empty.
 ConvGrads conv_backward_whole_batch(const Tensor& dy4, const Tensor& x4, const Tensor& w4, const ConvGeometry& g,
                                     int64_t G, bool want_input, bool want_weight, bool want_bias) {
   const int64_t N = dy4.size(0), Co = w4.size(0), group_co = Co / G, filter_len = w4.numel() / std::max<int64_t>(Co, 1);
@@ -334,12 +334,6 @@ ConvGrads conv_backward_whole_batch(const Tensor& dy4, const Tensor& x4, const T
   const TensorOptions opts = TensorOptions(dy4.dtype()).device(dy4.device());
   ConvGrads r;
   if (want_input) r.input = empty({N, g.channels, g.height, g.width}, opts);
-  if (N == 0 || L == 0 || w4.numel() == 0) {
-    if (want_input) r.input.zero_();
-    if (want_weight) r.weight = zeros(w4.sizes(), opts);
-    if (want_bias) r.bias = zeros({Co}, opts);
-    return r;
-  }
   const Kernels k(dy4.device());
   const Tensor dy = raw_view(plain_contiguous(dy4), {N, Co, L});
   const bool pointwise = is_pointwise(g);
@@ -361,9 +355,7 @@ ConvGrads conv_backward_whole_batch(const Tensor& dy4, const Tensor& x4, const T
     }
     NoGradGuard no_grad;
     const Tensor total = N == 1 ? raw_view(partial, {Co, row_len}) : sum(partial, {0});
-    r.weight = fold_bias ? raw_view(total, {Co, filter_len}, {row_len, 1}).contiguous().view(w4.sizes())
-                         : raw_view(total, w4.sizes());
-    if (fold_bias) r.bias = raw_view(total, {Co}, {row_len}, filter_len).contiguous();
+    take_weight_grads(r, total, w4, filter_len, fold_bias);
   }
   if (want_input) {
     // dcol[n] = w^T @ dy[n] per group, into dx itself for a pointwise window, else into the
@@ -390,8 +382,17 @@ Tensor conv_forward(const Tensor& x4, const Tensor& w4, const Tensor& bias, cons
                                        : conv_forward_per_sample(x4, w4, bias, g, G);
 }
 
+// The gradients of y4 = conv(x4, w4) + b for dy4, each when wanted: dx [N, C, H, W], dw (w4's shape), db [Co].
 ConvGrads conv_backward(const Tensor& dy4, const Tensor& x4, const Tensor& w4, const ConvGeometry& g, int64_t G,
                         bool want_input, bool want_weight, bool want_bias) {
+  if (dy4.size(0) == 0 || g.out_height * g.out_width == 0 || w4.numel() == 0) {
+    const TensorOptions opts = TensorOptions(dy4.dtype()).device(dy4.device());
+    ConvGrads r;
+    if (want_input) r.input = zeros({dy4.size(0), g.channels, g.height, g.width}, opts);
+    if (want_weight) r.weight = zeros(w4.sizes(), opts);
+    if (want_bias) r.bias = zeros({w4.size(0)}, opts);
+    return r;
+  }
   return runs_whole_batch(dy4.device())
              ? conv_backward_whole_batch(dy4, x4, w4, g, G, want_input, want_weight, want_bias)
              : conv_backward_per_sample(dy4, x4, w4, g, G, want_input, want_weight, want_bias);

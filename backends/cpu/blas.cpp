@@ -24,6 +24,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
+#include "backends/matrix_operand.h"
 #include "core/parallel.h"
 
 namespace wick::cpu {
@@ -36,30 +37,10 @@ constexpr int64_t kGemmGrain = int64_t{1} << 15;
 // Products at least this large are threaded by OpenBLAS itself.
 constexpr int64_t kBlasThreadedMacs = int64_t{1} << 21;
 
-// One operand as BLAS sees it: matrix i of the batch starts at p + i * bs,
-// element (r, c) of a matrix lies at r * rs + c * cs (all in elements).
-template <typename T>
-struct Mat {
-  T* p;
-  int64_t bs, rows, cols, rs, cs;
-  Mat t() const { return {p, bs, cols, rows, cs, rs}; }
-};
-
-// An operand's batch, rows and columns and their strides.
-struct Dims {
-  int64_t batch, rows, cols, bs, rs, cs;
-};
-Dims dims(const Tensor& x) {
-  const DimVector &s = x.sizes(), &st = x.strides();
-  if (x.dim() == 2) return {1, s[0], s[1], 0, st[0], st[1]};
-  return {s[0], s[1], s[2], st[0], st[1], st[2]};
-}
-
-template <typename T>
-Mat<T> mat(const Tensor& x) {
-  const Dims d = dims(x);
-  return {static_cast<T*>(x.raw_data()), d.bs, d.rows, d.cols, d.rs, d.cs};
-}
+using matrix_operand::Dims;
+using matrix_operand::Mat;
+using matrix_operand::dims;
+using matrix_operand::mat;
 
 // How BLAS can read an r x c matrix with strides (rs, cs) in place.
 struct Layout {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backends/cuda/loops.cuh"
+#include "backends/matrix_operand.h"
 #include "core/cuda_info.h"
 
 namespace wick::cuda {
@@ -54,29 +55,10 @@ cublasHandle_t handle(Device device) {
   return h;
 }
 
-// One operand: matrix i of the batch starts at p + i * bs, element (r, c) of
-// a matrix lies at r * rs + c * cs (all in elements).
-template <typename T>
-struct Mat {
-  T* p;
-  int64_t bs, rows, cols, rs, cs;
-  Mat t() const { return {p, bs, cols, rows, cs, rs}; }
-};
-
-struct Dims {
-  int64_t batch, rows, cols, bs, rs, cs;
-};
-Dims dims(const Tensor& x) {
-  const DimVector &s = x.sizes(), &st = x.strides();
-  if (x.dim() == 2) return {1, s[0], s[1], 0, st[0], st[1]};
-  return {s[0], s[1], s[2], st[0], st[1], st[2]};
-}
-
-template <typename T>
-Mat<T> mat(const Tensor& x) {
-  const Dims d = dims(x);
-  return {static_cast<T*>(x.raw_data()), d.bs, d.rows, d.cols, d.rs, d.cs};
-}
+using matrix_operand::Dims;
+using matrix_operand::Mat;
+using matrix_operand::dims;
+using matrix_operand::mat;
 
 // Note [cuBLAS layouts]
 // cuBLAS is column-major: it reads an r x c matrix M stored with leading

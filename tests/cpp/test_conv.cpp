@@ -340,7 +340,7 @@ TEST(ConvOps, WholeBatchWayMatchesTheDefinitionAndGradcheck) {
                         {xt, wt, bt}));
   const Tensor xp = transposed_leaf({2, 4, 3, 5}), wp = leaf({6, 4, 1, 1}), bp = leaf({6});
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return conv2d(in[0], in[1], in[2]); }, {xp, wp, bp}));
-  const Tensor x1 = leaf({3, 4, 9}), w1 = leaf({5, 2, 3});
+  const Tensor x1 = leaf({3, 4, 9}), w1 = leaf({6, 2, 3});
   EXPECT_TRUE(gradcheck([](const TensorList& in) { return conv1d(in[0], in[1], Tensor(), {2}, {1}, {2}, 2); },
                         {x1, w1}));
   const Tensor x0 = randn({2, 3, 6, 6}, TensorOptions(ScalarType::Float64)), w0 = leaf({4, 3, 3, 3});
