@@ -128,8 +128,15 @@ void write_one(const std::string& name, py::handle result, py::handle out) {
              "arguments requires grad.");
   WICK_CHECK(r.device() == o.device(), Error, name, "(): expected out tensor to have device ", r.device(),
              ", but got ", o.device(), " instead");
-  WICK_CHECK(can_cast(r.dtype(), o.dtype()), Error, "result type ", r.dtype(), " can't be cast to the desired output "
-             "type ", o.dtype());
+  if (name == "any" || name == "all") {
+    // PyTorch's any/all write their truth values into a bool or a uint8 out,
+    // whatever the input's dtype (check_result_is_bytebool), and no other.
+    WICK_CHECK(o.dtype() == ScalarType::Bool || o.dtype() == ScalarType::UInt8, Error, name,
+               " only supports bool tensor for result, got: ", o.dtype());
+  } else {
+    WICK_CHECK(can_cast(r.dtype(), o.dtype()), Error, "result type ", r.dtype(), " can't be cast to the desired "
+               "output type ", o.dtype());
+  }
   if (o.sizes() != r.sizes()) {
     if (o.numel() != 0) {
       py::gil_scoped_acquire gil;
