@@ -145,9 +145,9 @@ Tensor binary_forward(const F& f, const Tensor& a, const Tensor& b, const char* 
   if (inplace) {
     WICK_CHECK(IntArrayRef(shape) == a.sizes(), ValueError, name, ": output with shape ", a.sizes(),
                " doesn't match the broadcast shape ", IntArrayRef(shape), " (other operand has shape ", b.sizes(), ")");
-    // PyTorch's can_cast: the result may narrow into self's dtype within its
-    // category (float64 into float32), never change category (float into int).
-    WICK_CHECK(a.dtype() == out_dtype || (category(a.dtype()) >= category(out_dtype) && !kBoolResult), Error, name,
+    // The result may narrow into self's dtype within its category (float64
+    // into float32), never change category (float into int): can_cast.
+    WICK_CHECK(a.dtype() == out_dtype || (can_cast(out_dtype, a.dtype()) && !kBoolResult), Error, name,
                ": result type ", out_dtype, " can't be cast to the desired output type ", a.dtype());
     WICK_CHECK(a.device() == device, ValueError, name, ": in-place output on ", a.device(), " but the result is on ",
                device);
@@ -723,7 +723,7 @@ const Tensor& div_(const Tensor& self, const Tensor& other, std::optional<std::s
   if (*rounding_mode == "floor") return floor_divide_(self, other);
   WICK_CHECK(self.defined() && other.defined(), ValueError, "div_: undefined tensor argument");
   const ScalarType type = result_type(self, other);
-  WICK_CHECK(category(self.dtype()) >= category(type), Error, "div_: result type ", type,
+  WICK_CHECK(can_cast(type, self.dtype()), Error, "div_: result type ", type,
              " can't be cast to the desired output type ", self.dtype());
   const DimVector shape = broadcast_shapes(self.sizes(), other.sizes());
   WICK_CHECK(IntArrayRef(shape) == self.sizes(), ValueError, "div_: output with shape ", self.sizes(),

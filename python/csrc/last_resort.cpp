@@ -109,13 +109,6 @@ std::vector<std::string> signatures(py::handle fn, const std::string& name, bool
   throw py::type_error(message);
 }
 
-bool can_cast(ScalarType from, ScalarType to) {
-  // PyTorch's canCast: no floating -> integral, no non-bool -> bool.
-  if (is_floating_point(from) && !is_floating_point(to)) return false;
-  if (from != ScalarType::Bool && to == ScalarType::Bool) return false;
-  return true;
-}
-
 void write_one(const std::string& name, py::handle result, py::handle out) {
   if (!is_tensor(out)) {
     throw py::type_error(name + "(): argument 'out' must be Tensor, not " + type_name(out));
