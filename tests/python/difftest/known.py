@@ -74,7 +74,7 @@ KNOWN = [
     ("grad", r"torch\.nn\.functional\.batch_norm", "function",
      "batch_norm with a non-contiguous weight (e.g. a stride-2 view): PyTorch 1.13's backward reads the weight "
      "as if it were contiguous and its input gradient is wrong; wick's matches the float64 computation. (Also "
-     "the tester limit of the group_norm entry below: a channel of equal values has an exactly-zero input "
+     "the tester limit of the group_norm entry: a channel of equal values has an exactly-zero input "
      "gradient, which both leave as a float32 residue of ~3e-5)"),
     ("grad", r"torch\.masked_select", "function|method",
      "masked_select with a non-contiguous self or mask: PyTorch 1.13's backward (masked_scatter of the gradient) "
@@ -83,11 +83,6 @@ KNOWN = [
      "smooth_l1_loss with beta=0 (the L1 loss): at x == y PyTorch 1.13's slope is -1 (to input and target), a bug "
      "newer versions fix by calling l1_loss; wick's is sign(0) = 0, as l1_loss's (ops/loss.cpp, "
      "SmoothL1LossBackward0)"),
-    ("grad", r"torch\.nn\.functional\.(group_norm|layer_norm|normalize)", "function",
-     "tester limit: an exactly-zero gradient (a group or row of equal values, or of one element; normalize over a "
-     "dim of size 1) is a sum of terms of size |g| / std (|g| / sqrt(eps) = 316 |g| where the variance is 0) that "
-     "cancel; float32 leaves a residue of about 1 ulp of those terms (1e-5 to 3e-5) in wick and in PyTorch (which "
-     "one is exactly 0 is luck), beyond the referee's absolute tolerance 1e-5"),
     ("special-grad", r"torch\.nn\.functional\.(relu6|hardtanh)", ".*",
      "at a NaN input PyTorch 1.13's vectorized loop gives gradient 0 and its scalar loop (short or strided "
      "tensors, loop tails) the incoming gradient; wick gives 0 always, as clamp's gradient there"),
@@ -119,6 +114,11 @@ KNOWN = [
                                "lists them; each must become equal or documented as better"),
     ("value", ".*", "out", "tester limit: a float32 computation written into a float64 out= is compared at "
                            "float64's tolerance (1 ulp of float32 differs)"),
+    ("grad", r"torch\.nn\.functional\.(group_norm|layer_norm|normalize)", "function",
+     "tester limit: an exactly-zero gradient (a group or row of equal values, or of one element; normalize over a "
+     "dim of size 1) is a sum of terms of size |g| / std (|g| / sqrt(eps) = 316 |g| where the variance is 0) that "
+     "cancel; float32 leaves a residue of about 1 ulp of those terms (1e-5 to 3e-5) in wick and in PyTorch (which "
+     "one is exactly 0 is luck), beyond the referee's absolute tolerance 1e-5"),
 ]
 
 
