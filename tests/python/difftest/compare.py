@@ -278,8 +278,7 @@ def _run_case(case, lib_w, lib_t, backward):
             ref = [_numpy(x) if _is_tensor(x, lib_t) else None for x in ref]
     for i, (wi, ti) in enumerate(zip(w_items, t_items)):
         compare_values(diff, f"result[{i}]", wi, ti, lib_w, lib_t, ref[i] if ref else None)
-    if case.form in ("inplace",) or case.form.startswith("operator:") and case.form.endswith("=") and \
-            case.form not in ("operator:==", "operator:!=", "operator:<=", "operator:>="):
+    if _writes_self(case):
         if (w.result is w.args[0]) != (t.result is t.args[0]):
             diff.add("inplace-identity", f"the in-place result is {'' if w.result is w.args[0] else 'not '}self "
                                          f"(torch: {'' if t.result is t.args[0] else 'not '}self)")
@@ -288,6 +287,12 @@ def _run_case(case, lib_w, lib_t, backward):
     if backward and not diff.found:
         _compare_gradients(diff, case, w, t, w_items, t_items, lib_w, lib_t)
     return diff.found
+
+
+def _writes_self(case):
+    """Whether the call writes into its first argument (x.op_(...), x += y)."""
+    return case.form == "inplace" or case.form.startswith("operator:") and case.form.endswith("=") and \
+        case.form not in ("operator:==", "operator:!=", "operator:<=", "operator:>=")
 
 
 def _summary(x):
@@ -311,6 +316,11 @@ def _compare_gradients(diff, case, w, t, w_items, t_items, lib_w, lib_t):
             w_cots.append(lib_w.tensor(g))
             t_cots.append(lib_t.tensor(g))
     if not t_outs or not t.leaves:
+        return
+    # In-place ops on an overlapped view are undefined (torch.as_strided's documentation: "the behavior of
+    # inplace operations on this view is undefined"): which write lands last, and so what autograd records,
+    # is the implementation's (4:41965, pow_ of such a view: 7.1977406 vs -9.596988). Values still compare.
+    if _writes_self(case) and isinstance(case.args[0], TensorSpec) and case.args[0].layout == "overlapping":
         return
     t_err = w_err = None
     try:
