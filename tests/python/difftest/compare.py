@@ -255,6 +255,13 @@ def _run_case(case, lib_w, lib_t, backward):
     if w.error is not None and t.error is None:
         diff.add("refused", f"{_clean(w.error)}; torch returns {_summary(t.result)}")
         return diff.found
+    # In-place ops on an overlapped view are undefined (torch.as_strided's documentation: "the behavior of
+    # inplace operations on this view is undefined"): whether an element reads another's new value, which
+    # aliased write lands last, what autograd records, are the implementation's (4:41965, pow_ of such a
+    # view: gradients 7.1977406 vs -9.596988; 5:23554, remainder_ computed in float64 before the write back,
+    # as PyTorch's TensorIterator does for a non-overlapping self). Only accepting or refusing compares.
+    if _writes_self(case) and isinstance(case.args[0], TensorSpec) and case.args[0].layout == "overlapping":
+        return diff.found
     # The inputs after the call: unchanged, or changed as in the oracle.
     for i, ((spec, wv), (_, tv), wb) in enumerate(zip(w.made, t.made, w.before)):
         a, b = _numpy(wv), _numpy(tv)
@@ -316,11 +323,6 @@ def _compare_gradients(diff, case, w, t, w_items, t_items, lib_w, lib_t):
             w_cots.append(lib_w.tensor(g))
             t_cots.append(lib_t.tensor(g))
     if not t_outs or not t.leaves:
-        return
-    # In-place ops on an overlapped view are undefined (torch.as_strided's documentation: "the behavior of
-    # inplace operations on this view is undefined"): which write lands last, and so what autograd records,
-    # is the implementation's (4:41965, pow_ of such a view: 7.1977406 vs -9.596988). Values still compare.
-    if _writes_self(case) and isinstance(case.args[0], TensorSpec) and case.args[0].layout == "overlapping":
         return
     t_err = w_err = None
     try:

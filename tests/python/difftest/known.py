@@ -50,7 +50,7 @@ KNOWN = [
     ("input-changed", r"torch\.setitem", "operator:setitem",
      "x[index] = v with an index out of range: PyTorch 1.13 raises from inside its kernel with x partly written "
      "(the indices before the bad one); wick checks the indices first and leaves x unchanged"),
-    ("grad", r"torch\.pow", "function|method",
+    ("grad", r"torch\.pow", "function|method|inplace",
      "x ** False (a bool exponent): PyTorch's pow backward tests exponent == 0.0 with Scalar::equal, which is never "
      "true for a bool, and computes 0 * x ** -1 = nan at x = 0; x ** False is 1 everywhere and wick's gradient is "
      "0, as PyTorch's for x ** 0"),
