@@ -610,3 +610,16 @@ def test_clamp_does_not_read_a_bound_that_requires_grad_as_a_number():
             with pytest.raises(TypeError):
                 call()
     same(lambda L: L.clamp(L.tensor([-3.0, 6.0]), min=-3.0, max=L.tensor(0.5)))
+
+
+def test_index_add_converts_alpha_with_the_overflow_check():
+    # alpha is converted to self's dtype as PyTorch does (Note [Checked scalar conversion]): 1e30 into int64
+    # is refused (it was converted with undefined behaviour), 2.5 into int64 truncates to 2.
+    def f(L, alpha, dtype):
+        x = L.zeros(3, 2, dtype=getattr(L, dtype))
+        return L.index_add(x, 0, L.tensor([2, 0]), L.ones(2, 2, dtype=getattr(L, dtype)), alpha=alpha)
+    same(lambda L: f(L, -1e30, "int64"), match="without overflow")
+    same(lambda L: f(L, 3e9, "int32"), match="without overflow")
+    same(lambda L: f(L, 2.5, "int64"))
+    same(lambda L: f(L, -1e30, "float64"))
+    same(lambda L: f(L, 0.5, "float32"))
