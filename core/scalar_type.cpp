@@ -34,6 +34,12 @@ void set_default_dtype(ScalarType t) {
   g_default_dtype.store(t, std::memory_order_relaxed);
 }
 
+bool can_cast(ScalarType from, ScalarType to) {
+  if (is_floating_point(from) && !is_floating_point(to)) return false;
+  if (from != ScalarType::Bool && to == ScalarType::Bool) return false;
+  return true;
+}
+
 ScalarType promote_types(ScalarType a, ScalarType b) {
   if (a == b) return a;
   // float16 and bfloat16 meet at float32, as in PyTorch.

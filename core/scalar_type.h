@@ -45,6 +45,12 @@ void set_default_dtype(ScalarType t);
 // PyTorch's promote_types: the smallest dtype that holds both.
 ScalarType promote_types(ScalarType a, ScalarType b);
 
+// PyTorch's canCast: whether a result of dtype `from` may be written into a
+// tensor of dtype `to` (an in-place op's self, an out= tensor). Not into a
+// lower category, bool < integral < floating: no float into an integer, no
+// number into a bool; within a category any narrowing (float64 into float32).
+bool can_cast(ScalarType from, ScalarType to);
+
 // One number, as the user wrote it: a bool, an integer or a floating value.
 class Scalar {
  public:

@@ -5,6 +5,7 @@
 // sums them down to each input's shape (Note [Gradient validation] in
 // autograd/engine.cpp). They are written with wick ops, so they are
 // differentiable themselves (create_graph).
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/function.h"
@@ -126,36 +127,47 @@ Tensor binary_forward(const F& f, const Tensor& a, const Tensor& b, const char* 
                "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                "`logical_xor()` operator instead.");
   check_takes<F>(compute);  // before an empty result skips the kernel
+  constexpr bool kBoolResult = std::is_same_v<BinaryResult<F, float>, bool>;  // comparisons and logic
+  const ScalarType out_dtype = kBoolResult ? ScalarType::Bool : compute;
+  const DimVector shape = broadcast_shapes(a.sizes(), b.sizes());
   if constexpr (std::is_same_v<F, Remainder> || std::is_same_v<F, FloorDivide> || std::is_same_v<F, Fmod> ||
                 std::is_same_v<F, TruncDivide>) {
-    if (!is_floating_point(compute)) {
+    // An empty result divides nothing (a zero divisor is never used), as in
+    // PyTorch, whose kernel raises only on a division it performs.
+    if (!is_floating_point(compute) && std::find(shape.begin(), shape.end(), 0) == shape.end()) {
       // In the compute dtype: a wrapped 256 divides a uint8 tensor as 0.
       // PyTorch raises RuntimeError("ZeroDivisionError") for every form.
       WICK_CHECK(!any(eq(b.dtype() == compute ? b : b.to(compute), 0)).item<bool>(), Error, name,
                  ": ZeroDivisionError (integer division by zero)");
     }
   }
-  constexpr bool kBoolResult = std::is_same_v<BinaryResult<F, float>, bool>;  // comparisons and logic
-  const ScalarType out_dtype = kBoolResult ? ScalarType::Bool : compute;
-  const DimVector shape = broadcast_shapes(a.sizes(), b.sizes());
   Tensor out;
   if (inplace) {
     WICK_CHECK(IntArrayRef(shape) == a.sizes(), ValueError, name, ": output with shape ", a.sizes(),
                " doesn't match the broadcast shape ", IntArrayRef(shape), " (other operand has shape ", b.sizes(), ")");
-    // PyTorch's can_cast: the result may narrow into self's dtype within its
-    // category (float64 into float32), never change category (float into int).
-    WICK_CHECK(a.dtype() == out_dtype || (category(a.dtype()) >= category(out_dtype) && !kBoolResult), Error, name,
+    // The result may narrow into self's dtype within its category (float64
+    // into float32), never change category (float into int): can_cast.
+    WICK_CHECK(a.dtype() == out_dtype || (can_cast(out_dtype, a.dtype()) && !kBoolResult), Error, name,
                ": result type ", out_dtype, " can't be cast to the desired output type ", a.dtype());
     WICK_CHECK(a.device() == device, ValueError, name, ": in-place output on ", a.device(), " but the result is on ",
                device);
     out = a;
-    if (out.dtype() != out_dtype && !kBoolResult) compute = out.dtype();
   } else {
     out = empty(shape, TensorOptions(out_dtype).device(device));
   }
   if (out.numel() == 0) return out;
   Tensor x = inplace && compute == a.dtype() ? a : operand(a, device, compute, shape);
   Tensor y = operand(b, device, compute, shape);
+  if (inplace && out.dtype() != out_dtype) {
+    // As PyTorch's TensorIterator: computed in the promoted dtype, then cast
+    // into self (uint8 4 % int64 -6 is -2, stored as 254; computing in uint8
+    // would read -6 as 250 and give 4).
+    NoGradGuard no_grad;
+    Tensor result = empty(shape, TensorOptions(out_dtype).device(device));
+    run_pointwise(f, result, x, y);
+    copy_(out, result);
+    return out;
+  }
   if (inplace && y.impl()->storage() == out.impl()->storage() && !y.is_same(out)) {
     NoGradGuard no_grad;
     y = clone(y);  // b overlaps the output: read it whole first
@@ -359,7 +371,8 @@ struct PowBackward0 final : Node {  // tensor ** number
 };
 
 Tensor pow(const Tensor& a, Scalar b) {
-  WICK_CHECK(!(is_integral(a.dtype(), false) && b.is_integral() && b.to<int64_t>() < 0), ValueError,
+  // Bool counts as an integer here, as in PyTorch: bool ** -1 is an int64 power.
+  WICK_CHECK(!(is_integral(a.dtype(), true) && b.is_integral() && b.to<int64_t>() < 0), ValueError,
              "pow: Integers to negative integer powers are not allowed.");
   const Tensor exponent = wrap_scalar(b);
   // An integer result takes the exponent in its dtype (Note [Checked scalar
@@ -377,7 +390,7 @@ Tensor pow(const Tensor& a, Scalar b) {
 }
 
 const Tensor& pow_(const Tensor& self, Scalar exponent) {
-  WICK_CHECK(!(is_integral(self.dtype(), false) && exponent.is_integral() && exponent.to<int64_t>() < 0), ValueError,
+  WICK_CHECK(!(is_integral(self.dtype(), true) && exponent.is_integral() && exponent.to<int64_t>() < 0), ValueError,
              "pow_: Integers to negative integer powers are not allowed.");
   // An integer exponent is taken in self's integer dtype (Note [Checked scalar conversion]).
   if (is_integral(self.dtype(), false) && exponent.is_integral()) checked_convert(exponent, self.dtype(), "pow_");
@@ -710,7 +723,7 @@ const Tensor& div_(const Tensor& self, const Tensor& other, std::optional<std::s
   if (*rounding_mode == "floor") return floor_divide_(self, other);
   WICK_CHECK(self.defined() && other.defined(), ValueError, "div_: undefined tensor argument");
   const ScalarType type = result_type(self, other);
-  WICK_CHECK(category(self.dtype()) >= category(type), Error, "div_: result type ", type,
+  WICK_CHECK(can_cast(type, self.dtype()), Error, "div_: result type ", type,
              " can't be cast to the desired output type ", self.dtype());
   const DimVector shape = broadcast_shapes(self.sizes(), other.sizes());
   WICK_CHECK(IntArrayRef(shape) == self.sizes(), ValueError, "div_: output with shape ", self.sizes(),

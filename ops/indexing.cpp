@@ -303,8 +303,10 @@ struct IndexAddBackward0 final : Node {
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src_in, Scalar alpha) {
   check_defined(self, "index_add", "self");
   check_defined(src_in, "index_add", "source");
-  // alpha * source, with alpha in self's dtype (PyTorch truncates 2.5 to 2 for an integer self);
-  // recorded, so that source's gradient is alpha * index_select(grad).
+  // alpha * source, with alpha in self's dtype (PyTorch truncates 2.5 to 2 for an integer self, and
+  // refuses 1e30: Note [Checked scalar conversion]); recorded, so that source's gradient is
+  // alpha * index_select(grad).
+  alpha = checked_convert(alpha, self.dtype(), "index_add");
   const bool scaled = !(alpha.is_bool() ? alpha.to<bool>() : alpha.to_double() == 1);
   const Tensor src = !scaled ? src_in
                      : is_floating_point(src_in.dtype()) ? mul(src_in, alpha)

@@ -24,7 +24,7 @@ Tensor add_bias(const Tensor& out, const Tensor& bias) {
   if (!bias.defined()) return out;
   const ScalarType type = result_type(out, bias);
   if (type == out.dtype()) return add(out, bias);
-  WICK_CHECK(is_floating_point(out.dtype()) || !is_floating_point(type), Error, "linear: result type ", type,
+  WICK_CHECK(can_cast(type, out.dtype()), Error, "linear: result type ", type,
              " can't be cast to the desired output type ", out.dtype());
   return add(out, bias.to(out.dtype()));
 }

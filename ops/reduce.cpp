@@ -417,7 +417,12 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
 // float32 in double too), and std's square root taken before the result goes
 // back to the input's dtype: the squares of float32 values of 1e30 overflow
 // float32, and near-equal values far from 0 (1e5 + k * 1e-3) lose their
-// deviations to float32 rounding. The derivatives are PyTorch's:
+// deviations to float32 rounding. The mean gets one correction step, m + mean(x - m)
+// (the corrected two-pass algorithm): sum / n is not exact, so n equal values
+// would otherwise deviate from their own mean by rounding residues, std would
+// be ~1e-17 instead of 0, and its gradient g * (x - m) / ((n - c) std) an O(1)
+// number instead of PyTorch's 0; with the step, x - m is exactly 0 for them.
+// The derivatives are PyTorch's:
 //   var: 2 / (n - correction) * g * (x - mean(x))
 //   std: var's with g / (2 std), and 0 where std is 0 (not inf * 0 = nan).
 struct VarStdBackward : Node {
@@ -463,7 +468,10 @@ Tensor var_impl(const Tensor& x, const std::optional<std::vector<int64_t>>& dims
   {
     NoGradGuard no_grad;
     const Tensor xd = x.dtype() == ScalarType::Float64 ? x : x.to(ScalarType::Float64);
-    const Tensor centered = sub(xd, mean(xd, dims, true));
+    // The mean, corrected by the mean of the deviations from it (Note [var and std in double]).
+    Tensor m = mean(xd, dims, true);
+    m = add(m, mean(sub(xd, m), dims, true));
+    const Tensor centered = sub(xd, m);
     // correction >= count divides by zero: inf, or nan for a zero sum (as in PyTorch).
     out = div(sum(mul(centered, centered), dims, keepdim), std::max(0.0, static_cast<double>(count) - correction));
     if (take_sqrt) out = sqrt(out);

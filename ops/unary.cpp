@@ -466,13 +466,6 @@ struct ClampBackward1 final : NodeSavingInput {
 // input > max or max < min.
 namespace {
 
-// Whether a value of dtype `from` may be written into a tensor of dtype `to`
-// by an in-place op (not into a lower category: float into int, int into bool).
-bool can_cast(ScalarType from, ScalarType to) {
-  auto category = [](ScalarType t) { return t == ScalarType::Bool ? 0 : is_floating_point(t) ? 2 : 1; };
-  return category(from) <= category(to);
-}
-
 // The element function for x clamped to numbers, computing in `dtype`.
 pointwise::Clamp clamp_bounds(ScalarType dtype, std::optional<Scalar> min, std::optional<Scalar> max,
                               const char* op) {

@@ -109,13 +109,6 @@ std::vector<std::string> signatures(py::handle fn, const std::string& name, bool
   throw py::type_error(message);
 }
 
-bool can_cast(ScalarType from, ScalarType to) {
-  // PyTorch's canCast: no floating -> integral, no non-bool -> bool.
-  if (is_floating_point(from) && !is_floating_point(to)) return false;
-  if (from != ScalarType::Bool && to == ScalarType::Bool) return false;
-  return true;
-}
-
 void write_one(const std::string& name, py::handle result, py::handle out) {
   if (!is_tensor(out)) {
     throw py::type_error(name + "(): argument 'out' must be Tensor, not " + type_name(out));
@@ -128,8 +121,15 @@ void write_one(const std::string& name, py::handle result, py::handle out) {
              "arguments requires grad.");
   WICK_CHECK(r.device() == o.device(), Error, name, "(): expected out tensor to have device ", r.device(),
              ", but got ", o.device(), " instead");
-  WICK_CHECK(can_cast(r.dtype(), o.dtype()), Error, "result type ", r.dtype(), " can't be cast to the desired output "
-             "type ", o.dtype());
+  if (name == "any" || name == "all") {
+    // PyTorch's any/all write their truth values into a bool or a uint8 out,
+    // whatever the input's dtype (check_result_is_bytebool), and no other.
+    WICK_CHECK(o.dtype() == ScalarType::Bool || o.dtype() == ScalarType::UInt8, Error, name,
+               " only supports bool tensor for result, got: ", o.dtype());
+  } else {
+    WICK_CHECK(can_cast(r.dtype(), o.dtype()), Error, "result type ", r.dtype(), " can't be cast to the desired "
+               "output type ", o.dtype());
+  }
   if (o.sizes() != r.sizes()) {
     if (o.numel() != 0) {
       py::gil_scoped_acquire gil;

@@ -48,11 +48,14 @@ using Bound = std::optional<std::variant<Tensor, Scalar>>;
 // clamp with number bounds or tensor bounds; PyTorch takes no mix of the two,
 // except that its argument parser reads a 0-dim tensor as a number where a
 // number is wanted: clamp(x, 2, tensor(3.5)) is clamp(x, 2, 3.5), unrecorded.
+// Not a tensor that requires grad (its gradient would be lost): the parser
+// refuses it as a number, and the mix is a TypeError.
 Tensor clamp_bounds(const Tensor& x, Bound min, Bound max, bool in_place) {
   auto is_tensor = [](const Bound& b) { return b && std::holds_alternative<Tensor>(*b); };
   auto is_number = [](const Bound& b) { return b && std::holds_alternative<Scalar>(*b); };
   auto as_number = [&](Bound& b) {
-    if (is_tensor(b) && std::get<Tensor>(*b).defined() && std::get<Tensor>(*b).dim() == 0)
+    if (is_tensor(b) && std::get<Tensor>(*b).defined() && std::get<Tensor>(*b).dim() == 0 &&
+        !std::get<Tensor>(*b).requires_grad())
       b = std::get<Tensor>(*b).item();
   };
   if (is_number(min)) as_number(max);

@@ -26,6 +26,30 @@ Tensor ints(std::vector<int64_t> v, ScalarType t = ScalarType::Int64) {
 }  // namespace
 
 // Note [alpha of add and sub]: alpha is cast to the result dtype of the two tensors.
+TEST(Dtypes, CanCastIsPyTorchs) {
+  // Within a category anything (float64 into float32, int64 into uint8); upward anything; downward nothing.
+  const ScalarType all[] = {ScalarType::Bool,    ScalarType::UInt8,    ScalarType::Int32,   ScalarType::Int64,
+                            ScalarType::Float16, ScalarType::BFloat16, ScalarType::Float32, ScalarType::Float64};
+  for (ScalarType from : all) {
+    for (ScalarType to : all) {
+      const bool expected = !(is_floating_point(from) && !is_floating_point(to)) &&
+                            !(from != ScalarType::Bool && to == ScalarType::Bool);
+      EXPECT_EQ(can_cast(from, to), expected) << from << " -> " << to;
+    }
+  }
+  EXPECT_TRUE(can_cast(ScalarType::Float64, ScalarType::Float32));
+  EXPECT_TRUE(can_cast(ScalarType::Int64, ScalarType::UInt8));
+  EXPECT_TRUE(can_cast(ScalarType::Bool, ScalarType::Float32));
+  EXPECT_FALSE(can_cast(ScalarType::Float32, ScalarType::Int64));
+  EXPECT_FALSE(can_cast(ScalarType::UInt8, ScalarType::Bool));
+  // Each user of it words the refusal as PyTorch does.
+  const Tensor i = ints({1, 2});
+  EXPECT_THROW_WITH(add_(i, from_vector<float>({0.5f, 1.5f}, {2})), Error,
+                    "result type float32 can't be cast to the desired output type int64");
+  EXPECT_THROW_WITH(div_(i, from_vector<float>({1.0f, 2.0f}, {2}), "trunc"), Error, "can't be cast");
+  EXPECT_THROW_WITH(clamp_(i, Scalar(0.5), std::nullopt), Error, "can't be cast");
+}
+
 TEST(Dtypes, AlphaIsCastToTheResultDtype) {
   const Tensor b = bools({true, false}), c = bools({false, false});
   Tensor r = add(b, c, 2);

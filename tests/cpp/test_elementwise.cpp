@@ -221,6 +221,39 @@ TEST_P(ElementwiseOnDevice, IntegerDivisionIsExactInEveryRoundingMode) {
   EXPECT_THROW_WITH(div(a, b, "round"), ValueError, "rounding_mode");
 }
 
+TEST_P(ElementwiseOnDevice, IntegerDivisionOfAnEmptyResultByZeroIsEmpty) {
+  // A zero divisor is never used when the result is empty: no ZeroDivisionError (as PyTorch).
+  const Tensor empty_rows = zeros({2, 0}, ScalarType::Int64).to(device());
+  const Tensor zero = zeros({1}, ScalarType::Int64).to(device());
+  EXPECT_EQ(floor_divide(empty_rows, zero).sizes(), IntArrayRef({2, 0}));
+  EXPECT_EQ(remainder(empty_rows, 0).sizes(), IntArrayRef({2, 0}));
+  EXPECT_EQ(fmod(empty_rows, zero).sizes(), IntArrayRef({2, 0}));
+  EXPECT_EQ(div(empty_rows, zero, "trunc").sizes(), IntArrayRef({2, 0}));
+  EXPECT_THROW_WITH(remainder(zeros({2}, ScalarType::Int64).to(device()), zero), Error, "ZeroDivisionError");
+}
+
+TEST_P(ElementwiseOnDevice, InPlaceComputesInThePromotedDtype) {
+  // uint8 4 % int64 -6 is -2, stored as 254 (in uint8, -6 would read as 250 and give 4).
+  const Tensor x = from_vector<uint8_t>({4, 0, 200}, {3}).to(device());
+  remainder_(x, from_vector<int64_t>({-6, 5, -3}, {3}).to(device()));
+  EXPECT_EQ(x.cpu().to_vector<uint8_t>(), (std::vector<uint8_t>{254, 0, 255}));
+  // float32 += float64: rounded once from the float64 sum.
+  const Tensor f = from_vector<float>({1.0f}, {1}).to(device());
+  add_(f, from_vector<double>({1e-8}, {1}).to(device()));
+  EXPECT_EQ(f.cpu().to_vector<float>()[0], static_cast<float>(1.0 + 1e-8));
+  // A failed in-place division leaves self unchanged.
+  const Tensor y = from_vector<int32_t>({5, 7}, {2}).to(device());
+  EXPECT_THROW_WITH(floor_divide_(y, from_vector<int32_t>({2, 0}, {2}).to(device())), Error, "ZeroDivisionError");
+  EXPECT_EQ(y.cpu().to_vector<int32_t>(), (std::vector<int32_t>{5, 7}));
+}
+
+TEST(Elementwise, BoolToANegativeIntegerPowerIsRefused) {
+  // bool ** -1 is an int64 power (PyTorch counts bool as an integer here).
+  const Tensor b = from_vector<bool>({true, false}, {2});
+  EXPECT_THROW_WITH(pow(b, -1), ValueError, "Integers to negative integer powers");
+  EXPECT_EQ(pow(b, 2).dtype(), ScalarType::Int64);
+}
+
 TEST_P(ElementwiseOnDevice, FloorDivisionOfFloatsAsPython) {
   // Note [Floor division of floats]: -5 // inf is -1, 1 // 0.1 is 9 (floor(a / b) gave -0 and 10).
   auto on = [&](std::vector<double> v) { return from_vector<double>(v, {int64_t(v.size())}).to(device()); };

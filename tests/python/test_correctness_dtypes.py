@@ -583,3 +583,43 @@ def test_clamp_reads_a_0_dim_tensor_bound_as_a_number_beside_a_number():
     same(lambda L: L.clamp(x(L), min=L.tensor(0.5), max=1))
     same(lambda L: L.clamp(L.tensor([1, 5]), min=2, max=L.tensor(3.5)))
     same(lambda L: L.clamp(x(L), min=-1, max=L.tensor([-1.0])))  # a 1-D tensor is no number: TypeError in both
+
+
+# ---- found by the differential tester (issue 21) --------------------------------------------------
+
+@pytest.mark.parametrize("name", ["any", "all"])
+def test_any_all_write_into_a_bool_or_uint8_out(name):
+    # Whatever the input's dtype (PyTorch's check_result_is_bytebool), and no other out dtype.
+    for dtype in ("uint8", "bool", "float32", "int64"):
+        for out_dtype in ("bool", "uint8"):
+            same(lambda L: getattr(L, name)(L.tensor([[6, 3], [4, 0]]).to(getattr(L, dtype)),
+                                            out=L.empty(0, dtype=getattr(L, out_dtype))))
+    for out_dtype in ("int64", "float32"):
+        with pytest.raises(RuntimeError, match=f"{name} only supports bool tensor for result"):
+            getattr(wick, name)(wick.tensor([1, 0]), out=wick.empty(0, dtype=getattr(wick, out_dtype)))
+
+
+def test_clamp_does_not_read_a_bound_that_requires_grad_as_a_number():
+    # PyTorch's parser reads a 0-dim tensor as a number beside a number bound, but not one that requires
+    # grad (its gradient would be lost): the mix is then a TypeError in both.
+    for L in (wick, torch):
+        bound = L.tensor(0.5, requires_grad=True)
+        for call in (lambda: L.clamp(L.tensor([-3, 6]), min=-3.0, max=bound),
+                     lambda: L.tensor(-6).clip(min=bound, max=3),
+                     lambda: L.ones(2).clamp_(min=bound, max=3)):
+            with pytest.raises(TypeError):
+                call()
+    same(lambda L: L.clamp(L.tensor([-3.0, 6.0]), min=-3.0, max=L.tensor(0.5)))
+
+
+def test_index_add_converts_alpha_with_the_overflow_check():
+    # alpha is converted to self's dtype as PyTorch does (Note [Checked scalar conversion]): 1e30 into int64
+    # is refused (it was converted with undefined behaviour), 2.5 into int64 truncates to 2.
+    def f(L, alpha, dtype):
+        x = L.zeros(3, 2, dtype=getattr(L, dtype))
+        return L.index_add(x, 0, L.tensor([2, 0]), L.ones(2, 2, dtype=getattr(L, dtype)), alpha=alpha)
+    same(lambda L: f(L, -1e30, "int64"), match="without overflow")
+    same(lambda L: f(L, 3e9, "int32"), match="without overflow")
+    same(lambda L: f(L, 2.5, "int64"))
+    same(lambda L: f(L, -1e30, "float64"))
+    same(lambda L: f(L, 0.5, "float32"))

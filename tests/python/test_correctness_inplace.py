@@ -575,3 +575,41 @@ def test_grad_stored_by_create_graph_backward_accumulates_correctly():
         assert v.tolist() == [1.0, 1.0]  # before: .grad was v itself, and the second backward added into it
         return x.grad
     same(g)
+
+
+# ---- found by the differential tester (issue 21) --------------------------------------------------
+
+def test_in_place_computes_in_the_promoted_dtype_then_casts():
+    # uint8 4 % int64 -6 is -2 in int64, stored as 254 (computing in uint8 read -6 as 250 and gave 4).
+    same(lambda lib: lib.tensor([4, 0, 3], dtype=lib.uint8).remainder_(lib.tensor([-6, 5, -2])))
+    same(lambda lib: lib.tensor([200, 7], dtype=lib.uint8).floor_divide_(lib.tensor([-3, 2])))
+    same(lambda lib: lib.tensor([100, 7], dtype=lib.int32).mul_(lib.tensor([2**33 + 1, 3])))
+    # float32 self with a float64 other: the sum is rounded once, from float64.
+    same(lambda lib: lib.tensor([1.0, 3.0]).add_(lib.tensor([1e-8, 0.1], dtype=lib.float64)))
+    same(lambda lib: lib.tensor([1.0, 3.0]).div_(lib.tensor([3.0, 7.0], dtype=lib.float64)))
+    x = wick.tensor([4], dtype=wick.uint8)
+    x %= wick.tensor([-6])
+    assert x.tolist() == [254]
+
+
+@pytest.mark.parametrize("call", [lambda x, y: x.div_(y, rounding_mode="trunc"),
+                                  lambda x, y: x.div_(y, rounding_mode="floor"),
+                                  lambda x, y: x.remainder_(y), lambda x, y: x.__imod__(y),
+                                  lambda x, y: x.__ifloordiv__(y)])
+def test_failed_in_place_division_leaves_self_unchanged(call):
+    # PyTorch 1.13 raises from inside its kernel with self partly written; wick checks first.
+    x = wick.tensor([[5, 1, -2], [1, 1, -4]], dtype=wick.int32)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        call(x, wick.tensor([[-2, 6, 1], [6, 0, 6]], dtype=wick.int32))
+    assert x.tolist() == [[5, 1, -2], [1, 1, -4]]
+
+
+def test_failed_scatter_leaves_self_unchanged():
+    x = wick.tensor([[0, 3, -5, 3, -6]])
+    with pytest.raises(IndexError):
+        x.scatter_(1, wick.tensor([[3, -4]]), wick.tensor([[7, 8]]))
+    assert x.tolist() == [[0, 3, -5, 3, -6]]
+    y = wick.zeros(2, 2, dtype=wick.float64)
+    with pytest.raises(IndexError):
+        y.scatter_add_(1, wick.tensor([[1], [-2]]), wick.ones(2, 1, dtype=wick.float64))
+    assert y.tolist() == [[0.0, 0.0], [0.0, 0.0]]

@@ -4,7 +4,9 @@ clamp bounds in the result dtype, var/std without float32 overflow, floor
 division by infinity, and gradients at kinks (softplus and log_sigmoid at 0,
 hardtanh at its bounds, std at 0, rounded division, smooth_l1 with beta 0,
 pow with a zero base). Each test failed before its fix."""
+import fractions
 import math
+import statistics
 
 import numpy as np
 import pytest
@@ -413,3 +415,67 @@ def test_cross_entropy_with_no_spatial_positions():
             wl.sum().backward()
             tl.sum().backward()
             assert_same(w.grad, t.grad, 0, 0)
+
+
+# ---- found by the differential tester (issue 21) --------------------------------------------------
+
+@pytest.mark.parametrize("call", [lambda lib, x, y: lib.floor_divide(x, y), lambda lib, x, y: lib.fmod(x, y),
+                                  lambda lib, x, y: lib.remainder(x, y), lambda lib, x, y: x // y,
+                                  lambda lib, x, y: lib.div(x, y, rounding_mode="floor"),
+                                  lambda lib, x, y: lib.div(x, y, rounding_mode="trunc")])
+def test_integer_division_of_nothing_by_zero_is_empty(call, device):
+    # An empty result divides nothing: no ZeroDivisionError, as in PyTorch.
+    for shape, divisor in (((1, 0), False), ((0,), 0), ((3, 0), "zeros"), ((2, 0), "broadcast")):
+        out = []
+        for lib in (wick, torch):
+            kw = {"device": device} if lib is wick else {}
+            x = lib.zeros(shape, dtype=lib.int64, **kw)
+            y = {"zeros": lib.zeros(shape, dtype=lib.int64, **kw),
+                 "broadcast": lib.zeros(1, dtype=lib.int64, **kw)}.get(divisor, divisor)
+            r = call(lib, x, y)
+            out.append((tuple(r.shape), str(r.dtype).split(".")[-1]))
+        assert out[0] == out[1]
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        call(wick, wick.zeros(2, dtype=wick.int64, device=device), 0)
+
+
+def test_std_of_equal_values_is_zero_with_zero_gradient(device):
+    # sum / n of n equal values is not exact: the mean is corrected once, so the deviations are exactly 0,
+    # std is 0 (not 1e-17) and its gradient PyTorch's 0 (not an O(1) number).
+    grads = []
+    for lib in (wick, torch):
+        leaf = lib.tensor([[-0.4005978444817532], [0.376278728646171], [-1.1546497080459577]],
+                          dtype=lib.float64, requires_grad=True)
+        x = (leaf.to(device) if lib is wick else leaf).expand(3, 3)
+        s = x.std(dim=-1)
+        assert s.cpu().tolist() == [0.0, 0.0, 0.0]
+        assert x.var(dim=1).cpu().tolist() == [0.0, 0.0, 0.0]
+        s.backward(lib.tensor([1.0, -2.0, 0.5], dtype=lib.float64).to(s.device))
+        grads.append(leaf.grad.tolist())
+    assert grads[0] == grads[1] == [[0.0], [0.0], [0.0]]
+    # Unequal values: the exact variance of the float64 inputs, to within the rounding of the deviations
+    # from the mean (the last row's are ~2**-40 / 3 beside 0.1: PyTorch 1.13's is off by 8e-6 there).
+    rows = [[1e5 + 1e-3, 1e5 + 2e-3, 1e5 - 5e-3], [1.0, 2.0, 4.0], [0.1, 0.1, 0.1 + 2**-40]]
+    exact = [float(statistics.variance([fractions.Fraction(v) for v in r])) for r in rows]
+    np.testing.assert_allclose(values(wick.tensor(rows, dtype=wick.float64, device=device).var(1)), exact,
+                               rtol=1e-9)
+
+
+def test_pow_of_bools_to_a_negative_integer_is_refused():
+    # bool ** -1 is an int64 power of an integer to a negative integer, as in PyTorch.
+    for lib in (wick, torch):
+        with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+            lib.tensor([True, False]).pow(-1)
+    assert values(wick.tensor([True, False]).pow(2)) == values(torch.tensor([True, False]).pow(2))
+
+
+def test_constant_pad_to_an_empty_dim_is_allowed_and_to_a_negative_size_refused(device):
+    # As newer PyTorch (output size >= 0); PyTorch 1.13 refuses size 0 too.
+    x = wick.arange(6.0, device=device).reshape(3, 2).requires_grad_()
+    y = WF.pad(x, (-1, -1, 1, 0))
+    assert tuple(y.shape) == (4, 0)
+    y.sum().backward()
+    assert x.grad.cpu().tolist() == [[0.0, 0.0]] * 3
+    assert tuple(WF.pad(wick.ones(0, 3, device=device), (0, 0, 1, 2)).shape) == (3, 3)
+    with pytest.raises(ValueError, match="negative size"):
+        WF.pad(x, (-2, -1))

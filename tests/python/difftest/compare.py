@@ -255,6 +255,13 @@ def _run_case(case, lib_w, lib_t, backward):
     if w.error is not None and t.error is None:
         diff.add("refused", f"{_clean(w.error)}; torch returns {_summary(t.result)}")
         return diff.found
+    # In-place ops on an overlapped view are undefined (torch.as_strided's documentation: "the behavior of
+    # inplace operations on this view is undefined"): whether an element reads another's new value, which
+    # aliased write lands last, what autograd records, are the implementation's (4:41965, pow_ of such a
+    # view: gradients 7.1977406 vs -9.596988; 5:23554, remainder_ computed in float64 before the write back,
+    # as PyTorch's TensorIterator does for a non-overlapping self). Only accepting or refusing compares.
+    if _writes_self(case) and isinstance(case.args[0], TensorSpec) and case.args[0].layout == "overlapping":
+        return diff.found
     # The inputs after the call: unchanged, or changed as in the oracle.
     for i, ((spec, wv), (_, tv), wb) in enumerate(zip(w.made, t.made, w.before)):
         a, b = _numpy(wv), _numpy(tv)
@@ -278,8 +285,7 @@ def _run_case(case, lib_w, lib_t, backward):
             ref = [_numpy(x) if _is_tensor(x, lib_t) else None for x in ref]
     for i, (wi, ti) in enumerate(zip(w_items, t_items)):
         compare_values(diff, f"result[{i}]", wi, ti, lib_w, lib_t, ref[i] if ref else None)
-    if case.form in ("inplace",) or case.form.startswith("operator:") and case.form.endswith("=") and \
-            case.form not in ("operator:==", "operator:!=", "operator:<=", "operator:>="):
+    if _writes_self(case):
         if (w.result is w.args[0]) != (t.result is t.args[0]):
             diff.add("inplace-identity", f"the in-place result is {'' if w.result is w.args[0] else 'not '}self "
                                          f"(torch: {'' if t.result is t.args[0] else 'not '}self)")
@@ -288,6 +294,12 @@ def _run_case(case, lib_w, lib_t, backward):
     if backward and not diff.found:
         _compare_gradients(diff, case, w, t, w_items, t_items, lib_w, lib_t)
     return diff.found
+
+
+def _writes_self(case):
+    """Whether the call writes into its first argument (x.op_(...), x += y)."""
+    return case.form == "inplace" or case.form.startswith("operator:") and case.form.endswith("=") and \
+        case.form not in ("operator:==", "operator:!=", "operator:<=", "operator:>=")
 
 
 def _summary(x):

@@ -58,7 +58,7 @@ class Case:
         return replace(self, form=form)
 
     def upcast(self):
-        """The case with every float32 input made float64 (None when there is none)."""
+        """The case with every float32 input and dtype= argument made float64 (None when there is none)."""
         found = []
 
         def up(x):
@@ -69,7 +69,10 @@ class Case:
                 return y
             if isinstance(x, (list, tuple)):
                 return type(x)(up(v) for v in x)
-            return "lib.float64" if x == "lib.float32" else x
+            if x == "lib.float32":  # dtype=float32: a float32 computation of float64 inputs
+                found.append(x)
+                return "lib.float64"
+            return x
 
         args = [up(a) for a in self.args]
         kwargs = {k: up(v) for k, v in self.kwargs.items()}
