@@ -181,7 +181,8 @@ void matmul_blas(const Tensor& out, const Tensor& a, const Tensor& b, T alpha, T
   }
   int64_t batch = dims(out).batch;
   // A broadcast right operand with evenly spaced left rows is one tall product.
-  if (batch > 1 && B.bs == 0 && A.bs == A.rows * A.rs && C.bs == C.rows * C.rs) {
+  // (Only while the tall product's height fits BLAS's int: else the batch stays a batch.)
+  if (batch > 1 && B.bs == 0 && A.bs == A.rows * A.rs && C.bs == C.rows * C.rs && C.rows * batch <= kBlasMaxInt) {
     Mat<T> A2 = A, C2 = C;
     A2.rows *= batch;
     C2.rows *= batch;

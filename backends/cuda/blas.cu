@@ -143,7 +143,8 @@ void matmul_cublas(const Tensor& out, const Tensor& a, const Tensor& b, T alpha,
     C = C.t();
   }
   int64_t batch = dims(out).batch;
-  if (batch > 1 && A.bs == 0 && B.bs == B.cols * B.cs && C.bs == C.cols * C.cs) {
+  // (Only while the wide product's width fits cuBLAS's int: else the batch stays a batch.)
+  if (batch > 1 && A.bs == 0 && B.bs == B.cols * B.cs && C.bs == C.cols * C.cs && C.cols * batch <= kIntMax) {
     Mat<T> B2 = B, C2 = C;
     B2.cols *= batch;
     C2.cols *= batch;
