@@ -43,6 +43,8 @@ TEST_P(CreationOnDevice, RangesAndIdentity) {
   EXPECT_EQ(arange(0.0, 1.0, 0.25, on_d).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75}));
   EXPECT_EQ(arange(5, 0, -2, on_d).to_vector<int64_t>(), (std::vector<int64_t>{5, 3, 1}));
   EXPECT_EQ(arange(0.0, 1.0, 0.25, on_d).dtype(), ScalarType::Float32);
+  // uint8 wraps, as in PyTorch (a GPU's direct cast of a negative double saturated it to 0).
+  EXPECT_EQ(arange(-2, 2, 1, on_d.dtype(ScalarType::UInt8)).to_vector<uint8_t>(), (std::vector<uint8_t>{254, 255, 0, 1}));
   EXPECT_EQ(linspace(0, 1, 5, on_d).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75, 1}));
   EXPECT_EQ(linspace(-1, 1, 1, on_d).to_vector<float>(), (std::vector<float>{-1}));
   EXPECT_EQ(eye(2, 3, on_d).to_vector<float>(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
