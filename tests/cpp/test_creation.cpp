@@ -142,6 +142,10 @@ TEST_P(CreationOnDevice, RandomValuesAreTheCpusBitForBit) {
     }
     out.push_back(randint(-5, 1000, {999}, TensorOptions(dev)));
     out.push_back(randint(0, 7, {100}, TensorOptions(ScalarType::Int32).device(dev)));
+    // Negative values in uint8 wrap on both (a GPU's direct cast saturated them to 0).
+    const TensorOptions u8 = TensorOptions(ScalarType::UInt8).device(dev);
+    out.push_back(uniform_(empty({300}, u8), -100, 100));
+    out.push_back(normal_(empty({300}, u8), 0, 50));
     return out;
   };
   manual_seed(2024);
