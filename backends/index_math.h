@@ -62,14 +62,19 @@ WICK_HOST_DEVICE inline T resample_grad_term(T wr, T wk, T g) {
 
 // arange's element i. On the GPU the product and the sum are rounded
 // separately (nvcc would fuse them into an fma, which g++ without -mfma
-// does not), so both backends produce the same bits.
+// does not), so both backends produce the same bits. A uint8 value goes
+// through int64 and wraps (arange(-2, 2, dtype=uint8) is 254, 255, 0, 1, as
+// in PyTorch): a direct cast of a negative double is undefined, and a GPU
+// saturates it to 0 where x86 wraps.
 template <typename T>
 WICK_HOST_DEVICE inline T arange_value(double start, double step, int64_t i) {
 #ifdef __CUDA_ARCH__
-  return static_cast<T>(__dadd_rn(start, __dmul_rn(static_cast<double>(i), step)));
+  const double v = __dadd_rn(start, __dmul_rn(static_cast<double>(i), step));
 #else
-  return static_cast<T>(start + static_cast<double>(i) * step);
+  const double v = start + static_cast<double>(i) * step;
 #endif
+  if constexpr (std::is_same_v<T, uint8_t>) return static_cast<T>(static_cast<int64_t>(v));
+  else return static_cast<T>(v);
 }
 
 }  // namespace wick::kernels

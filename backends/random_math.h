@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "core/dispatch.h"
 #include "core/generator.h"
@@ -139,6 +140,15 @@ WICK_HOST_DEVICE inline double cos_turns(double t) {
   return (q == 1 || q == 2) ? -v : v;
 }
 
+// A double drawn for an element of type T. uint8 goes through int64 and
+// wraps (-1.2 becomes 255) on both devices: a direct cast of a negative
+// double is undefined, and a GPU saturates it to 0 where x86 wraps.
+template <typename T>
+WICK_HOST_DEVICE inline T from_double(double v) {
+  if constexpr (std::is_same_v<T, uint8_t>) return static_cast<T>(static_cast<int64_t>(v));
+  else return static_cast<T>(v);
+}
+
 // The value of one element of Backend::random from its Philox words r:
 // Uniform [a, b), Normal (mean a, std b; Box-Muller), RandInt [a, b),
 // Bernoulli (probability a).
@@ -146,7 +156,7 @@ template <typename T>
 WICK_HOST_DEVICE inline T random_value(RandomOp op, double a, double b, const std::array<uint32_t, 4>& r) {
   switch (op) {
     case RandomOp::Uniform: {
-      T v = static_cast<T>(add_rn(a, mul_rn(b - a, uniform01(r[0], r[1]))));
+      T v = from_double<T>(add_rn(a, mul_rn(b - a, uniform01(r[0], r[1]))));
       if constexpr (kIsFloat<T>) {
         if (v >= static_cast<T>(b)) v = std::nextafter(static_cast<T>(b), static_cast<T>(a));  // rounding
       }
@@ -155,7 +165,7 @@ WICK_HOST_DEVICE inline T random_value(RandomOp op, double a, double b, const st
     case RandomOp::Normal: {
       const double u1 = 1.0 - uniform01(r[0], r[1]), u2 = uniform01(r[2], r[3]);
       const double radius = std::sqrt(-2.0 * log_unit(u1));
-      return static_cast<T>(add_rn(a, mul_rn(mul_rn(b, radius), cos_turns(u2))));
+      return from_double<T>(add_rn(a, mul_rn(mul_rn(b, radius), cos_turns(u2))));
     }
     case RandomOp::RandInt: {
       const uint64_t range = static_cast<uint64_t>(b - a);

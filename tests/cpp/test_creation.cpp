@@ -43,6 +43,8 @@ TEST_P(CreationOnDevice, RangesAndIdentity) {
   EXPECT_EQ(arange(0.0, 1.0, 0.25, on_d).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75}));
   EXPECT_EQ(arange(5, 0, -2, on_d).to_vector<int64_t>(), (std::vector<int64_t>{5, 3, 1}));
   EXPECT_EQ(arange(0.0, 1.0, 0.25, on_d).dtype(), ScalarType::Float32);
+  // uint8 wraps, as in PyTorch (a GPU's direct cast of a negative double saturated it to 0).
+  EXPECT_EQ(arange(-2, 2, 1, on_d.dtype(ScalarType::UInt8)).to_vector<uint8_t>(), (std::vector<uint8_t>{254, 255, 0, 1}));
   EXPECT_EQ(linspace(0, 1, 5, on_d).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75, 1}));
   EXPECT_EQ(linspace(-1, 1, 1, on_d).to_vector<float>(), (std::vector<float>{-1}));
   EXPECT_EQ(eye(2, 3, on_d).to_vector<float>(), (std::vector<float>{1, 0, 0, 0, 1, 0}));
@@ -140,6 +142,10 @@ TEST_P(CreationOnDevice, RandomValuesAreTheCpusBitForBit) {
     }
     out.push_back(randint(-5, 1000, {999}, TensorOptions(dev)));
     out.push_back(randint(0, 7, {100}, TensorOptions(ScalarType::Int32).device(dev)));
+    // Negative values in uint8 wrap on both (a GPU's direct cast saturated them to 0).
+    const TensorOptions u8 = TensorOptions(ScalarType::UInt8).device(dev);
+    out.push_back(uniform_(empty({300}, u8), -100, 100));
+    out.push_back(normal_(empty({300}, u8), 0, 50));
     return out;
   };
   manual_seed(2024);

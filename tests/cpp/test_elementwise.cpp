@@ -282,6 +282,22 @@ TEST_P(ElementwiseOnDevice, AlphaAndBoundsInTheResultDtype) {
   EXPECT_EQ(clamp(from_vector<int64_t>({0}, {1}).to(device()), big, std::nullopt).item<int64_t>(), big);
 }
 
+TEST_P(ElementwiseOnDevice, FloatsConvertToUint8ThroughInt64) {
+  // As PyTorch: -1.5 becomes 255 (a GPU's direct cast saturated it to 0), -300.2 becomes 212.
+  const std::vector<uint8_t> expected{255, 212, 44, 2, 0};
+  for (ScalarType t : {ScalarType::Float32, ScalarType::Float64}) {
+    SCOPED_TRACE(t);
+    const Tensor host = tensor({-1.5, -300.2, 300.7, 2.9, -0.5}, t);
+    const Tensor x = host.to(device());
+    EXPECT_EQ(x.to(ScalarType::UInt8).to_vector<uint8_t>(), expected);                // on the device
+    EXPECT_EQ(x.to(kCPU, ScalarType::UInt8).to_vector<uint8_t>(), expected);          // converted before the copy out
+    EXPECT_EQ(host.to(device(), ScalarType::UInt8).to_vector<uint8_t>(), expected);   // converted after the copy in
+    // A stepped source takes the kernel, not the contiguous fast paths.
+    EXPECT_EQ(x.slice(0, 0, std::nullopt, 2).to(ScalarType::UInt8).to_vector<uint8_t>(),
+              (std::vector<uint8_t>{255, 44, 0}));
+  }
+}
+
 TEST_P(ElementwiseOnDevice, SmoothActivationsHaveTheirSlopeAtZero) {
   // Note [Activations at their kinks]
   Tensor x = tensor({0.0, -800.0, 800.0}, ScalarType::Float64).to(device()).requires_grad_();
