@@ -68,8 +68,9 @@ step() {
   return "$rc"
 }
 
+export PATH="$PATH:/usr/local/cuda/bin:/usr/local/cuda/compute-sanitizer"  # nvcc, compute-sanitizer
 note "gpu-check $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
-note "$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -1)"
+note "GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)"
 note "$(nvcc --version 2>&1 | tail -1)"
 note "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores"
 
@@ -87,8 +88,13 @@ python=$(command -v python3)
 cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DWICK_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90
             -DWICK_CBLAS_INCLUDE="$prefix/usr/include/x86_64-linux-gnu/openblas-openmp"
             -DWICK_OPENBLAS="$lib/openblas-openmp/libopenblas.so.0"
-            -DGTest_DIR="$lib/cmake/GTest" -DCMAKE_PREFIX_PATH="$prefix/usr"
-            -DZLIB_INCLUDE_DIR="$prefix/usr/include" -DZLIB_LIBRARY="$lib/libz.a")  # static: whatever zlib is there
+            -DGTest_DIR="$lib/cmake/GTest" -DCMAKE_PREFIX_PATH="$prefix/usr")
+# zlib: the machine's own library (Debian's libz.a is not built for a shared object, which the
+# Python module is), with its header or, where the machine has none, the carried one.
+zlib_so=$(ldconfig -p 2>/dev/null | awk '/libz\.so\.1 .*x86-64/ {print $NF; exit}')
+zlib_include=/usr/include
+[ -f "$zlib_include/zlib.h" ] || zlib_include=$prefix/usr/include
+cmake_args+=(-DZLIB_INCLUDE_DIR="$zlib_include" -DZLIB_LIBRARY="${zlib_so:-$lib/libz.a}")
 # The Python module, for the machine's own python3 (the one holding PyTorch), where its headers are.
 py_include=$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)
 with_python=0
