@@ -17,15 +17,22 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <sstream>
+#include <string>
 #include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/info.h"
 #include "backends/cpu/loops.h"
 #include "backends/matrix_operand.h"
+#include "core/cpu_features.h"
 #include "core/parallel.h"
+#include "core/warning.h"
 
 namespace wick::cpu {
 
@@ -102,11 +109,80 @@ Tensor blas_readable(const Tensor& x) {
 // loads a copy of its own next to any other, with RTLD_DEEPBIND so that copy
 // calls its own functions even where another OpenBLAS exported the same names
 // globally (ASan cannot run with RTLD_DEEPBIND; sanitizer builds do without).
+
+// Note [Choosing OpenBLAS's kernels]
+// OpenBLAS built for many CPUs (DYNAMIC_ARCH, as Debian builds it) picks its
+// kernels when it loads, from a table of CPU models. A CPU newer than the
+// table falls back to the SSE3 "Prescott" kernels: on an Intel Xeon of family
+// 6 model 207 (AVX-512 with BF16), which Debian 12's OpenBLAS 0.3.21 does not
+// know, sgemm ran at 37 GFLOP/s on one core instead of 157-188. So wick
+// chooses by instruction set, never by model: before OpenBLAS initialises, it
+// names the kernels for the CPU's features in OPENBLAS_CORETYPE (Cooperlake
+// for AVX-512 with BF16, SkylakeX for AVX-512, Zen or Haswell for AVX2 + FMA,
+// Sandybridge for AVX; an older CPU is left to OpenBLAS), and removes the
+// variable again once the library has loaded, so that child processes and
+// other copies of OpenBLAS see the environment the user gave. A user's own
+// OPENBLAS_CORETYPE wins; when it names kernels of a weaker instruction set
+// than the CPU has, wick warns once. Measured on an AMD EPYC (Zen 4), where
+// 0.3.21 knows the CPU and picks Cooperlake itself: 1024 sgemm on one core at
+// 84-91 GFLOP/s by OpenBLAS's own choice, 98 with SkylakeX named, 38 with
+// Prescott forced. (The environment is written once per process, on the
+// first product, and glibc's setenv is not safe against a concurrent getenv
+// in another thread: a risk wick takes for the three calls it makes.)
+
+// How strong an OpenBLAS core's kernels are, by the instruction set they use.
+enum class KernelIsa { Unknown, Sse, Avx, Avx2, Avx512 };
+
+const char* to_string(KernelIsa isa) {
+  switch (isa) {
+    case KernelIsa::Sse: return "SSE";
+    case KernelIsa::Avx: return "AVX";
+    case KernelIsa::Avx2: return "AVX2";
+    case KernelIsa::Avx512: return "AVX-512";
+    case KernelIsa::Unknown: break;
+  }
+  return "unknown";
+}
+
+// The instruction set of an OpenBLAS x86-64 core (openblas_get_corename()'s
+// spelling, any case); Unknown for a name this table does not have.
+KernelIsa kernel_isa(std::string core) {
+  for (char& c : core) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* n : {"skylakex", "cooperlake", "sapphirerapids"})
+    if (core == n) return KernelIsa::Avx512;
+  for (const char* n : {"haswell", "zen", "excavator"})
+    if (core == n) return KernelIsa::Avx2;
+  for (const char* n : {"sandybridge", "bulldozer", "piledriver", "steamroller"})
+    if (core == n) return KernelIsa::Avx;
+  for (const char* n : {"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "nano", "barcelona",
+                        "opteron", "opteron_sse3", "bobcat", "katmai", "coppermine", "northwood", "banias"})
+    if (core == n) return KernelIsa::Sse;
+  return KernelIsa::Unknown;
+}
+
+// The strongest kernels the CPU can run, and the OpenBLAS core that has them
+// (nullptr: leave the choice to OpenBLAS).
+std::pair<KernelIsa, const char*> best_core(const CpuFeatures& f) {
+  if (f.avx512f && f.avx512bw && f.avx512cd && f.avx512dq && f.avx512vl)
+    return {KernelIsa::Avx512, f.avx512_bf16 ? "Cooperlake" : "SkylakeX"};
+  if (f.avx2 && f.fma) {
+    const bool amd = f.vendor == "AuthenticAMD" || f.vendor == "HygonGenuine";
+    return {KernelIsa::Avx2, amd ? "Zen" : "Haswell"};
+  }
+  if (f.avx) return {KernelIsa::Avx, "Sandybridge"};
+  return {KernelIsa::Sse, nullptr};
+}
+
 struct Cblas {
-  decltype(&cblas_sgemm) sgemm;
-  decltype(&cblas_dgemm) dgemm;
-  decltype(&cblas_sgemv) sgemv;
-  decltype(&cblas_dgemv) dgemv;
+  decltype(&cblas_sgemm) sgemm = nullptr;
+  decltype(&cblas_dgemm) dgemm = nullptr;
+  decltype(&cblas_sgemv) sgemv = nullptr;
+  decltype(&cblas_dgemv) dgemv = nullptr;
+  const char* (*get_config)() = nullptr;  // optional: OpenBLAS's own functions
+  const char* (*get_corename)() = nullptr;
+  int (*get_num_threads)() = nullptr;
+  std::string path;
+  std::string chosen_by;
 };
 
 const Cblas& cblas() {
@@ -116,8 +192,17 @@ const Cblas& cblas() {
 #else
     const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
 #endif
-    void* lib = dlopen(WICK_OPENBLAS_PATH, flags);
-    if (!lib) lib = dlopen("libopenblas.so.0", flags);  // the library moved since the build
+    const auto [cpu_isa, core] = best_core(cpu_features());
+    const char* user_core = std::getenv("OPENBLAS_CORETYPE");
+    const bool ours = user_core == nullptr && core != nullptr;
+    if (ours) setenv("OPENBLAS_CORETYPE", core, 1);
+    std::string path = WICK_OPENBLAS_PATH;
+    void* lib = dlopen(path.c_str(), flags);
+    if (!lib) {  // the library moved since the build
+      path = "libopenblas.so.0";
+      lib = dlopen(path.c_str(), flags);
+    }
+    if (ours) unsetenv("OPENBLAS_CORETYPE");
     WICK_CHECK(lib != nullptr, Error, "cannot load OpenBLAS from ", WICK_OPENBLAS_PATH,
                " or libopenblas.so.0 (apt-get install libopenblas0-openmp): ", dlerror());
     auto sym = [lib](const char* name) {
@@ -125,10 +210,26 @@ const Cblas& cblas() {
       WICK_CHECK(f != nullptr, Error, "OpenBLAS at ", WICK_OPENBLAS_PATH, " lacks ", name);
       return f;
     };
-    return Cblas{reinterpret_cast<decltype(&cblas_sgemm)>(sym("cblas_sgemm")),
-                 reinterpret_cast<decltype(&cblas_dgemm)>(sym("cblas_dgemm")),
-                 reinterpret_cast<decltype(&cblas_sgemv)>(sym("cblas_sgemv")),
-                 reinterpret_cast<decltype(&cblas_dgemv)>(sym("cblas_dgemv"))};
+    Cblas t;
+    t.sgemm = reinterpret_cast<decltype(&cblas_sgemm)>(sym("cblas_sgemm"));
+    t.dgemm = reinterpret_cast<decltype(&cblas_dgemm)>(sym("cblas_dgemm"));
+    t.sgemv = reinterpret_cast<decltype(&cblas_sgemv)>(sym("cblas_sgemv"));
+    t.dgemv = reinterpret_cast<decltype(&cblas_dgemv)>(sym("cblas_dgemv"));
+    t.get_config = reinterpret_cast<const char* (*)()>(dlsym(lib, "openblas_get_config"));
+    t.get_corename = reinterpret_cast<const char* (*)()>(dlsym(lib, "openblas_get_corename"));
+    t.get_num_threads = reinterpret_cast<int (*)()>(dlsym(lib, "openblas_get_num_threads"));
+    t.path = path;
+    t.chosen_by = ours                ? "wick, by the CPU's instruction sets"
+                  : user_core != nullptr ? std::string("the environment (OPENBLAS_CORETYPE=") + user_core + ")"
+                                         : "OpenBLAS, by the CPU's model";
+    const std::string loaded = t.get_corename ? t.get_corename() : "";
+    if (user_core != nullptr && kernel_isa(loaded) != KernelIsa::Unknown && kernel_isa(loaded) < cpu_isa) {
+      warn("OPENBLAS_CORETYPE=" + std::string(user_core) + " makes OpenBLAS run its " + loaded + " kernels (" +
+           to_string(kernel_isa(loaded)) + ") on a CPU with " + to_string(cpu_isa) +
+           ": matrix products and convolutions will be several times slower than this CPU allows. Unset "
+           "OPENBLAS_CORETYPE to let wick choose by the CPU's instruction sets.");
+    }
+    return t;
   }();
   return table;
 }
@@ -164,6 +265,7 @@ void gemv(const Mat<T>& m, const Layout& l, T alpha, const T* pm, const T* x, in
 
 template <typename T>
 void matmul_blas(const Tensor& out, const Tensor& a, const Tensor& b, T alpha, T beta) {
+  cblas();  // load OpenBLAS on the calling thread, never first inside a parallel region
   if (!layout_of(out).ok) {  // e.g. an output with padded or overlapping rows and columns
     Tensor tmp = scratch(out.sizes(), out.dtype());
     if (beta != T(0)) copy(tmp, out);
@@ -280,6 +382,25 @@ void scale(const Tensor& out, double beta) {
 }
 
 }  // namespace
+
+std::string best_kernel_isa(const CpuFeatures& features) { return to_string(best_core(features).first); }
+
+BlasInfo blas_info() {
+  const Cblas& t = cblas();
+  BlasInfo i;
+  i.library = "OpenBLAS";
+  i.config = t.get_config ? t.get_config() : "";
+  // openblas_get_config() begins "OpenBLAS 0.3.21 DYNAMIC_ARCH ...".
+  std::istringstream words(i.config);
+  std::string first;
+  words >> first >> i.version;
+  i.path = t.path;
+  i.core = t.get_corename ? t.get_corename() : "unknown";
+  i.core_isa = to_string(kernel_isa(i.core));
+  i.chosen_by = t.chosen_by;
+  i.threads = t.get_num_threads ? t.get_num_threads() : 1;
+  return i;
+}
 
 void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta) {
   if (out.numel() == 0) return;

@@ -20,10 +20,10 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 
-// The row loops are compiled twice, for AVX2 + FMA and for the baseline, and
-// the loader picks one for the CPU at hand (GCC's function multiversioning).
+// The row loops are compiled three times, for AVX-512, for AVX2 + FMA and for
+// the baseline, and the loader picks one for the CPU at hand (GCC's function multiversioning).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define WICK_RNN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define WICK_RNN_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define WICK_RNN_CLONES
 #endif

@@ -5,9 +5,11 @@
 // loops calling glibc's expf, nor float reductions or selects (under the
 // default -ftrapping-math), so the hot loops of softmax write them with f32x8.
 //
-// WICK_VECTOR_CLONES compiles a function for AVX2 + FMA next to the
-// baseline; the loader picks one for the CPU at hand (GCC function
-// multiversioning). The helpers such a function calls must be inlined into
+// WICK_VECTOR_CLONES compiles a function for AVX-512 (x86-64-v4) and for
+// AVX2 + FMA (x86-64-v3) next to the baseline; the loader picks one for the
+// CPU at hand (GCC function multiversioning). On an AMD EPYC (Zen 4) the
+// AVX-512 clone made a 1M-float sum 12% faster and softmax a little (median of
+// three runs of 5 x 200 calls, one thread). The helpers such a function calls must be inlined into
 // it (WICK_ALWAYS_INLINE) to be compiled for both.
 #pragma once
 
@@ -17,10 +19,24 @@
 #include <type_traits>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define WICK_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define WICK_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define WICK_VECTOR_CLONES
 #endif
+
+namespace wick::cpu {
+// The clone of the WICK_VECTOR_CLONES functions that GCC's loader picks here.
+inline const char* loop_clone_level() {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+  return __builtin_cpu_supports("x86-64-v4")   ? "x86-64-v4"
+         : __builtin_cpu_supports("x86-64-v3") ? "x86-64-v3"
+                                               : "x86-64";
+#else
+  return "default";
+#endif
+}
+}  // namespace wick::cpu
+
 #define WICK_ALWAYS_INLINE inline __attribute__((always_inline))
 
 // f32x8 values cross only always-inline helpers, never a real call, so the

@@ -1,6 +1,7 @@
 // wick._C: the module, exception translation, dtype and device objects, the
 // conversions every binding file uses, and global state (seeds, grad mode,
 // memory statistics).
+#include <cstdio>
 #include <string_view>
 
 #include "python/csrc/bindings.h"
@@ -386,6 +387,50 @@ void init_state(py::module_& m) {
         "Lets float32 CUDA matmuls use TF32 tensor cores, or not (wick.backends.cuda.matmul.allow_tf32).");
   m.def("_cuda_synchronize", &cuda::synchronize, py::arg("device"),
         "Waits for the device's queued work and raises what its kernels found (wick.cuda.synchronize).");
+  m.def(
+      "_cpu_info",
+      [] {
+        const cpu::BackendInfo i = cpu::info();
+        py::dict cpu_d, blas;
+        cpu_d["brand"] = i.cpu.brand;
+        cpu_d["vendor"] = i.cpu.vendor;
+        cpu_d["family"] = i.cpu.family;
+        cpu_d["model"] = i.cpu.model;
+        cpu_d["stepping"] = i.cpu.stepping;
+        cpu_d["instruction_sets"] = i.cpu.names();
+        cpu_d["level"] = cpu::to_string(i.cpu.level());
+        cpu_d["kernel_isa"] = i.cpu_isa;
+        blas["library"] = i.blas.library;
+        blas["version"] = i.blas.version;
+        blas["config"] = i.blas.config;
+        blas["path"] = i.blas.path;
+        blas["core"] = i.blas.core;
+        blas["core_isa"] = i.blas.core_isa;
+        blas["chosen_by"] = i.blas.chosen_by;
+        blas["threads"] = i.blas.threads;
+        py::dict d;
+        d["cpu"] = cpu_d;
+        d["loop_kernels"] = i.loop_kernels;
+        d["blas"] = blas;
+        d["threads"] = i.threads;
+        return d;
+      },
+      "The CPU, its instruction sets, the kernels chosen for them and the thread counts (wick.backends.cpu.info).");
+  m.def("_cpu_info_string", &cpu::info_string, "wick.backends.cpu.info() as text (wick.__config__.show).");
+  // Note [Warnings from C++]
+  // wick::warn (core/warning.h) becomes a Python UserWarning, so the warnings
+  // module's filters and pytest.warns apply. C++ warns where it cannot raise
+  // (while loading a library, say, maybe on a thread without the GIL), so a
+  // warning that a filter turns into an error is printed as unraisable rather
+  // than raised; after the interpreter has finalised, it goes to stderr.
+  set_warning_handler([](const std::string& message) {
+    if (!Py_IsInitialized()) {
+      std::fprintf(stderr, "wick: warning: %s\n", message.c_str());
+      return;
+    }
+    py::gil_scoped_acquire gil;
+    if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) PyErr_WriteUnraisable(nullptr);
+  });
 #ifdef WICK_WITH_CUDA
   m.attr("_built_with_cuda") = true;
 #else

@@ -18,7 +18,7 @@ from wick._size import Size
 from wick import return_types
 from wick import autograd
 from wick import cuda
-from wick import backends
+from wick import __config__, backends
 from wick.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from wick.serialization import load, save
 

@@ -28,8 +28,8 @@ def run(model, out, *extra):
     return train.main(["--model", model, "--out", str(out), "--no-progress", *QUICK[model], *extra])
 
 
-def metrics(out):
-    with open(os.path.join(out, "metrics.csv")) as f:
+def metrics(out, name="metrics.csv"):
+    with open(os.path.join(out, name)) as f:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
@@ -66,6 +66,24 @@ def test_resume_reaches_the_same_parameters(tmp_path):
         np.testing.assert_array_equal(a["model"][name].numpy(), b["model"][name].numpy(), err_msg=name)
     without_time = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
     assert without_time(metrics(straight)) == without_time(metrics(resumed))
+    assert metrics(straight, "steps.csv") == metrics(resumed, "steps.csv")
+
+
+@needs_fashion
+def test_one_epoch_logs_a_curve_of_steps(tmp_path):
+    # 512 samples in batches of 64: 8 steps, logged every 3rd and at the epoch's end.
+    assert run("mlp", tmp_path, "--epochs", "1", "--log-every", "3") == 0
+    steps = metrics(tmp_path, "steps.csv")
+    assert [r["step"] for r in steps] == [3, 6, 8]
+    assert all(0 < r["train_loss"] < 10 and 0 <= r["train_acc"] <= 1 for r in steps)
+    # The logged windows' losses, weighted by their steps, average to the epoch's training loss.
+    mean = (steps[0]["train_loss"] * 3 + steps[1]["train_loss"] * 3 + steps[2]["train_loss"] * 2) / 8
+    assert mean == pytest.approx(metrics(tmp_path)[0]["train_loss"], rel=1e-4)
+    assert metrics(tmp_path)[0]["steps"] == 8
+    with open(tmp_path / "curves.png", "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(SystemExit):
+        train.parse_args(["--log-every", "0"])
 
 
 @needs_fashion

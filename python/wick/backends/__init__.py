@@ -1,5 +1,6 @@
-"""wick.backends: switches of the backends' libraries, under PyTorch's names
-(torch.backends). Only wick.backends.cuda.matmul.allow_tf32 exists so far."""
-from wick.backends import cuda
+"""wick.backends: the backends' libraries and switches, under PyTorch's names
+(torch.backends): wick.backends.cpu.info() and get_cpu_capability(), and
+wick.backends.cuda.matmul.allow_tf32."""
+from wick.backends import cpu, cuda
 
-__all__ = ["cuda"]
+__all__ = ["cpu", "cuda"]

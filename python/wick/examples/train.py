@@ -47,7 +47,11 @@ def parse_args(argv=None):
     p.add_argument("--framework", choices=("wick", "torch"), default="wick",
                    help="run the same program on PyTorch, for comparison")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (log lines only)")
+    p.add_argument("--log-every", type=int, default=10, metavar="N",
+                   help="log the training loss and accuracy every N steps, into steps.csv and curves.png")
     args = p.parse_args(argv)
+    if args.log_every < 1:
+        p.error(f"--log-every must be at least 1, got {args.log_every}")
     args.out = args.out.format(model=args.model)
     return args
 
@@ -132,16 +136,19 @@ def load_text(fw, args):
 
 # ---- one epoch ----------------------------------------------------------------------------
 
-def run_epoch(fw, model, loader, optimizer, args, desc):
-    """Trains (optimizer given) or evaluates over loader; returns (mean loss, accuracy)."""
+def run_epoch(fw, model, loader, optimizer, args, desc, step_log=None, first_step=0):
+    """Trains (optimizer given) or evaluates over loader; returns (mean loss, accuracy).
+    Training appends to step_log, every args.log_every steps, the step number
+    (counted from first_step) and the mean loss and accuracy of those steps."""
     F = fw.nn.functional
     training = optimizer is not None
     model.train(training)
     total_loss, correct, seen = 0.0, 0, 0
+    window = [0.0, 0, 0]  # loss sum, correct, samples since the last logged step
     bar = make_bar(len(loader), desc, args)
     start = time.perf_counter()
     with fw.set_grad_enabled(training):
-        for x, y in loader:
+        for i, (x, y) in enumerate(loader):
             x, y = x.to(args.device), y.to(args.device)
             logits = model(x)[0] if args.model == "charlstm" else model(x)
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
@@ -150,9 +157,16 @@ def run_epoch(fw, model, loader, optimizer, args, desc):
                 loss.backward()
                 optimizer.step()
             n = y.numel()
-            total_loss += loss.item() * n
-            correct += (logits.argmax(-1) == y).sum().item()
+            batch_loss, batch_correct = loss.item() * n, (logits.argmax(-1) == y).sum().item()
+            total_loss += batch_loss
+            correct += batch_correct
             seen += n
+            if step_log is not None:
+                window = [window[0] + batch_loss, window[1] + batch_correct, window[2] + n]
+                if (i + 1) % args.log_every == 0 or i + 1 == len(loader):
+                    step_log.append(dict(step=first_step + i + 1, train_loss=round(window[0] / window[2], 6),
+                                         train_acc=round(window[1] / window[2], 6)))
+                    window = [0.0, 0, 0]
             samples = seen if args.model != "charlstm" else seen // args.seq_len
             bar.update(1, loss=total_loss / seen, acc=correct / seen,
                        rate=samples / max(time.perf_counter() - start, 1e-9))
@@ -189,27 +203,31 @@ class make_bar:
 
 # ---- outputs ------------------------------------------------------------------------------
 
-METRIC_FIELDS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+METRIC_FIELDS = ("epoch", "steps", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+STEP_FIELDS = ("step", "train_loss", "train_acc")
 
 
-def write_metrics(path, rows):
+def write_metrics(path, rows, fields=METRIC_FIELDS):
     with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=METRIC_FIELDS)
+        w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
         w.writerows(rows)
 
 
-def plot_curves(path, rows, model):
+def plot_curves(path, rows, step_log, model):
+    """Training loss and accuracy per logged step (a curve even for one epoch),
+    with the test set's at the end of each epoch."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    epochs = [r["epoch"] for r in rows]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    for split in ("train", "test"):
-        ax_loss.plot(epochs, [r[f"{split}_loss"] for r in rows], marker="o", label=split)
-        ax_acc.plot(epochs, [r[f"{split}_acc"] for r in rows], marker="o", label=split)
-    ax_loss.set(title=f"{model}: loss", xlabel="epoch", ylabel="cross-entropy")
-    ax_acc.set(title=f"{model}: accuracy", xlabel="epoch", ylabel="accuracy")
+    steps = [r["step"] for r in step_log]
+    ends = [r.get("steps", 0) for r in rows]
+    for ax, key in ((ax_loss, "loss"), (ax_acc, "acc")):
+        ax.plot(steps, [r[f"train_{key}"] for r in step_log], linewidth=1, label="train (per logged step)")
+        ax.plot(ends, [r[f"test_{key}"] for r in rows], marker="o", label="test (end of epoch)")
+    ax_loss.set(title=f"{model}: loss", xlabel="training step", ylabel="cross-entropy")
+    ax_acc.set(title=f"{model}: accuracy", xlabel="training step", ylabel="accuracy")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.legend()
@@ -234,9 +252,10 @@ def write_graph(fw, model, loader, args):
         subprocess.run(["dot", "-Tsvg", dot_path, "-o", os.path.join(args.out, "graph.svg")], check=True)
 
 
-def save_checkpoint(fw, path, model, optimizer, epoch, rows, args):
+def save_checkpoint(fw, path, model, optimizer, epoch, rows, step_log, args):
     fw.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
-             "metrics": rows, "args": {k: v for k, v in vars(args).items() if v is not None}}, path)
+             "metrics": rows, "step_log": step_log,
+             "args": {k: v for k, v in vars(args).items() if v is not None}}, path)
 
 
 def sample_text(fw, model, corpus, args, length=300, prompt="The "):
@@ -280,12 +299,12 @@ def main(argv=None):
     model = model.to(args.device)
     optimizer = fw.optim.Adam(model.parameters(), lr=args.lr)
 
-    first_epoch, rows = 0, []
+    first_epoch, rows, step_log = 0, [], []
     if args.resume:
         ckpt = fw.load(args.resume)
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
-        first_epoch, rows = ckpt["epoch"], list(ckpt["metrics"])
+        first_epoch, rows, step_log = ckpt["epoch"], list(ckpt["metrics"]), list(ckpt.get("step_log", []))
         print(f"resumed from {args.resume} after epoch {first_epoch}")
 
     test_loader = fw.utils.data.DataLoader(test_set, batch_size=256)
@@ -305,22 +324,28 @@ def main(argv=None):
             fw.manual_seed(args.seed * 1000 + epoch)
             train_loader = fw.utils.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
             t0 = time.perf_counter()
+            done_steps = rows[-1].get("steps", 0) if rows else 0
+            del step_log[sum(1 for r in step_log if r["step"] <= done_steps):]  # an interrupted epoch's
             train_loss, train_acc = run_epoch(fw, model, train_loader, optimizer, args,
-                                              f"epoch {epoch + 1}/{args.epochs} train")
+                                              f"epoch {epoch + 1}/{args.epochs} train", step_log, done_steps)
             test_loss, test_acc = run_epoch(fw, model, test_loader, None, args, f"epoch {epoch + 1}/{args.epochs} test")
-            rows.append(dict(epoch=epoch + 1, train_loss=round(train_loss, 6), train_acc=round(train_acc, 6),
+            rows.append(dict(epoch=epoch + 1, steps=done_steps + len(train_loader),
+                             train_loss=round(train_loss, 6), train_acc=round(train_acc, 6),
                              test_loss=round(test_loss, 6), test_acc=round(test_acc, 6),
                              seconds=round(time.perf_counter() - t0, 3)))
-            save_checkpoint(fw, ckpt_path, model, optimizer, epoch + 1, rows, args)
+            save_checkpoint(fw, ckpt_path, model, optimizer, epoch + 1, rows, step_log, args)
             write_metrics(os.path.join(args.out, "metrics.csv"), rows)
+            write_metrics(os.path.join(args.out, "steps.csv"), step_log, STEP_FIELDS)
     except KeyboardInterrupt:
-        save_checkpoint(fw, ckpt_path, model, optimizer, epoch, rows, args)
+        done_steps = rows[-1].get("steps", 0) if rows else 0
+        step_log = [r for r in step_log if r["step"] <= done_steps]
+        save_checkpoint(fw, ckpt_path, model, optimizer, epoch, rows, step_log, args)
         print(f"\ninterrupted in epoch {epoch + 1}: checkpoint saved to {ckpt_path} "
               f"(--resume {ckpt_path} starts that epoch again)")
         return 130
 
     if rows:
-        plot_curves(os.path.join(args.out, "curves.png"), rows, args.model)
+        plot_curves(os.path.join(args.out, "curves.png"), rows, step_log, args.model)
     wall = time.perf_counter() - start
     last = rows[-1] if rows else None
     if last is None:
@@ -331,7 +356,7 @@ def main(argv=None):
         print("sample:", repr(sample_text(fw, model, corpus, args)))
     else:
         print(f"test accuracy {last['test_acc']:.4f}, wall time {wall:.1f} s")
-    print(f"outputs in {args.out}: metrics.csv curves.png model.wick"
+    print(f"outputs in {args.out}: metrics.csv steps.csv curves.png model.wick"
           + (" graph.dot" if args.framework == "wick" else ""))
     return 0
 
