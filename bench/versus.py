@@ -14,12 +14,35 @@ chose, so that a table is never read without the machine it came from.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEASURES = ["mlp", "cnn", "lstm", "charlstm", "sgemm1024_gflops", "tiny_us", "peak_rss_mb"]
+
+# Floating-point work of one cnn training step, batch 64, in multiply-adds:
+# conv 1->32 3x3 on 28x28 (64*32*784*9 = 14.45M) forward and weight gradient
+# (the images need no gradient); conv 32->64 3x3 on 14x14 (64*64*196*288 =
+# 231.2M) forward, input and weight gradients; Linear 3136->128 (25.69M) and
+# 128->10 (0.08M), three products each. Pooling, ReLU, loss and Adam are
+# memory-bound and not counted.
+CNN_FLOPS = 2 * (2 * 14.45e6 + 3 * 231.2e6 + 3 * 25.69e6 + 3 * 0.082e6)
+
+
+def fma_peak():
+    """One core's float32 FMA peak in GFLOP/s from bench/fma_peak.cpp, or None without g++."""
+    gxx = shutil.which("g++")
+    if gxx is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "fma_peak")
+        subprocess.run([gxx, "-O3", os.path.join(HERE, "fma_peak.cpp"), "-o", exe], check=True)
+        runs = [float(subprocess.run([exe], capture_output=True, text=True, check=True).stdout.split()[0])
+                for _ in range(3)]
+    return max(runs)
 
 
 def cpu_name():
@@ -84,6 +107,13 @@ def main():
             label = {"sgemm1024_gflops": "sgemm 1024", "tiny_us": "(a*b).sum().backward(), 1 element",
                      "peak_rss_mb": "peak RSS of the process"}.get(m, f"{m} training step")
             print(f"| {label} | {threads} | {wm:.3g}{unit} | {tm:.3g}{unit} | {ratio:.2f} |")
+    wick_cnn = [r["cnn"] for r in results.get(("wick", 1), []) if "cnn" in r]
+    peak = fma_peak() if wick_cnn else None
+    if peak:
+        gflops = CNN_FLOPS / (statistics.median(wick_cnn) / 1e3) / 1e9
+        print(f"\nwick's cnn step at 1 thread: {CNN_FLOPS / 1e9:.2f} GFLOP in {statistics.median(wick_cnn):.3g} ms = "
+              f"{gflops:.1f} GFLOP/s, {100 * gflops / peak:.0f}% of one core's float32 FMA peak "
+              f"({peak:.1f} GFLOP/s, measured by bench/fma_peak.cpp)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({f"{fw}@{t}": rs for (fw, t), rs in results.items()}, f, indent=1)

@@ -95,3 +95,32 @@ def test_forced_kernels_as_strong_as_the_cpu_give_no_warning():
     got = probe(core)
     assert got["info"]["blas"]["core"] == core
     assert got["warnings"] == []
+
+
+# Note [One thread pool]: matrix products, convolutions and wick's loops share
+# one OpenMP pool, so a process never runs more threads than it asked for.
+THREADS_PROBE = r"""
+import os, sys, wick
+counts = []
+for n in (1, 3, 2):
+    wick.set_num_threads(n)
+    a = wick.randn(512, 512)
+    (a @ a).sum().item()
+    x = wick.randn(16, 8, 32, 32, requires_grad=True)
+    wick.nn.functional.conv2d(x, wick.randn(16, 8, 3, 3)).sum().backward()
+    wick.randn(1 << 20).exp().sum().item()
+    counts.append(len(os.listdir("/proc/self/task")))
+print(counts)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through /proc")
+def test_one_thread_pool_at_any_thread_count():
+    env = dict(os.environ)
+    env.pop("OMP_NUM_THREADS", None)
+    out = subprocess.run([sys.executable, "-c", THREADS_PROBE], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    counts = json.loads(out.stdout.strip().splitlines()[-1])
+    # Never more threads than asked for (a second pool, such as OpenBLAS's
+    # pthreads, would add its own), and the 3 asked for are used.
+    assert counts[0] == 1 and counts[1] == 3 and counts[2] <= 3, counts
