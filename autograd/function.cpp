@@ -50,6 +50,9 @@ bool is_leaf_requiring_grad(const TensorImpl* t) {
 
 void check_inplace(const Tensor& self, const char* op,
                    std::initializer_list<std::reference_wrapper<const Tensor>> inputs, SelfOverlap self_overlap) {
+  WICK_CHECK(!self.impl()->storage()->read_only(), Error, op, ": the tensor of shape ", self.sizes(),
+             " is over read-only memory (a read-only NumPy array or buffer) and cannot be written in place; "
+             "clone() it first");
   if (self_overlap == SelfOverlap::Refuse) assert_no_internal_overlap(self, op);
   for (const Tensor& input : inputs)
     if (input.defined()) assert_no_partial_overlap(self, input, op);

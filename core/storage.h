@@ -38,6 +38,12 @@ class StorageImpl final : public RefCounted {
   uint32_t version() const { return version_; }
   void bump_version() { ++version_; }
 
+  // Borrowed memory that must not be written (a read-only NumPy array, an
+  // immutable bytes object): in-place ops on it refuse (check_inplace in
+  // autograd/function.h), and Tensor.numpy() hands it out read-only.
+  bool read_only() const { return read_only_; }
+  void set_read_only(bool read_only) { read_only_ = read_only; }
+
  private:
   StorageImpl(size_t nbytes, Device device);
   StorageImpl(void* data, size_t nbytes, Device device);  // in the header of `data`'s block
@@ -50,6 +56,7 @@ class StorageImpl final : public RefCounted {
   void* context_ = nullptr;
   bool owned_ = true;
   bool in_header_ = false;
+  bool read_only_ = false;
   uint32_t version_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "io/checkpoint.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -360,36 +361,100 @@ namespace {
 // untouched; any failure removes the temporary file. A symlink is followed so
 // that the file it names is replaced, not the link. The new file keeps the
 // old one's permission bits.
+//
+// A save killed with SIGKILL runs no destructor, so the temporary file must
+// not need one: it is created unnamed (Linux's O_TMPFILE, which ext4, XFS,
+// Btrfs and tmpfs support), and the kernel frees it with the process. Only
+// when it is complete does it get a name (linkat through /proc/self/fd), which
+// the rename then moves over the target: a kill in that window of two system
+// calls, or on a file system without O_TMPFILE (where the file is named from
+// the start), leaves ".NAME.wick-tmp-PID-N" behind, so each save to NAME first
+// removes those of processes that no longer run.
 class TempFile {
  public:
-  explicit TempFile(const std::filesystem::path& target) {
-    static std::atomic<uint64_t> counter{0};
-    const std::string base = target.filename().string().substr(0, 200);
-    for (int attempt = 0;; ++attempt) {
-      path_ = target.parent_path() / ("." + base + ".wick-tmp-" + std::to_string(::getpid()) + "-" +
-                                      std::to_string(counter++));
-      fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd_ >= 0) return;
-      if (errno != EEXIST || attempt == 100)
-        throw_errno("save: cannot create a temporary file next to '" + target.string() + "'", target.string(),
-                    errno);
-    }
+  explicit TempFile(const std::filesystem::path& target) : target_(target) {
+    const std::filesystem::path dir = target.parent_path().empty() ? "." : target.parent_path();
+    remove_stale(dir, prefix());
+#ifdef O_TMPFILE
+    // Naming the file later goes through /proc/self/fd.
+    fd_ = ::access("/proc/self/fd", X_OK) == 0 ? ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666) : -1;
+    if (fd_ >= 0) return;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != ENOENT && errno != EINVAL)
+      throw_errno("save: cannot create a temporary file next to '" + target.string() + "'", target.string(), errno);
+#endif
+    path_ = make_named(O_WRONLY);
   }
   ~TempFile() {
     if (fd_ >= 0) ::close(fd_);
     if (!path_.empty()) ::unlink(path_.c_str());
   }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
   int fd() const { return fd_; }
-  const std::filesystem::path& path() const { return path_; }
-  void close() {
+  // For messages: the name the file has or will have.
+  std::string name() const { return path_.empty() ? target_.string() + " (a temporary file)" : path_.string(); }
+
+  // Gives an unnamed file its name, closes it and renames it over the target.
+  void commit() {
+    if (path_.empty()) {  // unnamed (O_TMPFILE): link it under a fresh name first
+      const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+      for (int attempt = 0;; ++attempt) {
+        const std::filesystem::path candidate = next_name();
+        if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, candidate.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+          path_ = candidate;
+          break;
+        }
+        if (errno != EEXIST || attempt == 100)
+          throw_errno("save: cannot name the new file for '" + target_.string() + "'", target_.string(), errno);
+      }
+    }
     const int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) throw_errno("save: cannot write '" + path_.string() + "'", path_.string(), errno);
+    if (::rename(path_.c_str(), target_.c_str()) != 0)
+      throw_errno("save: cannot replace '" + target_.string() + "'", target_.string(), errno);
+    path_.clear();  // renamed: nothing to remove
   }
-  void committed() { path_.clear(); }  // renamed: nothing to remove
 
  private:
-  std::filesystem::path path_;
+  std::string prefix() const { return "." + target_.filename().string().substr(0, 200) + ".wick-tmp-"; }
+
+  std::filesystem::path next_name() const {
+    static std::atomic<uint64_t> counter{0};
+    return target_.parent_path() / (prefix() + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  }
+
+  std::filesystem::path make_named(int flags) {
+    for (int attempt = 0;; ++attempt) {
+      std::filesystem::path candidate = next_name();
+      fd_ = ::open(candidate.c_str(), flags | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd_ >= 0) return candidate;
+      if (errno != EEXIST || attempt == 100)
+        throw_errno("save: cannot create a temporary file next to '" + target_.string() + "'", target_.string(),
+                    errno);
+    }
+  }
+
+  // Removes PREFIX<pid>-<n> files in dir whose process no longer runs (best
+  // effort: an unreadable directory or a file that cannot go is left alone).
+  static void remove_stale(const std::filesystem::path& dir, const std::string& prefix) {
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.compare(0, prefix.size(), prefix) != 0) continue;
+      const std::string rest = name.substr(prefix.size());
+      long pid = 0;
+      const auto [ptr, err] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+      if (err != std::errc() || ptr == rest.data() || *ptr != '-' || pid <= 0) continue;
+      if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+      std::error_code ignored;
+      std::filesystem::remove(it->path(), ignored);
+    }
+  }
+
+  std::filesystem::path target_;
+  std::filesystem::path path_;  // the file's name; empty while it is unnamed and after the rename
   int fd_ = -1;
 };
 
@@ -415,7 +480,7 @@ void Writer::write_to_file(const std::string& path) const {
   TempFile tmp(target);
   if (exists && S_ISREG(old.st_mode)) ::fchmod(tmp.fd(), old.st_mode & 07777);
 
-  const std::string tmp_name = tmp.path().string();
+  const std::string tmp_name = tmp.name();
   FileSink sink(tmp.fd(), tmp_name);
   static constexpr char kZeros[kPreambleBytes] = {};
   sink.put(kZeros, kPreambleBytes);  // the preamble, once the checksums are known
@@ -426,10 +491,7 @@ void Writer::write_to_file(const std::string& path) const {
   if (::pwrite(tmp.fd(), head.data(), head.size(), 0) != static_cast<ssize_t>(head.size()))
     throw_errno("save: cannot write '" + tmp_name + "'", tmp_name, errno);
   if (::fsync(tmp.fd()) != 0) throw_errno("save: cannot write '" + tmp_name + "'", tmp_name, errno);
-  tmp.close();
-  if (::rename(tmp.path().c_str(), target.c_str()) != 0)
-    throw_errno("save: cannot replace '" + path + "'", path, errno);
-  tmp.committed();
+  tmp.commit();
   // Make the rename durable. Some file systems cannot fsync a directory; the
   // file is complete either way, so that is not an error.
   const std::filesystem::path dir = target.parent_path().empty() ? "." : target.parent_path();

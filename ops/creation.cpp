@@ -31,6 +31,13 @@ size_t checked_nbytes(int64_t numel, ScalarType dtype, const char* op) {
   return static_cast<size_t>(numel) * static_cast<size_t>(size);
 }
 
+}  // namespace
+
+void check_allocatable(IntArrayRef sizes, ScalarType dtype, const char* op) {
+  checked_nbytes(checked_numel(sizes, op), dtype, op);
+}
+
+namespace {
 Tensor finish(Tensor t, const TensorOptions& options) {
   if (options.requires_grad_) t.requires_grad_(true);
   return t;
@@ -278,18 +285,25 @@ template Tensor from_vector(const std::vector<float>&, IntArrayRef, TensorOption
 template Tensor from_vector(const std::vector<double>&, IntArrayRef, TensorOptions);
 
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType dtype, Device device,
-                 StorageImpl::Deleter deleter, void* context) {
-  WICK_CHECK(sizes.size() == strides.size(), ValueError, "from_blob: got ", sizes.size(), " sizes but ",
-             strides.size(), " strides");
+                 StorageImpl::Deleter deleter, void* context, const char* op) {
+  WICK_CHECK(sizes.size() == strides.size(), ValueError, op, ": got ", sizes.size(), " sizes but ", strides.size(),
+             " strides");
+  // Foreign shapes and strides are checked for overflow: a wrapped product
+  // would give a tensor that reads outside the memory it was handed.
+  checked_numel(sizes, op);
   int64_t span = 0;
   bool empty_tensor = false;
   for (size_t d = 0; d < sizes.size(); ++d) {
-    WICK_CHECK(sizes[d] >= 0 && strides[d] >= 0, ValueError, "from_blob: negative size or stride in ", sizes,
-               " / ", strides);
+    WICK_CHECK(sizes[d] >= 0 && strides[d] >= 0, ValueError, op, ": negative size or stride in ", sizes, " / ",
+               strides);
     empty_tensor = empty_tensor || sizes[d] == 0;
-    span += (sizes[d] - 1) * strides[d];
   }
-  const size_t nbytes = empty_tensor ? 0 : static_cast<size_t>(span + 1) * itemsize(dtype);
+  for (size_t d = 0; d < sizes.size() && !empty_tensor; ++d) {
+    int64_t reach = 0;
+    WICK_CHECK(!__builtin_mul_overflow(sizes[d] - 1, strides[d], &reach) && !__builtin_add_overflow(span, reach, &span),
+               ValueError, op, ": shape ", sizes, " with strides ", strides, " reaches past 2**63 elements");
+  }
+  const size_t nbytes = empty_tensor ? 0 : checked_nbytes(span + 1, dtype, op);
   auto storage = make_intrusive<StorageImpl>(data, nbytes, device, deleter, context);
   return Tensor(make_intrusive<TensorImpl>(std::move(storage), dtype, sizes, strides, 0));
 }

@@ -70,9 +70,12 @@ template <typename T>
 Tensor from_vector(const std::vector<T>& values, IntArrayRef sizes, TensorOptions options = {});
 // A tensor over memory owned elsewhere; `deleter(context)` runs when wick is done with it.
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, ScalarType dtype, Device device,
-                 StorageImpl::Deleter deleter = nullptr, void* context = nullptr);
+                 StorageImpl::Deleter deleter = nullptr, void* context = nullptr, const char* op = "from_blob");
 
 // The number of elements of a shape, checking each size is >= 0.
 int64_t checked_numel(IntArrayRef sizes, const char* op);
+// Refuses, as a ValueError naming `op`, sizes whose elements of dtype would
+// not fit in 2**62 bytes (before any allocation).
+void check_allocatable(IntArrayRef sizes, ScalarType dtype, const char* op);
 
 }  // namespace wick

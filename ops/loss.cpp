@@ -443,6 +443,16 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
 Tensor cross_entropy(const Tensor& input, const Tensor& target_in, const Tensor& weight, Reduction reduction,
                      int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy";
+  if (input.defined() && target_in.defined() && target_in.is_floating_point() && input.dim() >= 1 &&
+      input.sizes() != target_in.sizes()) {
+    // Not a dtype problem: a floating target means probabilities, of the input's shape.
+    DimVector index_shape;
+    for (int64_t d = 0; d < input.dim(); ++d)
+      if (d != (input.dim() == 1 ? 0 : 1)) index_shape.push_back(input.size(d));
+    WICK_THROW(ValueError, op, ": a floating-point target holds class probabilities and must have the input's shape ",
+               input.sizes(), ", but got ", target_in.dtype(), " of shape ", target_in.sizes(),
+               " (class indices are an int64 target of shape ", IntArrayRef(index_shape), ")");
+  }
   const Tensor target = input.defined() && target_in.defined() && input.sizes() != target_in.sizes()
                             ? class_indices(target_in)
                             : target_in;

@@ -34,7 +34,7 @@ struct OpName {
 };
 
 Tensor resample_op(const Tensor& x, const std::shared_ptr<const Axes>& axes, IntArrayRef out_sizes,
-                   const OpName& op, bool transposed);
+                   const OpName& op, bool transposed, Tensor out = Tensor());
 
 // The node of y = R x, named <stem>Backward<v>; or, when transposed, of
 // y = R^T x (a backward being recorded), named <stem>BackwardBackward<v>.
@@ -48,11 +48,11 @@ struct ResampleBackward final : Node {
   TensorList apply(TensorList&& grads) override { return {resample_op(grads[0], axes, input_sizes, op, !transposed)}; }
 };
 
-// resample (transposed = false) or resample_backward (true) of x into a new
-// tensor of out_sizes, recorded.
+// resample (transposed = false) or resample_backward (true) of x into `out`
+// (a new tensor of out_sizes when undefined), recorded.
 Tensor resample_op(const Tensor& x, const std::shared_ptr<const Axes>& axes, IntArrayRef out_sizes, const OpName& op,
-                   bool transposed) {
-  Tensor out = empty(out_sizes, TensorOptions(x.dtype()).device(x.device()));
+                   bool transposed, Tensor out) {
+  if (!out.defined()) out = empty(out_sizes, TensorOptions(x.dtype()).device(x.device()));
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     const Tensor in = contiguous(x);
@@ -71,6 +71,15 @@ Tensor resample_op(const Tensor& x, const std::shared_ptr<const Axes>& axes, Int
 }
 
 // ---- pad ----------------------------------------------------------------------------------
+
+// n + before + after, the size of a padded dim, refusing sums past int64.
+int64_t padded_size(int64_t n, int64_t before, int64_t after, int64_t d, IntArrayRef input_sizes) {
+  int64_t out = 0;
+  const bool overflow = __builtin_add_overflow(n, before, &out) || __builtin_add_overflow(out, after, &out);
+  WICK_CHECK(!overflow, ValueError, "pad: padding (", before, ", ", after, ") of dim ", d, " of input ", input_sizes,
+             " gives a size past 2**63");
+  return out;
+}
 
 enum class PadMode { Constant, Reflect, Replicate, Circular };
 
@@ -102,10 +111,11 @@ Tensor constant_pad(const Tensor& x, IntArrayRef pad, double value) {
   DimVector out_sizes(x.sizes());
   for (size_t i = 0; i < pad.size() / 2; ++i) {
     const int64_t d = ndim - 1 - static_cast<int64_t>(i);
-    out_sizes[d] = x.size(d) + pad[2 * i] + pad[2 * i + 1];
+    out_sizes[d] = padded_size(x.size(d), pad[2 * i], pad[2 * i + 1], d, x.sizes());
     WICK_CHECK(out_sizes[d] >= 0, ValueError, "pad: padding (", pad[2 * i], ", ", pad[2 * i + 1], ") of dim ", d,
                " of input ", x.sizes(), " gives a negative size ", out_sizes[d]);
   }
+  check_allocatable(out_sizes, x.dtype(), "pad");
   Tensor out = empty(out_sizes, TensorOptions(x.dtype()).device(x.device()));
   if (out.numel() > 0) {
     NoGradGuard no_grad;
@@ -232,12 +242,11 @@ Tensor pad(const Tensor& input, IntArrayRef pad, std::string_view mode_name, dou
   WICK_CHECK(k >= 1 && k <= 3 && (ndim == k + 1 || ndim == k + 2), NotImplementedError, "pad: mode '", mode_name,
              "' pads the last 1, 2 or 3 dims of an input with 1 or 2 more dims (2D to 5D), but got ", pad.size(),
              " padding values for an input of shape ", input.sizes());
-  auto axes = std::make_shared<Axes>();
   DimVector out_sizes(input.sizes());
   for (int64_t d = ndim - k; d < ndim; ++d) {
     const size_t i = static_cast<size_t>(ndim - 1 - d);
     const int64_t before = pad[2 * i], after = pad[2 * i + 1], n = input.size(d);
-    const int64_t out = n + before + after;
+    const int64_t out = padded_size(n, before, after, d, input.sizes());
     WICK_CHECK(n > 0, ValueError, "pad: mode '", mode_name, "' needs a non-empty dim ", d, ", but the input has shape ",
                input.sizes());
     WICK_CHECK(out >= 0, ValueError, "pad: padding (", before, ", ", after, ") of dim ", d, " of input ",
@@ -253,14 +262,22 @@ Tensor pad(const Tensor& input, IntArrayRef pad, std::string_view mode_name, dou
                  "pad: circular padding (", before, ", ", after, ") at dimension ", d, " of input ", input.sizes(),
                  " crops away every element it would wrap around");
     }
+    out_sizes[d] = out;
+  }
+  // The output first: a size too large for memory is refused before the index tables are built.
+  check_allocatable(out_sizes, input.dtype(), "pad");
+  Tensor result = empty(out_sizes, TensorOptions(input.dtype()).device(input.device()));
+  auto axes = std::make_shared<Axes>();
+  for (int64_t d = ndim - k; d < ndim; ++d) {
+    const size_t i = static_cast<size_t>(ndim - 1 - d);
+    const int64_t before = pad[2 * i], after = pad[2 * i + 1], n = input.size(d), out = out_sizes[d];
     ResampleAxis axis;
     axis.dim = d;
     axis.index.resize(static_cast<size_t>(out));
     for (int64_t o = 0; o < out; ++o) axis.index[o] = pad_source(mode, o, n, before, after);
     axes->push_back(std::move(axis));
-    out_sizes[d] = out;
   }
-  return resample_op(input, axes, out_sizes, {pad_stem(mode) + std::to_string(k) + "D", '0'}, false);
+  return resample_op(input, axes, out_sizes, {pad_stem(mode) + std::to_string(k) + "D", '0'}, false, result);
 }
 
 Tensor interpolate(const Tensor& input, std::optional<std::vector<int64_t>> size,
@@ -313,6 +330,10 @@ Tensor interpolate(const Tensor& input, std::optional<std::vector<int64_t>> size
                "with spatial dimensions of ", join_sizes(in_spatial), " and ", sf.size(), " scale factors");
     for (int64_t d = 0; d < k; ++d) {
       const double s = sf[sf.size() == 1 ? 0 : d];
+      const double scaled = static_cast<double>(in_spatial[d]) * s;
+      WICK_CHECK(std::isfinite(scaled) && scaled < 0x1p62, ValueError, "interpolate: scale_factor ", s,
+                 " makes an output size of ", scaled, " from input size ", in_spatial[d], " (spatial dim ", d,
+                 "), not a finite size below 2**62");
       if (recompute_scale_factor.value_or(false)) {
         out_spatial[d] = static_cast<int64_t>(std::floor(static_cast<double>(in_spatial[d]) * s));
       } else {
@@ -326,8 +347,12 @@ Tensor interpolate(const Tensor& input, std::optional<std::vector<int64_t>> size
                "interpolate: Input and output sizes should be greater than 0, but got input ", join_sizes(in_spatial),
                " output ", join_sizes(out_spatial));
 
-  auto axes = std::make_shared<Axes>();
   DimVector out_sizes(input.sizes());
+  for (int64_t d = 0; d < k; ++d) out_sizes[d + 2] = out_spatial[d];
+  // The output first: a size too large for memory is refused before the index tables are built.
+  check_allocatable(out_sizes, input.dtype(), "interpolate");
+  Tensor result = empty(out_sizes, TensorOptions(input.dtype()).device(input.device()));
+  auto axes = std::make_shared<Axes>();
   for (int64_t d = 0; d < k; ++d) {
     const int64_t in = in_spatial[d], out = out_spatial[d];
     ResampleAxis axis;
@@ -340,14 +365,13 @@ Tensor interpolate(const Tensor& input, std::optional<std::vector<int64_t>> size
       for (int64_t o = 0; o < out; ++o) axis.index[o] = nearest_source(mode, o, in, out, scales[d]);
     }
     axes->push_back(std::move(axis));
-    out_sizes[d + 2] = out;
   }
   const std::string dims = std::to_string(k) + "D";
   std::string stem;
   if (mode == InterpMode::Nearest) stem = "UpsampleNearest" + dims;
   else if (mode == InterpMode::NearestExact) stem = "_UpsampleNearestExact" + dims;
   else stem = k == 1 ? "UpsampleLinear1D" : k == 2 ? "UpsampleBilinear2D" : "UpsampleTrilinear3D";
-  return resample_op(input, axes, out_sizes, {stem, '1'}, false);
+  return resample_op(input, axes, out_sizes, {stem, '1'}, false, result);
 }
 
 }  // namespace wick

@@ -213,6 +213,8 @@ void fused_step(OptimizerKind kind, const char* op, const Tensor& param, const T
   for (const Tensor& s : state)
     if (s.defined()) check_operand(op, "a state tensor", s, param);
   auto kernel_fn = kernel(param.device(), &Backend::optimizer_step, op);
+  WICK_CHECK(!param.impl()->storage()->read_only(), Error, op, ": the parameter of shape ", param.sizes(),
+             " is over read-only memory (a read-only NumPy array or buffer) and cannot be updated; clone() it first");
   NoGradGuard no_grad;
   // The kernel reads and writes contiguous memory; other layouts go through copies.
   const Tensor p = param.contiguous(), g = grad.contiguous();

@@ -215,16 +215,20 @@ Tensor from_numpy(py::handle obj) {
     }
     strides[d] = stride / itemsz;
   }
-  if (!a.writeable()) {
-    PyErr_WarnEx(PyExc_UserWarning,
-                 "The given NumPy array is not writable, and wick does not support non-writable tensors. Writing "
-                 "to the tensor writes to the array's memory: copy the array first if that is not what you want.",
-                 1);
-  }
+  // Note [Read-only foreign memory]
+  // A read-only array (a read-only np.memmap, np.frombuffer of bytes) is
+  // shared as PyTorch shares it, without a copy, but stays read-only: its
+  // storage is marked so, in-place ops on it raise, and .numpy() returns it
+  // read-only. (PyTorch shares it writable, with a warning: a write then
+  // crashes the process or changes an immutable bytes object.) Copying instead
+  // would cost a read-only memmap its point, its memory.
   PyObject* owner = a.ptr();
   Py_INCREF(owner);
   try {
-    return from_blob(const_cast<void*>(a.data()), sizes, strides, dtype, kCPU, release_numpy_array, owner);
+    Tensor t = from_blob(const_cast<void*>(a.data()), sizes, strides, dtype, kCPU, release_numpy_array, owner,
+                         "from_numpy");
+    if (!a.writeable()) t.impl()->storage()->set_read_only(true);
+    return t;
   } catch (...) {
     Py_DECREF(owner);
     throw;
@@ -278,7 +282,9 @@ py::object to_numpy(const Tensor& self, bool force) {
   // The array keeps the tensor (so its storage) alive.
   py::capsule owner(new Tensor(t), [](void* p) { delete static_cast<Tensor*>(p); });
   py::dtype dt = py::dtype::from_args(py::str(std::string(to_string(t.dtype()))));
-  return py::array(dt, shape, strides, t.numel() ? t.raw_data() : nullptr, owner);
+  py::array out(dt, shape, strides, t.numel() ? t.raw_data() : nullptr, owner);
+  if (t.impl()->storage()->read_only()) out.attr("setflags")(py::arg("write") = false);  // Note [Read-only foreign memory]
+  return out;
 }
 
 py::object tolist(const Tensor& self) {

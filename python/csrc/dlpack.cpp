@@ -163,6 +163,7 @@ Tensor tensor_from_capsule(py::handle obj) {
   if (dl.strides) {
     strides.assign(dl.strides, dl.strides + dl.ndim);
   } else {  // compact row-major
+    checked_numel(sizes, "from_dlpack");  // so that the strides below cannot overflow
     int64_t stride = 1;
     for (int64_t d = dl.ndim - 1; d >= 0; --d) {
       strides[d] = stride;
@@ -178,7 +179,7 @@ Tensor tensor_from_capsule(py::handle obj) {
   WICK_CHECK(empty || dl.data, ValueError, "from_dlpack: the DLTensor of shape ", IntArrayRef(sizes),
              " has no data");
   void* data = static_cast<char*>(dl.data) + dl.byte_offset;
-  Tensor t = from_blob(data, sizes, strides, dtype, device, &release_managed, managed);
+  Tensor t = from_blob(data, sizes, strides, dtype, device, &release_managed, managed, "from_dlpack");
   // The tensor owns the managed tensor now (Note [DLPack ownership]).
   if (PyCapsule_SetName(capsule, kUsedCapsuleName) != 0) throw py::error_already_set();
   return t;

@@ -490,3 +490,51 @@ def test_atomic_save_replaces_whole_files(tmp_path):
     with pytest.raises(IsADirectoryError):
         wick.save({"epoch": 3}, tmp_path / "sub")
     assert sorted(os.listdir(tmp_path)) == ["ckpt.wick", "sub"]
+
+
+# Saves again and again into one path until killed (SIGKILL runs no cleanup).
+SAVE_FOREVER = r"""
+import sys, wick
+path = sys.argv[1]
+big = wick.randn(4 << 20)  # 16 MiB: a save takes a while
+i = 0
+while True:
+    i += 1
+    wick.save({"i": i, "w": big}, path)
+    print(i, flush=True)
+"""
+
+
+def test_killed_saves_leave_no_file_behind_and_the_checkpoint_whole(tmp_path):
+    # Note [Atomic save]: the temporary file is unnamed until it is complete.
+    import random
+    import signal
+    import time
+    path = tmp_path / "ckpt.wick"
+    rng = random.Random(0)
+    last = None
+    for _ in range(12):
+        child = subprocess.Popen([sys.executable, "-c", SAVE_FOREVER, str(path)], stdout=subprocess.PIPE, text=True)
+        child.stdout.readline()  # one save done
+        time.sleep(rng.uniform(0.0, 0.15))  # then kill it somewhere in a later one
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        assert os.listdir(tmp_path) == ["ckpt.wick"], os.listdir(tmp_path)
+        ckpt = wick.load(path)  # old or new, never a torn file
+        assert ckpt["w"].shape == (4 << 20,) and ckpt["i"] >= 1
+        last = ckpt["i"]
+    assert last is not None
+
+
+def test_save_removes_the_temporary_files_of_dead_processes(tmp_path):
+    path = tmp_path / "ckpt.wick"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f".ckpt.wick.wick-tmp-{dead_pid}-0"
+    alive = tmp_path / f".ckpt.wick.wick-tmp-{os.getpid()}-7"  # a save of this process in flight
+    other = tmp_path / f".other.wick.wick-tmp-{dead_pid}-0"  # another checkpoint's: not this save's business
+    for f in (stale, alive, other):
+        f.write_bytes(b"partial")
+    wick.save({"epoch": 1}, path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["ckpt.wick", alive.name, other.name])
