@@ -294,6 +294,74 @@ struct Erf {
   static constexpr const char* name = "erf";
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::erf(x); }
 };
+struct Asinh {
+  using Dtypes = Floating;
+  static constexpr const char* name = "asinh";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::asinh(x); }
+};
+struct Acosh {
+  using Dtypes = Floating;
+  static constexpr const char* name = "acosh";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::acosh(x); }
+};
+struct Atanh {
+  using Dtypes = Floating;
+  static constexpr const char* name = "atanh";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::atanh(x); }
+};
+struct Erfc {  // 1 - erf(x), accurate where erf(x) is near 1
+  using Dtypes = Floating;
+  static constexpr const char* name = "erfc";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::erfc(x); }
+};
+struct Erfinv {
+  using Dtypes = Floating;
+  static constexpr const char* name = "erfinv";
+  template <typename T> WICK_HOST_DEVICE T operator()(T y) const { return static_cast<T>(erfinv(static_cast<double>(y))); }
+
+  // Note [erfinv]
+  // C++ has no erfinv. Winitzki's closed form (2008) starts within 2e-3;
+  // two Halley steps on f(x) = erf(x) - y, whose f'' = -2x f' makes the step
+  // f / (f' + x f), bring it to double precision. For |y| near 1, f is
+  // computed as (1 - |y|) - erfc(x): 1 - |y| is exact there and erfc keeps its
+  // relative accuracy, where erf(x) - y would cancel to noise.
+  WICK_HOST_DEVICE static double erfinv(double y) {
+    if (!(y >= -1.0 && y <= 1.0)) return y - y + NAN;  // NaN in, or |y| > 1
+    const double a = std::fabs(y);
+    if (a == 1.0) return y * INFINITY;
+    if (a == 0.0) return y;  // keeps -0
+    constexpr double k = 0.147, two_over_pi_k = 2.0 / (3.14159265358979323846 * k);
+    const double l = std::log((1.0 - a) * (1.0 + a));
+    const double t = two_over_pi_k + 0.5 * l;
+    double x = std::sqrt(std::sqrt(t * t - l / k) - t);
+    for (int i = 0; i < 2; ++i) {
+      const double f = a < 0.5 ? std::erf(x) - a : (1.0 - a) - std::erfc(x);
+      const double fp = 1.1283791670955126 * std::exp(-x * x);  // 2 / sqrt(pi) e^(-x^2)
+      x -= f / (fp + x * f);
+    }
+    return y < 0 ? -x : x;
+  }
+};
+struct Exp2 {
+  using Dtypes = Floating;
+  static constexpr const char* name = "exp2";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return std::exp2(x); }
+};
+struct Deg2Rad {
+  using Dtypes = Floating;
+  static constexpr const char* name = "deg2rad";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x * static_cast<T>(0.017453292519943295); }
+};
+struct Rad2Deg {
+  using Dtypes = Floating;
+  static constexpr const char* name = "rad2deg";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x * static_cast<T>(57.295779513082323); }
+};
+struct Frac {  // x - trunc(x): the fractional part, with x's sign
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "frac";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x - std::trunc(x); }
+};
 struct Sigmoid {
   using Dtypes = Floating;
   static constexpr const char* name = "sigmoid";
@@ -560,6 +628,46 @@ struct LogAddExp {  // log(exp(x) + exp(y)), shifted by the larger so nothing ov
     return m + std::log1p(std::exp(-std::fabs(x - y)));
   }
 };
+struct Xlogy {  // x * log(y), and 0 where x is 0 (unless y is NaN)
+  using Dtypes = Floating;
+  static constexpr const char* name = "xlogy";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if (y != y) return y;
+    return x == T(0) ? T(0) : x * std::log(y);
+  }
+};
+struct Copysign {  // |x| with the sign of y
+  using Dtypes = Floating;
+  static constexpr const char* name = "copysign";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return std::copysign(x, y); }
+};
+// fmax/fmin ignore a NaN: the other element wins (NaN only when both are).
+struct Fmax {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "fmax";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if constexpr (kIsFloat<T>) return std::fmax(x, y);
+    else if constexpr (kIsBool<T>) return x || y;
+    else return x > y ? x : y;
+  }
+};
+struct Fmin {
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "fmin";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if constexpr (kIsFloat<T>) return std::fmin(x, y);
+    else if constexpr (kIsBool<T>) return x && y;
+    else return x < y ? x : y;
+  }
+};
+struct Heaviside {  // 0 below 0, y at 0, 1 above (a NaN x gives 0, as in PyTorch)
+  using Dtypes = AnyDtype;
+  static constexpr const char* name = "heaviside";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    if constexpr (kIsBool<T>) return x || y;
+    else return x == T(0) ? y : static_cast<T>(x > T(0));
+  }
+};
 // NaN propagates through maximum/minimum, as in PyTorch.
 struct Maximum {
   using Dtypes = AnyDtype;
@@ -653,11 +761,12 @@ struct BitwiseXor {
 using UnaryFunctions =
     TypeList<Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
              Cosh, Tanh, Erf, Sigmoid, Silu, Gelu, GeluTanh, LeakyRelu, Neg, Abs, Sign, Relu, Clamp, Floor, Ceil,
-             Round, RoundDecimals, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf, Softplus, LogSigmoid>;
+             Round, RoundDecimals, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf, Softplus, LogSigmoid, Asinh, Acosh,
+             Atanh, Erfc, Erfinv, Exp2, Deg2Rad, Rad2Deg, Frac>;
 using BinaryFunctions =
     TypeList<Add, Sub, Mul, Div, Remainder, Fmod, FloorDivide, Pow, Atan2, Hypot, LogAddExp, Maximum, Minimum,
              ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,
-             TruncDivide>;
+             TruncDivide, Xlogy, Copysign, Fmax, Fmin, Heaviside>;
 
 // Whether F takes elements of type T.
 template <typename F, typename T>

@@ -630,6 +630,115 @@ Tensor logaddexp(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// d/da = log(b), also at a = 0 (the partial derivative of a log b, as PyTorch
+// gives it); d/db = a / b.
+struct XlogyBackward0 final : Node {
+  SavedTensor self, other;
+  std::string_view name() const override { return "XlogyBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor b = other.unpack();
+    return {needs_input_grad(0) ? mul(g, log(b)) : Tensor(),
+            needs_input_grad(1) ? mul(g, div(self.unpack(), b)) : Tensor()};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
+};
+
+Tensor xlogy(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(pointwise::Xlogy{}, a, b, "xlogy");
+  if (auto node = make_node<XlogyBackward0>(a, b)) {
+    node->self = save_if(node, 1, a);
+    node->other = SavedTensor(b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+struct CopysignBackward0 final : Node {  // d/da = result / a (the sign it got; 0 at a == 0); b's gradient is 0
+  SavedTensor self, result;
+  std::string_view name() const override { return "CopysignBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    Tensor grad_a;
+    if (needs_input_grad(0)) {
+      const Tensor a = self.unpack();
+      grad_a = mul(g, where(eq(a, wrap_scalar(0)), zeros_like(a), div(result.unpack(), a)));
+    }
+    return {grad_a, needs_input_grad(1) ? zeros_like(g) : Tensor()};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(result); }
+};
+
+Tensor copysign(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(pointwise::Copysign{}, a, b, "copysign");
+  if (auto node = make_node<CopysignBackward0>(a, b)) {
+    node->self = save_if(node, 0, a);
+    if (node->needs_input_grad(0)) node->result = SavedTensor::output(out, node);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// fmax/fmin: the gradient goes to the element chosen, a on a tie (as PyTorch
+// does), and to the number where the other is NaN.
+struct FmaxFminBackward : Node {
+  SavedTensor self, other;
+  bool is_max = true;
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor a = self.unpack(), b = other.unpack();
+    const Tensor a_wins = logical_or(is_max ? ge(a, b) : le(a, b), isnan(b));
+    const Tensor zero = zeros_like(g);
+    return {needs_input_grad(0) ? where(a_wins, g, zero) : Tensor(),
+            needs_input_grad(1) ? where(a_wins, zero, g) : Tensor()};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
+};
+struct FmaxBackward0 final : FmaxFminBackward {
+  std::string_view name() const override { return "FmaxBackward0"; }
+};
+struct FminBackward0 final : FmaxFminBackward {
+  std::string_view name() const override { return "FminBackward0"; }
+};
+
+Tensor fmax(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(pointwise::Fmax{}, a, b, "fmax");
+  if (auto node = make_node<FmaxBackward0>(a, b)) {
+    node->self = SavedTensor(a);
+    node->other = SavedTensor(b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor fmin(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(pointwise::Fmin{}, a, b, "fmin");
+  if (auto node = make_node<FminBackward0>(a, b)) {
+    node->is_max = false;
+    node->self = SavedTensor(a);
+    node->other = SavedTensor(b);
+    set_history(out, node);
+  }
+  return out;
+}
+
+// As in PyTorch, the result of float inputs that require grad requires grad,
+// and a backward through it raises: the step has no useful derivative.
+struct HeavisideBackward0 final : Node {
+  std::string_view name() const override { return "HeavisideBackward0"; }
+  TensorList apply(TensorList&&) override {
+    WICK_THROW(NotImplementedError, "the derivative for 'heaviside' is not implemented.");
+  }
+};
+
+Tensor heaviside(const Tensor& a, const Tensor& b) {
+  WICK_CHECK(a.dtype() == b.dtype(), TypeError, "heaviside is not yet implemented for tensors with different dtypes (",
+             a.dtype(), " and ", b.dtype(), ")");
+  Tensor out = binary_forward(pointwise::Heaviside{}, a, b, "heaviside");
+  if (auto node = make_node<HeavisideBackward0>(a, b)) set_history(out, node);
+  return out;
+}
+
 struct FmodBackward1 final : Node {  // a - trunc(a / b) * b
   SavedTensor self, other;
   std::string_view name() const override { return "FmodBackward1"; }

@@ -6,6 +6,8 @@
 // dtype must hold the result.
 #pragma once
 
+#include <functional>
+
 #include <optional>
 #include <string_view>
 
@@ -58,6 +60,15 @@ Tensor acos(const Tensor& x);
 Tensor atan(const Tensor& x);
 Tensor sinh(const Tensor& x);
 Tensor cosh(const Tensor& x);
+Tensor asinh(const Tensor& x);
+Tensor acosh(const Tensor& x);
+Tensor atanh(const Tensor& x);
+Tensor erfc(const Tensor& x);    // 1 - erf(x), accurate where erf(x) is near 1
+Tensor erfinv(const Tensor& x);  // the inverse of erf on (-1, 1); +-inf at +-1, nan outside
+Tensor exp2(const Tensor& x);
+Tensor deg2rad(const Tensor& x);
+Tensor rad2deg(const Tensor& x);
+Tensor frac(const Tensor& x);    // x - trunc(x), floats only
 // Not differentiable (their gradient is zero almost everywhere, as in PyTorch).
 Tensor floor(const Tensor& x);
 Tensor ceil(const Tensor& x);
@@ -86,6 +97,11 @@ const Tensor& clamp_(const Tensor& x, std::optional<Scalar> min, std::optional<S
 const Tensor& clamp_(const Tensor& x, const Tensor& min, const Tensor& max);
 const Tensor& round_(const Tensor& x);
 const Tensor& round_(const Tensor& x, int64_t decimals);
+// self = f(self) in place, for ops without an in-place kernel (Note [In-place
+// forms through copy_] in ops/unary.cpp); TypeError when f's dtype does not cast to self's.
+// `other` is f's other input, if any (whether autograd records depends on it too).
+const Tensor& inplace_apply(const Tensor& self, const char* op, const std::function<Tensor(const Tensor&)>& f,
+                            const Tensor& other = Tensor());
 
 // ---- binary -----------------------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);  // a + alpha * b
@@ -109,6 +125,12 @@ Tensor atan2(const Tensor& a, const Tensor& b);
 Tensor hypot(const Tensor& a, const Tensor& b);      // sqrt(a^2 + b^2) without overflow
 Tensor logaddexp(const Tensor& a, const Tensor& b);  // log(exp(a) + exp(b)) without overflow
 Tensor fmod(const Tensor& a, const Tensor& b);       // C's fmod: the remainder takes a's sign
+Tensor xlogy(const Tensor& a, const Tensor& b);      // a * log(b), and 0 where a is 0 (unless b is nan)
+Tensor copysign(const Tensor& a, const Tensor& b);   // |a| with b's sign
+Tensor fmax(const Tensor& a, const Tensor& b);       // maximum, but a NaN loses to a number
+Tensor fmin(const Tensor& a, const Tensor& b);       // minimum, but a NaN loses to a number
+// 0 where a < 0, b where a == 0, 1 where a > 0; a and b of one dtype; its backward raises (no derivative).
+Tensor heaviside(const Tensor& a, const Tensor& b);
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);

@@ -4,6 +4,7 @@
 // float dtype, as in PyTorch; in-place forms need a tensor that can hold the
 // result.
 #include <cmath>
+#include <functional>
 
 #include "autograd/function.h"
 #include "core/dispatch.h"
@@ -689,12 +690,117 @@ struct CoshBackward0 final : NodeSavingInput {
 };
 Tensor cosh(const Tensor& x) { return record_input<CoshBackward0>(unary_forward(pointwise::Cosh{}, x, "cosh"), x); }
 
+struct AsinhBackward0 final : NodeSavingInput {  // 1 / sqrt(x^2 + 1)
+  std::string_view name() const override { return "AsinhBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    return {mul(grads[0], rsqrt(add(mul(x, x), 1)))};
+  }
+};
+Tensor asinh(const Tensor& x) { return record_input<AsinhBackward0>(unary_forward(pointwise::Asinh{}, x, "asinh"), x); }
+
+struct AcoshBackward0 final : NodeSavingInput {  // 1 / sqrt(x^2 - 1)
+  std::string_view name() const override { return "AcoshBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    return {mul(grads[0], rsqrt(sub(mul(x, x), 1)))};
+  }
+};
+Tensor acosh(const Tensor& x) { return record_input<AcoshBackward0>(unary_forward(pointwise::Acosh{}, x, "acosh"), x); }
+
+struct AtanhBackward0 final : NodeSavingInput {  // 1 / (1 - x^2)
+  std::string_view name() const override { return "AtanhBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    return {div(grads[0], sub(1, mul(x, x)))};
+  }
+};
+Tensor atanh(const Tensor& x) { return record_input<AtanhBackward0>(unary_forward(pointwise::Atanh{}, x, "atanh"), x); }
+
+struct ErfcBackward0 final : NodeSavingInput {  // -2 / sqrt(pi) e^(-x^2)
+  std::string_view name() const override { return "ErfcBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    return {mul(grads[0], mul(exp(neg(mul(x, x))), -M_2_SQRTPI))};
+  }
+};
+Tensor erfc(const Tensor& x) { return record_input<ErfcBackward0>(unary_forward(pointwise::Erfc{}, x, "erfc"), x); }
+
+struct ErfinvBackward0 final : NodeSavingOutput {  // sqrt(pi) / 2 e^(erfinv(x)^2)
+  std::string_view name() const override { return "ErfinvBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor y = result.unpack();
+    return {mul(grads[0], mul(exp(mul(y, y)), 0.88622692545275801))};
+  }
+};
+Tensor erfinv(const Tensor& x) {
+  return record_output<ErfinvBackward0>(unary_forward(pointwise::Erfinv{}, x, "erfinv"), x);
+}
+
+struct Exp2Backward0 final : NodeSavingOutput {  // ln 2 * 2^x
+  std::string_view name() const override { return "Exp2Backward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], mul(result.unpack(), M_LN2))}; }
+};
+Tensor exp2(const Tensor& x) { return record_output<Exp2Backward0>(unary_forward(pointwise::Exp2{}, x, "exp2"), x); }
+
+// deg2rad and rad2deg are linear: their backward scales by the same factor.
+struct Deg2RadBackward0 final : Node {
+  std::string_view name() const override { return "Deg2RadBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {deg2rad(grads[0])}; }
+};
+Tensor deg2rad(const Tensor& x) {
+  Tensor out = unary_forward(pointwise::Deg2Rad{}, x, "deg2rad");
+  if (auto node = make_node<Deg2RadBackward0>(x)) set_history(out, node);
+  return out;
+}
+struct Rad2DegBackward0 final : Node {
+  std::string_view name() const override { return "Rad2DegBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {rad2deg(grads[0])}; }
+};
+Tensor rad2deg(const Tensor& x) {
+  Tensor out = unary_forward(pointwise::Rad2Deg{}, x, "rad2deg");
+  if (auto node = make_node<Rad2DegBackward0>(x)) set_history(out, node);
+  return out;
+}
+
+struct FracBackward0 final : Node {  // x - trunc(x): trunc's gradient is 0
+  std::string_view name() const override { return "FracBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {grads[0]}; }
+};
+Tensor frac(const Tensor& x) {
+  Tensor out = unary_forward(pointwise::Frac{}, x, "frac");
+  if (auto node = make_node<FracBackward0>(x)) set_history(out, node);
+  return out;
+}
+
 Tensor logical_not(const Tensor& x) { return unary_forward(pointwise::LogicalNot{}, x, "logical_not"); }
 Tensor isnan(const Tensor& x) { return unary_forward(pointwise::IsNan{}, x, "isnan"); }
 Tensor isinf(const Tensor& x) { return unary_forward(pointwise::IsInf{}, x, "isinf"); }
 Tensor bitwise_not(const Tensor& x) {
   WICK_CHECK(!x.is_floating_point(), TypeError, "bitwise_not: needs an integer or bool tensor, got ", x.dtype());
   return unary_forward(pointwise::BitwiseNot{}, x, "bitwise_not");
+}
+
+// Note [In-place forms through copy_]
+// Ops without an in-place kernel of their own get their `_` form as
+// self.copy_(f(self)): one more pass over memory than a fused kernel, but the
+// same values and the same autograd, since copy_ records the write (with
+// CopySlices on a view, Note [In-place ops on views]). When autograd records
+// (self or f's other input requires grad), f reads a copy of self, so that
+// the node of f keeps the value it read rather than one that copy_ then
+// overwrites. As in PyTorch, the result's dtype must cast to self's: an
+// integer tensor cannot take asin_ in place.
+const Tensor& inplace_apply(const Tensor& self, const char* op, const std::function<Tensor(const Tensor&)>& f,
+                            const Tensor& other) {
+  WICK_CHECK(self.defined(), ValueError, op, ": undefined tensor");
+  const bool records = GradMode::is_enabled() && (self.requires_grad() || (other.defined() && other.requires_grad()));
+  const Tensor result = f(records ? self.clone() : self);
+  WICK_CHECK(can_cast(result.dtype(), self.dtype()), TypeError, op, ": result type ", result.dtype(),
+             " can't be cast to the desired output type ", self.dtype());
+  WICK_CHECK(result.sizes() == self.sizes(), ValueError, op, ": output with shape ", self.sizes(),
+             " doesn't match the broadcast shape ", result.sizes());
+  copy_(self, result);
+  return self;
 }
 
 // ---- methods ------------------------------------------------------------------------

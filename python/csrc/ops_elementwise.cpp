@@ -125,6 +125,7 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
       {"round", &round, "Each element rounded to the nearest integer, halves to even.", floats,
        "tensor([-2.,  0.,  2.])"},
       {"trunc", &trunc, "Each element rounded toward zero.", floats, "tensor([-1.,  0.,  2.])"},
+      {"fix", &trunc, "Each element rounded toward zero (an alias of trunc).", floats, "tensor([-1.,  0.,  2.])"},
       {"logical_not", &logical_not, "True where the element is zero (or False), as a bool tensor.",
        "[True, False]", "tensor([False,  True])"},
       {"bitwise_not", &bitwise_not, "~input: every bit flipped (logical not for bool tensors).", "[1, 2, 12]",
@@ -151,7 +152,29 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
       {"arctan", &atan, "The arctangent of each element (an alias of atan).", floats,
        "tensor([-0.9828,  0.0000,  1.1071])"},
       {"sinh", &sinh, "The hyperbolic sine of each element.", floats, "tensor([-2.1293,  0.0000,  3.6269])"},
-      {"cosh", &cosh, "The hyperbolic cosine of each element.", floats, "tensor([2.3524, 1.0000, 3.7622])"}};
+      {"cosh", &cosh, "The hyperbolic cosine of each element.", floats, "tensor([2.3524, 1.0000, 3.7622])"},
+      {"asinh", &asinh, "The inverse hyperbolic sine of each element.", floats, "tensor([-1.1948,  0.0000,  1.4436])"},
+      {"arcsinh", &asinh, "The inverse hyperbolic sine of each element (an alias of asinh).", floats,
+       "tensor([-1.1948,  0.0000,  1.4436])"},
+      {"acosh", &acosh, "The inverse hyperbolic cosine of each element (nan below 1).", "[1.0, 2.0, 4.0]",
+       "tensor([0.0000, 1.3170, 2.0634])"},
+      {"arccosh", &acosh, "The inverse hyperbolic cosine of each element (an alias of acosh).", "[1.0, 2.0, 4.0]",
+       "tensor([0.0000, 1.3170, 2.0634])"},
+      {"atanh", &atanh, "The inverse hyperbolic tangent of each element (nan outside [-1, 1]).", "[-0.5, 0.0, 0.5]",
+       "tensor([-0.5493,  0.0000,  0.5493])"},
+      {"arctanh", &atanh, "The inverse hyperbolic tangent of each element (an alias of atanh).", "[-0.5, 0.0, 0.5]",
+       "tensor([-0.5493,  0.0000,  0.5493])"},
+      {"erfc", &erfc, "1 - erf(input), elementwise, accurate where erf is near 1.", floats,
+       "tensor([1.9661, 1.0000, 0.0047])"},
+      {"erfinv", &erfinv, "The inverse of erf: x with erf(x) = input (inf at 1, nan outside [-1, 1]).",
+       "[-0.5, 0.0, 0.9]", "tensor([-0.4769,  0.0000,  1.1631])"},
+      {"exp2", &exp2, "2 to the power of each element.", floats, "tensor([0.3536, 1.0000, 4.0000])"},
+      {"deg2rad", &deg2rad, "Each element converted from degrees to radians.", "[180.0, 90.0, -45.0]",
+       "tensor([ 3.1416,  1.5708, -0.7854])"},
+      {"rad2deg", &rad2deg, "Each element converted from radians to degrees.", "[3.14159265, 1.0, -0.5]",
+       "tensor([180.0000,  57.2958, -28.6479])"},
+      {"frac", &frac, "The fractional part of each element, input - trunc(input), with its sign.",
+       "[-1.5, 0.25, 2.75]", "tensor([-0.5000,  0.2500,  0.7500])"}};
   for (const UnaryRow& op : unary) {
     const Unary fn = op.fn;
     def_function_and_method(m, cls, op.name, [fn](const Tensor& x) { return fn(x); },
@@ -160,6 +183,25 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
   const std::pair<const char*, InplaceUnary> inplace_unary[] = {{"neg_", &neg_},   {"exp_", &exp_},
                                                                 {"sqrt_", &sqrt_}, {"tanh_", &tanh_},
                                                                 {"sigmoid_", &sigmoid_}, {"relu_", &relu_}};
+  // The rest of PyTorch's in-place unary methods, through copy_ (Note [In-place forms through copy_]).
+  const std::pair<const char*, Unary> via_copy[] = {
+      {"sin_", &sin},         {"cos_", &cos},       {"tan_", &tan},         {"asin_", &asin},
+      {"arcsin_", &asin},     {"acos_", &acos},     {"arccos_", &acos},     {"atan_", &atan},
+      {"arctan_", &atan},     {"sinh_", &sinh},     {"cosh_", &cosh},       {"asinh_", &asinh},
+      {"arcsinh_", &asinh},   {"acosh_", &acosh},   {"arccosh_", &acosh},   {"atanh_", &atanh},
+      {"arctanh_", &atanh},   {"log_", &log},       {"log2_", &log2},       {"log10_", &log10},
+      {"log1p_", &log1p},     {"expm1_", &expm1},   {"exp2_", &exp2},       {"erf_", &erf},
+      {"erfc_", &erfc},       {"erfinv_", &erfinv}, {"rsqrt_", &rsqrt},     {"reciprocal_", &reciprocal},
+      {"abs_", &abs},         {"absolute_", &abs},  {"sign_", &sign},       {"floor_", &floor},
+      {"ceil_", &ceil},       {"trunc_", &trunc},   {"fix_", &trunc},       {"square_", &square},
+      {"frac_", &frac},       {"deg2rad_", &deg2rad}, {"rad2deg_", &rad2deg}, {"negative_", &neg}};
+  for (const auto& [name, f] : via_copy) {
+    const Unary fn = f;
+    const std::string op = name, base(name, std::string_view(name).size() - 1);
+    const std::string doc = op + "() -> Tensor\n\nIn-place " + base + ": replaces each element by its " + base +
+                            "; returns this tensor. See wick." + base + ".";
+    cls.def(name, inplace<>([fn, op](const Tensor& x) { inplace_apply(x, op.c_str(), fn); }), doc.c_str());
+  }
   for (const auto& [name, f] : inplace_unary) {
     const InplaceUnary fn = f;
     const std::string base(name, std::string_view(name).size() - 1);
@@ -313,12 +355,24 @@ void def_elementwise_binary(py::module_& m, TensorClass& cls) {
        "wick.floor_divide(wick.tensor([7, -7]), 2)", "tensor([ 3, -4])"},
       {"atan2", &atan2, "The angle of the point (other, input), i.e. atan(input / other) in the right quadrant.",
        "wick.atan2(wick.tensor([1.0, 1.0]), wick.tensor([1.0, -1.0]))", "tensor([0.7854, 2.3562])"},
+      {"arctan2", &atan2, "The angle of the point (other, input) (an alias of atan2).",
+       "wick.arctan2(wick.tensor([1.0, 1.0]), wick.tensor([1.0, -1.0]))", "tensor([0.7854, 2.3562])"},
       {"hypot", &hypot, "sqrt(input**2 + other**2), elementwise, without overflow in the squares.",
        "wick.hypot(wick.tensor([3.0, 5.0]), wick.tensor([4.0, 12.0]))", "tensor([ 5., 13.])"},
       {"logaddexp", &logaddexp, "log(exp(input) + exp(other)), elementwise, without overflow in the exponentials.",
        "wick.logaddexp(wick.tensor([0.0, 1000.0]), wick.tensor([0.0, 1000.0]))", "tensor([6.9315e-01, 1.0007e+03])"},
       {"fmod", &fmod, "The remainder of input / other, elementwise, with the sign of input (C's fmod).",
        "wick.fmod(wick.tensor([-3, 3]), 2)", "tensor([-1,  1])"},
+      {"xlogy", &xlogy, "input * log(other), elementwise, and 0 where input is 0 (unless other is nan).",
+       "wick.xlogy(wick.tensor([0.0, 2.0]), wick.tensor([0.0, 3.0]))", "tensor([0.0000, 2.1972])"},
+      {"copysign", &copysign, "The magnitude of input with the sign of other, elementwise (the sign of -0.0 too).",
+       "wick.copysign(wick.tensor([1.0, -2.0]), wick.tensor([-0.0, 3.0]))", "tensor([-1.,  2.])"},
+      {"fmax", &fmax, "The larger of input and other, elementwise, where a NaN loses to a number.",
+       "wick.fmax(wick.tensor([1.0, float('nan')]), wick.tensor([float('nan'), 2.0]))", "tensor([1., 2.])"},
+      {"fmin", &fmin, "The smaller of input and other, elementwise, where a NaN loses to a number.",
+       "wick.fmin(wick.tensor([1.0, float('nan')]), wick.tensor([float('nan'), 2.0]))", "tensor([1., 2.])"},
+      {"heaviside", &heaviside, "The step function: 0 where input < 0, other where input == 0, 1 where input > 0.",
+       "wick.heaviside(wick.tensor([-2.0, 0.0, 3.0]), wick.tensor([0.5]))", "tensor([0.0000, 0.5000, 1.0000])"},
       {"eq", static_cast<Binary>(&eq), "input == other, elementwise, as a bool tensor.",
        "wick.eq(wick.tensor([1, 2]), 2)", "tensor([False,  True])"},
       {"ne", static_cast<Binary>(&ne), "input != other, elementwise, as a bool tensor.",
@@ -451,6 +505,20 @@ void def_elementwise_in_place(py::module_& m, TensorClass& cls) {
           "pow_(exponent) -> Tensor\n\nIn place: self **= exponent (a number or a tensor that broadcasts to\n"
           "self's shape); returns self. The result keeps self's dtype.");
   cls.def("pow_", inplace<const Tensor&>([](const Tensor& a, const Tensor& e) { pow_(a, e); }), py::arg("exponent"));
+  for (const auto& [name, f] : {std::pair<const char*, Binary>{"hypot_", &hypot}, {"atan2_", &atan2},
+                                {"arctan2_", &atan2}, {"fmod_", &fmod}, {"xlogy_", &xlogy},
+                                {"copysign_", &copysign}, {"heaviside_", &heaviside}}) {
+    const Binary fn = f;
+    const std::string op = name, base(name, std::string_view(name).size() - 1);
+    const std::string doc = op + "(other) -> Tensor\n\nIn-place " + base + " with other; returns this tensor. See wick." +
+                            base + ".";
+    def_inplace_binary(cls, name, [fn, op](const Tensor& a, const Tensor& b) {
+      // other may be self (x.fmod_(x)) or a view of it: the node of fn must keep its value, not the overwritten one.
+      const bool aliases = b.defined() && a.defined() && b.impl()->storage().get() == a.impl()->storage().get();
+      const Tensor other = aliases && GradMode::is_enabled() && b.requires_grad() ? b.clone() : b;
+      inplace_apply(a, op.c_str(), [&](const Tensor& x) { return fn(x, other); }, other);
+    }, doc.c_str());
+  }
   def_inplace_binary(cls, "floor_divide_", [](const Tensor& a, const Tensor& b) { floor_divide_(a, b); },
                      "floor_divide_(other) -> Tensor\n\nIn place: self //= other; returns self.");
   def_inplace_binary(cls, "remainder_", [](const Tensor& a, const Tensor& b) { remainder_(a, b); },

@@ -68,6 +68,17 @@ std::vector<UnaryCase> unary_cases() {
       {"atan", [](const Tensor& x) { return atan(x); }, -3, 3},
       {"sinh", [](const Tensor& x) { return sinh(x); }, -2, 2},
       {"cosh", [](const Tensor& x) { return cosh(x); }, -2, 2},
+      {"asinh", [](const Tensor& x) { return asinh(x); }, -2, 2},
+      {"acosh", [](const Tensor& x) { return acosh(x); }, 1.2, 3},
+      {"atanh", [](const Tensor& x) { return atanh(x); }, -0.8, 0.8},
+      {"erfc", [](const Tensor& x) { return erfc(x); }, -2, 2},
+      {"erfinv", [](const Tensor& x) { return erfinv(x); }, -0.9, 0.9},
+      {"exp2", [](const Tensor& x) { return exp2(x); }, -2, 2},
+      {"deg2rad", [](const Tensor& x) { return deg2rad(x); }, -2, 2},
+      {"rad2deg", [](const Tensor& x) { return rad2deg(x); }, -2, 2},
+      {"frac", [](const Tensor& x) { return frac(x); }, 0.1, 0.9},
+      {"frac_negative", [](const Tensor& x) { return frac(x); }, -1.9, -1.1},
+      {"sin_inplace", [](const Tensor& x) { return inplace_apply(mul(x, 1), "sin_", [](const Tensor& t) { return sin(t); }); }, -2, 2},
   };
 }
 
@@ -95,6 +106,14 @@ std::vector<BinaryCase> binary_cases() {
       {"fmod", [](const Tensor& a, const Tensor& b) { return fmod(a, b); }, 0.3, 0.9},
       {"fmod_negative", [](const Tensor& a, const Tensor& b) { return fmod(neg(a), b); }, 0.3, 0.9},
       {"where", [](const Tensor& a, const Tensor& b) { return where(gt(a, 0), a * 2, b * b); }, -2, 2},
+      {"xlogy", [](const Tensor& a, const Tensor& b) { return xlogy(a, b); }, 0.3, 2},
+      {"copysign", [](const Tensor& a, const Tensor& b) { return copysign(a, b); }, -2, 2},
+      {"fmax", [](const Tensor& a, const Tensor& b) { return fmax(a, b); }, -2, 2},
+      {"fmin", [](const Tensor& a, const Tensor& b) { return fmin(a, b); }, -2, 2},
+      {"hypot_inplace", [](const Tensor& a, const Tensor& b) {
+         const Tensor self = add(a, mul(b, 0));  // a non-leaf of the broadcast shape
+         return inplace_apply(self, "hypot_", [&](const Tensor& t) { return hypot(t, b); });
+       }, -2, 2},
   };
 }
 
@@ -575,4 +594,102 @@ TEST(Elementwise, PrintsLikePyTorch) {
   EXPECT_EQ(zeros({0, 3}).str(), "tensor([], size=(0, 3))");
   EXPECT_EQ(scalar_tensor(3.0).str(), "tensor(3.)");
   EXPECT_EQ(gt(arange(2), 0).str(), "tensor([False,  True])");
+}
+
+// The new elementwise functions at their edges, against the C library in float64.
+TEST(Elementwise, InverseHyperbolicErfcErfinvAndFriendsAtTheirEdges) {
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  const Tensor x = from_vector<double>({-3.0, -0.5, 0.0, 0.25, 2.0}, {5});
+  auto expect_each = [&](const Tensor& got, double (*f)(double)) {
+    const std::vector<double> v = got.to_vector<double>(), in = x.to_vector<double>();
+    for (size_t i = 0; i < in.size(); ++i) EXPECT_DOUBLE_EQ(v[i], f(in[i])) << "at " << in[i];
+  };
+  expect_each(asinh(x), [](double v) { return std::asinh(v); });
+  expect_each(erfc(x), [](double v) { return std::erfc(v); });
+  expect_each(exp2(x), [](double v) { return std::exp2(v); });
+  expect_each(frac(x), [](double v) { return v - std::trunc(v); });
+  EXPECT_TRUE(std::isnan(acosh(tensor({0.5})).item<float>()));
+  EXPECT_EQ(atanh(tensor({1.0, -1.0})).to_vector<float>(), (std::vector<float>{INFINITY, -INFINITY}));
+  // erfinv inverts erf to double precision, also where erf is near +-1 (Note
+  // [erfinv]): checked in the well-conditioned form, erf(x) = y near 0 and
+  // erfc(|x|) = 1 - |y| near +-1 (x itself is ill-conditioned there).
+  for (double y : {-0.999999999999, -0.9999, -0.7, -1e-9, 0.0, 1e-300, 0.25, 0.49, 0.5, 0.8, 0.999, 1 - 1e-10,
+                   1 - 0x1p-53}) {
+    const double x = erfinv(from_vector<double>({y}, {1})).item<double>();
+    if (std::fabs(y) < 0.5) {
+      EXPECT_NEAR(std::erf(x), y, 4e-16 * std::max(std::fabs(y), 1e-300)) << "erfinv(" << y << ")";
+    } else {
+      // A few ulp of x move erfc(x) by 2x ulp(x) relative: up to 1e-12 here.
+      EXPECT_NEAR(std::erfc(std::fabs(x)) / (1 - std::fabs(y)), 1.0, 1e-12) << "erfinv(" << y << ")";
+      EXPECT_EQ(std::signbit(x), std::signbit(y));
+    }
+  }
+  const std::vector<double> e = erfinv(from_vector<double>({1.0, -1.0, 1.5, nan, -0.0}, {5})).to_vector<double>();
+  EXPECT_EQ(e[0], inf);
+  EXPECT_EQ(e[1], -inf);
+  EXPECT_TRUE(std::isnan(e[2]) && std::isnan(e[3]));
+  EXPECT_TRUE(e[4] == 0.0 && std::signbit(e[4]));
+  // The largest float below 1: erfc(3.8325069) = 1 - y within 3e-7 (PyTorch 1.13's 3.8325372 is off by 2.4e-4).
+  EXPECT_NEAR(erfinv(tensor({0.99999994f})).item<float>(), 3.8325069f, 1e-6f);
+  EXPECT_EQ(deg2rad(tensor({180.0})).item<float>(), static_cast<float>(M_PI));
+  EXPECT_EQ(rad2deg(arange(2)).dtype(), ScalarType::Float32);  // integers convert as floats
+  EXPECT_THROW_WITH(frac(arange(2)), NotImplementedError, "frac");
+}
+
+TEST(Elementwise, XlogyCopysignFmaxFminHeavisideAtTheirEdges) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor a = from_vector<double>({0.0, 0.0, 2.0, 0.0}, {4}), b = from_vector<double>({0.0, nan, 3.0, -1.0}, {4});
+  const std::vector<double> xl = xlogy(a, b).to_vector<double>();
+  EXPECT_EQ(xl[0], 0.0);
+  EXPECT_TRUE(std::isnan(xl[1]));
+  EXPECT_DOUBLE_EQ(xl[2], 2.0 * std::log(3.0));
+  EXPECT_EQ(xl[3], 0.0);  // 0 * log(-1) is 0, as in PyTorch
+  const std::vector<float> cs = copysign(tensor({1.0, -2.0, 3.0}), tensor({-0.0, 3.0, -1.0})).to_vector<float>();
+  EXPECT_EQ(cs, (std::vector<float>{-1, 2, -3}));
+  const Tensor p = tensor({1.0, NAN, NAN, -1.0}), q = tensor({NAN, 2.0, NAN, -1.0});
+  const std::vector<float> mx = fmax(p, q).to_vector<float>(), mn = fmin(p, q).to_vector<float>();
+  EXPECT_EQ(mx[0], 1.0f);
+  EXPECT_EQ(mx[1], 2.0f);
+  EXPECT_TRUE(std::isnan(mx[2]));
+  EXPECT_EQ(mn[0], 1.0f);
+  EXPECT_EQ(mn[3], -1.0f);
+  EXPECT_EQ(fmax(arange(3), from_vector<int64_t>({1, 1, 1}, {3})).to_vector<int64_t>(), (std::vector<int64_t>{1, 1, 2}));
+  EXPECT_EQ(heaviside(tensor({-2.0, 0.0, 3.0, NAN}), tensor({0.5})).to_vector<float>(),
+            (std::vector<float>{0.0f, 0.5f, 1.0f, 0.0f}));
+  EXPECT_THROW_WITH(heaviside(tensor({1.0}), arange(1)), TypeError, "different dtypes");
+  Tensor hv = tensor({1.0}).requires_grad_();
+  EXPECT_THROW_WITH(heaviside(hv, tensor({0.5})).sum().backward(), NotImplementedError, "derivative for 'heaviside'");
+  // The gradient of fmax goes to the number where the other is NaN, and to a on a tie.
+  Tensor u = tensor({1.0, NAN, 2.0}).requires_grad_(), w = tensor({NAN, 3.0, 2.0}).requires_grad_();
+  fmax(u, w).sum().backward();
+  EXPECT_EQ(u.grad().to_vector<float>(), (std::vector<float>{1, 0, 1}));
+  EXPECT_EQ(w.grad().to_vector<float>(), (std::vector<float>{0, 1, 0}));
+}
+
+TEST(Elementwise, InplaceFormsThroughCopyKeepAutogradAndDtypeRules) {
+  // Note [In-place forms through copy_]: the node of f reads a copy, so the gradient is f's at the old value.
+  Tensor x = tensor({0.5, 1.0, 2.0}).requires_grad_();
+  Tensor y = mul(x, 1);
+  inplace_apply(y, "asinh_", [](const Tensor& t) { return asinh(t); });
+  y.sum().backward();
+  const std::vector<float> g = x.grad().to_vector<float>();
+  for (size_t i = 0; i < g.size(); ++i) {
+    const double v = std::vector<double>{0.5, 1.0, 2.0}[i];
+    EXPECT_NEAR(g[i], 1.0 / std::sqrt(v * v + 1), 1e-6);
+  }
+  // Through a view: the base gets the op's history.
+  Tensor base = zeros({2, 3}).requires_grad_();
+  Tensor z = add(base, 1);
+  Tensor row = z.select(0, 1);
+  inplace_apply(row, "exp2_", [](const Tensor& t) { return exp2(t); });
+  z.sum().backward();
+  const std::vector<float> gb = base.grad().to_vector<float>();
+  for (size_t i = 0; i < gb.size(); ++i) EXPECT_NEAR(gb[i], i < 3 ? 1.0 : 2 * M_LN2, 1e-6) << i;  // d 2^z / dz at z = 1
+  EXPECT_THROW_WITH(inplace_apply(arange(3), "asin_", [](const Tensor& t) { return asin(t); }), TypeError,
+                    "can't be cast to the desired output type");
+  EXPECT_THROW_WITH(inplace_apply(ones({3}), "hypot_", [](const Tensor& t) { return hypot(t, ones({2, 3})); }),
+                    ValueError, "doesn't match the broadcast shape");
+  Tensor leaf_x = ones({2}).requires_grad_();
+  EXPECT_THROW_WITH(inplace_apply(leaf_x, "sin_", [](const Tensor& t) { return sin(t); }), Error,
+                    "leaf Variable that requires grad");
 }

@@ -46,6 +46,25 @@ UNARY = {
     "sinh": (lambda x: x.sinh(), {}),
     "cosh": (lambda m, x: m.cosh(x), {"module": True}),
     "clamp_crossed": (lambda x: x.clamp(0.5, -0.5), {}),
+    "asinh": (lambda x: x.asinh(), {}),
+    "arcsinh": (lambda m, x: m.arcsinh(x), {"module": True}),
+    "acosh": (lambda x: x.acosh(), {"low": 1.1, "high": 3.0}),
+    "atanh": (lambda m, x: m.atanh(x), {"low": -0.9, "high": 0.9, "module": True}),
+    "erfc": (lambda x: x.erfc(), {}),
+    "erfinv": (lambda x: x.erfinv(), {"low": -0.99, "high": 0.99}),
+    "exp2": (lambda m, x: m.exp2(x), {"module": True}),
+    "deg2rad": (lambda x: x.deg2rad(), {}),
+    "rad2deg": (lambda m, x: m.rad2deg(x), {"module": True}),
+    "frac": (lambda x: x.frac(), {}),
+    "fix": (lambda x: x.fix(), {}),
+    # In-place forms (Note [In-place forms through copy_]), on a non-leaf so that autograd runs through them.
+    "sin_": (lambda x: (x * 1).sin_(), {}),
+    # (PyTorch 1.13 has no derivative for asinh_ and erfinv_: its out-of-place op is the oracle.)
+    "asinh_": (lambda x: (x * 1).asinh_(), {"torch_fn": lambda x: x.asinh()}),
+    "erfinv_": (lambda x: (x * 1).erfinv_(), {"low": -0.9, "high": 0.9, "torch_fn": lambda x: x.erfinv()}),
+    "log_": (lambda x: (x * 1).log_(), {"low": 0.1}),
+    "abs_": (lambda x: (x + 0).abs_(), {}),
+    "frac_view_": (lambda x: (x + 0).unsqueeze(0)[:1].frac_(), {}),
 }
 
 
@@ -74,7 +93,7 @@ def test_clamp_special_values(device):
 
 @pytest.mark.parametrize("shapes", BINARY_SHAPES, ids=str)
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum", "alpha", "pow", "atan2", "hypot", "logaddexp",
-                                "fmod"])
+                                "fmod", "xlogy", "copysign", "fmax", "fmin", "hypot_", "xlogy_", "atan2_"])
 def test_binary(op, shapes, device):
     fns = {
         "add": lambda x, y: x + y,
@@ -88,8 +107,43 @@ def test_binary(op, shapes, device):
         "hypot": lambda m, x, y: m.hypot(x, y),
         "logaddexp": lambda m, x, y: m.logaddexp(x * 3, y),
         "fmod": lambda x, y: x.fmod(y.abs() + 0.5),
+        "xlogy": lambda m, x, y: m.xlogy(x, y.abs() + 0.5),
+        "copysign": lambda m, x, y: m.copysign(x, y),
+        "fmax": lambda m, x, y: m.fmax(x, y * 2),
+        "fmin": lambda m, x, y: m.fmin(x, y * 2),
+        # In-place: self of the broadcast shape, a non-leaf.
+        "hypot_": lambda x, y: (x + y * 0).hypot_(y),
+        "xlogy_": lambda x, y: (x + y * 0).xlogy_(y.abs() + 0.5),
+        "atan2_": lambda x, y: (x + y * 0).atan2_(y),
     }
-    check(fns[op], shapes, module=op in ("maximum", "atan2", "hypot", "logaddexp"), device=device)
+    check(fns[op], shapes, module=op in ("maximum", "atan2", "hypot", "logaddexp", "xlogy", "copysign", "fmax", "fmin"),
+          device=device)
+
+
+def test_nan_handling_of_fmax_fmin_xlogy_heaviside(device):
+    nan = float("nan")
+    a, b = [1.0, nan, nan, 0.0, -2.0, 0.0], [nan, 2.0, nan, 0.0, 3.0, nan]
+    for f in (lambda m, x, y: m.fmax(x, y), lambda m, x, y: m.fmin(x, y), lambda m, x, y: m.xlogy(x, y),
+              lambda m, x, y: m.heaviside(x, y), lambda m, x, y: m.copysign(x, y), lambda m, x, y: x.erfinv()):
+        for dtype in ("float32", "float64"):
+            w = f(wick, wick.tensor(a, dtype=getattr(wick, dtype), device=device),
+                  wick.tensor(b, dtype=getattr(wick, dtype), device=device))
+            t = f(torch, torch.tensor(a, dtype=getattr(torch, dtype)), torch.tensor(b, dtype=getattr(torch, dtype)))
+            np.testing.assert_array_equal(w.cpu().numpy(), t.numpy())
+    e = wick.tensor([-1.0, 1.0, 1.5, -0.0], device=device).erfinv().cpu()
+    np.testing.assert_array_equal(e.numpy(), torch.tensor([-1.0, 1.0, 1.5, -0.0]).erfinv().numpy())
+    for dtype in ("int64", "float32"):  # integer fmax/fmin keep their dtype
+        w = wick.fmax(wick.tensor([1, 5], dtype=getattr(wick, dtype)), wick.tensor([3, 2], dtype=getattr(wick, dtype)))
+        assert w.dtype == getattr(wick, dtype) and w.tolist() == [3, 5]
+
+
+def test_inplace_dtype_and_shape_rules_follow_pytorch():
+    with pytest.raises(TypeError, match="can't be cast to the desired output type"):
+        wick.arange(3).sin_()
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        wick.ones(3).hypot_(wick.ones(2, 3))
+    x = wick.tensor([4.0, 9.0])
+    assert x.sqrt_() is x and x.log2_() is x
 
 
 def test_binary_with_numbers(device):

@@ -25,7 +25,8 @@ int main() {
     if (step == 0) first = last;
   }
   const bool ok = last < first / 100 && last < 1e-2;
-  std::printf("wick consumer: mse %.4g -> %.4g after 200 Adam steps on %s: %s\n", first, last,
-              backend(kCPU).name, ok ? "ok" : "FAILED");
+  const cpu::BlasInfo blas = cpu::blas_info();  // backends/cpu/info.h, installed with the library
+  std::printf("wick consumer: mse %.4g -> %.4g after 200 Adam steps on %s (%s %s, %s kernels): %s\n", first, last,
+              backend(kCPU).name, blas.library.c_str(), blas.version.c_str(), blas.core.c_str(), ok ? "ok" : "FAILED");
   return ok ? 0 : 1;
 }

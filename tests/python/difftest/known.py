@@ -18,6 +18,9 @@ KNOWN = [
      "PyTorch 1.13's backward fails where wick's is right: mixed float32/float64 losses ('Found dtype Float but "
      "expected Double'), no derivative for floor_divide_ and scatter(reduce=), std of a zero-size dim, logaddexp "
      "of bools"),
+    ("grad-accepted", r"torch\.(asinh|acosh|atanh|arcsinh|arccosh|arctanh|erfinv)", "inplace",
+     "PyTorch 1.13 has no derivative for these in-place forms ('the derivative for inplace version of asinh is not "
+     "implemented'); wick's is the out-of-place op's, at the value before the write"),
     ("grad-accepted", r"torch\.binary-operator", "operator://=?",
      "PyTorch 1.13 has no derivative for floor_divide (the // and //= operators) and raises in backward; wick's is "
      "0, as div(rounding_mode='floor')'s"),
