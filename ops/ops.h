@@ -6,6 +6,7 @@
 #include "ops/elementwise.h"
 #include "ops/indexing.h"
 #include "ops/linalg.h"
+#include "ops/rearrange.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
 // the neural-net functions

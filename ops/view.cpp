@@ -132,6 +132,9 @@ struct SliceBackward0 final : PartViewBackward {
 struct AsStridedBackward0 final : PartViewBackward {
   std::string_view name() const override { return "AsStridedBackward0"; }
 };
+struct DiagonalBackward0 final : PartViewBackward {
+  std::string_view name() const override { return "DiagonalBackward0"; }
+};
 
 // True if no two elements of the view share memory.
 bool is_non_overlapping(IntArrayRef sizes, IntArrayRef strides) {
@@ -381,6 +384,39 @@ Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length) {
   WICK_CHECK(length >= 0 && start + length <= n, IndexError, "start (", start, ") + length (", length,
              ") exceeds dimension size (", n, ").");
   return slice(self, d, start, start + length, 1);
+}
+
+// The diagonal of the (dim1, dim2) planes, offset above (> 0) or below (< 0)
+// the main one, as a view: dim1 and dim2 go, a last dim of the diagonal's
+// length comes, stepping by the sum of their strides.
+Tensor diagonal(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2) {
+  WICK_CHECK(self.dim() >= 2, ValueError, "diagonal: expected a tensor of at least 2 dimensions, but got shape ",
+             self.sizes());
+  const int64_t d1 = wrap_dim(dim1, self.dim(), "diagonal"), d2 = wrap_dim(dim2, self.dim(), "diagonal");
+  WICK_CHECK(d1 != d2, ValueError, "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
+  const int64_t n1 = self.size(d1), n2 = self.size(d2);
+  // The length, and the first element's position (row, column) in the plane.
+  const int64_t row = offset < 0 ? -offset : 0, col = offset > 0 ? offset : 0;
+  const int64_t length = std::max<int64_t>(0, std::min(n1 - row, n2 - col));
+  auto drop_two = [&](IntArrayRef v, int64_t last) {
+    DimVector out;
+    for (int64_t d = 0; d < static_cast<int64_t>(v.size()); ++d)
+      if (d != d1 && d != d2) out.push_back(v[d]);
+    out.push_back(last);
+    return out;
+  };
+  const DimVector sizes = drop_two(self.sizes(), length);
+  const DimVector strides = drop_two(self.strides(), self.stride(d1) + self.stride(d2));
+  const int64_t start = length == 0 ? 0 : row * self.stride(d1) + col * self.stride(d2);
+  auto node = make_node<DiagonalBackward0>(self);
+  if (node) {
+    const DimVector cs = contiguous_strides(self.sizes());
+    node->input_sizes = DimVector(self.sizes());
+    node->sizes = sizes;
+    node->strides = drop_two(cs, cs[d1] + cs[d2]);
+    node->offset = length == 0 ? 0 : row * cs[d1] + col * cs[d2];
+  }
+  return finish_view(view_of(self, sizes, strides, start), node);
 }
 
 Tensor select(const Tensor& self, int64_t dim, int64_t index) {

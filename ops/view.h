@@ -29,6 +29,9 @@ Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length);
 Tensor slice(const Tensor& self, int64_t dim = 0, std::optional<int64_t> start = {}, std::optional<int64_t> end = {},
              int64_t step = 1);
 Tensor select(const Tensor& self, int64_t dim, int64_t index);
+// The diagonal of each (dim1, dim2) plane as a view (last dim), `offset` above
+// (> 0) or below (< 0) the main one; empty when the offset passes the plane.
+Tensor diagonal(const Tensor& self, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
 Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, std::optional<int64_t> offset = {});
 Tensor contiguous(const Tensor& self);
 Tensor clone(const Tensor& self);

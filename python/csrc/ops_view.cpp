@@ -183,6 +183,79 @@ void init_view(py::module_& m, TensorClass& cls) {
   m.def("detach", [](const Tensor& x) { return detach(x); }, py::arg("input"),
         "detach(input) -> Tensor\n\n"
         "A tensor sharing input's data but cut from the graph: it does not require grad.");
+
+  def_function_and_method(
+      m, cls, "diagonal",
+      [](const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) { return diagonal(x, offset, dim1, dim2); },
+      py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1,
+      "diagonal(input, offset=0, dim1=0, dim2=1) -> Tensor\n\n"
+      "The diagonal of each (dim1, dim2) plane, as a view in a last dim; offset > 0 goes above the main\n"
+      "diagonal, offset < 0 below.\n\n"
+      "Example::\n\n"
+      "    >>> wick.arange(9).view(3, 3).diagonal(1)\n"
+      "    tensor([1, 5])");
+  def_function_and_method(
+      m, cls, "trace", [](const Tensor& x) { return trace(x); },
+      "trace(input) -> Tensor\n\n"
+      "The sum of a matrix's diagonal.\n\n"
+      "Example::\n\n"
+      "    >>> wick.arange(9.0).view(3, 3).trace()\n"
+      "    tensor(12.)");
+  for (const auto& [name, lower] : {std::pair<const char*, bool>{"tril", true}, {"triu", false}}) {
+    const bool low = lower;
+    const std::string doc = std::string(name) + "(input, diagonal=0) -> Tensor\n\nThe " +
+                            (low ? "lower" : "upper") + " triangle of each matrix of the last two dims, the rest "
+                            "zero: the elements with column - row " + (low ? "<=" : ">=") +
+                            " diagonal.\n\nExample::\n\n    >>> wick." + name + "(wick.ones(2, 3))\n    " +
+                            (low ? "tensor([[1., 0., 0.],\n            [1., 1., 0.]])"
+                                 : "tensor([[1., 1., 1.],\n            [0., 1., 1.]])");
+    def_function_and_method(
+        m, cls, name,
+        [low](const Tensor& x, int64_t diag) { return low ? tril(x, diag) : triu(x, diag); },
+        py::arg("diagonal") = 0, doc.c_str());
+    const std::string inplace_name = std::string(name) + "_";
+    cls.def(inplace_name.c_str(),
+            inplace<int64_t>([low, inplace_name](const Tensor& x, int64_t diag) {
+              inplace_apply(x, inplace_name.c_str(),
+                            [&](const Tensor& t) { return low ? tril(t, diag) : triu(t, diag); });
+            }),
+            py::arg("diagonal") = 0, ("In-place " + std::string(name) + "; returns this tensor.").c_str());
+  }
+  m.def(
+      "flip",
+      [](const Tensor& x, py::handle dims) {
+        const std::vector<int64_t> ds = int_list(dims, "flip", "dims");
+        return without_gil([&] { return flip(x, ds); });
+      },
+      py::arg("input"), py::arg("dims"),
+      "flip(input, dims) -> Tensor  (method: x.flip(*dims))\n\n"
+      "A copy of input with the order of its elements reversed along each of dims.\n\n"
+      "Example::\n\n"
+      "    >>> wick.flip(wick.arange(4).view(2, 2), [0, 1])\n"
+      "    tensor([[3, 2],\n"
+      "            [1, 0]])");
+  cls.def(
+      "flip",
+      [](const Tensor& x, const py::args& dims) {
+        const std::vector<int64_t> ds = sizes_from_args(dims, "flip");
+        return without_gil([&] { return flip(x, ds); });
+      },
+      "flip(*dims) -> Tensor\n\nSee wick.flip.");
+  // (Bound without def_function_and_method: reading the Python arguments needs the GIL.)
+  const auto roll_fn = [](const Tensor& x, py::handle shifts, py::handle dims) {
+    const std::vector<int64_t> s = int_list(shifts, "roll", "shifts");
+    const std::vector<int64_t> d = dims.is_none() ? std::vector<int64_t>{} : int_list(dims, "roll", "dims");
+    return without_gil([&] { return roll(x, s, d); });
+  };
+  const char* roll_doc =
+      "roll(input, shifts, dims=None) -> Tensor\n\n"
+      "input with its elements shifted cyclically by shifts along dims (an int or a tuple each); without\n"
+      "dims, the flattened tensor is shifted and takes its shape back.\n\n"
+      "Example::\n\n"
+      "    >>> wick.roll(wick.arange(5), 2)\n"
+      "    tensor([3, 4, 0, 1, 2])";
+  m.def("roll", roll_fn, py::arg("input"), py::arg("shifts"), py::arg("dims") = py::none(), roll_doc);
+  cls.def("roll", roll_fn, py::arg("shifts"), py::arg("dims") = py::none(), roll_doc);
 }
 
 }  // namespace wick::python

@@ -422,3 +422,41 @@ def test_more_indexing_against_torch(device):
     wo.sum().backward()
     to.sum().backward()
     np.testing.assert_allclose(ww.grad.cpu().numpy(), tw.grad.numpy())
+
+
+# ---- flip, roll, tril, triu, diagonal, trace -----------------------------------------------------
+
+@pytest.mark.parametrize("name", ["flip", "flip_method", "roll", "roll_flat", "roll_method", "tril", "triu", "tril_",
+                                  "triu_", "diagonal", "diagonal_dims", "trace"])
+def test_rearranging_ops(name, device):
+    fns = {
+        "flip": (lambda m, x: m.flip(x, [0, -1]), [(3, 4), (2, 3, 4), (0, 3)]),
+        "flip_method": (lambda m, x: x.flip(1), [(3, 4), (2, 0)]),
+        "roll": (lambda m, x: m.roll(x, (1, -5), (0, 1)), [(3, 4), (0, 3)]),
+        "roll_flat": (lambda m, x: m.roll(x, 7), [(3, 4), (5,), ()]),
+        "roll_method": (lambda m, x: x.roll(-1, 0), [(3, 4), (2, 3, 4)]),
+        "tril": (lambda m, x: m.tril(x, -1), [(3, 4), (2, 3, 4), (4, 2), (0, 3)]),
+        "triu": (lambda m, x: x.triu(diagonal=1), [(3, 4), (2, 3, 4), (4, 2), (3, 0)]),
+        "tril_": (lambda m, x: (x * 1).tril_(1), [(3, 4), (2, 3, 4)]),
+        "triu_": (lambda m, x: (x * 1).triu_(), [(3, 4), (2, 3, 4)]),
+        "diagonal": (lambda m, x: m.diagonal(x, 1), [(3, 4), (4, 3), (2, 2), (0, 3)]),
+        "diagonal_dims": (lambda m, x: x.diagonal(offset=-1, dim1=2, dim2=0), [(3, 4, 5), (2, 3, 2)]),
+        "trace": (lambda m, x: m.trace(x), [(3, 4), (4, 3), (0, 0)]),
+    }
+    fn, shapes = fns[name]
+    for shape in shapes:
+        check(fn, [shape], module=True, device=device)
+
+
+def test_rearranging_ops_on_integers_and_errors():
+    x = [[0, 1, 2], [3, 4, 5]]
+    for f in (lambda m, t: m.flip(t, [0, 1]), lambda m, t: t.roll(1), lambda m, t: m.tril(t), lambda m, t: t.triu(1),
+              lambda m, t: t.diagonal(), lambda m, t: t.trace(), lambda m, t: m.tril(t == 4)):
+        assert f(wick, wick.tensor(x)).tolist() == f(torch, torch.tensor(x)).tolist()
+    d = wick.zeros(3, 3)
+    d.diagonal().fill_(2.0)  # a view
+    assert d.tolist() == (torch.eye(3) * 2).tolist()
+    for f, exc in ((lambda: wick.tril(wick.ones(3)), RuntimeError), (lambda: wick.ones(2, 2).flip(0, 0), RuntimeError),
+                   (lambda: wick.ones(2, 2).roll((1, 1), 0), RuntimeError), (lambda: wick.ones(2, 2, 2).trace(), RuntimeError)):
+        with pytest.raises(exc):
+            f()
