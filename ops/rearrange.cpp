@@ -135,35 +135,28 @@ struct TriuBackward0 final : Node {
   TensorList apply(TensorList&& grads) override { return {triu(grads[0], diagonal)}; }
 };
 
-Tensor tril(const Tensor& self, int64_t diagonal) {
-  WICK_CHECK(self.defined() && self.dim() >= 2, ValueError, "tril: input tensor must have at least 2 dimensions, got ",
+namespace {
+
+template <typename Backward>
+Tensor triangle_op(const Tensor& self, int64_t diagonal, bool lower, const char* op) {
+  WICK_CHECK(self.defined() && self.dim() >= 2, ValueError, op, ": input tensor must have at least 2 dimensions, got ",
              self.defined() ? self.dim() : 0);
   Tensor out;
   {
     NoGradGuard no_grad;
-    out = triangle(self, diagonal, true);
+    out = triangle(self, diagonal, lower);
   }
-  if (auto node = make_node<TrilBackward0>(self)) {
+  if (auto node = make_node<Backward>(self)) {
     node->diagonal = diagonal;
     set_history(out, node);
   }
   return out;
 }
 
-Tensor triu(const Tensor& self, int64_t diagonal) {
-  WICK_CHECK(self.defined() && self.dim() >= 2, ValueError, "triu: input tensor must have at least 2 dimensions, got ",
-             self.defined() ? self.dim() : 0);
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    out = triangle(self, diagonal, false);
-  }
-  if (auto node = make_node<TriuBackward0>(self)) {
-    node->diagonal = diagonal;
-    set_history(out, node);
-  }
-  return out;
-}
+}  // namespace
+
+Tensor tril(const Tensor& self, int64_t diagonal) { return triangle_op<TrilBackward0>(self, diagonal, true, "tril"); }
+Tensor triu(const Tensor& self, int64_t diagonal) { return triangle_op<TriuBackward0>(self, diagonal, false, "triu"); }
 
 // ---- trace ------------------------------------------------------------------------------------
 
