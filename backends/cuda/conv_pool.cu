@@ -21,11 +21,6 @@ namespace wick::cuda {
 
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = int64_t{1} << 20;  // beyond this, threads loop
-
-unsigned blocks_for(int64_t n) { return static_cast<unsigned>(std::min((n + kThreads - 1) / kThreads, kMaxBlocks)); }
-
 // ---- im2col / col2im ---------------------------------------------------------------
 
 // Strides of a 4-D tensor, by value into a kernel.

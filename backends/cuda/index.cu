@@ -112,12 +112,6 @@ void dispatch_element_size(ScalarType t, const char* op, F&& f) {
   }
 }
 
-constexpr int kThreads = 256;
-
-unsigned blocks_for(int64_t n) {
-  constexpr int64_t kMaxBlocks = int64_t{1} << 20;  // beyond this, threads loop
-  return static_cast<unsigned>(std::min((n + kThreads - 1) / kThreads, kMaxBlocks));
-}
 
 // The index value at I's offset, or reports it and returns false.
 __device__ inline bool load_index(const IndexPlan& p, const char* ix, int64_t off, DeviceError* err, DeviceErrorOp op,

@@ -14,6 +14,15 @@
 
 namespace wick::cuda {
 
+// The launch shape of the one-thread-per-element kernels of every family:
+// blocks of kThreads, at most 2^20 of them (beyond that the threads loop,
+// grid-stride).
+constexpr int kThreads = 256;
+inline unsigned blocks_for(int64_t n) {
+  constexpr int64_t kMaxBlocks = int64_t{1} << 20;
+  return static_cast<unsigned>(std::min((n + kThreads - 1) / kThreads, kMaxBlocks));
+}
+
 template <int N>
 struct Pointers {
   char* p[N];
@@ -41,11 +50,8 @@ void launch_elementwise(const std::array<const Tensor*, N>& ts, const F& f, cons
   const ElementwisePlan<N> plan = make_plan<N>(ts, op);
   Pointers<N> ptrs;
   for (int k = 0; k < N; ++k) ptrs.p[k] = static_cast<char*>(ts[k]->raw_data());
-  constexpr int kThreads = 256;
-  constexpr int64_t kMaxBlocks = int64_t{1} << 20;  // beyond this, threads loop
-  const auto blocks = static_cast<unsigned>(std::min((n + kThreads - 1) / kThreads, kMaxBlocks));
   DeviceGuard guard(device);
-  elementwise_kernel<N><<<blocks, kThreads>>>(n, plan, ptrs, f);
+  elementwise_kernel<N><<<blocks_for(n), kThreads>>>(n, plan, ptrs, f);
   check(cudaGetLastError(), op);
 }
 

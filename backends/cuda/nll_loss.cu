@@ -29,13 +29,7 @@ struct NllGeometry {
   int64_t t_n, t_s;          // target strides
 };
 
-constexpr int kThreads = 256;
 constexpr int kReduceThreads = 512;
-
-unsigned blocks_for(int64_t n) {
-  constexpr int64_t kMaxBlocks = int64_t{1} << 20;
-  return static_cast<unsigned>(std::min((n + kThreads - 1) / kThreads, kMaxBlocks));
-}
 
 // The loss term of position k (0 for an ignored or bad target) and its
 // target's weight (0 when it does not count).

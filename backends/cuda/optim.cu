@@ -12,12 +12,6 @@ namespace wick::cuda {
 
 namespace {
 
-constexpr int kThreads = 256;
-
-unsigned blocks_for(int64_t n) {
-  return static_cast<unsigned>(std::min<int64_t>((n + kThreads - 1) / kThreads, int64_t{1} << 20));
-}
-
 // The operands of one update; state pointers are null when unused.
 template <typename T>
 struct Operands {

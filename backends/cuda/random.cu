@@ -13,13 +13,6 @@ namespace wick::cuda {
 
 namespace {
 
-constexpr int kThreads = 256;
-
-// Blocks for n threads' worth of work; beyond 2^20 blocks the threads loop (grid-stride).
-unsigned blocks_for(int64_t n) {
-  return static_cast<unsigned>(std::min<int64_t>((n + kThreads - 1) / kThreads, int64_t{1} << 20));
-}
-
 template <typename T>
 __global__ void random_kernel(T* out, int64_t n, RandomOp op, double a, double b, uint64_t key, uint64_t first) {
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;

@@ -180,12 +180,6 @@ __global__ void resample_backward_kernel(int64_t n, DevicePlan p, const T* g, T*
   }
 }
 
-constexpr int kThreads = 256;
-
-unsigned blocks_for(int64_t n) {
-  constexpr int64_t kMaxBlocks = int64_t{1} << 20;
-  return static_cast<unsigned>(std::min((n + kThreads - 1) / kThreads, kMaxBlocks));
-}
 
 void check_contiguous(const Tensor& a, const Tensor& b, const char* op) {
   WICK_CHECK(a.is_contiguous() && b.is_contiguous(), ValueError, op, ": CUDA kernel expected contiguous tensors");

@@ -49,12 +49,9 @@ void arange(const Tensor& dst, double start, double step) {
              dst.sizes(), " and strides ", dst.strides());
   const int64_t n = dst.numel();
   if (n == 0) return;
-  constexpr int kThreads = 256;
-  constexpr int64_t kMaxBlocks = int64_t{1} << 20;
-  const auto blocks = static_cast<unsigned>(std::min((n + kThreads - 1) / kThreads, kMaxBlocks));
   DeviceGuard guard(dst.device());
   dispatch_dtype(dst.dtype(), "arange", [&]<typename T>() {
-    arange_kernel<T><<<blocks, kThreads>>>(n, static_cast<T*>(dst.raw_data()), start, step);
+    arange_kernel<T><<<blocks_for(n), kThreads>>>(n, static_cast<T*>(dst.raw_data()), start, step);
   });
   check(cudaGetLastError(), "arange");
 }
