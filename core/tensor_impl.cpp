@@ -11,6 +11,17 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
   return dim < 0 ? dim + n : dim;
 }
 
+DimVector wrap_dims(IntArrayRef dims, int64_t ndim, const char* op) {
+  DimVector out;
+  for (int64_t d : dims) {
+    const int64_t w = wrap_dim(d, ndim, op);
+    WICK_CHECK(std::find(out.begin(), out.end(), w) == out.end(), ValueError, op, ": dim ", w,
+               " appears multiple times in the list of dims ", dims);
+    out.push_back(w);
+  }
+  return out;
+}
+
 DimVector contiguous_strides(IntArrayRef sizes) {
   DimVector strides(sizes.size(), 1);
   int64_t s = 1;

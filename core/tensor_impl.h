@@ -20,6 +20,8 @@ namespace wick {
 
 // Resolves a negative dim against `ndim` dims; IndexError if out of range.
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op = "dim");
+// Each of dims wrapped (wrap_dim), in order; ValueError when one appears twice.
+DimVector wrap_dims(IntArrayRef dims, int64_t ndim, const char* op);
 // Strides of a contiguous (row-major) tensor of these sizes.
 DimVector contiguous_strides(IntArrayRef sizes);
 

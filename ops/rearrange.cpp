@@ -16,22 +16,6 @@
 
 namespace wick {
 
-namespace {
-
-// dims wrapped into [0, ndim), refusing repeats (PyTorch's message).
-DimVector wrapped_dims(IntArrayRef dims, int64_t ndim, const char* op) {
-  DimVector out;
-  for (int64_t d : dims) {
-    const int64_t w = wrap_dim(d, std::max<int64_t>(ndim, 1), op);
-    WICK_CHECK(std::find(out.begin(), out.end(), w) == out.end(), ValueError, op, ": dim ", w,
-               " appears multiple times in the list of dims ", dims);
-    out.push_back(w);
-  }
-  return out;
-}
-
-}  // namespace
-
 // ---- flip -------------------------------------------------------------------------------------
 
 struct FlipBackward0 final : Node {
@@ -42,7 +26,7 @@ struct FlipBackward0 final : Node {
 
 Tensor flip(const Tensor& self, IntArrayRef dims) {
   WICK_CHECK(self.defined(), ValueError, "flip: undefined tensor argument");
-  const DimVector ds = wrapped_dims(dims, self.dim(), "flip");
+  const DimVector ds = wrap_dims(dims, self.dim(), "flip");
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -88,7 +72,7 @@ Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims) {
       const Tensor flat = reshape(self, {self.numel()});
       out = reshape(roll(flat, shifts, {0}), self.sizes());
     } else {
-      ds = wrapped_dims(dims, self.dim(), "roll");
+      ds = wrap_dims(dims, self.dim(), "roll");
       out = self;
       for (size_t i = 0; i < ds.size(); ++i) {
         const int64_t n = out.size(ds[i]);

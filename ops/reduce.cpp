@@ -19,17 +19,12 @@ namespace {
 
 // The reduced dims, wrapped, sorted and checked for repeats; empty means all.
 DimVector reduce_dims(const Tensor& x, IntArrayRef dims, const char* op) {
-  DimVector out;
   if (dims.empty()) {
-    for (int64_t d = 0; d < x.dim(); ++d) out.push_back(d);
-    return out;
+    DimVector all;
+    for (int64_t d = 0; d < x.dim(); ++d) all.push_back(d);
+    return all;
   }
-  for (int64_t d : dims) {
-    const int64_t w = wrap_dim(d, x.dim(), op);
-    WICK_CHECK(std::find(out.begin(), out.end(), w) == out.end(), ValueError, op, ": dim ", w,
-               " appears multiple times in the list of dims ", dims);
-    out.push_back(w);
-  }
+  DimVector out = wrap_dims(dims, x.dim(), op);
   if (x.dim() == 0) out.clear();  // dim 0 / -1 of a 0-dim tensor reduces nothing
   std::sort(out.begin(), out.end());
   return out;
