@@ -27,6 +27,9 @@ enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, ArgMax, ArgMin, Any, All };
 
 enum class RandomOp : uint8_t { Uniform, Normal, RandInt, Bernoulli };
 
+// The inclusive scans of Backend::scan: cumsum, cumprod, cummax, cummin, logcumsumexp.
+enum class ScanOp : uint8_t { Sum, Prod, Max, Min, LogSumExp };
+
 // How a loss combines its per-element terms (defined in core/reduction.h).
 enum class Reduction : uint8_t;
 
@@ -108,6 +111,15 @@ struct Backend {
   // Max/Min also write the position along the single reduced dim to indices
   // (int64) when it is defined; ArgMax/ArgMin write only indices.
   void (*reduce)(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, IntArrayRef dims);
+  // The inclusive scan of `in` along dim into out (backends/scan_math.h); in,
+  // out and indices contiguous, of one shape. Max/Min also write the position
+  // of each running extreme to indices (int64); the other ops ignore it.
+  void (*scan)(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);
+  // The first k = values.size(dim) elements of each row of `in` along dim, in
+  // the order of Note [Sort order] (backends/scan_math.h), to values (in's
+  // dtype) and their positions to indices (int64); all contiguous, values and
+  // indices of one shape, which is in's but for k along dim.
+  void (*sort)(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, bool descending);
   // out = alpha * a @ b + beta * out, batched: a [B, n, k], b [B, k, m], out
   // [B, n, m], any strides (beta == 0 ignores out's old values, even NaN). A
   // 2-D operand is a batch of one (or, next to 3-D ones, a broadcast matrix).

@@ -986,14 +986,80 @@ const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, Scalar value)
 
 // ---- comparisons of whole tensors ----------------------------------------------------------------------
 
-bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  WICK_CHECK(a.defined() && b.defined(), ValueError, "isclose: undefined tensor argument");
+  WICK_CHECK(a.dtype() == b.dtype(), TypeError, "isclose: expected both inputs of one dtype, got ", a.dtype(), " and ",
+             b.dtype());
+  WICK_CHECK(rtol >= 0 && atol >= 0, ValueError, "isclose: rtol and atol must be non-negative, got rtol=", rtol,
+             " and atol=", atol);
   NoGradGuard no_grad;
-  const ScalarType t = promote_types(result_type(a, b), ScalarType::Float64);
-  const Tensor x = a.to(t), y = b.to(t);
+  // In float64 (integers too), so that |a - b| neither overflows nor rounds.
+  const Tensor x = a.to(ScalarType::Float64), y = b.to(ScalarType::Float64);
   Tensor close = le(abs(sub(x, y)), add(mul(abs(y), rtol), atol));
   close = logical_or(close, eq(x, y));  // equal infinities
   if (equal_nan) close = logical_or(close, logical_and(isnan(x), isnan(y)));
-  return all(close).item<bool>();
+  return close;
+}
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  NoGradGuard no_grad;
+  const ScalarType t = promote_types(result_type(a, b), ScalarType::Float64);
+  return all(isclose(a.to(t), b.to(t), rtol, atol, equal_nan)).item<bool>();
+}
+
+// ---- lerp, addcmul, addcdiv: made of the ops above, which record the gradients ---------------------
+
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
+  WICK_CHECK(start.defined() && end.defined() && weight.defined(), ValueError, "lerp: undefined tensor argument");
+  WICK_CHECK(start.dtype() == end.dtype(), TypeError, "lerp: expected start and end of one dtype, got ", start.dtype(),
+             " and ", end.dtype());
+  WICK_CHECK(start.is_floating_point(), TypeError, "lerp: expected floating point tensors, got ", start.dtype());
+  WICK_CHECK(weight.dtype() == start.dtype() || weight.impl()->is_wrapped_number, TypeError,
+             "lerp: expected dtype ", start.dtype(), " for `weight` but got dtype ", weight.dtype());
+  // PyTorch's two-sided formula: exact at weight 0 (start) and 1 (end).
+  const Tensor diff = sub(end, start);
+  return where(lt(abs(weight), wrap_scalar(0.5)), add(start, mul(weight, diff)),
+               sub(end, mul(diff, sub(wrap_scalar(1), weight))));
+}
+Tensor lerp(const Tensor& start, const Tensor& end, Scalar weight) {
+  WICK_CHECK(start.defined() && end.defined(), ValueError, "lerp: undefined tensor argument");
+  WICK_CHECK(start.is_floating_point() && start.dtype() == end.dtype(), TypeError,
+             "lerp: expected start and end of one floating dtype, got ", start.dtype(), " and ", end.dtype());
+  const double w = weight.to<double>();  // the branch and 1 - w on the host, in double
+  const Tensor diff = sub(end, start);
+  return std::abs(w) < 0.5 ? add(start, mul(diff, w)) : sub(end, mul(diff, 1.0 - w));
+}
+
+namespace {
+
+// addcmul/addcdiv's tensor operands in the common dtype of all three (so a
+// float64 self is not added a float32 product) and expanded to the result's
+// shape, so that the product's gradients are taken elementwise before any sum
+// over broadcast dims, as PyTorch's fused kernels take them (the same in
+// exact arithmetic; not at a division by 0, where the order of +inf and -inf
+// terms decides between inf and NaN).
+std::pair<Tensor, Tensor> in_common_dtype(const Tensor& self, const Tensor& t1, const Tensor& t2) {
+  const ScalarType t = result_type(self, t1, t2);
+  const DimVector shape = broadcast_shapes(broadcast_shapes(self.sizes(), t1.sizes()), t2.sizes());
+  return {expand(t1.dtype() == t ? t1 : t1.to(t), shape), expand(t2.dtype() == t ? t2 : t2.to(t), shape)};
+}
+Scalar as_alpha(Scalar value) { return value.is_bool() ? Scalar(int64_t{value.to<bool>()}) : value; }
+
+}  // namespace
+
+Tensor addcmul(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value) {
+  WICK_CHECK(self.defined() && t1.defined() && t2.defined(), ValueError, "addcmul: undefined tensor argument");
+  const auto [a, b] = in_common_dtype(self, t1, t2);
+  return add(self, mul(a, b), as_alpha(value));
+}
+
+Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value) {
+  WICK_CHECK(t1.defined() && t2.defined(), ValueError, "addcdiv: undefined tensor argument");
+  WICK_CHECK(t1.is_floating_point() || t2.is_floating_point(), TypeError,
+             "addcdiv: integer division of tensors is not supported (tensor1 ", t1.dtype(), ", tensor2 ", t2.dtype(),
+             "); use addcmul with a reciprocal, or convert to a floating dtype");
+  const auto [a, b] = in_common_dtype(self, t1, t2);
+  return add(self, div(a, b), as_alpha(value));
 }
 
 bool equal(const Tensor& a, const Tensor& b) {

@@ -154,6 +154,17 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, Scalar value);
 const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, Scalar value);
 // True when all elements are within atol + rtol * |b| of each other.
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+// Elementwise: |a - b| <= atol + rtol * |b| (or a == b; with equal_nan, both NaN). a and b of one dtype.
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+// start + weight * (end - start), exact at weight 0 and 1.
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight);
+Tensor lerp(const Tensor& start, const Tensor& end, Scalar weight);
+// self + value * t1 * t2 and self + value * t1 / t2.
+Tensor addcmul(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value = 1);
+Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, Scalar value = 1);
+// x with NaN, +inf and -inf replaced (by default: 0 and the dtype's largest and lowest finite values).
+Tensor nan_to_num(const Tensor& x, std::optional<double> nan = {}, std::optional<double> posinf = {},
+                  std::optional<double> neginf = {});
 bool equal(const Tensor& a, const Tensor& b);  // same shape and values
 
 const Tensor& add_(const Tensor& self, const Tensor& other, Scalar alpha = 1);

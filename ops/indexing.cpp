@@ -15,6 +15,7 @@
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
+#include "ops/scan.h"
 #include "ops/view.h"
 
 namespace wick {
@@ -350,12 +351,13 @@ struct GatherBackward0 final : Node {
   int64_t dim = 0;
   SavedTensor index;
   std::string_view name() const override { return "GatherBackward0"; }
-  TensorList apply(TensorList&& grads) override {
-    const Tensor& g = grads[0];
-    return {scatter_add(zeros(self_sizes, TensorOptions(g.dtype()).device(g.device())), dim, index.unpack(), g)};
-  }
+  TensorList apply(TensorList&& grads) override { return {gather_backward(grads[0], self_sizes, dim, index.unpack())}; }
   void for_each_saved(const SavedVisitor& f) override { f(index); }
 };
+
+Tensor gather_backward(const Tensor& g, IntArrayRef self_sizes, int64_t dim, const Tensor& index) {
+  return scatter_add(zeros(self_sizes, TensorOptions(g.dtype()).device(g.device())), dim, index, g);
+}
 
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index_in) {
   check_defined(self, "gather", "self");
@@ -613,6 +615,41 @@ struct MaskedSelectBackward0 final : Node {
   void for_each_saved(const SavedVisitor& f) override { f(positions); }
 };
 
+namespace {
+
+// The positions (int64, 1-D, on mask's device) of the true elements of a flat bool mask, in order.
+Tensor true_positions(const Tensor& flat_mask) {
+  NoGradGuard no_grad;
+  const int64_t total = flat_mask.numel();
+  if (flat_mask.device().is_cpu()) {
+    const Tensor m = flat_mask.contiguous();
+    const bool* p = m.data_ptr<bool>();
+    int64_t n = 0;
+    for (int64_t i = 0; i < total; ++i) n += p[i];
+    // Branch-free compaction (a random mask defeats the branch predictor);
+    // the spare slot takes the writes after the last true element.
+    Tensor pos = empty({n + 1}, TensorOptions(ScalarType::Int64));
+    int64_t* out = pos.data_ptr<int64_t>();
+    for (int64_t i = 0, k = 0; i < total; ++i) {
+      out[k] = i;
+      k += p[i];
+    }
+    return narrow(pos, 0, 0, n);
+  }
+  // On a GPU: each true element's rank among the true ones is the inclusive
+  // cumsum minus one; the false ones all write to a spare last slot. One
+  // synchronization reads the count (the output's size).
+  const TensorOptions index_options = TensorOptions(ScalarType::Int64).device(flat_mask.device());
+  if (total == 0) return empty({0}, index_options);
+  const Tensor rank = cumsum(flat_mask, 0);
+  const int64_t n = select(rank, 0, total - 1).item<int64_t>();
+  const Tensor slot = where(flat_mask, sub(rank, wrap_scalar(1)), n);
+  const Tensor pos = scatter(empty({n + 1}, index_options), 0, slot, arange(total, index_options));
+  return narrow(pos, 0, 0, n);
+}
+
+}  // namespace
+
 Tensor masked_select(const Tensor& self, const Tensor& mask) {
   check_defined(self, "masked_select", "self");
   check_defined(mask, "masked_select", "mask");
@@ -623,19 +660,8 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
   Tensor positions, flat;
   {
     NoGradGuard no_grad;
-    const Tensor m = expand(mask, shape).contiguous().cpu();
-    const bool* p = m.data_ptr<bool>();
-    int64_t n = 0;
-    for (int64_t i = 0; i < m.numel(); ++i) n += p[i];
-    // Branch-free compaction (a random mask defeats the branch predictor);
-    // the spare slot takes the writes after the last true element.
-    Tensor pos = empty({n + 1}, TensorOptions(ScalarType::Int64));
-    int64_t* out = pos.data_ptr<int64_t>();
-    for (int64_t i = 0, k = 0; i < m.numel(); ++i) {
-      out[k] = i;
-      k += p[i];
-    }
-    positions = narrow(pos, 0, 0, n).to(self.device());
+    const Tensor m = expand(mask, shape);
+    positions = true_positions(reshape(m, {m.numel()}));
     flat = reshape(expand(self, shape), {m.numel()});
   }
   Tensor out = empty({positions.numel()}, TensorOptions(self.dtype()).device(self.device()));
@@ -646,6 +672,103 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
     set_history(out, node);
   }
   return out;
+}
+
+// ---- nonzero, count_nonzero, take, take_along_dim, index_fill, index_copy ----------------------
+
+Tensor nonzero(const Tensor& self) {
+  check_defined(self, "nonzero", "self");
+  NoGradGuard no_grad;
+  const Tensor flat = reshape(ne(self, wrap_scalar(0)), {self.numel()});
+  const Tensor positions = true_positions(flat);
+  if (self.dim() == 0) return empty({positions.numel(), 0}, TensorOptions(ScalarType::Int64).device(self.device()));
+  // Coordinates from the flat (row-major) positions: (position / stride) % size per dim.
+  TensorList coords;
+  int64_t stride = self.numel() == 0 ? 1 : self.numel();
+  for (int64_t d = 0; d < self.dim(); ++d) {
+    const int64_t size = self.size(d);
+    stride = size == 0 ? 1 : stride / size;
+    coords.push_back(remainder(div(positions, wrap_scalar(stride), std::string_view("floor")), wrap_scalar(size)));
+  }
+  return stack(coords, 1);
+}
+
+Tensor count_nonzero(const Tensor& self, IntArrayRef dims) {
+  check_defined(self, "count_nonzero", "self");
+  return sum(ne(self, wrap_scalar(0)), dims);
+}
+
+Tensor take(const Tensor& self, const Tensor& index_in) {
+  check_defined(self, "take", "self");
+  const Tensor index = checked_index(index_in, self, "take");
+  const int64_t n = self.numel();
+  // Negative positions count from the end of the flattened input.
+  const Tensor flat_index = reshape(where(lt(index, wrap_scalar(0)), add(index, wrap_scalar(n)), index), {index.numel()});
+  return reshape(index_select(reshape(self, {n}), 0, flat_index), index.sizes());
+}
+
+Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<int64_t> dim) {
+  check_defined(self, "take_along_dim", "self");
+  check_defined(indices, "take_along_dim", "indices");
+  if (!dim) return gather(reshape(self, {self.numel()}), 0, reshape(indices, {indices.numel()}));
+  WICK_CHECK(self.dim() == indices.dim(), ValueError, "take_along_dim: input and indices should have the same number ",
+             "of dimensions, but got ", self.dim(), " dimensions for input (shape ", self.sizes(), ") and ",
+             indices.dim(), " dimensions for indices (shape ", indices.sizes(), ")");
+  const int64_t d = wrap_dim(*dim, nonempty_dim(self), "take_along_dim");
+  if (self.dim() == 0) return gather(self, 0, indices);
+  // Both broadcast against each other in every dim but d.
+  DimVector self_shape(self.sizes()), index_shape(indices.sizes());
+  self_shape[d] = index_shape[d] = 1;
+  DimVector common = broadcast_shapes(self_shape, index_shape);
+  DimVector self_target = common, index_target = common;
+  self_target[d] = self.size(d);
+  index_target[d] = indices.size(d);
+  return gather(expand(self, self_target), d, expand(indices, index_target));
+}
+
+namespace {
+
+// A bool mask broadcasting along dim of self: true at the positions in index.
+Tensor positions_mask(const Tensor& self, int64_t dim, const Tensor& index) {
+  NoGradGuard no_grad;
+  const int64_t n = nonempty_size(self, dim);
+  const Tensor flat_index = reshape(index, {index.numel()});
+  Tensor mask = scatter(zeros({n}, TensorOptions(ScalarType::Bool).device(self.device())), 0,
+                        where(lt(flat_index, wrap_scalar(0)), add(flat_index, wrap_scalar(n)), flat_index), Scalar(true));
+  DimVector shape(static_cast<size_t>(self.dim()), 1);
+  if (self.dim() > 0) shape[dim] = n;
+  return reshape(mask, shape);
+}
+
+}  // namespace
+
+Tensor index_fill(const Tensor& self, int64_t dim_in, const Tensor& index_in, const Tensor& value) {
+  check_defined(self, "index_fill", "self");
+  check_defined(value, "index_fill", "value");
+  WICK_CHECK(value.dim() == 0, ValueError, "index_fill: only supports a 0-dimensional value tensor, but got tensor ",
+             "with ", value.dim(), " dimension(s)");
+  const int64_t dim = wrap_dim(dim_in, nonempty_dim(self), "index_fill");
+  const Tensor index = checked_index(index_in, self, "index_fill");
+  WICK_CHECK(index.dim() <= 1, ValueError, "index_fill: Index is supposed to be a vector, got shape ", index.sizes());
+  return where(positions_mask(self, dim, index), value.to(self.device(), self.dtype()), self);
+}
+
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, Scalar value) {
+  check_defined(self, "index_fill", "self");
+  return index_fill(self, dim, index, scalar_tensor(value, TensorOptions(self.dtype()).device(self.device())));
+}
+
+Tensor index_copy(const Tensor& self, int64_t dim_in, const Tensor& index_in, const Tensor& source) {
+  check_defined(self, "index_copy", "self");
+  check_defined(source, "index_copy", "source");
+  const int64_t dim = wrap_dim(dim_in, nonempty_dim(self), "index_copy");
+  const Tensor index = checked_index(index_in, self, "index_copy");
+  WICK_CHECK(index.dim() <= 1, ValueError, "index_copy: Index should have dimension 1 or 0 (got ", index.dim(), ")");
+  WICK_CHECK(self.dtype() == source.dtype(), TypeError, "index_copy: self (", self.dtype(), ") and source (",
+             source.dtype(), ") must have the same scalar type");
+  // The selected slices emptied, then the source added into them (index_add's checks cover the shapes).
+  const Tensor emptied = where(positions_mask(self, dim, index), zeros({}, TensorOptions(self.dtype()).device(self.device())), self);
+  return index_add(emptied, dim, reshape(index, {index.numel()}), source);
 }
 
 // ---- one_hot / embedding --------------------------------------------------------------------------

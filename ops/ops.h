@@ -8,6 +8,8 @@
 #include "ops/linalg.h"
 #include "ops/rearrange.h"
 #include "ops/reduce.h"
+#include "ops/scan.h"
+#include "ops/sort.h"
 #include "ops/view.h"
 // the neural-net functions
 #include "ops/conv.h"

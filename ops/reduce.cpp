@@ -225,13 +225,14 @@ Tensor prod(const Tensor& x, int64_t dim, bool keepdim) { return prod_impl<ProdB
 
 namespace {
 
-// The gradient of a max-like reduction, given to the elements of x equal to
-// the result r and split evenly among ties (a NaN result takes the NaNs).
-// g and r have the reduced dims as size 1.
+}  // namespace
+
 Tensor evenly_split(const Tensor& g, const Tensor& x, const Tensor& r, IntArrayRef dims) {
   const Tensor hit = logical_or(eq(x, r), logical_and(isnan(x), isnan(r)));
   return where(hit, div(g, sum(hit, dims, true)), zeros_like(g));
 }
+
+namespace {
 
 // Max/min values (when `values`) and positions along the single reduced dim
 // in `dims` (none for a 0-dim x). The reduction must be non-empty. Not recorded.

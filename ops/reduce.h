@@ -42,4 +42,9 @@ Tensor all(const Tensor& x);
 Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor all(const Tensor& x, int64_t dim, bool keepdim = false);
 
+// The gradient of a max-like reduction (max, amax, median of all elements):
+// g given to the elements of x equal to the result r and split evenly among
+// ties (a NaN result takes the NaNs). g and r have the reduced dims as size 1.
+Tensor evenly_split(const Tensor& g, const Tensor& x, const Tensor& r, IntArrayRef dims);
+
 }  // namespace wick

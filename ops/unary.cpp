@@ -5,6 +5,7 @@
 // result.
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "autograd/function.h"
 #include "core/dispatch.h"
@@ -803,6 +804,20 @@ const Tensor& inplace_apply(const Tensor& self, const char* op, const std::funct
   return self;
 }
 
+// ---- nan_to_num: made of where, which records the gradient (1 where x is kept, 0 where replaced) -------------
+
+Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<double> posinf,
+                  std::optional<double> neginf) {
+  WICK_CHECK(x.defined(), ValueError, "nan_to_num: undefined tensor argument");
+  if (!x.is_floating_point()) return x.clone();  // integers and bools hold no NaN or infinity
+  const bool single = x.dtype() == ScalarType::Float32;
+  const double largest = single ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor out = where(isnan(x), nan.value_or(0.0), x);
+  out = where(eq(x, wrap_scalar(inf)), posinf.value_or(largest), out);
+  return where(eq(x, wrap_scalar(-inf)), neginf.value_or(-largest), out);
+}
+
 // ---- methods ------------------------------------------------------------------------
 
 Tensor Tensor::neg() const { return wick::neg(*this); }
@@ -823,3 +838,4 @@ Tensor Tensor::clamp(std::optional<Scalar> min, std::optional<Scalar> max) const
 const Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) const { return wick::clamp_(*this, min, max); }
 
 }  // namespace wick
+

@@ -11,6 +11,8 @@ const Backend& backend() {
       .binary = binary,
       .where = where,
       .reduce = reduce,
+      .scan = scan,
+      .sort = sort,
       .matmul = matmul,
       .index_select = index_select,
       .gather = gather,

@@ -15,6 +15,8 @@ void unary(size_t op, const void* f, const Tensor& out, const Tensor& in);
 void binary(size_t op, const void* f, const Tensor& out, const Tensor& a, const Tensor& b);
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
 void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, IntArrayRef dims);
+void scan(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);
+void sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, bool descending);
 void matmul(const Tensor& out, const Tensor& a, const Tensor& b, double alpha, double beta);
 void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
 void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);

@@ -13,6 +13,8 @@ const Backend& backend(Device device) {
       .binary = binary,
       .where = where,
       .reduce = reduce,
+      .scan = scan,
+      .sort = sort,
       .matmul = matmul,
       .index_select = index_select,
       .gather = gather,

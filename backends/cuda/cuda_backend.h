@@ -35,6 +35,10 @@ void binary(size_t op, const void* f, const Tensor& out, const Tensor& a, const 
 // Reductions, softmax and normalization (reduce.cu, softmax.cu, norm.cu), with
 // the math of backends/reduce_math.h, softmax_math.h and norm_math.h.
 void reduce(ReduceOp op, const Tensor& out, const Tensor& indices, const Tensor& in, IntArrayRef dims);
+// Scans and sorts along one dim (scan_sort.cu), with backends/scan_math.h's rules;
+// the sort is CUB's merge sort.
+void scan(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);
+void sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, bool descending);
 void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log);
 void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t dim, bool log);
 void norm_stats(NormOp op, const Tensor& mean, const Tensor& rstd, const Tensor& var, const Tensor& input,

@@ -135,6 +135,8 @@ void init_dlpack(py::module_& m, TensorClass& cls);  // dlpack.cpp: __dlpack__, 
 void init_data(py::module_& m, TensorClass& cls);    // data.cpp: wick._C._data (IDX, MNIST, text), _graph_to_dot
 void init_io(py::module_& m);                        // io.cpp: wick.save / wick.load's C++ half
 void init_conv(py::module_& m, TensorClass& cls);    // ops_conv.cpp: convolution, pooling, normalization
+void init_sort(py::module_& m, TensorClass& cls);    // ops_sort.cpp: cumsum..., sort, topk, median...
+void init_shape(py::module_& m, TensorClass& cls);   // ops_shape.cpp: repeat, tile, diag..., lerp, isclose...
 // last_resort.cpp: the last overload of every function and method (out=, a clear TypeError); called last.
 void init_last_resort(py::module_& m, TensorClass& cls);
 

@@ -15,3 +15,10 @@ def _return_type(name, fields):
 
 max = _return_type("max", ["values", "indices"])
 min = _return_type("min", ["values", "indices"])
+cummax = _return_type("cummax", ["values", "indices"])
+cummin = _return_type("cummin", ["values", "indices"])
+sort = _return_type("sort", ["values", "indices"])
+topk = _return_type("topk", ["values", "indices"])
+kthvalue = _return_type("kthvalue", ["values", "indices"])
+median = _return_type("median", ["values", "indices"])
+nanmedian = _return_type("nanmedian", ["values", "indices"])

@@ -111,3 +111,59 @@ TEST(Rearrange, Errors) {
   EXPECT_EQ(flip(scalar_tensor(3.0), {0}).item<float>(), 3.0f);
   EXPECT_EQ(flip(ones({2}), {}).sizes(), IntArrayRef({2}));
 }
+
+// The ops made of views, expand, copies and pointwise ops: values and float64 gradients on each device.
+TEST_P(RearrangeOnDevice, ComposedOps) {
+  const Device d = device();
+  const Tensor x = arange(6).view({2, 3}).to(d);  // [[0, 1, 2], [3, 4, 5]]
+  EXPECT_EQ(ints(repeat(x, {1, 2})), (std::vector<int64_t>{0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5}));
+  EXPECT_EQ(repeat(x, {2, 1, 1}).sizes(), IntArrayRef({2, 2, 3}));
+  EXPECT_EQ(tile(x, {2}).sizes(), IntArrayRef({2, 6}));
+  EXPECT_EQ(ints(repeat_interleave(x, 2, 1)).at(1), 0);
+  EXPECT_EQ(ints(repeat_interleave(x, from_vector<int64_t>({0, 2}, {2}).to(d), 0)),
+            (std::vector<int64_t>{3, 4, 5, 3, 4, 5}));
+  EXPECT_EQ(ints(repeat_interleave(from_vector<int64_t>({2, 0, 1}, {3}))), (std::vector<int64_t>{0, 0, 2}));
+  EXPECT_EQ(ints(diag(x, 1)), (std::vector<int64_t>{1, 5}));
+  EXPECT_EQ(ints(diag(arange(2).to(d))), (std::vector<int64_t>{0, 0, 0, 1}));
+  EXPECT_EQ(diag_embed(x).sizes(), IntArrayRef({2, 3, 3}));
+  EXPECT_EQ(movedim(zeros({2, 3, 4}), {0}, {2}).sizes(), IntArrayRef({3, 4, 2}));
+  EXPECT_EQ(ints(rot90(x)), (std::vector<int64_t>{2, 5, 1, 4, 0, 3}));
+  EXPECT_EQ(ints(diff(x, 1, 0)), (std::vector<int64_t>{3, 3, 3}));
+  EXPECT_EQ(ints(block_diag({x, arange(1).to(d)})).size(), 3u * 4u);
+  EXPECT_EQ(ints(cartesian_prod({arange(2).to(d), arange(2).to(d)})), (std::vector<int64_t>{0, 0, 0, 1, 1, 0, 1, 1}));
+  EXPECT_EQ(meshgrid({arange(2).to(d), arange(3).to(d)}, "xy")[0].sizes(), IntArrayRef({3, 2}));
+  EXPECT_EQ(hstack({x, x}).sizes(), IntArrayRef({2, 6}));
+  EXPECT_EQ(vstack({arange(3).to(d), arange(3).to(d)}).sizes(), IntArrayRef({2, 3}));
+  EXPECT_EQ(ints(tril_indices(2, 2)), (std::vector<int64_t>{0, 1, 1, 0, 0, 1}));
+  EXPECT_EQ(ints(triu_indices(2, 3, 1)), (std::vector<int64_t>{0, 0, 1, 1, 2, 2}));
+
+  manual_seed(0);
+  using Fn = std::function<Tensor(const Tensor&)>;
+  const std::vector<std::pair<const char*, Fn>> cases = {
+      {"repeat", [](const Tensor& t) { return repeat(t, {2, 1, 2}); }},
+      {"tile", [](const Tensor& t) { return tile(t, {3}); }},
+      {"repeat_interleave", [](const Tensor& t) { return repeat_interleave(t, 2, 0); }},
+      {"repeat_interleave_counts",
+       [](const Tensor& t) { return repeat_interleave(t, from_vector<int64_t>({2, 0, 1, 1}, {4}).to(t.device()), 1); }},
+      {"diag", [](const Tensor& t) { return diag(t, -1); }},
+      {"diag_vector", [](const Tensor& t) { return diag(select(t, 0, 1), 1); }},
+      {"diag_embed", [](const Tensor& t) { return diag_embed(t, -1); }},
+      {"movedim", [](const Tensor& t) { return movedim(t, {0}, {1}); }},
+      {"rot90", [](const Tensor& t) { return rot90(t, 3); }},
+      {"diff", [](const Tensor& t) { return diff(t, 2, 1, t); }},
+      {"block_diag", [](const Tensor& t) { return block_diag({t, select(t, 1, 0)}); }},
+      {"cartesian_prod", [](const Tensor& t) { return cartesian_prod({select(t, 0, 0), select(t, 0, 2)}); }},
+      {"lerp", [](const Tensor& t) { return lerp(t, mul(t, t), 0.75); }},
+      {"lerp_tensor", [](const Tensor& t) { return lerp(t, flip(t, {0}), sigmoid(t)); }},
+      {"addcmul", [](const Tensor& t) { return addcmul(t, t, exp(t), 0.5); }},
+      {"addcdiv", [](const Tensor& t) { return addcdiv(t, t, add(exp(t), 1.0), -2); }},
+      {"nan_to_num", [](const Tensor& t) { return nan_to_num(log(t), 0.5, 2.0, -2.0); }},
+  };
+  for (const auto& [name, fn] : cases) {
+    SCOPED_TRACE(name);
+    const Fn f1 = fn;
+    auto f = [&](const TensorList& in) { return f1(in[0]); };
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, -1, 1, d)}));
+    EXPECT_TRUE(gradcheck(f, {noncontiguous_leaf({3, 4}, -1, 1, d)}));
+  }
+}

@@ -460,3 +460,152 @@ def test_rearranging_ops_on_integers_and_errors():
                    (lambda: wick.ones(2, 2).roll((1, 1), 0), RuntimeError), (lambda: wick.ones(2, 2, 2).trace(), RuntimeError)):
         with pytest.raises(exc):
             f()
+
+
+# ---- scans and sorts ----------------------------------------------------------------------------
+
+SCANS_AND_SORTS = {
+    "cumsum": (lambda m, x: m.cumsum(x, 1), [(3, 4), (2, 3, 4), (0, 3)]),
+    "cumsum_last": (lambda m, x: x.cumsum(-1), [(3, 4), (5,), ()]),
+    "cumsum_dtype": (lambda m, x: x.cumsum(0, dtype=m.float64), [(3, 4)]),
+    "cumsum_": (lambda m, x: (x * 1).cumsum_(0), [(3, 4)]),
+    "cumprod": (lambda m, x: m.cumprod(x, 0), [(3, 4), (2, 3, 4), (3, 0)]),
+    "cumprod_last": (lambda m, x: x.cumprod(1), [(3, 4), (2, 0)]),
+    "cummax": (lambda m, x: m.cummax(x, 1), [(3, 4), (2, 3, 4), (0, 3)]),
+    "cummin": (lambda m, x: x.cummin(0), [(3, 4), (5,), ()]),
+    "logcumsumexp": (lambda m, x: m.logcumsumexp(x, 1), [(3, 4), (2, 3, 4), (0, 3)]),
+    "logcumsumexp_first": (lambda m, x: x.logcumsumexp(0), [(3, 4), ()]),
+    "sort": (lambda m, x: m.sort(x, 1), [(3, 4), (2, 3, 4), (0, 3)]),
+    "sort_descending": (lambda m, x: x.sort(0, descending=True), [(3, 4), (5,), ()]),
+    "sort_stable": (lambda m, x: m.sort(x, stable=True, dim=-1), [(3, 4)]),
+    "argsort": (lambda m, x: m.argsort(x, 0, True), [(3, 4), (2, 3, 4)]),
+    "msort": (lambda m, x: m.msort(x), [(3, 4), (5,)]),
+    "topk": (lambda m, x: m.topk(x, 2), [(3, 4), (2, 3, 4)]),
+    "topk_smallest": (lambda m, x: x.topk(3, dim=0, largest=False), [(3, 4), (4, 2)]),
+    "topk_zero": (lambda m, x: x.topk(0), [(3, 4)]),
+    "kthvalue": (lambda m, x: m.kthvalue(x, 2, 0), [(3, 4), (2, 3, 4)]),
+    "kthvalue_keepdim": (lambda m, x: x.kthvalue(3, keepdim=True), [(3, 4), (5,)]),
+    "median_dim": (lambda m, x: m.median(x, 1), [(3, 4), (2, 3, 4), (3, 5)]),
+    "median_keepdim": (lambda m, x: x.median(0, keepdim=True), [(3, 4), (4, 3)]),
+    "median": (lambda m, x: m.median(x), [(3, 4), (5,), ()]),
+    "nanmedian_dim": (lambda m, x: m.nanmedian(x, -1), [(3, 4), (2, 3, 4)]),
+    "nanmedian": (lambda m, x: x.nanmedian(), [(3, 4), (7,)]),
+}
+
+
+@pytest.mark.parametrize("name", list(SCANS_AND_SORTS))
+def test_scans_and_sorts(name, device):
+    fn, shapes = SCANS_AND_SORTS[name]
+    for shape in shapes:
+        check(fn, [shape], module=True, device=device)
+
+
+def test_scans_and_sorts_with_nans_ties_and_integers(device):
+    """PyTorch's rules where values repeat or are NaN: positions of ties, NaN as the largest value."""
+    nan = float("nan")
+    rows = [[1.0, 3.0, 3.0, nan, 5.0, nan, 2.0], [2.0, 1.0, 1.0, 0.0, 0.0, -0.0, 7.0]]
+    fns = [lambda m, t: m.cummax(t, 1), lambda m, t: m.cummin(t, 1), lambda m, t: m.sort(t, 1),
+           lambda m, t: m.sort(t, 1, descending=True), lambda m, t: t.kthvalue(4), lambda m, t: t.median(1), lambda m, t: t.nanmedian(1),
+           lambda m, t: t.median(), lambda m, t: t.nanmedian(), lambda m, t: m.logcumsumexp(t, 1)]
+    for f in fns:
+        assert_same(f(wick, wick.tensor(rows, device=device)), f(torch, torch.tensor(rows)), 1e-6, 1e-6, "nan rows")
+    # topk orders tied elements (NaNs among them) as it likes in PyTorch: values compared, positions checked.
+    for largest in (True, False):
+        w = wick.tensor(rows, device=device).topk(3, largest=largest)
+        assert_same(w.values, torch.tensor(rows).topk(3, largest=largest).values, 0, 0, "topk values")
+        picked = wick.tensor(rows, device=device).gather(1, w.indices)
+        np.testing.assert_array_equal(picked.cpu().numpy(), w.values.cpu().numpy(), "topk positions")
+    ints = [[3, 1, 2, 2], [0, -5, 7, 7]]
+    for f in [lambda m, t: t.cumsum(1), lambda m, t: t.cumprod(0), lambda m, t: m.sort(t), lambda m, t: t.topk(2),
+              lambda m, t: t.median(1), lambda m, t: t.cummax(0), lambda m, t: m.cumsum(t > 1, 1),
+              lambda m, t: m.cumsum(t, 1, dtype=m.int32), lambda m, t: m.sort(t > 1, stable=True, dim=1)]:
+        w, t = f(wick, wick.tensor(ints, device=device)), f(torch, torch.tensor(ints))
+        assert_same(w, t, 0, 0, "ints")
+    # cumprod's gradient where the input has zeros (Note [cumprod's gradient with zeros]).
+    for row in ([2.0, 0.0, 3.0, 4.0], [0.5, 0.0, 3.0, 0.0, 2.0], [0.0, 2.0]):
+        w = wick.tensor(row, dtype=wick.float64, device=device, requires_grad=True)
+        t = torch.tensor(row, dtype=torch.float64, requires_grad=True)
+        (w.cumprod(0) * wick.arange(len(row), device=device)).sum().backward()
+        (t.cumprod(0) * torch.arange(len(row))).sum().backward()
+        np.testing.assert_allclose(w.grad.cpu().numpy(), t.grad.numpy())
+
+
+def test_scans_and_sorts_errors():
+    for f, exc in ((lambda: wick.ones(2, 3).topk(4), IndexError), (lambda: wick.ones(2, 3).kthvalue(0), IndexError),
+                   (lambda: wick.ones(0).median(), IndexError), (lambda: wick.arange(3).logcumsumexp(0), TypeError),
+                   (lambda: wick.ones(2).cumsum(1), IndexError), (lambda: wick.ones(2, 0).median(1), IndexError)):
+        with pytest.raises(exc):
+            f()
+    assert type(wick.ones(3).sort()).__name__ == "sort"
+    assert wick.ones(3).sort().values.tolist() == [1.0, 1.0, 1.0]
+
+
+# ---- shape-building ops and pointwise compositions ---------------------------------------------
+
+SHAPE_OPS = {
+    "repeat": (lambda m, x: x.repeat(2, 1, 3), [(3, 4), (0, 2)]),
+    "repeat_more_dims": (lambda m, x: x.repeat(2, 2), [(3,), ()]),
+    "tile": (lambda m, x: m.tile(x, (2,)), [(3, 4), (5,)]),
+    "repeat_interleave": (lambda m, x: m.repeat_interleave(x, 2, dim=0), [(3, 4), (0, 2)]),
+    "repeat_interleave_flat": (lambda m, x: x.repeat_interleave(3), [(2, 3), ()]),
+    "repeat_interleave_counts": (lambda m, x: x.repeat_interleave(m.tensor([1, 0, 2, 3]), dim=1), [(3, 4)]),
+    "diag_vector": (lambda m, x: m.diag(x, -1), [(4,), (0,)]),
+    "diag_matrix": (lambda m, x: x.diag(1), [(3, 4), (4, 3)]),
+    "diag_embed": (lambda m, x: m.diag_embed(x, 1, 0, -1), [(3, 4), (2,)]),
+    "diagflat": (lambda m, x: m.diagflat(x), [(2, 3)]),
+    "movedim": (lambda m, x: m.movedim(x, (0, 1), (2, 0)), [(2, 3, 4)]),
+    "moveaxis": (lambda m, x: x.moveaxis(-1, 0), [(2, 3, 4), (3, 4)]),
+    "rot90": (lambda m, x: m.rot90(x, 1, (0, 1)), [(3, 4), (2, 3, 4)]),
+    "rot90_back": (lambda m, x: x.rot90(-1, [1, 0]), [(3, 4)]),
+    "rot90_twice": (lambda m, x: m.rot90(x, 2), [(3, 4)]),
+    "fliplr": (lambda m, x: m.fliplr(x), [(3, 4)]),
+    "flipud": (lambda m, x: x.flipud(), [(3, 4), (5,)]),
+    "diff": (lambda m, x: m.diff(x), [(3, 4), (5,), (3, 0)]),
+    "diff_twice": (lambda m, x: x.diff(2, dim=0), [(4, 3)]),
+    "diff_pad": (lambda m, x: m.diff(x, dim=1, prepend=x, append=x[:, :1]), [(3, 4)]),
+    "block_diag": (lambda m, x: m.block_diag(x, x[0], x[0, 0]), [(3, 4)]),
+    "cartesian_prod": (lambda m, x: m.cartesian_prod(x[0], x[1, :2]), [(3, 4)]),
+    "meshgrid": (lambda m, x: m.meshgrid(x[0], x[1, :2], indexing="ij"), [(3, 4)]),
+    "meshgrid_xy": (lambda m, x: m.meshgrid(x[0], x[1, :2], x[2, :3], indexing="xy"), [(3, 4)]),
+    "atleast_3d": (lambda m, x: m.atleast_3d(x), [(3, 4), (4,), ()]),
+    "hstack": (lambda m, x: m.hstack([x, x * 2]), [(3, 4), (5,)]),
+    "vstack": (lambda m, x: m.vstack([x, x]), [(3, 4), (5,)]),
+    "dstack": (lambda m, x: m.dstack([x, x]), [(3, 4), (5,)]),
+    "column_stack": (lambda m, x: m.column_stack([x[:, 0], x]), [(3, 4)]),
+    "lerp": (lambda m, x: m.lerp(x, x * 3 + 1, 0.7), [(3, 4), (0, 2)]),
+    "lerp_tensor": (lambda m, x: x.lerp(x.flip(0), x.sigmoid()), [(3, 4)]),
+    "lerp_": (lambda m, x: (x * 1).lerp_(x * x, 0.25), [(3, 4)]),
+    "addcmul": (lambda m, x: m.addcmul(x, x, x.flip(1), value=0.5), [(3, 4), (0, 2)]),
+    "addcmul_": (lambda m, x: (x * 1).addcmul_(x, x, value=2), [(3, 4)]),
+    "addcdiv": (lambda m, x: x.addcdiv(x, x.exp(), value=-2), [(3, 4)]),
+    "addcdiv_": (lambda m, x: (x * 1).addcdiv_(x, x.exp() + 1), [(3, 4)]),
+    "nan_to_num": (lambda m, x: m.nan_to_num(x.log()), [(3, 4), (0, 2)]),
+    "nan_to_num_values": (lambda m, x: (x / (x - x)).nan_to_num(1.5, 2.0, -3.0), [(3, 4)]),
+    "nan_to_num_": (lambda m, x: (x.log()).nan_to_num_(), [(3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", list(SHAPE_OPS))
+def test_shape_ops(name, device):
+    fn, shapes = SHAPE_OPS[name]
+    for shape in shapes:
+        check(fn, [shape], module=True, device=device)
+
+
+def test_shape_ops_integers_and_errors(device):
+    x = [[1, 2, 3], [4, 5, 6]]
+    for f in (lambda m, t: m.tril_indices(3, 4, 1), lambda m, t: m.triu_indices(4, 3, -1),
+              lambda m, t: m.repeat_interleave(m.tensor([2, 0, 1])), lambda m, t: m.diff(t > 2, dim=0),
+              lambda m, t: m.isclose(t.double(), t.double() + 1e-9), lambda m, t: m.isclose(t, t + 1, atol=1),
+              lambda m, t: m.nan_to_num(t), lambda m, t: t.repeat(2, 2), lambda m, t: m.rot90(t, 5),
+              lambda m, t: m.isclose(m.tensor([float("nan"), float("inf")]), m.tensor([float("nan"), float("inf")]),
+                                     equal_nan=True)):
+        w, t = f(wick, wick.tensor(x, device=device)), f(torch, torch.tensor(x))
+        assert w.tolist() == t.tolist()
+    for f, exc in ((lambda: wick.ones(2, 3).repeat(2), RuntimeError), (lambda: wick.ones(2).fliplr(), RuntimeError),
+                   (lambda: wick.diag(wick.ones(2, 2, 2)), RuntimeError), (lambda: wick.meshgrid(wick.ones(2, 2)), RuntimeError),
+                   (lambda: wick.rot90(wick.ones(2, 2), 1, (0, 0)), RuntimeError),
+                   (lambda: wick.ones(2).repeat_interleave(wick.tensor([1, 2, 3])), RuntimeError),
+                   (lambda: wick.addcdiv(wick.ones(2), wick.tensor([1, 2]), wick.tensor([1, 2])), RuntimeError)):
+        with pytest.raises(exc):
+            f()

@@ -1,0 +1,28 @@
+// Ordering along one dim: sort, argsort, msort, topk, kthvalue, median and
+// nanmedian. One backend kernel (`sort`, backends/scan_math.h's Note [Sort
+// order]) serves them all: NaN counts as larger than every number, and equal
+// elements keep their order, so results (positions included) are the same on
+// every device and every run.
+#pragma once
+
+#include "core/tensor.h"
+
+namespace wick {
+
+// The elements of each row along dim in ascending (descending) order, with
+// their positions. Always stable; PyTorch's `stable` flag changes nothing.
+ValuesIndices sort(const Tensor& self, int64_t dim = -1, bool descending = false);
+Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false);
+Tensor msort(const Tensor& self);  // sort(self, 0).values
+// The k largest (smallest) elements along dim, in order, with their positions.
+ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);
+// The k-th smallest element along dim (k from 1) and its position.
+ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim = -1, bool keepdim = false);
+// The lower median ((n - 1) / 2-th smallest); NaN when the row holds one.
+// nanmedian skips NaNs (NaN only for a row of NaNs).
+Tensor median(const Tensor& self);
+ValuesIndices median(const Tensor& self, int64_t dim, bool keepdim = false);
+Tensor nanmedian(const Tensor& self);
+ValuesIndices nanmedian(const Tensor& self, int64_t dim, bool keepdim = false);
+
+}  // namespace wick
