@@ -14,6 +14,8 @@
 #include "core/dispatch.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/indexing.h"
+#include "ops/reduce.h"
 #include "ops/view.h"
 
 namespace wick {
@@ -318,5 +320,107 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 Tensor Tensor::matmul(const Tensor& other) const { return wick::matmul(*this, other); }
 Tensor Tensor::mm(const Tensor& other) const { return wick::mm(*this, other); }
 Tensor Tensor::bmm(const Tensor& other) const { return wick::bmm(*this, other); }
+
+// ---- composites: baddbmm, addbmm, addmv, addr, inner, vdot, kron, cross, dist, cdist -----------
+
+namespace {
+
+// beta * input + alpha * product, where beta == 0 ignores input (even its NaNs), as in PyTorch.
+Tensor scaled_sum(const Tensor& input, const Tensor& product, Scalar beta, Scalar alpha) {
+  const Tensor p = alpha.to<double>() == 1 ? product : mul(product, alpha);
+  if (beta.to<double>() == 0) {
+    // input's shape and a zero gradient for it, but none of its values (NaN * 0 would be NaN).
+    const Tensor ignored = where(ones_like(input, TensorOptions(ScalarType::Bool).device(input.device())), 0, input);
+    return add(ignored, p);
+  }
+  return add(beta.to<double>() == 1 ? input : mul(input, beta), p);
+}
+
+}  // namespace
+
+Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, Scalar beta, Scalar alpha) {
+  return scaled_sum(input, bmm(b1, b2), beta, alpha);
+}
+Tensor addbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, Scalar beta, Scalar alpha) {
+  return scaled_sum(input, sum(bmm(b1, b2), {0}), beta, alpha);
+}
+Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, Scalar beta, Scalar alpha) {
+  return scaled_sum(input, mv(mat, vec), beta, alpha);
+}
+Tensor addr(const Tensor& input, const Tensor& vec1, const Tensor& vec2, Scalar beta, Scalar alpha) {
+  return scaled_sum(input, outer(vec1, vec2), beta, alpha);
+}
+
+Tensor inner(const Tensor& a, const Tensor& b) {
+  WICK_CHECK(a.defined() && b.defined(), ValueError, "inner: undefined tensor argument");
+  if (a.dim() == 0 || b.dim() == 0) return mul(a, b);
+  WICK_CHECK(a.size(-1) == b.size(-1), ValueError, "inner() the last dimension must match on both input tensors but "
+             "got shapes ", a.sizes(), " and ", b.sizes());
+  const ScalarType t = result_type(a, b);  // as mul would promote
+  return tensordot(a.to(t), b.to(t), {a.dim() - 1}, {b.dim() - 1});
+}
+
+Tensor vdot(const Tensor& a, const Tensor& b) { return dot(a, b); }  // real dtypes: no conjugate
+
+Tensor kron(const Tensor& a, const Tensor& b) {
+  WICK_CHECK(a.defined() && b.defined(), ValueError, "kron: undefined tensor argument");
+  // Both padded to n dims; a as [a0, 1, a1, 1, ...] times b as [1, b0, 1, b1, ...], merged pairwise.
+  const int64_t n = std::max(a.dim(), b.dim());
+  DimVector sa(static_cast<size_t>(n - a.dim()), 1), sb(static_cast<size_t>(n - b.dim()), 1);
+  for (int64_t s : a.sizes()) sa.push_back(s);
+  for (int64_t s : b.sizes()) sb.push_back(s);
+  DimVector va, vb, merged;
+  for (int64_t i = 0; i < n; ++i) {
+    va.push_back(sa[i]);
+    va.push_back(1);
+    vb.push_back(1);
+    vb.push_back(sb[i]);
+    merged.push_back(sa[i] * sb[i]);
+  }
+  return reshape(mul(reshape(a, va), reshape(b, vb)), merged);
+}
+
+Tensor cross(const Tensor& a, const Tensor& b, std::optional<int64_t> dim_in) {
+  WICK_CHECK(a.defined() && b.defined(), ValueError, "cross: undefined tensor argument");
+  WICK_CHECK(a.dim() == b.dim(), ValueError, "linalg.cross: inputs must have the same number of dimensions, got ",
+             a.sizes(), " and ", b.sizes());
+  const DimVector shape = broadcast_shapes(a.sizes(), b.sizes());
+  int64_t dim = -1;
+  if (dim_in) {
+    dim = wrap_dim(*dim_in, static_cast<int64_t>(shape.size()), "cross");
+  } else {  // torch.cross's default: the first dim of size 3
+    for (size_t d = 0; d < shape.size() && dim < 0; ++d)
+      if (shape[d] == 3) dim = static_cast<int64_t>(d);
+    WICK_CHECK(dim >= 0, ValueError, "cross: no dimension of size 3 in input (shapes ", a.sizes(), " and ", b.sizes(), ")");
+  }
+  WICK_CHECK(a.size(dim) == 3 && b.size(dim) == 3, ValueError, "linalg.cross: inputs dimension ", dim,
+             " must have length 3. Got ", a.size(dim), " and ", b.size(dim));
+  const auto at = [&](const Tensor& t, int64_t i) { return narrow(t, dim, i, 1); };
+  const auto component = [&](int64_t i, int64_t j) { return sub(mul(at(a, i), at(b, j)), mul(at(a, j), at(b, i))); };
+  return cat({component(1, 2), component(2, 0), component(0, 1)}, dim);
+}
+
+Tensor dist(const Tensor& a, const Tensor& b, double p) { return norm(sub(a, b), p); }
+
+Tensor cdist(const Tensor& x1, const Tensor& x2, double p) {
+  WICK_CHECK(x1.defined() && x2.defined(), ValueError, "cdist: undefined tensor argument");
+  WICK_CHECK(x1.dim() >= 2 && x2.dim() >= 2, ValueError, "cdist only supports at least 2D tensors, X1 got: ",
+             x1.dim(), "D, X2 got: ", x2.dim(), "D");
+  WICK_CHECK(x1.size(-1) == x2.size(-1), ValueError, "X1 and X2 must have the same number of columns. X1: ",
+             x1.size(-1), " X2: ", x2.size(-1));
+  WICK_CHECK(x1.is_floating_point() && x2.is_floating_point(), TypeError,
+             "cdist only supports floating-point dtypes, X1 got: ", x1.dtype(), ", X2 got: ", x2.dtype());
+  WICK_CHECK(p >= 0, ValueError, "cdist only supports non-negative p values, got ", p);
+  const int64_t r1 = x1.size(-2), r2 = x2.size(-2);
+  if (p == 2 && (r1 > 25 || r2 > 25)) {
+    // PyTorch's rule: euclidean distances through a matrix product, |x|^2 + |y|^2 - 2 x.y, clamped
+    // at 1e-30 before the root (whose gradient at 0 would be infinite).
+    const Tensor n1 = sum(mul(x1, x1), {-1}, true), n2 = sum(mul(x2, x2), {-1}, true);
+    const Tensor d2 = add(sub(n1, mul(matmul(x1, transpose(x2, -1, -2)), 2.0)), transpose(n2, -1, -2));
+    return sqrt(clamp(d2, Scalar(1e-30), std::nullopt));
+  }
+  // Every pair's difference, reduced with the p-norm over the last dim.
+  return norm(sub(unsqueeze(x1, -2), unsqueeze(x2, -3)), p, std::vector<int64_t>{-1});
+}
 
 }  // namespace wick

@@ -659,4 +659,41 @@ Tensor Tensor::sum_to_size(IntArrayRef sizes) const {
   return sum_to(*this, sizes);
 }
 
+// ---- std_mean, var_mean, aminmax, nansum, nanmean: made of the reductions above ------------------
+
+std::pair<Tensor, Tensor> var_mean(const Tensor& x, std::optional<std::vector<int64_t>> dims, double correction,
+                                   bool keepdim) {
+  const Tensor v = var(x, dims, correction, keepdim);
+  return {v, mean(x, dims ? IntArrayRef(*dims) : IntArrayRef(), keepdim)};
+}
+
+std::pair<Tensor, Tensor> std_mean(const Tensor& x, std::optional<std::vector<int64_t>> dims, double correction,
+                                   bool keepdim) {
+  const Tensor s = std(x, dims, correction, keepdim);
+  return {s, mean(x, dims ? IntArrayRef(*dims) : IntArrayRef(), keepdim)};
+}
+
+std::pair<Tensor, Tensor> aminmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  WICK_CHECK(x.defined(), ValueError, "aminmax: undefined tensor argument");
+  if (dim) return {amin(x, {*dim}, keepdim), amax(x, {*dim}, keepdim)};
+  WICK_CHECK(x.numel() > 0, IndexError, "aminmax(): cannot compute aminmax over an empty dimension as the operation ",
+             "has no identity (input of shape ", x.sizes(), ")");
+  // All dims: keepdim keeps every one as size 1.
+  return {amin(x, {}, keepdim), amax(x, {}, keepdim)};
+}
+
+Tensor nansum(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  WICK_CHECK(x.defined(), ValueError, "nansum: undefined tensor argument");
+  const Tensor kept = x.is_floating_point() ? where(isnan(x), 0, x) : x;
+  return sum(kept, dims, keepdim);
+}
+
+Tensor nanmean(const Tensor& x, IntArrayRef dims, bool keepdim) {
+  WICK_CHECK(x.defined(), ValueError, "nanmean: undefined tensor argument");
+  WICK_CHECK(x.is_floating_point(), TypeError, "nanmean(): expected input to have floating point dtype but got ",
+             x.dtype());
+  const Tensor numbers = logical_not(isnan(x));
+  return div(nansum(x, dims, keepdim), sum(numbers, dims, keepdim).to(x.dtype()));
+}
+
 }  // namespace wick

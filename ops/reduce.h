@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "core/tensor.h"
@@ -41,6 +42,17 @@ Tensor any(const Tensor& x);
 Tensor all(const Tensor& x);
 Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor all(const Tensor& x, int64_t dim, bool keepdim = false);
+
+// var (std) and mean together, as PyTorch's var_mean/std_mean return them.
+std::pair<Tensor, Tensor> var_mean(const Tensor& x, std::optional<std::vector<int64_t>> dims = {},
+                                   double correction = 1, bool keepdim = false);
+std::pair<Tensor, Tensor> std_mean(const Tensor& x, std::optional<std::vector<int64_t>> dims = {},
+                                   double correction = 1, bool keepdim = false);
+// (amin, amax) along dim, or of all elements.
+std::pair<Tensor, Tensor> aminmax(const Tensor& x, std::optional<int64_t> dim = {}, bool keepdim = false);
+// sum and mean with NaNs left out (a NaN counts as 0 in nansum; nanmean divides by the count of numbers).
+Tensor nansum(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
+Tensor nanmean(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
 
 // The gradient of a max-like reduction (max, amax, median of all elements):
 // g given to the elements of x equal to the result r and split evenly among

@@ -4,12 +4,17 @@
 // PyTorch's node names.
 #include "ops/sort.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "autograd/function.h"
 #include "core/dispatch.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/indexing.h"
+#include "ops/rearrange.h"
 #include "ops/reduce.h"
+#include "ops/scan.h"
 #include "ops/view.h"
 
 namespace wick {
@@ -216,5 +221,133 @@ Tensor median_of_all(const Tensor& self, bool skip_nan, const char* name) {
 
 Tensor median(const Tensor& self) { return median_of_all<MedianBackward0>(self, false, "median"); }
 Tensor nanmedian(const Tensor& self) { return median_of_all<NanmedianBackward0>(self, true, "nanmedian"); }
+
+// ---- unique, unique_consecutive, bincount, histc ----------------------------------------------
+
+// The values of unique: a backward through them raises, as in PyTorch.
+struct Unique2Backward0 final : Node {
+  std::string_view name() const override { return "Unique2Backward0"; }
+  TensorList apply(TensorList&&) override {
+    WICK_THROW(NotImplementedError, "the derivative for 'unique' is not implemented.");
+  }
+};
+
+namespace {
+
+// Runs of equal rows of `rows` [n, m] (already in order): values, inverse (per row of `order`'s
+// source: row order[i] of the input is sorted row i), counts.
+UniqueResult runs(const Tensor& rows, const Tensor& order, bool return_inverse, bool return_counts) {
+  const int64_t n = rows.size(0);
+  const TensorOptions index_options = TensorOptions(ScalarType::Int64).device(rows.device());
+  // A row starts a run when it differs from the one before (NaN != NaN: each NaN its own run).
+  const Tensor differs = any(ne(narrow(rows, 0, 1, n - 1), narrow(rows, 0, 0, n - 1)), 1);
+  const Tensor starts = cat({ones({1}, TensorOptions(ScalarType::Bool).device(rows.device())), differs}, 0);
+  const Tensor first_rows = reshape(nonzero(starts), {-1});
+  UniqueResult r;
+  r.values = index_select(rows, 0, first_rows);
+  const Tensor run = sub(cumsum(starts, 0), wrap_scalar(1));  // run number of each sorted row
+  if (return_inverse) r.inverse = scatter(empty({n}, index_options), 0, order, run);
+  if (return_counts)
+    r.counts = scatter_add(zeros({first_rows.numel()}, index_options), 0, run, ones({n}, index_options));
+  return r;
+}
+
+UniqueResult unique_impl(const Tensor& self, bool sort_first, bool return_inverse, bool return_counts,
+                         std::optional<int64_t> dim_in, const char* name) {
+  WICK_CHECK(self.defined(), ValueError, name, ": undefined tensor argument");
+  UniqueResult r;
+  {
+    NoGradGuard no_grad;
+    const TensorOptions index_options = TensorOptions(ScalarType::Int64).device(self.device());
+    // The input as rows [n, m]: single elements without dim, slices along dim with it.
+    const int64_t dim = dim_in ? wrap_dim(*dim_in, std::max<int64_t>(self.dim(), 1), name) : 0;
+    const Tensor moved = dim_in && self.dim() > 0 ? movedim(self, {dim}, {0}) : reshape(self, {self.numel()});
+    const int64_t n = moved.dim() == 0 ? 1 : moved.size(0);
+    Tensor rows = reshape(contiguous(moved), {n, n == 0 ? 0 : moved.numel() / n});
+    if (n == 0) {
+      DimVector value_shape(moved.sizes());
+      r.values = dim_in && self.dim() > 0 ? movedim(empty(value_shape, TensorOptions(self.dtype()).device(self.device())), {0}, {dim})
+                                         : empty({0}, TensorOptions(self.dtype()).device(self.device()));
+      if (return_inverse) r.inverse = empty(dim_in ? DimVector{0} : DimVector(self.sizes()), index_options);
+      if (return_counts) r.counts = empty({0}, index_options);
+      return r;
+    }
+    Tensor order = arange(n, index_options);
+    if (sort_first) {
+      // Rows in lexicographic order: stable sorts by each column, the last column first.
+      for (int64_t c = rows.size(1) - 1; c >= 0; --c)
+        order = index_select(order, 0, argsort(index_select(select(rows, 1, c), 0, order)));
+      rows = index_select(rows, 0, order);
+    }
+    r = runs(rows, order, return_inverse, return_counts);
+    DimVector shape(moved.sizes());
+    shape[0] = r.values.size(0);
+    r.values = reshape(r.values, shape);
+    if (dim_in && self.dim() > 0) r.values = contiguous(movedim(r.values, {0}, {dim}));
+    if (return_inverse && !dim_in) r.inverse = reshape(r.inverse, self.sizes());
+  }
+  if (auto node = make_node<Unique2Backward0>(self)) set_history(r.values, node);
+  return r;
+}
+
+}  // namespace
+
+UniqueResult unique(const Tensor& self, bool return_inverse, bool return_counts, std::optional<int64_t> dim) {
+  return unique_impl(self, true, return_inverse, return_counts, dim, "unique");
+}
+
+UniqueResult unique_consecutive(const Tensor& self, bool return_inverse, bool return_counts,
+                                std::optional<int64_t> dim) {
+  return unique_impl(self, false, return_inverse, return_counts, dim, "unique_consecutive");
+}
+
+Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength) {
+  WICK_CHECK(self.defined() && self.dim() == 1 && is_integral(self.dtype(), false), ValueError,
+             "bincount only supports 1-d non-negative integral inputs, got ",
+             self.defined() ? self.sizes() : IntArrayRef{}, " of dtype ", self.defined() ? self.dtype() : ScalarType::Int64);
+  WICK_CHECK(minlength >= 0, ValueError, "bincount: minlength should be >= 0, got ", minlength);
+  WICK_CHECK(!weights.defined() || weights.sizes() == self.sizes(), ValueError,
+             "bincount: weights should be 1-d and have the same length as input, got ", weights.sizes(), " and ",
+             self.sizes());
+  NoGradGuard no_grad;
+  const Tensor index = self.to(ScalarType::Int64);
+  int64_t bins = minlength;
+  if (self.numel() > 0) {
+    WICK_CHECK(min(index).item<int64_t>() >= 0, ValueError, "bincount only supports 1-d non-negative integral inputs.");
+    bins = std::max(bins, max(index).item<int64_t>() + 1);
+  }
+  check_allocatable({bins}, ScalarType::Float64, "bincount");
+  const ScalarType dtype = !weights.defined() ? ScalarType::Int64
+                           : weights.dtype() == ScalarType::Float32 ? ScalarType::Float32
+                                                                    : ScalarType::Float64;
+  const Tensor src = weights.defined() ? weights.to(dtype) : ones({self.numel()}, TensorOptions(dtype).device(self.device()));
+  return index_add(zeros({bins}, TensorOptions(dtype).device(self.device())), 0, index, src);
+}
+
+Tensor histc(const Tensor& self, int64_t bins, double lo, double hi) {
+  WICK_CHECK(self.defined() && self.is_floating_point(), TypeError, "histc: expected a floating point input, got ",
+             self.defined() ? self.dtype() : ScalarType::Int64);
+  WICK_CHECK(bins > 0, ValueError, "histc: bins must be > 0, but got ", bins);
+  WICK_CHECK(!(std::isinf(lo) || std::isinf(hi) || std::isnan(lo) || std::isnan(hi)), ValueError,
+             "histc: range of [", lo, ", ", hi, "] is not finite");
+  WICK_CHECK(lo <= hi, ValueError, "histc: max must be larger than min, got min ", lo, " and max ", hi);
+  check_allocatable({bins}, self.dtype(), "histc");
+  NoGradGuard no_grad;
+  if (lo == hi && self.numel() > 0) {
+    lo = min(self).item<double>();
+    hi = max(self).item<double>();
+  }
+  if (lo == hi) {
+    lo -= 1;
+    hi += 1;
+  }
+  const Tensor flat = reshape(self, {self.numel()});
+  const Tensor inside = logical_and(ge(flat, wrap_scalar(lo)), le(flat, wrap_scalar(hi)));
+  // Bin of x: floor((x - lo) * bins / (hi - lo)), with x == hi in the last bin.
+  const Tensor scaled = floor(mul(sub(flat.to(ScalarType::Float64), wrap_scalar(lo)), wrap_scalar(bins / (hi - lo))));
+  const Tensor bin = clamp(where(inside, scaled, 0.0), Scalar(0), Scalar(bins - 1)).to(ScalarType::Int64);
+  const Tensor weight = inside.to(self.dtype());
+  return index_add(zeros({bins}, TensorOptions(self.dtype()).device(self.device())), 0, bin, weight);
+}
 
 }  // namespace wick

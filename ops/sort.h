@@ -5,6 +5,8 @@
 // every device and every run.
 #pragma once
 
+#include <optional>
+
 #include "core/tensor.h"
 
 namespace wick {
@@ -24,5 +26,22 @@ Tensor median(const Tensor& self);
 ValuesIndices median(const Tensor& self, int64_t dim, bool keepdim = false);
 Tensor nanmedian(const Tensor& self);
 ValuesIndices nanmedian(const Tensor& self, int64_t dim, bool keepdim = false);
+
+// The distinct elements (dim: the distinct slices along dim) in ascending order, with, when asked,
+// each element's (slice's) index into them (inverse, in self's shape along dim) and each one's count.
+// Not differentiable (as in PyTorch, a backward through the values raises). NaNs are all distinct.
+struct UniqueResult {
+  Tensor values, inverse, counts;
+};
+UniqueResult unique(const Tensor& self, bool return_inverse = false, bool return_counts = false,
+                    std::optional<int64_t> dim = {});
+// The same for runs of equal neighbours, without sorting.
+UniqueResult unique_consecutive(const Tensor& self, bool return_inverse = false, bool return_counts = false,
+                                std::optional<int64_t> dim = {});
+// How often each value 0..max occurs in a 1-D non-negative integer tensor (at least minlength
+// bins), or the sum of `weights` there (float32 weights give float32, others float64).
+Tensor bincount(const Tensor& self, const Tensor& weights = {}, int64_t minlength = 0);
+// A histogram of `bins` equal bins over [min, max] (min == max: the data's range); values outside are left out.
+Tensor histc(const Tensor& self, int64_t bins = 100, double min = 0, double max = 0);
 
 }  // namespace wick

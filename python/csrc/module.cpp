@@ -500,6 +500,7 @@ PYBIND11_MODULE(_C, m) {
   init_conv(m, cls);
   init_sort(m, cls);
   init_shape(m, cls);
+  init_math(m, cls);
   init_state(m);
   refuse_default_pickling(m);
   init_last_resort(m, cls);  // after every binding: Note [The last-resort overload]

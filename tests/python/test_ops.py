@@ -609,3 +609,102 @@ def test_shape_ops_integers_and_errors(device):
                    (lambda: wick.addcdiv(wick.ones(2), wick.tensor([1, 2]), wick.tensor([1, 2])), RuntimeError)):
         with pytest.raises(exc):
             f()
+
+
+# ---- composed math: products, reductions, selection -----------------------------------------------
+
+COMPOSED = {
+    "einsum_bmm": (lambda m, a, b: m.einsum("bij,bjk->bik", a, b), [(2, 3, 4), (2, 4, 5)]),
+    "einsum_sum": (lambda m, a: m.einsum("bij->j", a), [(2, 3, 4), (0, 3, 4)]),
+    "einsum_diag": (lambda m, a: m.einsum("ii->i", a), [(3, 3)]),
+    "einsum_trace_batch": (lambda m, a: m.einsum("bii", a), [(2, 3, 3)]),
+    "einsum_ellipsis": (lambda m, a, b: m.einsum("...ij,...jk", a, b), [(2, 3, 4), (4, 5)]),
+    "einsum_outer": (lambda m, a, b: m.einsum("i,j->ij", a, b), [(4,), (3,)]),
+    "einsum_three": (lambda m, a, b, c: m.einsum("bij,bjk,k->bi", a, b, c), [(2, 3, 4), (2, 4, 5), (5,)]),
+    "einsum_broadcast": (lambda m, a, b: m.einsum("bij,bj->bi", a, b), [(2, 3, 4), (1, 4)]),
+    "einsum_list": (lambda m, a, b: m.einsum("ij,jk", [a, b]), [(3, 4), (4, 2)]),
+    "tensordot": (lambda m, a, b: m.tensordot(a, b, ([0, 1], [1, 0])), [(2, 3, 4), (3, 2, 5)]),
+    "tensordot_int": (lambda m, a, b: m.tensordot(a, b, 1), [(3, 4), (4, 5)]),
+    "inner": (lambda m, a, b: m.inner(a, b), [(2, 3, 4), (5, 4)]),
+    "vdot": (lambda m, a, b: m.vdot(a, b), [(4,), (4,)]),
+    "kron": (lambda m, a, b: m.kron(a, b), [(2, 3), (3, 2)]),
+    # (PyTorch 1.13's kron and take_along_dim fail on some non-contiguous inputs: its inputs are made contiguous.)
+    "kron_ranks": (lambda m, a, b: a.kron(b.contiguous() if m is torch else b), [(2,), (2, 3)]),
+    "cross": (lambda m, a, b: m.cross(a, b, dim=1), [(2, 3, 4), (2, 3, 4)]),
+    "cross_default": (lambda m, a, b: a.cross(b), [(4, 3), (4, 3)]),
+    "dist": (lambda m, a, b: m.dist(a, b, 3), [(3, 4), (4,)]),
+    "cdist": (lambda m, a, b: m.cdist(a, b), [(2, 3, 4), (2, 5, 4)]),
+    "cdist_p1": (lambda m, a, b: m.cdist(a, b, p=1.0), [(3, 4), (5, 4)]),
+    "cdist_mm": (lambda m, a, b: m.cdist(a, b), [(30, 3), (4, 3)]),
+    "baddbmm": (lambda m, x, a, b: m.baddbmm(x, a, b, beta=0.5, alpha=2), [(2, 3, 5), (2, 3, 4), (2, 4, 5)]),
+    # (Not a broadcast input: PyTorch 1.13 leaves the other batches' memory uninitialized when beta=0.)
+    "baddbmm_beta0": (lambda m, x, a, b: x.baddbmm(a, b, beta=0), [(2, 3, 5), (2, 3, 4), (2, 4, 5)]),
+    "addbmm": (lambda m, x, a, b: m.addbmm(x, a, b), [(3, 5), (2, 3, 4), (2, 4, 5)]),
+    "addmv": (lambda m, x, a, v: m.addmv(x, a, v, alpha=-1), [(3,), (3, 4), (4,)]),
+    "addr": (lambda m, x, a, b: x.addr(a, b, beta=2), [(3, 4), (3,), (4,)]),
+    "var_mean": (lambda m, x: m.var_mean(x, 1), [(3, 4), (2, 3, 4)]),
+    "std_mean": (lambda m, x: m.std_mean(x, (0, 1), keepdim=True, correction=0), [(3, 4, 2)]),
+    "aminmax": (lambda m, x: m.aminmax(x, dim=1), [(3, 4)]),
+    "aminmax_all": (lambda m, x: x.aminmax(), [(3, 4), ()]),
+    "nansum": (lambda m, x: m.nansum(x.log(), 1), [(3, 4), (0, 2)]),
+    "nanmean": (lambda m, x: x.log().nanmean(), [(3, 4), (5,)]),
+    "take": (lambda m, x: m.take(x, m.tensor([[0, -1], [5, 2]], device=x.device)), [(3, 4)]),
+    "take_along_dim": (lambda m, x: m.take_along_dim(x, x.argsort(1), 1), [(3, 4), (2, 3, 4)]),
+    "take_along_dim_flat": (lambda m, x: (x.contiguous() if m is torch else x).take_along_dim(x.flatten().argsort()),
+                            [(3, 4)]),
+    "index_fill": (lambda m, x: m.index_fill(x, 1, m.tensor([0, 2], device=x.device), -1.5), [(3, 4), (2, 3, 4)]),
+    "index_fill_": (lambda m, x: (x * 1).index_fill_(0, m.tensor([1], device=x.device), 2.0), [(3, 4)]),
+    "index_copy": (lambda m, x, s: x.index_copy(1, m.tensor([3, 0], device=x.device), s), [(3, 4), (3, 2)]),
+    "index_copy_": (lambda m, x, s: (x * 1).index_copy_(0, m.tensor([2, 0], device=x.device), s), [(3, 4), (2, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPOSED))
+def test_composed_ops(name, device):
+    fn, shapes = COMPOSED[name]
+    tol = 1e-4 if "cdist" in name else None
+    # PyTorch 1.13 has no derivative for aminmax: its values are compared, its gradient is amin's and amax's.
+    grad = not name.startswith("aminmax")
+    # One input: each shape is a case of its own; several: one shape per input.
+    cases = [[s] for s in shapes] if fn.__code__.co_argcount == 2 else [shapes]
+    for case in cases:
+        check(fn, case, module=True, device=device, rtol=tol, atol=tol, grad=grad)
+
+
+def test_selection_and_counting(device):
+    x = [[0, 3, 1, 3], [2, 0, 2, 1], [0, 3, 1, 3]]
+    fns = [lambda m, t: m.nonzero(t), lambda m, t: m.nonzero(t, as_tuple=True), lambda m, t: m.argwhere(t > 1),
+           lambda m, t: m.count_nonzero(t), lambda m, t: t.count_nonzero(dim=1),
+           lambda m, t: m.nonzero(m.zeros(0, 3, device=t.device)), lambda m, t: m.nonzero(m.tensor(5, device=t.device)),
+           lambda m, t: m.unique(t), lambda m, t: m.unique(t, return_inverse=True, return_counts=True),
+           lambda m, t: t.unique(dim=0, return_inverse=True, return_counts=True),
+           lambda m, t: m.unique(t, dim=1, return_counts=True),
+           lambda m, t: m.unique_consecutive(t.flatten(), return_inverse=True, return_counts=True),
+           lambda m, t: m.unique_consecutive(t, dim=0, return_counts=True),
+           lambda m, t: m.unique(t[:0]), lambda m, t: m.bincount(t.flatten()), lambda m, t: m.bincount(t[0], minlength=6),
+           lambda m, t: m.bincount(t[1], weights=m.tensor([0.5, 1.0, 2.0, 4.0], device=t.device)),
+           lambda m, t: m.bincount(t[1], weights=t[0].double()),
+           lambda m, t: m.histc(t.float(), bins=4), lambda m, t: m.histc(t.double(), 3, 1, 2),
+           lambda m, t: m.aminmax(t), lambda m, t: m.nansum(t, 1)]
+    for f in fns:
+        assert_same(f(wick, wick.tensor(x, device=device)), f(torch, torch.tensor(x)), 0, 0, "selection")
+    u = wick.unique(wick.randn(4, requires_grad=True, device=device))
+    assert u.requires_grad and u.grad_fn.name() == "Unique2Backward0"
+    with pytest.raises(NotImplementedError):
+        u.sum().backward()
+
+
+def test_composed_ops_errors():
+    for f, exc in ((lambda: wick.einsum("ij,jk", wick.ones(2, 3)), RuntimeError),
+                   (lambda: wick.einsum("ij->k", wick.ones(2, 3)), RuntimeError),
+                   (lambda: wick.einsum("ij,jk", wick.ones(2, 3), wick.ones(4, 2)), RuntimeError),
+                   (lambda: wick.einsum("i1", wick.ones(2, 3)), RuntimeError),
+                   (lambda: wick.cross(wick.ones(2, 4), wick.ones(2, 4)), RuntimeError),
+                   (lambda: wick.cdist(wick.ones(3), wick.ones(3)), RuntimeError),
+                   (lambda: wick.bincount(wick.tensor([-1, 2])), RuntimeError),
+                   (lambda: wick.bincount(wick.ones(2)), RuntimeError),
+                   (lambda: wick.histc(wick.ones(2), bins=0), RuntimeError),
+                   (lambda: wick.tensordot(wick.ones(2, 3), wick.ones(2, 3), ([0], [1])), RuntimeError),
+                   (lambda: wick.index_fill(wick.ones(2, 3), 1, wick.tensor([[0]]), 1.0), RuntimeError)):
+        with pytest.raises(exc):
+            f()

@@ -27,6 +27,12 @@ KNOWN = [
      "in-place addcmul_/addcdiv_ whose tensor1/tensor2 have another dtype than self: PyTorch 1.13 fails an internal "
      "assert ('!needs_dynamic_casting<func_t>::check(iter) INTERNAL ASSERT FAILED ... please report a bug'); wick "
      "computes in the common dtype and writes the result into self, as its other in-place ops do"),
+    ("accepted", r"torch\.(nanmean|nansum)", "method|function",
+     "nanmean/nansum of an integer input with dtype=float32: PyTorch 1.13 checks the input's dtype before "
+     "converting it to dtype= and refuses; wick converts first (the meaning of dtype=, as sum and mean have it)"),
+    ("accepted", r"torch\.inner", "method|function",
+     "inner of operands of different dtypes: PyTorch 1.13 refuses a float with an integer operand ('expected "
+     "scalar type Float but found Long') yet promotes int32 with int64; wick promotes as mul does"),
     ("grad-accepted", r"torch\.addcdiv", "function|method",
      "addcdiv of an integer self with floating tensors: PyTorch 1.13's backward fails ('result type Float can't be "
      "cast to the desired output type Long'); wick's gradients of tensor1 and tensor2 are right"),
@@ -55,7 +61,7 @@ KNOWN = [
     ("accepted", r"torch\.(var|std)", "function|method",
      "var/std with correction= and no dim: PyTorch 1.13's signatures want dim (var(input, dim, *, correction)); "
      "newer PyTorch's var(input, dim=None, *, correction=1, keepdim=False) and wick take it"),
-    ("grad", r"torch\.var", "function|method",
+    ("grad", r"torch\.(var|var_mean|std_mean)", "function|method",
      "var's gradient where n - correction <= 0 (a 0-d input, or one element with unbiased=True): PyTorch 1.13 "
      "gives inf or 0 ((2 / (n - c)) * g * 0 in its own order); newer PyTorch (var_backward: "
      "grad * where(self == mean, nan, inf)) and wick give nan where x equals the mean"),

@@ -1,0 +1,97 @@
+// The ops composed of others: einsum, tensordot, inner, kron, cross, cdist,
+// baddbmm/addbmm/addmv/addr, var_mean, nanmean, take, take_along_dim,
+// index_fill, index_copy (float64 gradients against finite differences) and
+// nonzero, unique, bincount, histc (values), on each device.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <limits>
+
+#include "test_util.h"
+#include "wick.h"
+
+using namespace wick;
+using wick::testing::leaf;
+
+namespace {
+
+class ComposedOnDevice : public wick::testing::OnEachDevice {};
+WICK_ON_EACH_DEVICE(ComposedOnDevice);
+
+std::vector<int64_t> ints(const Tensor& t) { return t.cpu().to_vector<int64_t>(); }
+
+}  // namespace
+
+TEST_P(ComposedOnDevice, Gradcheck) {
+  manual_seed(0);
+  const Device d = device();
+  const auto idx = [&](std::vector<int64_t> v) {
+    return from_vector<int64_t>(v, {static_cast<int64_t>(v.size())}).to(d);
+  };
+  using Fn = std::function<Tensor(const TensorList&)>;
+  struct Case {
+    const char* name;
+    Fn f;
+    std::vector<std::vector<int64_t>> shapes;
+  };
+  const std::vector<Case> cases = {
+      {"einsum_bmm", [](const TensorList& x) { return einsum("bij,bjk->bik", {x[0], x[1]}); }, {{2, 3, 4}, {2, 4, 2}}},
+      {"einsum_diag_sum", [](const TensorList& x) { return einsum("ii,ij->j", {x[0], x[1]}); }, {{3, 3}, {3, 2}}},
+      {"einsum_ellipsis", [](const TensorList& x) { return einsum("...i,i->...", {x[0], x[1]}); }, {{2, 3, 4}, {4}}},
+      {"tensordot", [](const TensorList& x) { return tensordot(x[0], x[1], {0, 2}, {1, 0}); }, {{2, 3, 4}, {4, 2}}},
+      {"inner", [](const TensorList& x) { return inner(x[0], x[1]); }, {{2, 3}, {4, 3}}},
+      {"kron", [](const TensorList& x) { return kron(x[0], x[1]); }, {{2, 3}, {2, 2}}},
+      {"cross", [](const TensorList& x) { return cross(x[0], x[1], 1); }, {{2, 3}, {2, 3}}},
+      {"cdist", [](const TensorList& x) { return cdist(x[0], x[1]); }, {{3, 4}, {2, 4}}},
+      {"cdist_mm", [](const TensorList& x) { return cdist(x[0], x[1]); }, {{27, 2}, {3, 2}}},
+      {"cdist_p1", [](const TensorList& x) { return cdist(x[0], x[1], 3.0); }, {{3, 4}, {2, 4}}},
+      {"baddbmm", [](const TensorList& x) { return baddbmm(x[0], x[1], x[2], 0.5, 2); }, {{2, 3, 2}, {2, 3, 4}, {2, 4, 2}}},
+      {"addbmm", [](const TensorList& x) { return addbmm(x[0], x[1], x[2]); }, {{3, 2}, {2, 3, 4}, {2, 4, 2}}},
+      {"addmv", [](const TensorList& x) { return addmv(x[0], x[1], x[2], 0, -1); }, {{3}, {3, 4}, {4}}},
+      {"addr", [](const TensorList& x) { return addr(x[0], x[1], x[2], 2, 1); }, {{3, 4}, {3}, {4}}},
+      {"var_mean", [](const TensorList& x) { auto [v, m] = var_mean(x[0], std::vector<int64_t>{1}); return add(v, m); }, {{3, 4}}},
+      {"nanmean",
+       [&](const TensorList& x) {
+         const double nan = std::numeric_limits<double>::quiet_NaN();
+         const Tensor holes = from_vector<double>({0, nan, 0, 0, 0, 0, nan, 0, 0, 0, 0, 0}, {3, 4}).to(d);
+         return nanmean(add(x[0], holes), {0});
+       },
+       {{3, 4}}},
+      {"take", [&](const TensorList& x) { return take(x[0], idx({0, -1, 5, 5})); }, {{3, 4}}},
+      {"take_along_dim", [&](const TensorList& x) { return take_along_dim(x[0], argsort(x[0], 1), 1); }, {{3, 4}}},
+      {"index_fill", [&](const TensorList& x) { return index_fill(x[0], 1, idx({0, 2}), x[1]); }, {{3, 4}, {}}},
+      {"index_copy", [&](const TensorList& x) { return index_copy(x[0], 0, idx({2, 0}), x[1]); }, {{3, 4}, {2, 4}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    TensorList inputs;
+    for (const auto& s : c.shapes) inputs.push_back(leaf(s, -1, 1, d));
+    EXPECT_TRUE(gradcheck(c.f, inputs));
+  }
+}
+
+TEST_P(ComposedOnDevice, SelectionValues) {
+  const Device d = device();
+  const Tensor x = from_vector<int64_t>({0, 3, 1, 3, 2, 0, 2, 1, 0, 3, 1, 3}, {3, 4}).to(d);
+  EXPECT_EQ(nonzero(x).sizes(), IntArrayRef({9, 2}));
+  EXPECT_EQ(ints(nonzero(x)).at(0), 0);
+  EXPECT_EQ(ints(nonzero(x)).at(1), 1);
+  EXPECT_EQ(nonzero(zeros({0, 3}).to(d)).sizes(), IntArrayRef({0, 2}));
+  EXPECT_EQ(count_nonzero(x).item<int64_t>(), 9);
+  const UniqueResult u = unique(x, true, true);
+  EXPECT_EQ(ints(u.values), (std::vector<int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(ints(u.counts), (std::vector<int64_t>{3, 3, 2, 4}));
+  EXPECT_EQ(ints(u.inverse), ints(x));
+  const UniqueResult rows = unique(x, true, true, 0);
+  EXPECT_EQ(rows.values.sizes(), IntArrayRef({2, 4}));  // rows 0 and 2 are equal
+  EXPECT_EQ(ints(rows.inverse), (std::vector<int64_t>{0, 1, 0}));
+  const UniqueResult runs = unique_consecutive(from_vector<int64_t>({1, 1, 2, 1}, {4}).to(d), false, true);
+  EXPECT_EQ(ints(runs.values), (std::vector<int64_t>{1, 2, 1}));
+  EXPECT_EQ(ints(runs.counts), (std::vector<int64_t>{2, 1, 1}));
+  EXPECT_EQ(ints(bincount(from_vector<int64_t>({0, 2, 2}, {3}).to(d), {}, 4)), (std::vector<int64_t>{1, 0, 2, 0}));
+  EXPECT_EQ(histc(from_vector<double>({1, 2, 1, 4}, {4}).to(d), 4, 0, 3).cpu().to_vector<double>(),
+            (std::vector<double>{0, 2, 1, 0}));
+  EXPECT_THROW_WITH(bincount(from_vector<int64_t>({-1}, {1})), ValueError, "non-negative");
+  EXPECT_THROW_WITH(einsum("ij,jk->ik", {ones({2, 3})}), ValueError, "operands");
+  EXPECT_THROW_WITH(einsum("ii->i", {ones({2, 3})}), ValueError, "repeated");
+}
