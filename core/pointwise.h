@@ -62,6 +62,7 @@ namespace pointwise {
 //     gelu, silu, leaky_relu, hypot and logaddexp refuse them;
 //   - Numbers: integers and floats, not bool (abs, floor, clamp, sub...);
 //   - IntegersAndBool: the bitwise ops;
+//   - Integers: integers only (gcd, lcm);
 //   - AnyDtype: everything (add and mul of bools are `or` and `and`).
 // A refused dtype is a NotImplementedError (a RuntimeError in Python) naming
 // the op and the dtype, raised by the dispatch (core/dispatch.h). Checks that
@@ -82,6 +83,10 @@ struct Numbers {  // integers and floats, not bool
 struct IntegersAndBool {
   template <typename T>
   static constexpr bool takes = !kIsFloat<T>;
+};
+struct Integers {  // gcd, lcm
+  template <typename T>
+  static constexpr bool takes = !kIsFloat<T> && !kIsBool<T>;
 };
 struct AnyDtype {
   template <typename T>
@@ -356,6 +361,15 @@ struct Rad2Deg {
   using Dtypes = Floating;
   static constexpr const char* name = "rad2deg";
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x * static_cast<T>(57.295779513082323); }
+};
+struct Sinc {  // sin(pi x) / (pi x), and 1 at 0
+  using Dtypes = Floating;
+  static constexpr const char* name = "sinc";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if (x == T(0)) return T(1);
+    const T px = static_cast<T>(3.14159265358979323846) * x;
+    return std::sin(px) / px;
+  }
 };
 struct Frac {  // x - trunc(x): the fractional part, with x's sign
   using Dtypes = FloatingOnly;
@@ -641,6 +655,39 @@ struct Copysign {  // |x| with the sign of y
   static constexpr const char* name = "copysign";
   template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return std::copysign(x, y); }
 };
+// The greatest common divisor (non-negative; gcd(0, 0) = 0) and the least common multiple (|a / g * b|),
+// in unsigned arithmetic: |INT64_MIN| and INT64_MIN % -1 would overflow (a trap) in signed arithmetic;
+// results past T's range wrap, as in PyTorch.
+template <typename T>
+WICK_HOST_DEVICE std::make_unsigned_t<T> magnitude(T v) {
+  using U = std::make_unsigned_t<T>;
+  if constexpr (std::is_signed_v<T>) return v < T(0) ? static_cast<U>(U(0) - static_cast<U>(v)) : static_cast<U>(v);
+  else return static_cast<U>(v);
+}
+template <typename T>
+WICK_HOST_DEVICE std::make_unsigned_t<T> gcd_of(T x, T y) {
+  auto a = magnitude(x), b = magnitude(y);
+  while (b != 0) {
+    const auto r = static_cast<decltype(a)>(a % b);
+    a = b;
+    b = r;
+  }
+  return a;
+}
+struct Gcd {
+  using Dtypes = Integers;
+  static constexpr const char* name = "gcd";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return static_cast<T>(gcd_of(x, y)); }
+};
+struct Lcm {
+  using Dtypes = Integers;
+  static constexpr const char* name = "lcm";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const {
+    const auto g = gcd_of(x, y);
+    if (g == 0) return T(0);
+    return static_cast<T>(static_cast<decltype(g)>(magnitude(x) / g * magnitude(y)));
+  }
+};
 // fmax/fmin ignore a NaN: the other element wins (NaN only when both are).
 struct Fmax {
   using Dtypes = AnyDtype;
@@ -762,11 +809,11 @@ using UnaryFunctions =
     TypeList<Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
              Cosh, Tanh, Erf, Sigmoid, Silu, Gelu, GeluTanh, LeakyRelu, Neg, Abs, Sign, Relu, Clamp, Floor, Ceil,
              Round, RoundDecimals, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf, Softplus, LogSigmoid, Asinh, Acosh,
-             Atanh, Erfc, Erfinv, Exp2, Deg2Rad, Rad2Deg, Frac>;
+             Atanh, Erfc, Erfinv, Exp2, Deg2Rad, Rad2Deg, Frac, Sinc>;
 using BinaryFunctions =
     TypeList<Add, Sub, Mul, Div, Remainder, Fmod, FloorDivide, Pow, Atan2, Hypot, LogAddExp, Maximum, Minimum,
              ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,
-             TruncDivide, Xlogy, Copysign, Fmax, Fmin, Heaviside>;
+             TruncDivide, Xlogy, Copysign, Fmax, Fmin, Heaviside, Gcd, Lcm>;
 
 // Whether F takes elements of type T.
 template <typename F, typename T>

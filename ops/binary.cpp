@@ -632,6 +632,21 @@ Tensor logaddexp(const Tensor& a, const Tensor& b) {
 
 // d/da = log(b), also at a = 0 (the partial derivative of a log b, as PyTorch
 // gives it); d/db = a / b.
+Tensor gcd(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Gcd{}, a, b, "gcd"); }
+Tensor lcm(const Tensor& a, const Tensor& b) { return binary_forward(pointwise::Lcm{}, a, b, "lcm"); }
+
+// float_power: pow in float64 (PyTorch's rule: double precision whatever the inputs).
+Tensor float_power(const Tensor& a, const Tensor& b) {
+  WICK_CHECK(a.defined() && b.defined(), ValueError, "float_power: undefined tensor argument");
+  return pow(a.to(ScalarType::Float64), b.to(ScalarType::Float64));
+}
+
+// ldexp: a * 2^b, in a floating dtype.
+Tensor ldexp(const Tensor& a, const Tensor& b) {
+  WICK_CHECK(a.defined() && b.defined(), ValueError, "ldexp: undefined tensor argument");
+  return mul(a, exp2(b));
+}
+
 struct XlogyBackward0 final : Node {
   SavedTensor self, other;
   std::string_view name() const override { return "XlogyBackward0"; }

@@ -139,6 +139,16 @@ Tensor linspace(Scalar start, Scalar end, int64_t steps, TensorOptions options) 
   return finish(t, options.requires_grad(rg));
 }
 
+Tensor logspace(Scalar start, Scalar end, int64_t steps, double base, TensorOptions options) {
+  const bool rg = options.requires_grad_;
+  const ScalarType dtype = options.dtype_or(default_dtype());
+  // The exponents in float64, raised in float64, then converted (PyTorch computes in the output dtype;
+  // float64 is at least as exact).
+  const Tensor exponents = linspace(start, end, steps, options.dtype(ScalarType::Float64).requires_grad(false));
+  Tensor t = pow(wrap_scalar(base), exponents).to(dtype);
+  return finish(t, options.requires_grad(rg));
+}
+
 Tensor eye(int64_t n, std::optional<int64_t> m, TensorOptions options) {
   const int64_t cols = m.value_or(n);
   WICK_CHECK(n >= 0 && cols >= 0, ValueError, "eye: n and m must be non-negative, got ", n, " and ", cols);

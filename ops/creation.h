@@ -38,6 +38,8 @@ Tensor scalar_tensor(Scalar value, TensorOptions options = {});
 Tensor arange(Scalar end, TensorOptions options = {});
 Tensor arange(Scalar start, Scalar end, Scalar step = 1, TensorOptions options = {});
 Tensor linspace(Scalar start, Scalar end, int64_t steps, TensorOptions options = {});
+// base ** linspace(start, end, steps).
+Tensor logspace(Scalar start, Scalar end, int64_t steps, double base = 10, TensorOptions options = {});
 Tensor eye(int64_t n, std::optional<int64_t> m = {}, TensorOptions options = {});
 
 // Random values from `gen` (the default generator unless given).

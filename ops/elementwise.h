@@ -68,6 +68,11 @@ Tensor erfinv(const Tensor& x);  // the inverse of erf on (-1, 1); +-inf at +-1,
 Tensor exp2(const Tensor& x);
 Tensor deg2rad(const Tensor& x);
 Tensor rad2deg(const Tensor& x);
+Tensor sinc(const Tensor& x);    // sin(pi x) / (pi x), 1 at 0
+// log(z / (1 - z)) with z = x clamped to [eps, 1 - eps] when eps is given.
+Tensor logit(const Tensor& x, std::optional<double> eps = {});
+Tensor sgn(const Tensor& x);      // sign (for the real dtypes wick has)
+Tensor signbit(const Tensor& x);  // true where the sign bit is set (-0.0 and negative NaNs too)
 Tensor frac(const Tensor& x);    // x - trunc(x), floats only
 // Not differentiable (their gradient is zero almost everywhere, as in PyTorch).
 Tensor floor(const Tensor& x);
@@ -86,6 +91,9 @@ Tensor logical_not(const Tensor& x);
 Tensor bitwise_not(const Tensor& x);
 Tensor isnan(const Tensor& x);
 Tensor isinf(const Tensor& x);
+Tensor isfinite(const Tensor& x);  // neither NaN nor infinite (integers: all true)
+Tensor isposinf(const Tensor& x);
+Tensor isneginf(const Tensor& x);
 
 const Tensor& neg_(const Tensor& x);
 const Tensor& exp_(const Tensor& x);
@@ -131,6 +139,10 @@ Tensor fmax(const Tensor& a, const Tensor& b);       // maximum, but a NaN loses
 Tensor fmin(const Tensor& a, const Tensor& b);       // minimum, but a NaN loses to a number
 // 0 where a < 0, b where a == 0, 1 where a > 0; a and b of one dtype; its backward raises (no derivative).
 Tensor heaviside(const Tensor& a, const Tensor& b);
+Tensor gcd(const Tensor& a, const Tensor& b);          // integers; non-negative
+Tensor lcm(const Tensor& a, const Tensor& b);          // integers; non-negative
+Tensor float_power(const Tensor& a, const Tensor& b);  // pow in float64
+Tensor ldexp(const Tensor& a, const Tensor& b);        // a * 2^b
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);
 Tensor lt(const Tensor& a, const Tensor& b);

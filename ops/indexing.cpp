@@ -231,6 +231,55 @@ TensorList split_with_sizes(const Tensor& self, IntArrayRef sizes, int64_t dim) 
   return out;
 }
 
+TensorList tensor_split(const Tensor& self, int64_t sections, int64_t dim) {
+  check_defined(self, "tensor_split", "self");
+  WICK_CHECK(self.dim() > 0, ValueError, "tensor_split expected at least a 1-dimensional tensor, but got a tensor with ",
+             "0 dims");
+  WICK_CHECK(sections > 0, ValueError, "number of sections must be larger than 0, got ", sections);
+  const int64_t d = wrap_dim(dim, self.dim(), "tensor_split");
+  // More sections than elements give empty pieces; a list of billions of them would exhaust memory.
+  WICK_CHECK(sections <= std::max<int64_t>(self.size(d), int64_t{1} << 20), ValueError, "tensor_split: ", sections,
+             " sections of a dim of size ", self.size(d), " is more pieces than can be listed");
+  // n / sections each, the first n % sections one longer (numpy.array_split).
+  const int64_t n = self.size(d), base = n / sections, extra = n % sections;
+  TensorList out;
+  for (int64_t i = 0, start = 0; i < sections; ++i) {
+    const int64_t len = base + (i < extra ? 1 : 0);
+    out.push_back(narrow(self, d, start, len));
+    start += len;
+  }
+  return out;
+}
+
+TensorList tensor_split(const Tensor& self, IntArrayRef indices, int64_t dim) {
+  check_defined(self, "tensor_split", "self");
+  WICK_CHECK(self.dim() > 0, ValueError, "tensor_split expected at least a 1-dimensional tensor, but got a tensor with ",
+             "0 dims");
+  const int64_t d = wrap_dim(dim, self.dim(), "tensor_split");
+  const int64_t n = self.size(d);
+  // Pieces [indices[i-1], indices[i]), clamped to [0, n] as Python slices are.
+  TensorList out;
+  int64_t start = 0;
+  for (size_t i = 0; i <= indices.size(); ++i) {
+    const int64_t end = i < indices.size() ? std::clamp<int64_t>(indices[i] < 0 ? indices[i] + n : indices[i], 0, n) : n;
+    const int64_t from = std::min(start, n);
+    out.push_back(narrow(self, d, from, std::max<int64_t>(end - from, 0)));
+    start = end;  // the next piece starts at this index, even below this piece's start (then this one is empty)
+  }
+  return out;
+}
+
+TensorList broadcast_tensors(const TensorList& tensors) {
+  DimVector shape;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    WICK_CHECK(tensors[i].defined(), ValueError, "broadcast_tensors: tensor ", i, " is undefined");
+    shape = i == 0 ? DimVector(tensors[0].sizes()) : broadcast_shapes(shape, tensors[i].sizes());
+  }
+  TensorList out;
+  for (const Tensor& t : tensors) out.push_back(expand(t, shape));
+  return out;
+}
+
 TensorList chunk(const Tensor& self, int64_t chunks, int64_t dim) {
   check_defined(self, "chunk", "self");
   WICK_CHECK(self.dim() > 0, ValueError, "chunk expects at least a 1-dimensional tensor, got shape ", self.sizes());

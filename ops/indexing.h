@@ -18,6 +18,12 @@ TensorList split(const Tensor& self, int64_t split_size, int64_t dim = 0);
 TensorList split_with_sizes(const Tensor& self, IntArrayRef sizes, int64_t dim = 0);
 // `chunks` pieces as equal as possible (fewer if the dim is too short).
 TensorList chunk(const Tensor& self, int64_t chunks, int64_t dim = 0);
+// numpy's array_split: `sections` views as equal as possible (the first n % sections one longer),
+// or the views between the given indices along dim.
+TensorList tensor_split(const Tensor& self, int64_t sections, int64_t dim = 0);
+TensorList tensor_split(const Tensor& self, IntArrayRef indices, int64_t dim = 0);
+// Views of the tensors expanded to their common broadcast shape.
+TensorList broadcast_tensors(const TensorList& tensors);
 TensorList unbind(const Tensor& self, int64_t dim = 0);
 
 // Entries of self at positions `index` (a 1-D int64/int32 tensor) along dim.

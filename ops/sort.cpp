@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "autograd/function.h"
 #include "core/dispatch.h"
@@ -87,6 +88,9 @@ struct MedianBackward1 final : SelectedPositionsBackward {
 };
 struct NanmedianBackward1 final : SelectedPositionsBackward {
   std::string_view name() const override { return "NanmedianBackward1"; }
+};
+struct ModeBackward0 final : SelectedPositionsBackward {
+  std::string_view name() const override { return "ModeBackward0"; }
 };
 
 namespace {
@@ -348,6 +352,213 @@ Tensor histc(const Tensor& self, int64_t bins, double lo, double hi) {
   const Tensor bin = clamp(where(inside, scaled, 0.0), Scalar(0), Scalar(bins - 1)).to(ScalarType::Int64);
   const Tensor weight = inside.to(self.dtype());
   return index_add(zeros({bins}, TensorOptions(self.dtype()).device(self.device())), 0, bin, weight);
+}
+
+// ---- searchsorted, bucketize ------------------------------------------------------------------
+
+// Note [searchsorted by one sort]
+// In a row of values and sequence elements sorted together (stably), the
+// sequence elements before a value are the ones it would be inserted after.
+// Values placed before the sequence in the joined row precede equal sequence
+// elements (left: the count of elements < v); placed after, they follow them
+// (right: the count of elements <= v). One batched sort serves every row on
+// every device, in O((n + m) log(n + m)) per row.
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool out_int32, bool right,
+                    const Tensor& sorter) {
+  WICK_CHECK(sorted_sequence.defined() && values.defined(), ValueError, "searchsorted: undefined tensor argument");
+  WICK_CHECK(sorted_sequence.dim() >= 1, ValueError, "searchsorted: boundaries tensor should be 1 dimension or the "
+             "first N-1 dimensions of boundaries tensor and input value tensor must match, got a 0-dim boundaries");
+  WICK_CHECK(sorted_sequence.device() == values.device(), ValueError, "searchsorted: expected sorted_sequence and ",
+             "values on one device, got ", sorted_sequence.device(), " and ", values.device());
+  const bool one_row = sorted_sequence.dim() == 1;
+  if (!one_row) {
+    bool match = values.dim() == sorted_sequence.dim();
+    for (int64_t d = 0; match && d + 1 < values.dim(); ++d) match = values.size(d) == sorted_sequence.size(d);
+    WICK_CHECK(match, ValueError, "searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions ",
+               "of boundaries tensor and input value tensor must match, but we got boundaries tensor ",
+               sorted_sequence.sizes(), " and input value tensor ", values.sizes());
+  }
+  NoGradGuard no_grad;
+  Tensor seq = sorted_sequence;
+  if (sorter.defined()) {
+    WICK_CHECK(sorter.sizes() == sorted_sequence.sizes(), ValueError, "searchsorted: boundary and sorter must have ",
+               "the same size, but got boundary tensor ", sorted_sequence.sizes(), " and got sorter tensor ",
+               sorter.sizes());
+    seq = gather(seq, -1, sorter);
+  }
+  const ScalarType common = promote_types(seq.dtype(), values.dtype());
+  const int64_t m = seq.size(-1);
+  const TensorOptions index_options = TensorOptions(ScalarType::Int64).device(values.device());
+  if (values.numel() == 0 || seq.numel() == 0) {
+    const Tensor none = zeros(values.sizes(), index_options);  // nothing to pass: every position is 0
+    return out_int32 ? none.to(ScalarType::Int32) : none;
+  }
+  // Rows [r, m] and [r, n]: one row for a 1-D sequence (every value against it).
+  const Tensor seq_rows = reshape(seq.to(common), {-1, m});
+  const int64_t rows = seq_rows.size(0);
+  const int64_t n = rows == 0 ? 0 : values.numel() / std::max<int64_t>(rows, 1);
+  const Tensor value_rows = reshape(values.to(common), {rows, n});
+  Tensor result;
+  {
+    const Tensor joined = right ? cat({seq_rows, value_rows}, 1) : cat({value_rows, seq_rows}, 1);
+    const Tensor order = argsort(joined, 1);
+    const Tensor from_seq = right ? lt(order, wrap_scalar(m)) : ge(order, wrap_scalar(n));
+    const Tensor seq_before = sub(cumsum(from_seq, 1), from_seq.to(ScalarType::Int64));  // exclusive count
+    // Each row holds exactly n values, so the selected entries form [rows, n].
+    const Tensor is_value = logical_not(from_seq);
+    const Tensor value_position = reshape(masked_select(order, is_value), {rows, n});
+    const Tensor count = reshape(masked_select(seq_before, is_value), {rows, n});
+    const Tensor at = right ? sub(value_position, wrap_scalar(m)) : value_position;
+    result = reshape(scatter(empty({rows, n}, index_options), 1, at, count), values.sizes());
+  }
+  return out_int32 ? result.to(ScalarType::Int32) : result;
+}
+
+Tensor isin(const Tensor& elements, const Tensor& test_elements, bool invert) {
+  WICK_CHECK(elements.defined() && test_elements.defined(), ValueError, "isin: undefined tensor argument");
+  NoGradGuard no_grad;
+  const TensorOptions bool_options = TensorOptions(ScalarType::Bool).device(elements.device());
+  Tensor found;
+  if (test_elements.numel() == 0) {
+    found = zeros(elements.sizes(), bool_options);
+  } else {
+    // Each element looked up in the sorted test elements: found where the insertion point holds it.
+    const ScalarType common = promote_types(elements.dtype(), test_elements.dtype());
+    const Tensor x = elements.to(common);
+    const Tensor table = sort(reshape(test_elements.to(elements.device(), common), {test_elements.numel()})).values;
+    const int64_t m = table.numel();
+    const Tensor at = searchsorted(table, x);
+    const Tensor held = reshape(index_select(table, 0, reshape(clamp(at, Scalar(0), Scalar(m - 1)), {-1})), x.sizes());
+    found = logical_and(lt(at, wrap_scalar(m)), eq(held, x));
+  }
+  return invert ? logical_not(found) : found;
+}
+
+Tensor bucketize(const Tensor& input, const Tensor& boundaries, bool out_int32, bool right) {
+  WICK_CHECK(boundaries.defined() && boundaries.dim() == 1, ValueError,
+             "bucketize: boundaries tensor must be 1 dimension, but got dim(",
+             boundaries.defined() ? boundaries.dim() : 0, ")");
+  return searchsorted(boundaries, input, out_int32, right);
+}
+
+// ---- quantile, nanquantile ----------------------------------------------------------------------
+
+namespace {
+
+Tensor quantile_impl(const Tensor& self, const Tensor& q_in, std::optional<int64_t> dim_in, bool keepdim,
+                     std::string_view interpolation, bool skip_nan, const char* name) {
+  WICK_CHECK(self.defined() && q_in.defined(), ValueError, name, ": undefined tensor argument");
+  WICK_CHECK(self.is_floating_point(), TypeError, name, "() input tensor must be either float or double dtype, got ",
+             self.dtype());
+  WICK_CHECK(q_in.dim() <= 1, ValueError, name, "() q must be a scalar or 1D tensor, got shape ", q_in.sizes());
+  WICK_CHECK(interpolation == "linear" || interpolation == "lower" || interpolation == "higher" ||
+                 interpolation == "nearest" || interpolation == "midpoint",
+             ValueError, name, "() interpolation must be one of linear, lower, higher, midpoint or nearest. Got ",
+             interpolation);
+  WICK_CHECK(self.numel() > 0, IndexError, name, "() input tensor must be non-empty");
+  const Tensor q = q_in.to(self.device(), self.dtype());
+  {
+    NoGradGuard no_grad;
+    WICK_CHECK(q.numel() == 0 || (all(ge(q, wrap_scalar(0))).item<bool>() && all(le(q, wrap_scalar(1))).item<bool>()),
+               ValueError, name, "() q values must be in the range [0, 1]");
+  }
+  // The rows: along dim, or the flattened input; sorted, NaNs last.
+  const Tensor x = dim_in ? self : reshape(self, {self.numel()});
+  const int64_t dim = dim_in ? wrap_dim(*dim_in, std::max<int64_t>(self.dim(), 1), name) : 0;
+  const Tensor xs = x.dim() == 0 ? reshape(x, {1}) : x;
+  const int64_t n = xs.size(dim);
+  const Tensor sorted = sort(xs, dim).values;
+  const Tensor nans = sum(isnan(xs), {dim}, true);  // [.., 1, ..]
+  // Each row's count of numbers (all of it for quantile, whose rows with a NaN give NaN).
+  const Tensor count = skip_nan ? sub(wrap_scalar(n), nans) : full_like(nans, n);
+  // Positions q * (count - 1), one per q along a new leading dim: [Q, .., 1, ..].
+  DimVector q_shape(static_cast<size_t>(xs.dim() + 1), 1);
+  q_shape[0] = q.numel();
+  const Tensor last = clamp(sub(count, wrap_scalar(1)), Scalar(0), std::nullopt).to(self.dtype());
+  const Tensor pos = mul(reshape(q, q_shape), unsqueeze(last, 0));
+  Tensor lo = floor(pos), hi = ceil(pos);
+  if (interpolation == "nearest") lo = hi = round(pos);  // half to even, as PyTorch
+  const auto pick = [&](const Tensor& at) {
+    DimVector shape(sorted.sizes());
+    shape.insert(0, q.numel());
+    shape[static_cast<size_t>(dim) + 1] = 1;
+    const Tensor index = contiguous(expand(at.to(ScalarType::Int64), shape));
+    return gather(expand(unsqueeze(sorted, 0), [&] {
+                    DimVector s(sorted.sizes());
+                    s.insert(0, q.numel());
+                    return s;
+                  }()),
+                  dim + 1, index);
+  };
+  const Tensor v_lo = pick(lo), v_hi = interpolation == "lower" || interpolation == "nearest" ? v_lo : pick(hi);
+  Tensor out;
+  if (interpolation == "lower" || interpolation == "nearest") out = v_lo;
+  else if (interpolation == "higher") out = v_hi;
+  else if (interpolation == "midpoint") out = div(add(v_lo, v_hi), wrap_scalar(2));
+  else out = lerp(v_lo, v_hi, sub(pos, lo));
+  // quantile: NaN where the row holds one; nanquantile: NaN where the row holds nothing else.
+  const Tensor no_answer = skip_nan ? eq(count, wrap_scalar(0)) : gt(nans, wrap_scalar(0));
+  out = where(unsqueeze(no_answer, 0), std::numeric_limits<double>::quiet_NaN(), out);
+  // The reduced dim: kept (size 1) with keepdim, where self had it; the q dim only for a 1-D q.
+  if (keepdim) {
+    if (!dim_in) out = reshape(out, [&] {
+      DimVector s(static_cast<size_t>(self.dim()) + 1, 1);
+      s[0] = q.numel();
+      return s;
+    }());
+    else if (self.dim() == 0) out = reshape(out, {q.numel()});
+  } else {
+    out = squeeze(out, dim + 1);
+  }
+  return q_in.dim() == 0 ? squeeze(out, 0) : out;
+}
+
+}  // namespace
+
+Tensor quantile(const Tensor& self, const Tensor& q, std::optional<int64_t> dim, bool keepdim,
+                std::string_view interpolation) {
+  return quantile_impl(self, q, dim, keepdim, interpolation, false, "quantile");
+}
+Tensor nanquantile(const Tensor& self, const Tensor& q, std::optional<int64_t> dim, bool keepdim,
+                   std::string_view interpolation) {
+  return quantile_impl(self, q, dim, keepdim, interpolation, true, "nanquantile");
+}
+
+// ---- mode -----------------------------------------------------------------------------------------
+
+ValuesIndices mode(const Tensor& self, int64_t dim_in, bool keepdim) {
+  const int64_t dim = sort_dim(self, dim_in, "mode");
+  const int64_t n = size_along(self, dim);
+  WICK_CHECK(n > 0, IndexError, "mode(): Expected reduction dim ", dim, " to have non-zero size (input of shape ",
+             self.sizes(), ")");
+  ValuesIndices out;
+  {
+    NoGradGuard no_grad;
+    const Tensor xs = self.dim() == 0 ? reshape(self, {1}) : self;
+    // Sorted rows (stable: equal values keep their order, so a run ends at its value's last position).
+    const ValuesIndices sorted = sort(xs, dim);
+    const Tensor v = movedim(sorted.values, {dim}, {-1}), at = movedim(sorted.indices, {dim}, {-1});
+    const Tensor rows = reshape(contiguous(v), {-1, n});
+    const int64_t r = rows.size(0);
+    const TensorOptions index_options = TensorOptions(ScalarType::Int64).device(self.device());
+    // Run number of each sorted element, and each run's length (runs numbered per row, up to n).
+    const Tensor starts = cat({ones({r, 1}, TensorOptions(ScalarType::Bool).device(self.device())),
+                               ne(narrow(rows, 1, 1, n - 1), narrow(rows, 1, 0, n - 1))}, 1);
+    const Tensor run = sub(cumsum(starts, 1), wrap_scalar(1));
+    const Tensor length = scatter_add(zeros({r, n}, index_options), 1, run, ones({r, n}, index_options));
+    // The longest run (the first: the smallest value), and its last element.
+    const Tensor best = argmax(length, 1, true);  // [r, 1]
+    const Tensor run_end = sub(sum(mul(le(run, best), ones_like(run)), {1}, true), wrap_scalar(1));
+    DimVector kept(v.sizes());
+    kept.back() = 1;
+    out.values = reshape(gather(rows, 1, run_end), kept);
+    out.indices = reshape(gather(reshape(contiguous(at), {-1, n}), 1, run_end), kept);
+    out.values = movedim(out.values, {-1}, {dim});
+    out.indices = movedim(out.indices, {-1}, {dim});
+    if (self.dim() == 0) out = {reshape(out.values, {}), reshape(out.indices, {})};
+    out = drop_dim(out, dim, keepdim);
+  }
+  return record<ModeBackward0>(self, out, dim, keepdim);
 }
 
 }  // namespace wick

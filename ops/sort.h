@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include "core/tensor.h"
 
@@ -43,5 +44,24 @@ UniqueResult unique_consecutive(const Tensor& self, bool return_inverse = false,
 Tensor bincount(const Tensor& self, const Tensor& weights = {}, int64_t minlength = 0);
 // A histogram of `bins` equal bins over [min, max] (min == max: the data's range); values outside are left out.
 Tensor histc(const Tensor& self, int64_t bins = 100, double min = 0, double max = 0);
+
+// The position in each row of sorted_sequence (1-D: the same for every value) where each value
+// would be inserted to keep the row sorted: before equal elements, or after them with right.
+// sorter: positions that sort an unsorted sequence. int64 (int32 with out_int32).
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool out_int32 = false, bool right = false,
+                    const Tensor& sorter = {});
+// Whether each element occurs among test_elements (any shape); with invert, whether it does not.
+Tensor isin(const Tensor& elements, const Tensor& test_elements, bool invert = false);
+// searchsorted(boundaries, input, out_int32, right): the bucket of each element.
+Tensor bucketize(const Tensor& input, const Tensor& boundaries, bool out_int32 = false, bool right = false);
+// The q-quantiles (q a 0-dim or 1-D tensor in [0, 1]) along dim (no dim: of all elements), interpolating
+// between the two nearest sorted elements: "linear", "lower", "higher", "nearest" or "midpoint". A 1-D q
+// adds a leading dim. quantile is NaN for rows holding a NaN; nanquantile leaves NaNs out.
+Tensor quantile(const Tensor& self, const Tensor& q, std::optional<int64_t> dim = {}, bool keepdim = false,
+                std::string_view interpolation = "linear");
+Tensor nanquantile(const Tensor& self, const Tensor& q, std::optional<int64_t> dim = {}, bool keepdim = false,
+                   std::string_view interpolation = "linear");
+// The most frequent value along dim (the smallest of the most frequent) and its last position.
+ValuesIndices mode(const Tensor& self, int64_t dim = -1, bool keepdim = false);
 
 }  // namespace wick

@@ -764,6 +764,90 @@ Tensor rad2deg(const Tensor& x) {
   return out;
 }
 
+// d sinc / dx = (cos(pi x) - sinc(x)) / x, and 0 at 0.
+struct SincBackward0 final : Node {
+  SavedTensor self, result;
+  std::string_view name() const override { return "SincBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    // In float64: near 0, cos(pi x) and sinc(x) agree in most float32 digits and their difference would not.
+    const Tensor x = self.unpack(), x64 = x.to(ScalarType::Float64);
+    const Tensor d = div(sub(cos(mul(x64, wrap_scalar(3.14159265358979323846))), sinc(x64)), x64);
+    return {mul(grads[0], where(eq(x, wrap_scalar(0)), 0, d).to(x.dtype()))};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(result); }
+};
+
+Tensor sinc(const Tensor& x) {
+  Tensor out = unary_forward(pointwise::Sinc{}, x, "sinc");
+  if (auto node = make_node<SincBackward0>(x)) {
+    node->self = SavedTensor(x);
+    node->result = SavedTensor::output(out, node);
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor isfinite(const Tensor& x) {
+  WICK_CHECK(x.defined(), ValueError, "isfinite: undefined tensor argument");
+  if (!x.is_floating_point()) return ones_like(x, TensorOptions(ScalarType::Bool).device(x.device()));
+  return logical_not(logical_or(isnan(x), isinf(x)));
+}
+Tensor isposinf(const Tensor& x) {
+  WICK_CHECK(x.defined(), ValueError, "isposinf: undefined tensor argument");
+  if (!x.is_floating_point()) return zeros_like(x, TensorOptions(ScalarType::Bool).device(x.device()));
+  return eq(x, wrap_scalar(std::numeric_limits<double>::infinity()));
+}
+Tensor isneginf(const Tensor& x) {
+  WICK_CHECK(x.defined(), ValueError, "isneginf: undefined tensor argument");
+  if (!x.is_floating_point()) return zeros_like(x, TensorOptions(ScalarType::Bool).device(x.device()));
+  return eq(x, wrap_scalar(-std::numeric_limits<double>::infinity()));
+}
+
+// ---- logit, sgn, signbit: made of the ops above -----------------------------------------------
+
+// PyTorch's gradient: g / (x (1 - x)); without eps NaN outside [0, 1], with eps 0 outside [eps, 1 - eps].
+struct LogitBackward0 final : Node {
+  SavedTensor self;
+  std::optional<double> eps;
+  std::string_view name() const override { return "LogitBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    const Tensor d = div(grads[0], mul(x, sub(wrap_scalar(1), x)));
+    const double lo = eps.value_or(0.0), hi = 1.0 - eps.value_or(0.0);
+    const Tensor inside = logical_and(ge(x, wrap_scalar(lo)), le(x, wrap_scalar(hi)));
+    return {where(inside, d, eps ? 0.0 : std::numeric_limits<double>::quiet_NaN())};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); }
+};
+
+Tensor logit(const Tensor& x_in, std::optional<double> eps) {
+  WICK_CHECK(x_in.defined(), ValueError, "logit: undefined tensor argument");
+  const Tensor x = x_in.is_floating_point() ? x_in : x_in.to(default_dtype());
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    const Tensor z = eps ? clamp(x, Scalar(*eps), Scalar(1.0 - *eps)) : x;
+    out = log(div(z, sub(wrap_scalar(1), z)));
+  }
+  if (auto node = make_node<LogitBackward0>(x)) {
+    node->self = SavedTensor(x);
+    node->eps = eps;
+    set_history(out, node);
+  }
+  return out;
+}
+
+Tensor sgn(const Tensor& x) { return sign(x); }  // real dtypes: the sign
+
+Tensor signbit(const Tensor& x) {
+  WICK_CHECK(x.defined(), ValueError, "signbit: undefined tensor argument");
+  NoGradGuard no_grad;
+  if (x.dtype() == ScalarType::Bool) return zeros_like(x, TensorOptions(ScalarType::Bool).device(x.device()));
+  if (!x.is_floating_point()) return lt(x, wrap_scalar(0));
+  // copysign(1, x) is -1 for -0.0 and negative NaNs too.
+  return lt(copysign(ones_like(x), x), wrap_scalar(0));
+}
+
 struct FracBackward0 final : Node {  // x - trunc(x): trunc's gradient is 0
   std::string_view name() const override { return "FracBackward0"; }
   TensorList apply(TensorList&& grads) override { return {grads[0]}; }

@@ -419,6 +419,52 @@ Tensor diagonal(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2) 
   return finish_view(view_of(self, sizes, strides, start), node);
 }
 
+// ---- unfold ------------------------------------------------------------------------------------
+
+// Windows may overlap (step < size), so the gradient adds up: window offset k
+// of every window reads input position w * step + k, one index_add per k.
+struct UnfoldBackward0 final : Node {
+  DimVector input_sizes;
+  int64_t dim = 0, size = 1, step = 1;
+  std::string_view name() const override { return "UnfoldBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];  // [.., windows (at dim), .., size]
+    Tensor out = zeros(input_sizes, TensorOptions(g.dtype()).device(g.device()));
+    if (input_sizes.empty()) return {reshape(g, {})};
+    const int64_t windows = g.size(dim);
+    const Tensor starts = mul(arange(windows, TensorOptions(ScalarType::Int64).device(g.device())), wrap_scalar(step));
+    for (int64_t k = 0; k < size; ++k)
+      out = index_add(out, dim, add(starts, wrap_scalar(k)), select(g, -1, k));
+    return {out};
+  }
+};
+
+Tensor unfold(const Tensor& self, int64_t dimension, int64_t size, int64_t step) {
+  WICK_CHECK(self.defined(), ValueError, "unfold: undefined tensor argument");
+  const int64_t dim = self.dim() == 0 ? (wrap_dim(dimension, 1, "unfold"), 0) : wrap_dim(dimension, self.dim(), "unfold");
+  const int64_t n = self.dim() == 0 ? 1 : self.size(dim);
+  WICK_CHECK(size >= 0 && size <= n, ValueError, "unfold: maximum size for tensor at dimension ", dim, " is ", n,
+             " but size is ", size);
+  WICK_CHECK(step > 0, ValueError, "unfold: step is ", step, " but must be > 0");
+  // Dim becomes the window count (stride times step); a new last dim walks a window.
+  DimVector sizes(self.sizes()), strides(self.strides());
+  const int64_t stride = self.dim() == 0 ? 1 : self.stride(dim);
+  if (self.dim() > 0) {
+    sizes[dim] = (n - size) / step + 1;
+    strides[dim] = stride * step;
+  }
+  sizes.push_back(size);
+  strides.push_back(stride);
+  auto node = make_node<UnfoldBackward0>(self);
+  if (node) {
+    node->input_sizes = DimVector(self.sizes());
+    node->dim = dim;
+    node->size = size;
+    node->step = step;
+  }
+  return finish_view(view_of(self, sizes, strides, 0), node);
+}
+
 Tensor select(const Tensor& self, int64_t dim, int64_t index) {
   WICK_CHECK(self.dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
   const int64_t d = wrap_dim(dim, self.dim(), "select");

@@ -25,6 +25,9 @@ Tensor expand(const Tensor& self, IntArrayRef sizes);  // -1 keeps a size
 Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor unflatten(const Tensor& self, int64_t dim, IntArrayRef sizes);
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length);
+// Every window of `size` elements along dim, `step` apart, as a view: dim counts the windows and a
+// new last dim walks each (windows may overlap; their gradients add up).
+Tensor unfold(const Tensor& self, int64_t dim, int64_t size, int64_t step);
 // Python's self[start:end:step] along dim (step > 0; bounds clamped as in Python).
 Tensor slice(const Tensor& self, int64_t dim = 0, std::optional<int64_t> start = {}, std::optional<int64_t> end = {},
              int64_t step = 1);

@@ -174,7 +174,13 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
       {"rad2deg", &rad2deg, "Each element converted from radians to degrees.", "[3.14159265, 1.0, -0.5]",
        "tensor([180.0000,  57.2958, -28.6479])"},
       {"frac", &frac, "The fractional part of each element, input - trunc(input), with its sign.",
-       "[-1.5, 0.25, 2.75]", "tensor([-0.5000,  0.2500,  0.7500])"}};
+       "[-1.5, 0.25, 2.75]", "tensor([-0.5000,  0.2500,  0.7500])"},
+      {"sinc", &sinc, "sin(pi * input) / (pi * input), elementwise, and 1 at 0.", "[0.0, 0.5, -1.5]",
+       "tensor([ 1.0000,  0.6366, -0.2122])"},
+      {"sgn", &sgn, "The sign of each element (-1, 0 or 1); for real dtypes the same as sign.", "[-2.0, 0.0, 3.0]",
+       "tensor([-1.,  0.,  1.])"},
+      {"signbit", &signbit, "True where the sign bit is set: negative numbers, -0.0 and negative NaNs.",
+       "[-2.0, -0.0, 3.0]", "tensor([ True,  True, False])"}};
   for (const UnaryRow& op : unary) {
     const Unary fn = op.fn;
     def_function_and_method(m, cls, op.name, [fn](const Tensor& x) { return fn(x); },
@@ -194,7 +200,8 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
       {"erfc_", &erfc},       {"erfinv_", &erfinv}, {"rsqrt_", &rsqrt},     {"reciprocal_", &reciprocal},
       {"abs_", &abs},         {"absolute_", &abs},  {"sign_", &sign},       {"floor_", &floor},
       {"ceil_", &ceil},       {"trunc_", &trunc},   {"fix_", &trunc},       {"square_", &square},
-      {"frac_", &frac},       {"deg2rad_", &deg2rad}, {"rad2deg_", &rad2deg}, {"negative_", &neg}};
+      {"frac_", &frac},       {"deg2rad_", &deg2rad}, {"rad2deg_", &rad2deg}, {"negative_", &neg},
+      {"sinc_", &sinc},       {"sgn_", &sgn}};
   for (const auto& [name, f] : via_copy) {
     const Unary fn = f;
     const std::string op = name, base(name, std::string_view(name).size() - 1);
@@ -373,6 +380,14 @@ void def_elementwise_binary(py::module_& m, TensorClass& cls) {
        "wick.fmin(wick.tensor([1.0, float('nan')]), wick.tensor([float('nan'), 2.0]))", "tensor([1., 2.])"},
       {"heaviside", &heaviside, "The step function: 0 where input < 0, other where input == 0, 1 where input > 0.",
        "wick.heaviside(wick.tensor([-2.0, 0.0, 3.0]), wick.tensor([0.5]))", "tensor([0.0000, 0.5000, 1.0000])"},
+      {"gcd", &gcd, "The greatest common divisor of input and other, elementwise (integers; non-negative).",
+       "wick.gcd(wick.tensor([12, -9, 0]), wick.tensor([18, 6, 0]))", "tensor([6, 3, 0])"},
+      {"lcm", &lcm, "The least common multiple of input and other, elementwise (integers; non-negative).",
+       "wick.lcm(wick.tensor([4, -6, 0]), wick.tensor([6, 4, 5]))", "tensor([12, 12,  0])"},
+      {"float_power", &float_power, "input ** other computed in float64 whatever the dtypes.",
+       "wick.float_power(wick.tensor([2, 3]), 2)", "tensor([4., 9.], dtype=wick.float64)"},
+      {"ldexp", &ldexp, "input * 2 ** other, elementwise.",
+       "wick.ldexp(wick.tensor([1.0, 3.0]), wick.tensor([2, -1]))", "tensor([4.0000, 1.5000])"},
       {"eq", static_cast<Binary>(&eq), "input == other, elementwise, as a bool tensor.",
        "wick.eq(wick.tensor([1, 2]), 2)", "tensor([False,  True])"},
       {"ne", static_cast<Binary>(&ne), "input != other, elementwise, as a bool tensor.",
@@ -507,7 +522,8 @@ void def_elementwise_in_place(py::module_& m, TensorClass& cls) {
   cls.def("pow_", inplace<const Tensor&>([](const Tensor& a, const Tensor& e) { pow_(a, e); }), py::arg("exponent"));
   for (const auto& [name, f] : {std::pair<const char*, Binary>{"hypot_", &hypot}, {"atan2_", &atan2},
                                 {"arctan2_", &atan2}, {"fmod_", &fmod}, {"xlogy_", &xlogy},
-                                {"copysign_", &copysign}, {"heaviside_", &heaviside}}) {
+                                {"copysign_", &copysign}, {"heaviside_", &heaviside}, {"gcd_", &gcd},
+                                {"lcm_", &lcm}, {"float_power_", &float_power}, {"ldexp_", &ldexp}}) {
     const Binary fn = f;
     const std::string op = name, base(name, std::string_view(name).size() - 1);
     const std::string doc = op + "(other) -> Tensor\n\nIn-place " + base + " with other; returns this tensor. See wick." +

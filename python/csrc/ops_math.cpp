@@ -308,6 +308,99 @@ void init_math(py::module_& m, TensorClass& cls) {
       "Example::\n\n"
       "    >>> wick.histc(wick.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3)\n"
       "    tensor([0., 2., 1., 0.])");
+
+  // ---- logit; searchsorted, bucketize, quantile, mode ----
+  def_function_and_method(m, cls, "logit", [](const Tensor& x, std::optional<double> eps) { return logit(x, eps); },
+                          py::arg("eps") = py::none(),
+                          "logit(input, eps=None) -> Tensor\n\n"
+                          "log(z / (1 - z)) with z = input, clamped to [eps, 1 - eps] when eps is given.\n\n"
+                          "Example::\n\n"
+                          "    >>> wick.logit(wick.tensor([0.25, 0.5]))\n"
+                          "    tensor([-1.0986,  0.0000])");
+  cls.def("logit_",
+          inplace<std::optional<double>>([](const Tensor& x, std::optional<double> eps) {
+            inplace_apply(x, "logit_", [&](const Tensor& t) { return logit(t, eps); });
+          }),
+          py::arg("eps") = py::none(), "In-place logit; returns this tensor.");
+  const auto search = [](const Tensor& seq, py::handle values, bool out_int32, bool right,
+                         std::optional<std::string> side, std::optional<Tensor> sorter) {
+    WICK_CHECK(!side || *side == "left" || *side == "right", ValueError,
+               "searchsorted(): side can only be 'left' or 'right' but got ", *side);
+    WICK_CHECK(!side || !right || *side == "right", ValueError,
+               "searchsorted(): side and right can't be set to opposites, got side of left while right was True");
+    Tensor v;
+    if (is_tensor(values)) {
+      v = values.cast<Tensor>();
+    } else {
+      Scalar s;
+      WICK_CHECK(scalar_from_object(values, s), TypeError, "searchsorted(): values must be a Tensor or a number");
+      v = scalar_tensor(s, TensorOptions(seq.dtype()).device(seq.device()));
+    }
+    const bool r = right || (side && *side == "right");
+    return without_gil([&] { return searchsorted(seq, v, out_int32, r, sorter.value_or(Tensor())); });
+  };
+  m.def("searchsorted", search, py::arg("sorted_sequence"), py::arg("input"), py::kw_only(),
+        py::arg("out_int32") = false, py::arg("right") = false, py::arg("side") = py::none(),
+        py::arg("sorter") = py::none(),
+        "searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None) -> Tensor\n\n"
+        "Where each value of input would be inserted in the last dim of sorted_sequence (1-D: for every value)\n"
+        "to keep it sorted: before equal elements, or after them with right=True (side='right').\n\n"
+        "Example::\n\n"
+        "    >>> wick.searchsorted(wick.tensor([1, 3, 5, 7]), wick.tensor([3, 6, 9]))\n"
+        "    tensor([1, 3, 4])");
+  m.def(
+      "bucketize",
+      [](const Tensor& input, const Tensor& boundaries, bool out_int32, bool right) {
+        return bucketize(input, boundaries, out_int32, right);
+      },
+      py::arg("input"), py::arg("boundaries"), py::kw_only(), py::arg("out_int32") = false, py::arg("right") = false,
+      py::call_guard<py::gil_scoped_release>(),
+      "bucketize(input, boundaries, *, out_int32=False, right=False) -> Tensor\n\n"
+      "The bucket of each element for the sorted 1-D boundaries: i with boundaries[i-1] < x <= boundaries[i]\n"
+      "(with right=True: boundaries[i-1] <= x < boundaries[i]).\n\n"
+      "Example::\n\n"
+      "    >>> wick.bucketize(wick.tensor([3, 6, 9]), wick.tensor([1, 3, 5, 7]))\n"
+      "    tensor([1, 3, 4])");
+  for (const auto& [name, skip] : {std::pair{"quantile", false}, std::pair{"nanquantile", true}}) {
+    const bool skip_nan = skip;
+    const auto f = [skip_nan](const Tensor& x, py::handle q, std::optional<int64_t> dim, bool keepdim,
+                              const std::string& interpolation) {
+      Tensor qt;
+      if (is_tensor(q)) {
+        qt = q.cast<Tensor>();
+      } else if (py::isinstance<py::sequence>(q)) {
+        qt = from_vector<double>(q.cast<std::vector<double>>(), {static_cast<int64_t>(py::len(q))});
+      } else {
+        qt = scalar_tensor(q.cast<double>(), TensorOptions(ScalarType::Float64));
+      }
+      return without_gil([&] {
+        return skip_nan ? nanquantile(x, qt, dim, keepdim, interpolation) : quantile(x, qt, dim, keepdim, interpolation);
+      });
+    };
+    const std::string doc =
+        std::string(name) + "(input, q, dim=None, keepdim=False, *, interpolation='linear') -> Tensor\n\n" +
+        "The q-quantiles (q a number or a 1-D tensor in [0, 1]) of each row along dim (no dim: of all\n"
+        "elements), between the two nearest sorted elements by interpolation ('linear', 'lower', 'higher',\n"
+        "'nearest', 'midpoint'). A 1-D q adds a leading dim. " +
+        (skip_nan ? "NaNs are left out." : "A row holding a NaN gives NaN.") +
+        "\n\nExample::\n\n    >>> wick." + name + "(wick.tensor([1.0, 2.0, 3.0, 4.0]), 0.5)\n    tensor(2.5000)";
+    m.def(name, f, py::arg("input"), py::arg("q"), py::arg("dim") = py::none(), py::arg("keepdim") = false,
+          py::kw_only(), py::arg("interpolation") = "linear", doc.c_str());
+    cls.def(name, f, py::arg("q"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+            py::arg("interpolation") = "linear", doc.c_str());
+  }
+  const auto mode_fn = [](const Tensor& x, int64_t dim, bool keepdim) {
+    const ValuesIndices r = without_gil([&] { return mode(x, dim, keepdim); });
+    return make_return_type("mode", py::cast(r.values), py::cast(r.indices));
+  };
+  const char* mode_doc =
+      "mode(input, dim=-1, keepdim=False) -> (values, indices)\n\n"
+      "The most frequent value along dim (the smallest of the most frequent) and its last position.\n\n"
+      "Example::\n\n"
+      "    >>> wick.mode(wick.tensor([1, 3, 2, 2, 3, 5]))\n"
+      "    wick.return_types.mode(values=tensor(2), indices=tensor(3))";
+  m.def("mode", mode_fn, py::arg("input"), py::arg("dim") = -1, py::arg("keepdim") = false, mode_doc);
+  cls.def("mode", mode_fn, py::arg("dim") = -1, py::arg("keepdim") = false, mode_doc);
 }
 
 }  // namespace wick::python

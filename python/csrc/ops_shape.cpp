@@ -342,6 +342,148 @@ void init_shape(py::module_& m, TensorClass& cls) {
               }),
           py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none(),
           "In-place nan_to_num; returns this tensor.");
+
+  // ---- unfold, splits, broadcasting, predicates ----
+  cls.def("unfold", [](const Tensor& x, int64_t dimension, int64_t size, int64_t step) { return unfold(x, dimension, size, step); },
+          py::arg("dimension"), py::arg("size"), py::arg("step"), py::call_guard<py::gil_scoped_release>(),
+          "unfold(dimension, size, step) -> Tensor\n\n"
+          "A view of every window of `size` elements along dimension, `step` apart: that dim counts the\n"
+          "windows and a new last dim walks each one (windows may overlap).\n\n"
+          "Example::\n\n"
+          "    >>> wick.arange(5).unfold(0, 2, 2)\n"
+          "    tensor([[0, 1],\n"
+          "            [2, 3]])");
+  const auto split_fn = [](const Tensor& x, py::handle sections, int64_t dim) {
+    if (py::isinstance<py::int_>(sections) || (is_tensor(sections) && sections.cast<Tensor>().dim() == 0)) {
+      const int64_t n = int_from(sections, "tensor_split", "indices_or_sections");
+      return to_tuple(without_gil([&] { return tensor_split(x, n, dim); }));
+    }
+    const std::vector<int64_t> at = is_tensor(sections) ? sections.cast<Tensor>().cpu().to(ScalarType::Int64).to_vector<int64_t>()
+                                                         : int_list(sections, "tensor_split", "indices_or_sections");
+    return to_tuple(without_gil([&] { return tensor_split(x, at, dim); }));
+  };
+  const char* split_doc =
+      "tensor_split(input, indices_or_sections, dim=0) -> tuple of Tensors\n\n"
+      "Views of input split along dim: into n pieces as equal as possible (the first ones one longer), or\n"
+      "at the given indices (numpy.array_split).\n\n"
+      "Example::\n\n"
+      "    >>> wick.tensor_split(wick.arange(5), 2)\n"
+      "    (tensor([0, 1, 2]), tensor([3, 4]))";
+  m.def("tensor_split", split_fn, py::arg("input"), py::arg("indices_or_sections"), py::arg("dim") = 0, split_doc);
+  cls.def("tensor_split", split_fn, py::arg("indices_or_sections"), py::arg("dim") = 0, split_doc);
+  struct DirectionalSplit {
+    const char* name;
+    int64_t min_dims;
+  };
+  for (const DirectionalSplit& d : {DirectionalSplit{"hsplit", 1}, DirectionalSplit{"vsplit", 2}, DirectionalSplit{"dsplit", 3}}) {
+    const DirectionalSplit ds = d;
+    const auto f = [ds, split_fn](const Tensor& x, py::handle sections) {
+      WICK_CHECK(x.dim() >= ds.min_dims, ValueError, "torch.", ds.name, " requires a tensor with at least ", ds.min_dims,
+                 " dimension, but got a tensor with ", x.dim(), " dimensions!");
+      const int64_t dim = std::string_view(ds.name) == "hsplit" ? (x.dim() == 1 ? 0 : 1)
+                          : std::string_view(ds.name) == "vsplit" ? 0 : 2;
+      if (py::isinstance<py::int_>(sections)) {
+        const int64_t n = sections.cast<int64_t>();
+        WICK_CHECK(n > 0 && x.size(dim) % n == 0, ValueError, "torch.", ds.name, " attempted to split along dimension ",
+                   dim, ", but the size of the dimension ", x.size(dim), " is not divisible by the split_size ", n, "!");
+      }
+      return split_fn(x, sections, dim);
+    };
+    const std::string doc = std::string(ds.name) + "(input, indices_or_sections) -> tuple of Tensors\n\ntensor_split " +
+                            "along dim " + (std::string_view(ds.name) == "hsplit" ? "1 (0 for 1-D input)"
+                                            : std::string_view(ds.name) == "vsplit" ? "0" : "2") +
+                            "; a number of sections must divide the dim.";
+    m.def(ds.name, f, py::arg("input"), py::arg("indices_or_sections"), doc.c_str());
+    cls.def(ds.name, f, py::arg("indices_or_sections"), doc.c_str());
+  }
+  m.def(
+      "broadcast_tensors",
+      [](const py::args& args) {
+        const TensorList ts = tensors_from_args(args, "broadcast_tensors");
+        return to_tuple(without_gil([&] { return broadcast_tensors(ts); }));
+      },
+      "broadcast_tensors(*tensors) -> tuple of Tensors\n\nViews of the tensors expanded to their common broadcast shape.");
+  m.def(
+      "broadcast_shapes",
+      [](const py::args& shapes) {
+        DimVector out;
+        for (const py::handle s : shapes) {
+          const std::vector<int64_t> shape = int_list(s, "broadcast_shapes", "shape");
+          out = broadcast_shapes(out, shape);
+        }
+        return make_size(out);
+      },
+      "broadcast_shapes(*shapes) -> wick.Size\n\nThe shape tensors of these shapes broadcast to.\n\n"
+      "Example::\n\n"
+      "    >>> wick.broadcast_shapes((2, 1), (3,))\n"
+      "    wick.Size([2, 3])");
+  const auto broadcast_to_fn = [](const Tensor& x, py::handle shape) {
+    const std::vector<int64_t> s = int_list(shape, "broadcast_to", "size");
+    return without_gil([&] { return expand(x, s); });
+  };
+  m.def("broadcast_to", broadcast_to_fn, py::arg("input"), py::arg("size"),
+        "broadcast_to(input, size) -> Tensor\n\ninput expanded to size (a view; -1 keeps a dim).");
+  cls.def("broadcast_to", broadcast_to_fn, py::arg("size"), "broadcast_to(size) -> Tensor\n\nSee wick.broadcast_to.");
+  def_function_and_method(m, cls, "ravel", [](const Tensor& x) { return reshape(x, {x.numel()}); },
+                          "ravel(input) -> Tensor\n\nThe elements as one dim (a view when the layout allows).");
+  for (const auto& [name, fn] : {std::pair<const char*, Tensor (*)(const Tensor&)>{"isfinite", &isfinite},
+                                 {"isposinf", &isposinf},
+                                 {"isneginf", &isneginf}}) {
+    const auto f = fn;
+    const std::string n = name;
+    def_function_and_method(m, cls, name, [f](const Tensor& x) { return f(x); },
+                            (n + "(input) -> Tensor\n\nTrue where an element is " +
+                             (n == "isfinite" ? "neither NaN nor infinite" : n == "isposinf" ? "+inf" : "-inf") + ".")
+                                .c_str());
+  }
+  m.def(
+      "isin",
+      [](py::handle elements, py::handle test_elements, bool, bool invert) {
+        const auto as_tensor_of = [](py::handle h, const char* what) {
+          if (is_tensor(h)) return h.cast<Tensor>();
+          Scalar s;
+          WICK_CHECK(scalar_from_object(h, s), TypeError, "isin(): ", what, " must be a Tensor or a number");
+          return scalar_tensor(s, TensorOptions(s.natural_dtype()));
+        };
+        const Tensor e = as_tensor_of(elements, "elements"), t = as_tensor_of(test_elements, "test_elements");
+        return without_gil([&] { return isin(e, t, invert); });
+      },
+      py::arg("elements"), py::arg("test_elements"), py::kw_only(), py::arg("assume_unique") = false,
+      py::arg("invert") = false,
+      "isin(elements, test_elements, *, assume_unique=False, invert=False) -> Tensor\n\n"
+      "True where an element of elements occurs in test_elements (False with invert=True).\n\n"
+      "Example::\n\n"
+      "    >>> wick.isin(wick.tensor([1, 2, 3]), wick.tensor([3, 1]))\n"
+      "    tensor([ True, False,  True])");
+  m.def(
+      "logspace",
+      [](Scalar start, Scalar end, int64_t steps, double base, std::optional<ScalarType> dtype,
+         std::optional<Device> device, bool requires_grad) {
+        TensorOptions o = TensorOptions(device.value_or(kCPU)).requires_grad(requires_grad);
+        if (dtype) o = o.dtype(*dtype);
+        return logspace(start, end, steps, base, o);
+      },
+      py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("base") = 10.0, py::kw_only(),
+      py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
+      "logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor\n\n"
+      "base ** linspace(start, end, steps).\n\n"
+      "Example::\n\n"
+      "    >>> wick.logspace(0, 2, 3)\n"
+      "    tensor([  1.,  10., 100.])");
+  cls.def("is_signed", [](const Tensor& x) { return x.dtype() != ScalarType::Bool && x.dtype() != ScalarType::UInt8; },
+          "is_signed() -> bool\n\nWhether the dtype holds negative numbers (all but bool and uint8).");
+  cls.def("is_same_size", [](const Tensor& x, const Tensor& other) { return x.sizes() == other.sizes(); },
+          py::arg("other"), "is_same_size(other) -> bool\n\nWhether both have the same shape.");
+  cls.def(
+      "is_nonzero",
+      [](const Tensor& x) {
+        WICK_CHECK(x.numel() == 1, ValueError, x.numel() == 0 ? "Boolean value of Tensor with no values is ambiguous"
+                                                               : "Boolean value of Tensor with more than one value is ambiguous");
+        return without_gil([&] { return ne(x, wrap_scalar(0)).reshape({}).item<bool>(); });
+      },
+      "is_nonzero() -> bool\n\nWhether the tensor's single element is nonzero.");
+  cls.def("get_device", [](const Tensor& x) { return x.device().is_cpu() ? int64_t{-1} : int64_t{x.device().index}; },
+          "get_device() -> int\n\nThe GPU's index for a CUDA tensor; -1 for a CPU tensor.");
 }
 
 }  // namespace wick::python

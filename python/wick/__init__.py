@@ -67,6 +67,13 @@ def is_floating_point(input):
 
 __all__ += ["is_tensor", "numel", "is_floating_point"]
 
+# Aliases, function forms of in-place methods, in-place forms and random fills written over the ops above.
+import sys as _sys  # noqa: E402
+
+from wick import _forms  # noqa: E402
+
+__all__ += _forms.install(_sys.modules[__name__])
+
 # Subpackages that use the names above: wick.utils.data (Dataset, DataLoader)
 # and wick.datasets (FashionMNIST, MNIST, TextCorpus).
 from wick import datasets, utils  # noqa: E402

@@ -95,3 +95,37 @@ TEST_P(ComposedOnDevice, SelectionValues) {
   EXPECT_THROW_WITH(einsum("ij,jk->ik", {ones({2, 3})}), ValueError, "operands");
   EXPECT_THROW_WITH(einsum("ii->i", {ones({2, 3})}), ValueError, "repeated");
 }
+
+TEST_P(ComposedOnDevice, OrderStatisticsAndWindowsGradcheck) {
+  manual_seed(0);
+  const Device d = device();
+  using Fn = std::function<Tensor(const TensorList&)>;
+  const std::vector<std::pair<const char*, Fn>> cases = {
+      {"quantile", [&](const TensorList& x) { return quantile(x[0], from_vector<double>({0.2, 0.9}, {2}).to(d), 1); }},
+      {"quantile_all", [&](const TensorList& x) { return quantile(x[0], scalar_tensor(0.4).to(d)); }},
+      {"quantile_midpoint",
+       [&](const TensorList& x) { return quantile(x[0], scalar_tensor(0.5).to(d), 0, true, "midpoint"); }},
+      {"nanquantile", [&](const TensorList& x) { return nanquantile(x[0], scalar_tensor(0.3).to(d), 1); }},
+      {"mode", [](const TensorList& x) { return mode(x[0], 1).values; }},
+      {"unfold", [](const TensorList& x) { return unfold(x[0], 1, 2, 1); }},
+      {"unfold_gaps", [](const TensorList& x) { return unfold(x[0], 0, 1, 2); }},
+      {"sinc", [](const TensorList& x) { return sinc(x[0]); }},
+      {"logit", [](const TensorList& x) { return logit(sigmoid(x[0]), 0.4); }},
+      {"float_power", [](const TensorList& x) { return float_power(exp(x[0]), x[0]); }},
+      {"ldexp", [](const TensorList& x) { return ldexp(x[0], x[0]); }},
+  };
+  for (const auto& [name, f] : cases) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, -1, 1, d)}));
+  }
+  // sinc at exactly 0, and unfold's overlapping windows (each input read by several).
+  EXPECT_EQ(sinc(zeros({1}).to(d)).cpu().to_vector<float>(), std::vector<float>{1.0f});
+  const Tensor x = arange(6.0).to(d).requires_grad_(true);
+  sum(unfold(x, 0, 3, 1)).backward();
+  EXPECT_EQ(x.grad().cpu().to_vector<float>(), (std::vector<float>{1, 2, 3, 3, 2, 1}));
+  EXPECT_EQ(ints(searchsorted(from_vector<int64_t>({1, 3, 5, 7}, {4}).to(d), from_vector<int64_t>({3, 6, 9}, {3}).to(d))),
+            (std::vector<int64_t>{1, 3, 4}));
+  EXPECT_EQ(ints(gcd(from_vector<int64_t>({12, -9}, {2}).to(d), from_vector<int64_t>({18, 6}, {2}).to(d))),
+            (std::vector<int64_t>{6, 3}));
+  EXPECT_EQ(ints(mode(from_vector<int64_t>({1, 3, 2, 2, 3, 5}, {6}).to(d)).indices), std::vector<int64_t>{3});
+}

@@ -33,6 +33,16 @@ KNOWN = [
     ("accepted", r"torch\.inner", "method|function",
      "inner of operands of different dtypes: PyTorch 1.13 refuses a float with an integer operand ('expected "
      "scalar type Float but found Long') yet promotes int32 with int64; wick promotes as mul does"),
+    ("accepted", r"torch\.float_power", "inplace",
+     "float_power_ of a float32 tensor: PyTorch 1.13 refuses ('the base given to float_power_ has dtype Float but the "
+     "operation's result requires dtype Double'); wick computes in float64 and writes the result into self, as its "
+     "other in-place ops cast"),
+    ("accepted", r"torch\.ldexp", "inplace",
+     "ldexp_ of a tensor that requires grad: PyTorch 1.13 fails ('mul(): functions with out=... arguments don't "
+     "support automatic differentiation'); wick records it as its other in-place forms"),
+    ("grad", r"torch\.sgn", "function|method",
+     "sgn of real inputs: PyTorch 1.13's SgnBackward0 returns +-1 in some cases (1:3706), where the derivative of the "
+     "sign is 0 (sign's gradient in both libraries, and PyTorch's sgn on other inputs)"),
     ("grad-accepted", r"torch\.addcdiv", "function|method",
      "addcdiv of an integer self with floating tensors: PyTorch 1.13's backward fails ('result type Float can't be "
      "cast to the desired output type Long'); wick's gradients of tensor1 and tensor2 are right"),
