@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "core/dispatch.h"
 #include "core/pointwise.h"
 
 namespace wick::scan_math {
@@ -73,6 +74,24 @@ struct ScanExtreme {
     return take_b ? b : a;
   }
 };
+
+// Calls f.template operator()<T, Combine>() for op's combine step on dtype t
+// (cumsum and cumprod: any dtype the op layer sends, logcumsumexp: floats).
+template <typename F>
+void dispatch_scan(ScanOp op, ScalarType t, F&& f) {
+  switch (op) {
+    case ScanOp::Sum:
+      return dispatch_dtype(t, "cumsum", [&]<typename T>() { f.template operator()<T, ScanSum<T>>(); });
+    case ScanOp::Prod:
+      return dispatch_dtype(t, "cumprod", [&]<typename T>() { f.template operator()<T, ScanProd<T>>(); });
+    case ScanOp::Max:
+      return dispatch_dtype(t, "cummax", [&]<typename T>() { f.template operator()<T, ScanExtreme<true, T>>(); });
+    case ScanOp::Min:
+      return dispatch_dtype(t, "cummin", [&]<typename T>() { f.template operator()<T, ScanExtreme<false, T>>(); });
+    case ScanOp::LogSumExp:
+      return dispatch_floating(t, "logcumsumexp", [&]<typename T>() { f.template operator()<T, ScanLogSumExp<T>>(); });
+  }
+}
 
 // Note [Sort order]
 // sort, topk, kthvalue and median order elements as PyTorch does: ascending

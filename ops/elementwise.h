@@ -68,6 +68,12 @@ Tensor erfinv(const Tensor& x);  // the inverse of erf on (-1, 1); +-inf at +-1,
 Tensor exp2(const Tensor& x);
 Tensor deg2rad(const Tensor& x);
 Tensor rad2deg(const Tensor& x);
+// The gamma family (Note [The gamma family] in core/pointwise.h): log|Gamma(x)|, its derivative and the
+// n-th derivative of digamma; mvlgamma, the multivariate log-gamma of dimension p.
+Tensor lgamma(const Tensor& x);
+Tensor digamma(const Tensor& x);
+Tensor polygamma(int64_t n, const Tensor& x);
+Tensor mvlgamma(const Tensor& x, int64_t p);
 Tensor sinc(const Tensor& x);    // sin(pi x) / (pi x), 1 at 0
 // log(z / (1 - z)) with z = x clamped to [eps, 1 - eps] when eps is given.
 Tensor logit(const Tensor& x, std::optional<double> eps = {});

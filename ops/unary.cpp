@@ -803,6 +803,65 @@ Tensor isneginf(const Tensor& x) {
   return eq(x, wrap_scalar(-std::numeric_limits<double>::infinity()));
 }
 
+// ---- lgamma, digamma, polygamma (Note [The gamma family] in core/pointwise.h), mvlgamma ----------
+
+struct LgammaBackward0 final : Node {
+  SavedTensor self;
+  std::string_view name() const override { return "LgammaBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], digamma(self.unpack()))}; }
+  void for_each_saved(const SavedVisitor& f) override { f(self); }
+};
+struct DigammaBackward0 final : Node {
+  SavedTensor self;
+  std::string_view name() const override { return "DigammaBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], polygamma(1, self.unpack()))}; }
+  void for_each_saved(const SavedVisitor& f) override { f(self); }
+};
+struct PolygammaBackward0 final : Node {
+  SavedTensor self;
+  int64_t n = 0;
+  std::string_view name() const override { return "PolygammaBackward0"; }
+  TensorList apply(TensorList&& grads) override { return {mul(grads[0], polygamma(n + 1, self.unpack()))}; }
+  void for_each_saved(const SavedVisitor& f) override { f(self); }
+};
+
+namespace {
+template <typename Backward, typename F>
+Tensor gamma_op(const F& f, const Tensor& x, const char* name, int64_t n = 0) {
+  Tensor out = unary_forward(f, x, name);
+  if (auto node = make_node<Backward>(x)) {
+    node->self = SavedTensor(x);
+    if constexpr (std::is_same_v<Backward, PolygammaBackward0>) node->n = n;
+    set_history(out, node);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor lgamma(const Tensor& x) { return gamma_op<LgammaBackward0>(pointwise::Lgamma{}, x, "lgamma"); }
+Tensor digamma(const Tensor& x) { return gamma_op<DigammaBackward0>(pointwise::Digamma{}, x, "digamma"); }
+Tensor polygamma(int64_t n, const Tensor& x) {
+  WICK_CHECK(n >= 0, ValueError, "polygamma(n, x) does not support negative n, got n=", n);
+  pointwise::Polygamma f;
+  f.n = n;
+  return gamma_op<PolygammaBackward0>(f, x, "polygamma", n);
+}
+
+Tensor mvlgamma(const Tensor& x, int64_t p) {
+  WICK_CHECK(x.defined(), ValueError, "mvlgamma: undefined tensor argument");
+  WICK_CHECK(p >= 1, ValueError, "mvlgamma: p has to be greater than or equal to 1, got ", p);
+  {
+    NoGradGuard no_grad;
+    WICK_CHECK(x.numel() == 0 || all(gt(x, wrap_scalar((p - 1) / 2.0))).item<bool>(), ValueError,
+               "mvlgamma: All elements must be greater than (p-1)/2 = ", (p - 1) / 2.0);
+  }
+  if (x.numel() == 0) return mul(x, wrap_scalar(0.0));  // no element to check or sum over p terms for
+  // sum_{i < p} lgamma(x - i / 2) + p (p - 1) / 4 log(pi)
+  Tensor out = lgamma(x);
+  for (int64_t i = 1; i < p; ++i) out = add(out, lgamma(sub(x, wrap_scalar(i / 2.0))));
+  return add(out, wrap_scalar(static_cast<double>(p * (p - 1)) / 4.0 * std::log(3.14159265358979323846)));
+}
+
 // ---- logit, sgn, signbit: made of the ops above -----------------------------------------------
 
 // PyTorch's gradient: g / (x (1 - x)); without eps NaN outside [0, 1], with eps 0 outside [eps, 1 - eps].

@@ -104,26 +104,7 @@ void sort_typed(const Tensor& values, const Tensor& indices, const Tensor& in, i
 
 void scan(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim) {
   if (in.numel() == 0) return;
-  switch (op) {
-    case ScanOp::Sum:
-      dispatch_dtype(in.dtype(), "cumsum", [&]<typename T>() { scan_typed<T, scan_math::ScanSum<T>>(out, indices, in, dim); });
-      return;
-    case ScanOp::Prod:
-      dispatch_dtype(in.dtype(), "cumprod", [&]<typename T>() { scan_typed<T, scan_math::ScanProd<T>>(out, indices, in, dim); });
-      return;
-    case ScanOp::Max:
-      dispatch_dtype(in.dtype(), "cummax",
-                     [&]<typename T>() { scan_typed<T, scan_math::ScanExtreme<true, T>>(out, indices, in, dim); });
-      return;
-    case ScanOp::Min:
-      dispatch_dtype(in.dtype(), "cummin",
-                     [&]<typename T>() { scan_typed<T, scan_math::ScanExtreme<false, T>>(out, indices, in, dim); });
-      return;
-    case ScanOp::LogSumExp:
-      dispatch_floating(in.dtype(), "logcumsumexp",
-                        [&]<typename T>() { scan_typed<T, scan_math::ScanLogSumExp<T>>(out, indices, in, dim); });
-      return;
-  }
+  scan_math::dispatch_scan(op, in.dtype(), [&]<typename T, typename Op>() { scan_typed<T, Op>(out, indices, in, dim); });
 }
 
 void sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, bool descending) {

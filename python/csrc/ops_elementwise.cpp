@@ -179,6 +179,10 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
        "tensor([ 1.0000,  0.6366, -0.2122])"},
       {"sgn", &sgn, "The sign of each element (-1, 0 or 1); for real dtypes the same as sign.", "[-2.0, 0.0, 3.0]",
        "tensor([-1.,  0.,  1.])"},
+      {"lgamma", &lgamma, "The log of the absolute value of the gamma function of each element.", "[0.5, 1.0, 3.0]",
+       "tensor([0.5724, 0.0000, 0.6931])"},
+      {"digamma", &digamma, "The derivative of lgamma: psi(x) = Gamma'(x) / Gamma(x), elementwise.", "[0.5, 1.0, 3.0]",
+       "tensor([-1.9635, -0.5772,  0.9228])"},
       {"signbit", &signbit, "True where the sign bit is set: negative numbers, -0.0 and negative NaNs.",
        "[-2.0, -0.0, 3.0]", "tensor([ True,  True, False])"}};
   for (const UnaryRow& op : unary) {
@@ -201,7 +205,7 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
       {"abs_", &abs},         {"absolute_", &abs},  {"sign_", &sign},       {"floor_", &floor},
       {"ceil_", &ceil},       {"trunc_", &trunc},   {"fix_", &trunc},       {"square_", &square},
       {"frac_", &frac},       {"deg2rad_", &deg2rad}, {"rad2deg_", &rad2deg}, {"negative_", &neg},
-      {"sinc_", &sinc},       {"sgn_", &sgn}};
+      {"sinc_", &sinc},       {"sgn_", &sgn},         {"lgamma_", &lgamma},   {"digamma_", &digamma}};
   for (const auto& [name, f] : via_copy) {
     const Unary fn = f;
     const std::string op = name, base(name, std::string_view(name).size() - 1);

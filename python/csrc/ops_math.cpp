@@ -401,6 +401,26 @@ void init_math(py::module_& m, TensorClass& cls) {
       "    wick.return_types.mode(values=tensor(2), indices=tensor(3))";
   m.def("mode", mode_fn, py::arg("input"), py::arg("dim") = -1, py::arg("keepdim") = false, mode_doc);
   cls.def("mode", mode_fn, py::arg("dim") = -1, py::arg("keepdim") = false, mode_doc);
+
+  // ---- polygamma, mvlgamma ----
+  m.def("polygamma", [](int64_t n, const Tensor& x) { return polygamma(n, x); }, py::arg("n"), py::arg("input"),
+        py::call_guard<py::gil_scoped_release>(),
+        "polygamma(n, input) -> Tensor\n\n"
+        "The n-th derivative of digamma, elementwise (n = 0: digamma itself).\n\n"
+        "Example::\n\n"
+        "    >>> wick.polygamma(1, wick.tensor([1.0, 0.5]))\n"
+        "    tensor([1.6449, 4.9348])");
+  cls.def("polygamma", [](const Tensor& x, int64_t n) { return polygamma(n, x); }, py::arg("n"),
+          py::call_guard<py::gil_scoped_release>(), "polygamma(n) -> Tensor\n\nSee wick.polygamma.");
+  cls.def("polygamma_",
+          inplace<int64_t>([](const Tensor& x, int64_t n) {
+            inplace_apply(x, "polygamma_", [&](const Tensor& t) { return polygamma(n, t); });
+          }),
+          py::arg("n"), "In-place polygamma; returns this tensor.");
+  def_function_and_method(m, cls, "mvlgamma", [](const Tensor& x, int64_t p) { return mvlgamma(x, p); }, py::arg("p"),
+                          "mvlgamma(input, p) -> Tensor\n\n"
+                          "The multivariate log-gamma function of dimension p: sum of lgamma(input - i / 2) for\n"
+                          "i < p, plus p (p - 1) / 4 log(pi). Every element must exceed (p - 1) / 2.");
 }
 
 }  // namespace wick::python

@@ -47,22 +47,18 @@ void init_sort(py::module_& m, TensorClass& cls) {
             py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none(),
             ("In-place " + std::string(name) + "; returns this tensor.").c_str());
   }
-  def_values_indices<int64_t>(m, cls, "cummax", [](const Tensor& x, int64_t dim) { return cummax(x, dim); },
-                              py::arg("dim"),
-                              "cummax(input, dim) -> (values, indices)\n\n"
-                              "The running maximum along dim and the position each value came from (ties take the\n"
-                              "later position; a NaN, once met, stays).\n\n"
-                              "Example::\n\n"
-                              "    >>> wick.cummax(wick.tensor([1.0, 3.0, 2.0, 5.0]), 0).values\n"
-                              "    tensor([1., 3., 3., 5.])");
-  def_values_indices<int64_t>(m, cls, "cummin", [](const Tensor& x, int64_t dim) { return cummin(x, dim); },
-                              py::arg("dim"),
-                              "cummin(input, dim) -> (values, indices)\n\n"
-                              "The running minimum along dim and the position each value came from (ties take the\n"
-                              "later position; a NaN, once met, stays).\n\n"
-                              "Example::\n\n"
-                              "    >>> wick.cummin(wick.tensor([3.0, 1.0, 2.0, 0.0]), 0).indices\n"
-                              "    tensor([0, 1, 1, 3])");
+  for (const auto& [name, is_max] : {std::pair{"cummax", true}, std::pair{"cummin", false}}) {
+    const bool mx = is_max;
+    const std::string doc = std::string(name) + "(input, dim) -> (values, indices)\n\nThe running " +
+                            (mx ? "maximum" : "minimum") +
+                            " along dim and the position each value came from (ties take the\nlater position; a NaN, "
+                            "once met, stays).\n\nExample::\n\n    >>> wick." + name +
+                            "(wick.tensor([3.0, 1.0, 2.0, 5.0]), 0).values\n    " +
+                            (mx ? "tensor([3., 3., 3., 5.])" : "tensor([3., 1., 1., 1.])");
+    def_values_indices<int64_t>(
+        m, cls, name, [mx](const Tensor& x, int64_t dim) { return mx ? cummax(x, dim) : cummin(x, dim); },
+        py::arg("dim"), doc.c_str());
+  }
   def_function_and_method(m, cls, "logcumsumexp", [](const Tensor& x, int64_t dim) { return logcumsumexp(x, dim); },
                           py::arg("dim"),
                           "logcumsumexp(input, dim) -> Tensor\n\n"

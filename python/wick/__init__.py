@@ -79,3 +79,4 @@ __all__ += _forms.install(_sys.modules[__name__])
 from wick import datasets, utils  # noqa: E402
 from wick import optim  # noqa: E402  (wick.optim: optimizers and lr schedulers)
 from wick import nn  # noqa: E402  (wick.nn: modules, layers, functional, init)
+from wick import special  # noqa: E402  (wick.special: torch.special's names over the ops above)

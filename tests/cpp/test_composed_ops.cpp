@@ -129,3 +129,39 @@ TEST_P(ComposedOnDevice, OrderStatisticsAndWindowsGradcheck) {
             (std::vector<int64_t>{6, 3}));
   EXPECT_EQ(ints(mode(from_vector<int64_t>({1, 3, 2, 2, 3, 5}, {6}).to(d)).indices), std::vector<int64_t>{3});
 }
+
+// Note [The gamma family]: known values (the GPU runs the same functions), and gradients per device.
+TEST(GammaFamily, KnownValues) {
+  using pointwise::GammaFamily;
+  const double pi = 3.14159265358979323846, euler_gamma = 0.57721566490153286, zeta3 = 1.2020569031595942;
+  EXPECT_NEAR(GammaFamily::digamma(1.0), -euler_gamma, 1e-14);
+  EXPECT_NEAR(GammaFamily::digamma(0.5), -euler_gamma - 2 * std::log(2.0), 1e-14);
+  EXPECT_NEAR(GammaFamily::digamma(-0.5), 2 - euler_gamma - 2 * std::log(2.0), 1e-13);  // psi(1/2) + 2
+  EXPECT_NEAR(GammaFamily::polygamma(1, 1.0), pi * pi / 6, 1e-14);
+  EXPECT_NEAR(GammaFamily::polygamma(2, 1.0), -2 * zeta3, 1e-13);
+  EXPECT_NEAR(GammaFamily::polygamma(1, 0.5), pi * pi / 2, 1e-13);
+  EXPECT_NEAR(GammaFamily::polygamma(3, 1.0), pi * pi * pi * pi / 15, 1e-12);
+  EXPECT_NEAR(GammaFamily::polygamma(1, 1e6), 1e-6 + 0.5e-12, 1e-18);  // ~ 1/x + 1/(2x^2)
+  EXPECT_TRUE(std::isnan(GammaFamily::digamma(-3.0)));
+  EXPECT_EQ(GammaFamily::digamma(0.0), -INFINITY);
+  EXPECT_EQ(GammaFamily::digamma(-0.0), INFINITY);
+  EXPECT_EQ(GammaFamily::polygamma(1, -2.0), INFINITY);
+  EXPECT_EQ(GammaFamily::polygamma(2, 0.0), -INFINITY);
+}
+
+TEST_P(ComposedOnDevice, GammaFamilyGradcheck) {
+  manual_seed(0);
+  const Device d = device();
+  using Fn = std::function<Tensor(const TensorList&)>;
+  const std::vector<std::pair<const char*, Fn>> cases = {
+      {"lgamma", [](const TensorList& x) { return lgamma(add(x[0], 2.0)); }},
+      {"digamma", [](const TensorList& x) { return digamma(add(x[0], 2.0)); }},
+      {"digamma_negative", [](const TensorList& x) { return digamma(sub(mul(x[0], 0.3), 1.5)); }},
+      {"polygamma", [](const TensorList& x) { return polygamma(2, add(x[0], 1.5)); }},
+      {"mvlgamma", [](const TensorList& x) { return mvlgamma(add(x[0], 3.0), 3); }},
+  };
+  for (const auto& [name, f] : cases) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, -1, 1, d)}));
+  }
+}
