@@ -26,11 +26,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "autograd/function.h"
+#include "core/warning.h"
 
 namespace wick::autograd {
 
@@ -337,8 +339,23 @@ TensorList run_backward(const TensorList& roots, const TensorList& grad_roots, b
 
 }  // namespace
 
+// Note [create_graph cycles]
+// backward(create_graph=True) writes into a leaf's .grad a gradient whose graph
+// often saves the leaf itself (x.grad of (x * x).sum() is 2 * x): leaf ->
+// .grad -> grad_fn -> leaf, a cycle of C++ references that no collector sees.
+// It lives until the user sets .grad to None. PyTorch has the same cycle and
+// warns once; so does wick. autograd::grad returns its gradients instead of
+// storing them, so it makes no cycle.
 void backward(const TensorList& roots, const TensorList& grad_roots, bool retain_graph, bool create_graph,
               const TensorList& inputs) {
+  if (create_graph) {
+    static std::once_flag once;
+    std::call_once(once, [] {
+      warn("Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+           "gradient which can cause a memory leak (Note [create_graph cycles]). Use wick.autograd.grad to make the "
+           "graph instead, or set the parameters' .grad to None after use to break the cycle.");
+    });
+  }
   run_backward(roots, grad_roots, retain_graph || create_graph, create_graph, inputs, /*allow_unused=*/true,
                /*accumulate_inputs=*/true);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cerrno>
@@ -14,6 +15,8 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <numeric>
+#include <optional>
 #include <unordered_set>
 
 #include "core/cuda_info.h"
@@ -98,8 +101,10 @@ class HeaderWriter {
   std::vector<Tensor> tensors;
   std::vector<uint64_t> nbytes_of;  // as the header says
   uint64_t data_len = 0;
+  uint64_t values = 0;  // as a reader counts them (Note [Header memory])
 
   void node(const Value& value, int depth, const Crumb& at) {
+    values += std::holds_alternative<Tensor>(value.v) ? kTensorValues : 1;
     std::visit([&](const auto& x) { write(x, value.hint, depth, at); }, value.v);
   }
 
@@ -307,6 +312,9 @@ Writer::Writer(const Value& value) {
   w.header += '}';
   WICK_CHECK(w.header.size() <= kMaxHeaderBytes, ValueError, "save: the header would be ", w.header.size(),
              " bytes; a checkpoint's header holds at most ", kMaxHeaderBytes, " (too many values)");
+  WICK_CHECK(w.values <= max_header_values(w.data_len), ValueError, "save: the tree holds ", w.values,
+             " values (a tensor counts ", kTensorValues, "), more than the ", max_header_values(w.data_len),
+             " a checkpoint with ", w.data_len, " bytes of tensor data may hold (Note [Header memory])");
   header_ = std::move(w.header);
   tensors_ = std::move(w.tensors);
   nbytes_ = std::move(w.nbytes_of);
@@ -512,6 +520,12 @@ class Source {
  public:
   virtual ~Source() = default;
   virtual void read(uint64_t offset, void* dst, size_t n) = 0;
+  // The bytes [offset, offset + n): read into `buffer`, or seen where they already are.
+  virtual std::string_view view(uint64_t offset, size_t n, std::string& buffer) {
+    buffer.resize(n);
+    read(offset, buffer.data(), n);
+    return buffer;
+  }
   uint64_t size = 0;
   std::string name;
 };
@@ -526,6 +540,11 @@ class MemorySource final : public Source {
     WICK_CHECK(offset <= size && n <= size - offset, io::CheckpointError, "checkpoint '", name,
                "': read past its end");  // unreachable: ranges are checked first
     if (n) std::memcpy(dst, bytes_.data() + offset, n);
+  }
+  std::string_view view(uint64_t offset, size_t n, std::string&) override {
+    WICK_CHECK(offset <= size && n <= size - offset, io::CheckpointError, "checkpoint '", name,
+               "': read past its end");  // unreachable: ranges are checked first
+    return bytes_.substr(offset, n);
   }
 
  private:
@@ -622,136 +641,226 @@ struct TensorEntry {
   uint64_t nbytes = 0;
 };
 
+// Reads the header's JSON straight into the Value tree, checking the format as
+// it goes (Note [Header memory]).
 class TreeReader {
  public:
-  TreeReader(std::string_view name, uint64_t data_len) : name_(name), data_len_(data_len) {}
+  TreeReader(json::Cursor& cursor, std::string_view name, uint64_t data_len)
+      : c_(cursor), name_(name), data_len_(data_len), max_values_(max_header_values(data_len)) {}
 
   std::vector<TensorEntry> entries;  // in data order
   uint64_t data_end = 0;             // the end of the last tensor's bytes
 
-  Value node(json::Json& j, int depth, const Crumb& at) {
-    if (std::holds_alternative<std::nullptr_t>(j.v)) return Value();
-    if (auto* b = std::get_if<bool>(&j.v)) return Value(*b);
-    if (auto* i = std::get_if<int64_t>(&j.v)) return Value(*i);
-    if (auto* s = std::get_if<std::string>(&j.v)) return Value(std::move(*s));
-    auto* wrapper = std::get_if<json::Object>(&j.v);
-    if (!wrapper) fail(at, "a bare JSON array or fractional number is not a value of this format");
-    if (wrapper->size() != 1) fail(at, "a value object must have exactly one member, found ", wrapper->size());
-    auto& [kind, body] = wrapper->front();
-    if (kind == "float") return Value(parse_float(body, at));
-    if (kind == "tensor") return tensor(body, at);
-    enter(depth, at);
-    if (kind == "list" || kind == "tuple") {
-      auto* items = std::get_if<json::Array>(&body.v);
-      if (!items) fail(at, "\"", kind, "\" must hold an array");
+  // The document {"root": NODE}.
+  Value document() {
+    std::string key;
+    if (c_.peek() != Kind::Object) corrupt(name_, "the header must be the object {\"root\": ...}");
+    c_.begin_object();
+    if (!c_.next_key(key) || key != "root") corrupt(name_, "the header must be the object {\"root\": ...}");
+    Value root = node(0, Crumb{});
+    if (c_.next_key(key)) corrupt(name_, "the header must be the object {\"root\": ...}");
+    c_.end_document();
+    return root;
+  }
+
+ private:
+  using Kind = json::Cursor::Kind;
+
+  // Counts `n` values toward the header's limit (Note [Header memory]).
+  void count(uint64_t n, const Crumb& at) {
+    values_ += n;
+    if (values_ > max_values_)
+      fail(at, "the header holds more than ", max_values_, " values (a tensor counts ", kTensorValues,
+           "), the limit for a checkpoint whose data section has ", data_len_, " bytes (Note [Header memory])");
+  }
+
+  Value node(int depth, const Crumb& at) {
+    count(1, at);
+    switch (c_.peek()) {
+      case Kind::Null: c_.read_null(); return Value();
+      case Kind::Bool: return Value(c_.read_bool());
+      case Kind::String: return Value(c_.read_string());
+      case Kind::Number: {
+        const std::variant<int64_t, double> n = c_.read_number();
+        if (const auto* i = std::get_if<int64_t>(&n)) return Value(*i);
+        [[fallthrough]];
+      }
+      case Kind::Array: fail(at, "a bare JSON array or fractional number is not a value of this format");
+      case Kind::Object: break;
+    }
+    c_.begin_object();
+    std::string kind;
+    if (!c_.next_key(kind)) fail(at, "a value object must have exactly one member, found none");
+    Value out = wrapped(kind, depth, at);
+    std::string second;
+    if (c_.next_key(second))
+      fail(at, "a value object must have exactly one member, found a second one, \"", second, "\"");
+    return out;
+  }
+
+  // The body of {"kind": body}.
+  Value wrapped(const std::string& kind, int depth, const Crumb& at) {
+    if (kind == "float") {
+      if (c_.peek() != Kind::String) fail(at, "\"float\" must hold a string");
+      return Value(parse_float(c_.read_string(), at));
+    }
+    if (kind == "tensor") return tensor(at);
+    const bool is_list = kind == "list" || kind == "tuple", is_dict = kind == "dict" || kind == "int_dict";
+    if (!is_list && !is_dict) fail(at, "unknown value kind \"", kind, "\"");
+    if (depth >= kMaxDepth) fail(at, "containers nest deeper than ", kMaxDepth, " levels");
+    if (is_list) {
+      if (c_.peek() != Kind::Array) fail(at, "\"", kind, "\" must hold an array");
       List list;
-      list.reserve(items->size());
-      for (size_t i = 0; i < items->size(); ++i)
-        list.push_back(node((*items)[i], depth + 1, Crumb{&at, {}, static_cast<int64_t>(i)}));
+      c_.begin_array();
+      while (c_.next_item()) list.push_back(node(depth + 1, Crumb{&at, {}, static_cast<int64_t>(list.size())}));
       Value out(std::move(list));
       if (kind == "tuple") out.hint = Value::Hint::Tuple;
       return out;
     }
-    if (kind == "dict" || kind == "int_dict") {
-      auto* members = std::get_if<json::Object>(&body.v);
-      if (!members) fail(at, "\"", kind, "\" must hold an object");
-      const bool int_keys = kind == "int_dict";
-      Dict dict;
-      dict.reserve(members->size());
-      for (auto& [key, value] : *members) {
-        const Crumb here{&at, key};
-        int64_t unused;
-        if (int_keys && !is_canonical_int(key, unused))
-          fail(here, "the int_dict key is not the decimal text of an int64");
-        Value child = node(value, depth + 1, here);
-        dict.emplace_back(key, std::move(child));
-      }
-      Value out(std::move(dict));
-      if (int_keys) out.hint = Value::Hint::IntKeys;
-      return out;
+    if (c_.peek() != Kind::Object) fail(at, "\"", kind, "\" must hold an object");
+    const bool int_keys = kind == "int_dict";
+    Dict dict;
+    std::string key;
+    c_.begin_object();
+    while (c_.next_key(key)) {
+      const Crumb here{&at, key};
+      int64_t unused;
+      if (int_keys && !is_canonical_int(key, unused)) fail(here, "the int_dict key is not the decimal text of an int64");
+      Value child = node(depth + 1, here);
+      dict.emplace_back(std::move(key), std::move(child));
     }
-    fail(at, "unknown value kind \"", kind, "\"");
+    refuse_duplicate_keys(dict, at);
+    Value out(std::move(dict));
+    if (int_keys) out.hint = Value::Hint::IntKeys;
+    return out;
   }
 
- private:
+  // By sorting positions (4 bytes a key) rather than hashing copies of the keys.
+  void refuse_duplicate_keys(const Dict& dict, const Crumb& at) const {
+    std::vector<uint32_t> order(dict.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return dict[a].first < dict[b].first; });
+    for (size_t i = 1; i < order.size(); ++i)
+      if (dict[order[i]].first == dict[order[i - 1]].first)
+        fail(at, "duplicate key \"", dict[order[i]].first, "\"");
+  }
+
   template <typename... Parts>
   [[noreturn]] void fail(const Crumb& at, const Parts&... parts) const {
     corrupt(name_, "invalid header at ", where(at), ": ", parts...);
   }
 
-  void enter(int depth, const Crumb& at) const {
-    if (depth >= kMaxDepth) fail(at, "containers nest deeper than ", kMaxDepth, " levels");
-  }
-
-  double parse_float(const json::Json& body, const Crumb& at) const {
-    const auto* text = std::get_if<std::string>(&body.v);
-    if (!text) fail(at, "\"float\" must hold a string");
-    if (*text == "nan") return std::numeric_limits<double>::quiet_NaN();
-    if (*text == "inf") return std::numeric_limits<double>::infinity();
-    if (*text == "-inf") return -std::numeric_limits<double>::infinity();
+  double parse_float(const std::string& text, const Crumb& at) const {
+    if (text == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (text == "inf") return std::numeric_limits<double>::infinity();
+    if (text == "-inf") return -std::numeric_limits<double>::infinity();
     double d = 0;
-    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), d);
-    if (ec != std::errc() || ptr != text->data() + text->size() || !std::isfinite(d) || format_double(d) != *text)
-      fail(at, "\"", *text, "\" is not a float in its shortest decimal form");
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(d) || format_double(d) != text)
+      fail(at, "\"", text, "\" is not a float in its shortest decimal form");
     return d;
   }
 
+  // The fields of {"tensor": {...}}, read in any order; each at most once.
+  struct TensorFields {
+    std::optional<std::string> dtype, device;
+    std::optional<std::vector<int64_t>> shape;
+    std::optional<bool> requires_grad, parameter;
+    std::optional<int64_t> offset, nbytes;
+  };
+
   template <typename T>
-  T& member(json::Object& obj, std::string_view key, const Crumb& at, const char* expected) const {
-    for (auto& [k, v] : obj) {
-      if (k != key) continue;
-      T* value = std::get_if<T>(&v.v);
-      if (!value) fail(at, "the tensor's \"", key, "\" must be ", expected);
-      return *value;
-    }
-    fail(at, "the tensor has no \"", key, "\"");
+  const T& field(const std::optional<T>& f, std::string_view key, const Crumb& at) const {
+    if (!f) fail(at, "the tensor has no \"", key, "\"");
+    return *f;
   }
 
-  Value tensor(json::Json& body, const Crumb& at) {
-    auto* obj = std::get_if<json::Object>(&body.v);
-    if (!obj) fail(at, "\"tensor\" must hold an object");
-    static constexpr std::string_view kKeys[] = {"dtype",  "shape",  "device",   "requires_grad",
-                                                 "offset", "nbytes", "parameter"};
-    for (const auto& [k, v] : *obj)
-      if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys))
-        fail(at, "unknown tensor field \"", k, "\"");
+  TensorFields tensor_fields(const Crumb& at) {
+    if (c_.peek() != Kind::Object) fail(at, "\"tensor\" must hold an object");
+    TensorFields f;
+    std::string key;
+    const auto once = [&](const auto& slot) {
+      if (slot) fail(at, "the tensor's \"", key, "\" appears twice");
+    };
+    const auto read = [&](Kind kind, const char* expected) {
+      if (c_.peek() != kind) fail(at, "the tensor's \"", key, "\" must be ", expected);
+    };
+    const auto integer = [&](const char* what) {
+      read(Kind::Number, what);
+      auto n = c_.read_number();
+      if (!std::holds_alternative<int64_t>(n)) fail(at, "the tensor's \"", key, "\" must be ", what);
+      return std::get<int64_t>(n);
+    };
+    c_.begin_object();
+    while (c_.next_key(key)) {
+      if (key == "dtype" || key == "device") {
+        auto& slot = key == "dtype" ? f.dtype : f.device;
+        once(slot);
+        read(Kind::String, "a string");
+        slot = c_.read_string();
+      } else if (key == "requires_grad" || key == "parameter") {
+        auto& slot = key == "requires_grad" ? f.requires_grad : f.parameter;
+        once(slot);
+        read(Kind::Bool, "a bool");
+        slot = c_.read_bool();
+      } else if (key == "offset" || key == "nbytes") {
+        auto& slot = key == "offset" ? f.offset : f.nbytes;
+        once(slot);
+        slot = integer("an integer");
+      } else if (key == "shape") {
+        once(f.shape);
+        read(Kind::Array, "an array of sizes");
+        f.shape.emplace();
+        c_.begin_array();
+        while (c_.next_item()) {
+          if (c_.peek() != Kind::Number) fail(at, "the tensor's shape holds a non-integer");
+          auto n = c_.read_number();
+          if (!std::holds_alternative<int64_t>(n)) fail(at, "the tensor's shape holds a non-integer");
+          if (f.shape->size() == static_cast<size_t>(kMaxDims))
+            fail(at, "the tensor has more than ", kMaxDims, " dimensions");
+          f.shape->push_back(std::get<int64_t>(n));
+        }
+      } else {
+        fail(at, "unknown tensor field \"", key, "\"");
+      }
+    }
+    return f;
+  }
 
+  Value tensor(const Crumb& at) {
+    count(kTensorValues - 1, at);
+    const TensorFields f = tensor_fields(at);
     TensorEntry e;
-    const std::string& dtype = member<std::string>(*obj, "dtype", at, "a string");
+    const std::string& dtype = field(f.dtype, "dtype", at);
     const auto* known = std::find_if(std::begin(kDtypeNames), std::end(kDtypeNames),
                                      [&](const auto& d) { return d.first == dtype; });
     if (known == std::end(kDtypeNames)) fail(at, "unknown dtype \"", dtype, "\"");
     e.dtype = known->second;
 
-    const json::Array& shape = member<json::Array>(*obj, "shape", at, "an array of sizes");
-    if (shape.size() > static_cast<size_t>(kMaxDims))
-      fail(at, "the tensor has ", shape.size(), " dimensions, more than ", kMaxDims);
     uint64_t numel = 1;
-    for (const json::Json& s : shape) {
-      const auto* size = std::get_if<int64_t>(&s.v);
-      if (!size) fail(at, "the tensor's shape holds a non-integer");
-      if (*size < 0) fail(at, "the tensor's shape has a negative size ", *size);
-      if (__builtin_mul_overflow(numel, static_cast<uint64_t>(*size), &numel) ||
+    for (const int64_t size : field(f.shape, "shape", at)) {
+      if (size < 0) fail(at, "the tensor's shape has a negative size ", size);
+      if (__builtin_mul_overflow(numel, static_cast<uint64_t>(size), &numel) ||
           numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         fail(at, "the tensor's shape has more elements than an int64 counts");
-      e.shape.push_back(*size);
     }
+    e.shape = *f.shape;
     uint64_t expected_nbytes = 0;
     if (__builtin_mul_overflow(numel, static_cast<uint64_t>(itemsize(e.dtype)), &expected_nbytes))
       fail(at, "the tensor's size in bytes overflows");
 
-    const std::string& device = member<std::string>(*obj, "device", at, "a string");
+    const std::string& device = field(f.device, "device", at);
     try {
       e.device = Device(std::string_view(device));
     } catch (const Error&) {
       fail(at, "unknown device \"", device, "\"");
     }
-    e.requires_grad = member<bool>(*obj, "requires_grad", at, "a bool");
+    e.requires_grad = field(f.requires_grad, "requires_grad", at);
     if (e.requires_grad && !is_floating_point(e.dtype))
       fail(at, "a ", e.dtype, " tensor cannot require grad");
 
-    const int64_t offset = member<int64_t>(*obj, "offset", at, "an integer");
-    const int64_t nbytes = member<int64_t>(*obj, "nbytes", at, "an integer");
+    const int64_t offset = field(f.offset, "offset", at);
+    const int64_t nbytes = field(f.nbytes, "nbytes", at);
     if (nbytes < 0 || static_cast<uint64_t>(nbytes) != expected_nbytes)
       fail(at, "nbytes is ", nbytes, " but a ", e.dtype, " tensor of ", numel, " elements has ", expected_nbytes);
     const uint64_t expected_offset = align_up(data_end);
@@ -766,18 +875,19 @@ class TreeReader {
     data_end = e.offset + e.nbytes;
 
     Value out{Tensor()};  // the data is read once the whole header has checked out
-    for (const auto& [k, v] : *obj) {
-      if (k != "parameter") continue;
-      const auto* flag = std::get_if<bool>(&v.v);
-      if (!flag || !*flag) fail(at, "\"parameter\" may only be true");
+    if (f.parameter) {
+      if (!*f.parameter) fail(at, "\"parameter\" may only be true");
       out.hint = Value::Hint::Parameter;
     }
     entries.push_back(std::move(e));
     return out;
   }
 
+  json::Cursor& c_;
   std::string_view name_;
   uint64_t data_len_;
+  uint64_t max_values_;
+  uint64_t values_ = 0;
 };
 
 // Puts the loaded tensors into the tree's placeholders, in the order TreeReader met them.
@@ -815,25 +925,23 @@ Value load_from(Source& src, const DeviceMap& map) {
     corrupt(name, "the checkpoint should end after ", pre.total(), " bytes, but ", src.size - pre.total(),
             " more follow");
 
-  std::string header(pre.data_start - kPreambleBytes, '\0');
-  src.read(kPreambleBytes, header.data(), header.size());
-  if (crc32_of(0, header.data(), header.size()) != pre.header_crc)
+  std::string buffer;  // the header, unless the checkpoint is in memory already
+  const std::string_view padded = src.view(kPreambleBytes, pre.data_start - kPreambleBytes, buffer);
+  if (crc32_of(0, padded.data(), padded.size()) != pre.header_crc)
     corrupt(name, "corrupted: the header's CRC-32 does not match");
-  for (size_t i = pre.header_len; i < header.size(); ++i)
-    if (header[i] != 0) corrupt(name, "the padding after the header is not zero");
-  header.resize(pre.header_len);
+  for (size_t i = pre.header_len; i < padded.size(); ++i)
+    if (padded[i] != 0) corrupt(name, "the padding after the header is not zero");
+  const std::string_view header = padded.substr(0, pre.header_len);
 
-  json::Json doc;
+  json::Cursor cursor(header, kMaxJsonDepth);
+  TreeReader reader(cursor, name, pre.data_len);
+  Value root;
   try {
-    doc = json::parse(header, kMaxJsonDepth);
+    root = reader.document();
   } catch (const json::ParseError& e) {
     corrupt(name, "the header is not valid: ", e.what());
   }
-  auto* top = std::get_if<json::Object>(&doc.v);
-  if (!top || top->size() != 1 || top->front().first != "root")
-    corrupt(name, "the header must be the object {\"root\": ...}");
-  TreeReader reader(name, pre.data_len);
-  Value root = reader.node(top->front().second, 0, Crumb{});
+  buffer = std::string();  // its memory goes before the tensors come
   if (reader.data_end != pre.data_len)
     corrupt(name, "the data section has ", pre.data_len, " bytes but its tensors end at ", reader.data_end);
   std::vector<Device> devices;

@@ -71,6 +71,22 @@
 // non-leaf tensor loads as a leaf that requires grad, as in PyTorch), and
 // object identity (a value referenced twice is written twice).
 //
+// Note [Header memory]
+// Loading holds the header's values twice for a moment (io::Value, then
+// Python's objects), and a small value is cheap to write but not to hold: a
+// null is five bytes of JSON and 8 of a Python list, a short dict key six
+// bytes and ~200 in C++ and Python together, an empty tensor ~95 bytes and
+// ~700. So a header holds at most kMaxHeaderValues values (a tensor counts
+// kTensorValues), and one more for every kDataBytesPerExtraValue bytes of
+// tensor data, which real checkpoints bring with their tensors. The JSON is
+// read straight into the value tree, never into a tree of its own, and a file
+// loaded by path never holds more than its header in memory beside what it
+// builds. With these limits, wick.load of any file of S bytes grows the
+// process by at most 4 S + 64 MiB (tests/python/test_serialization.py checks
+// the worst kinds at the limit: short strings, ints, nulls, keys, empty
+// containers, empty tensors). wick.save refuses a tree past the limit, so it
+// never writes a file that load refuses.
+//
 // Saving is atomic: the bytes go to a new temporary file in the target's
 // directory, which is fsync'ed and renamed over the target, and the directory
 // is fsync'ed. A failed save (an exception, a full disk, a crash) leaves the
@@ -103,6 +119,16 @@ constexpr uint64_t kAlignment = 64;
 constexpr uint64_t kMaxHeaderBytes = uint64_t{16} << 20;
 constexpr int kMaxDepth = 100;
 constexpr int kMaxDims = 64;
+// How many values a header may hold: 2^18, and one more for every 256 bytes of
+// the data section. None, a bool, an int, a float, a string, a list and a dict
+// count one; a tensor, which costs a loader about four times as much, counts
+// kTensorValues. See "Memory" in the format's description above.
+constexpr uint64_t kMaxHeaderValues = uint64_t{1} << 18;
+constexpr uint64_t kDataBytesPerExtraValue = 256;
+constexpr uint64_t kTensorValues = 4;
+constexpr uint64_t max_header_values(uint64_t data_len) {
+  return kMaxHeaderValues + data_len / kDataBytesPerExtraValue;
+}
 
 // A file that is not a valid checkpoint: truncated, corrupted, hostile or not
 // one of wick's. RuntimeError in Python.

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <string_view>
+#include <string>
 #include <unordered_set>
 
 namespace wick::io::json {
@@ -51,228 +52,236 @@ void append_utf8(uint32_t cp, std::string& out) {
   }
 }
 
-class Parser {
- public:
-  Parser(std::string_view text, int max_depth) : s_(text), max_depth_(max_depth) {}
-
-  Json document() {
-    skip_whitespace();
-    Json out = value(0);
-    skip_whitespace();
-    if (pos_ != s_.size()) fail("unexpected text after the value");
-    return out;
+// json::parse: a Json tree built through a Cursor, with duplicate keys refused.
+Json parse_value(Cursor& c) {
+  switch (c.peek()) {
+    case Cursor::Kind::Null: c.read_null(); return Json{nullptr};
+    case Cursor::Kind::Bool: return Json{c.read_bool()};
+    case Cursor::Kind::String: return Json{c.read_string()};
+    case Cursor::Kind::Number: return std::visit([](auto x) { return Json{x}; }, c.read_number());
+    case Cursor::Kind::Array: {
+      Array out;
+      c.begin_array();
+      while (c.next_item()) out.push_back(parse_value(c));
+      return Json{std::move(out)};
+    }
+    case Cursor::Kind::Object: break;
   }
-
- private:
-  [[noreturn]] void fail(std::string_view what) const {
-    WICK_THROW(io::json::ParseError, "invalid JSON at byte ", pos_, ": ", what);
+  const size_t start = c.offset();
+  Object out;
+  std::unordered_set<std::string> keys;
+  std::string key;
+  c.begin_object();
+  while (c.next_key(key)) {
+    if (!keys.insert(key).second) {
+      WICK_THROW(io::json::ParseError, "invalid JSON at byte ", start, ": duplicate key \"", key, "\" in an object");
+    }
+    out.emplace_back(key, parse_value(c));
   }
+  return Json{std::move(out)};
+}
 
-  bool at_end() const { return pos_ >= s_.size(); }
-  char peek() const { return at_end() ? '\0' : s_[pos_]; }
+}  // namespace
 
-  void skip_whitespace() {
-    while (!at_end() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
+Cursor::Cursor(std::string_view text, int max_depth) : s_(text), max_depth_(max_depth) {}
+
+void Cursor::fail(std::string_view what) const {
+  WICK_THROW(io::json::ParseError, "invalid JSON at byte ", pos_, ": ", what);
+}
+
+void Cursor::skip_whitespace() {
+  while (!at_end() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
+}
+
+void Cursor::expect(char c) {
+  if (peek_char() != c) fail(std::string("expected '") + c + "'");
+  ++pos_;
+}
+
+void Cursor::literal(std::string_view word) {
+  skip_whitespace();
+  if (s_.substr(pos_, word.size()) != word) fail("unknown literal");
+  pos_ += word.size();
+}
+
+Cursor::Kind Cursor::peek() {
+  skip_whitespace();
+  if (at_end()) fail("unexpected end of the document");
+  switch (s_[pos_]) {
+    case '{': return Kind::Object;
+    case '[': return Kind::Array;
+    case '"': return Kind::String;
+    case 't':
+    case 'f': return Kind::Bool;
+    case 'n': return Kind::Null;
+    default: return Kind::Number;  // or nothing valid: read_number says so
   }
+}
 
-  void expect(char c) {
-    if (peek() != c) fail(std::string("expected '") + c + "'");
+void Cursor::read_null() { literal("null"); }
+
+bool Cursor::read_bool() {
+  skip_whitespace();
+  if (peek_char() == 't') {
+    literal("true");
+    return true;
+  }
+  literal("false");
+  return false;
+}
+
+void Cursor::enter(char open) {
+  skip_whitespace();
+  if (static_cast<int>(first_.size()) >= max_depth_)
+    fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+  expect(open);
+  first_.push_back(true);
+}
+
+bool Cursor::next_element(char close) {
+  skip_whitespace();
+  if (first_.back()) {
+    first_.back() = false;
+    if (peek_char() != close) return true;
+  } else if (peek_char() == ',') {
     ++pos_;
+    return true;
   }
+  expect(close);
+  first_.pop_back();
+  return false;
+}
 
-  void literal(std::string_view word) {
-    if (s_.substr(pos_, word.size()) != word) fail("unknown literal");
-    pos_ += word.size();
+void Cursor::begin_array() { enter('['); }
+bool Cursor::next_item() { return next_element(']'); }
+void Cursor::begin_object() { enter('{'); }
+
+bool Cursor::next_key(std::string& key) {
+  if (!next_element('}')) return false;
+  skip_whitespace();
+  if (peek_char() != '"') fail("expected a string key");
+  key = read_string();
+  skip_whitespace();
+  expect(':');
+  return true;
+}
+
+void Cursor::end_document() {
+  skip_whitespace();
+  if (pos_ != s_.size()) fail("unexpected text after the value");
+}
+
+uint32_t Cursor::hex4() {
+  if (s_.size() - pos_ < 4) fail("truncated \\u escape");
+  uint32_t cp = 0;
+  for (int k = 0; k < 4; ++k) {
+    const char c = s_[pos_++];
+    cp <<= 4;
+    if (c >= '0' && c <= '9') cp |= c - '0';
+    else if (c >= 'a' && c <= 'f') cp |= c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') cp |= c - 'A' + 10;
+    else fail("bad hex digit in a \\u escape");
   }
+  return cp;
+}
 
-  Json value(int depth) {
-    if (at_end()) fail("unexpected end of the document");
-    switch (s_[pos_]) {
-      case '{': return Json{object(depth + 1)};
-      case '[': return Json{array(depth + 1)};
-      case '"': return Json{string()};
-      case 't': literal("true"); return Json{true};
-      case 'f': literal("false"); return Json{false};
-      case 'n': literal("null"); return Json{nullptr};
-      default: return number();
-    }
-  }
-
-  void enter(int depth) const {
-    if (depth > max_depth_) fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
-  }
-
-  Array array(int depth) {
-    enter(depth);
-    expect('[');
-    Array out;
-    skip_whitespace();
-    if (peek() == ']') {
+std::string Cursor::read_string() {
+  skip_whitespace();
+  expect('"');
+  std::string out;
+  while (true) {
+    if (at_end()) fail("unterminated string");
+    const unsigned char c = static_cast<unsigned char>(s_[pos_]);
+    if (c == '"') {
       ++pos_;
       return out;
     }
-    while (true) {
-      skip_whitespace();
-      out.push_back(value(depth));
-      skip_whitespace();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      expect(']');
-      return out;
+    if (c < 0x20) fail("control character in a string");
+    if (c != '\\') {
+      const size_t n = utf8_sequence_length(s_, pos_);
+      if (n == 0) fail("invalid UTF-8 in a string");
+      out.append(s_.substr(pos_, n));
+      pos_ += n;
+      continue;
     }
-  }
-
-  Object object(int depth) {
-    enter(depth);
-    const size_t start = pos_;
-    expect('{');
-    Object out;
-    skip_whitespace();
-    if (peek() == '}') {
-      ++pos_;
-      return out;
-    }
-    while (true) {
-      skip_whitespace();
-      if (peek() != '"') fail("expected a string key");
-      std::string key = string();
-      skip_whitespace();
-      expect(':');
-      skip_whitespace();
-      out.emplace_back(std::move(key), value(depth));
-      skip_whitespace();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      expect('}');
-      break;
-    }
-    std::unordered_set<std::string_view> keys;
-    keys.reserve(out.size());
-    for (const auto& [key, unused] : out) {
-      if (!keys.insert(key).second) {
-        pos_ = start;
-        fail("duplicate key \"" + key + "\" in an object");
-      }
-    }
-    return out;
-  }
-
-  uint32_t hex4() {
-    if (s_.size() - pos_ < 4) fail("truncated \\u escape");
-    uint32_t cp = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char c = s_[pos_++];
-      cp <<= 4;
-      if (c >= '0' && c <= '9') cp |= c - '0';
-      else if (c >= 'a' && c <= 'f') cp |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') cp |= c - 'A' + 10;
-      else fail("bad hex digit in a \\u escape");
-    }
-    return cp;
-  }
-
-  std::string string() {
-    expect('"');
-    std::string out;
-    while (true) {
-      if (at_end()) fail("unterminated string");
-      const unsigned char c = static_cast<unsigned char>(s_[pos_]);
-      if (c == '"') {
-        ++pos_;
-        return out;
-      }
-      if (c < 0x20) fail("control character in a string");
-      if (c != '\\') {
-        const size_t n = utf8_sequence_length(s_, pos_);
-        if (n == 0) fail("invalid UTF-8 in a string");
-        out.append(s_.substr(pos_, n));
-        pos_ += n;
-        continue;
-      }
-      ++pos_;
-      if (at_end()) fail("unterminated escape");
-      const char e = s_[pos_++];
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          uint32_t cp = hex4();
-          if (cp >= 0xDC00 && cp <= 0xDFFF) fail("lone low surrogate in a \\u escape");
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (s_.substr(pos_, 2) != "\\u") fail("high surrogate without its low half");
-            pos_ += 2;
-            const uint32_t low = hex4();
-            if (low < 0xDC00 || low > 0xDFFF) fail("high surrogate without its low half");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          append_utf8(cp, out);
-          break;
+    ++pos_;
+    if (at_end()) fail("unterminated escape");
+    const char e = s_[pos_++];
+    switch (e) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '/': out += '/'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        uint32_t cp = hex4();
+        if (cp >= 0xDC00 && cp <= 0xDFFF) fail("lone low surrogate in a \\u escape");
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          if (s_.substr(pos_, 2) != "\\u") fail("high surrogate without its low half");
+          pos_ += 2;
+          const uint32_t low = hex4();
+          if (low < 0xDC00 || low > 0xDFFF) fail("high surrogate without its low half");
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
         }
-        default: --pos_; fail("unknown escape");
+        append_utf8(cp, out);
+        break;
       }
+      default: --pos_; fail("unknown escape");
     }
   }
+}
 
-  Json number() {
-    const size_t start = pos_;
-    const auto digits = [&] {
-      const size_t from = pos_;
-      while (!at_end() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
-      return pos_ - from;
-    };
-    if (peek() == '-') ++pos_;
-    if (peek() == '0') {
-      ++pos_;
-    } else if (digits() == 0) {
-      pos_ = start;
-      fail("expected a value");
-    }
-    bool integral = true;
-    if (peek() == '.') {
-      ++pos_;
-      integral = false;
-      if (digits() == 0) fail("expected digits after the decimal point");
-    }
-    if ((peek() == 'e' || peek() == 'E')) {
-      ++pos_;
-      integral = false;
-      if ((peek() == '+' || peek() == '-')) ++pos_;
-      if (digits() == 0) fail("expected digits in the exponent");
-    }
-    const char* first = s_.data() + start;
-    const char* last = s_.data() + pos_;
-    if (integral) {
-      int64_t i = 0;
-      auto [ptr, ec] = std::from_chars(first, last, i);
-      if (ec != std::errc() || ptr != last) {
-        pos_ = start;
-        fail("integer out of the 64-bit range");
-      }
-      return Json{i};
-    }
-    double d = 0;
-    auto [ptr, ec] = std::from_chars(first, last, d);
+std::variant<int64_t, double> Cursor::read_number() {
+  skip_whitespace();
+  const size_t start = pos_;
+  const auto digits = [&] {
+    const size_t from = pos_;
+    while (!at_end() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+    return pos_ - from;
+  };
+  if (peek_char() == '-') ++pos_;
+  if (peek_char() == '0') {
+    ++pos_;
+  } else if (digits() == 0) {
+    pos_ = start;
+    fail("expected a value");
+  }
+  bool integral = true;
+  if (peek_char() == '.') {
+    ++pos_;
+    integral = false;
+    if (digits() == 0) fail("expected digits after the decimal point");
+  }
+  if (peek_char() == 'e' || peek_char() == 'E') {
+    ++pos_;
+    integral = false;
+    if (peek_char() == '+' || peek_char() == '-') ++pos_;
+    if (digits() == 0) fail("expected digits in the exponent");
+  }
+  const char* first = s_.data() + start;
+  const char* last = s_.data() + pos_;
+  if (integral) {
+    int64_t i = 0;
+    auto [ptr, ec] = std::from_chars(first, last, i);
     if (ec != std::errc() || ptr != last) {
       pos_ = start;
-      fail("number out of the double range");
+      fail("integer out of the 64-bit range");
     }
-    return Json{d};
+    return i;
   }
+  double d = 0;
+  auto [ptr, ec] = std::from_chars(first, last, d);
+  if (ec != std::errc() || ptr != last) {
+    pos_ = start;
+    fail("number out of the double range");
+  }
+  return d;
+}
 
-  std::string_view s_;
-  size_t pos_ = 0;
-  int max_depth_;
-};
+namespace {
 
 }  // namespace
 
@@ -285,7 +294,12 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
-Json parse(std::string_view text, int max_depth) { return Parser(text, max_depth).document(); }
+Json parse(std::string_view text, int max_depth) {
+  Cursor c(text, max_depth);
+  Json out = parse_value(c);
+  c.end_document();
+  return out;
+}
 
 void dump_string(std::string_view s, std::string& out) {
   WICK_CHECK(is_valid_utf8(s), ValueError, "JSON: a string is not valid UTF-8");

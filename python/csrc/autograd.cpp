@@ -39,34 +39,38 @@ struct RemovableHandle {
   }
 };
 
-Tensor::Hook python_hook(py::function fn) {
-  GilSafeObject holder(std::move(fn));
-  return [holder](const Tensor& grad) -> Tensor {
+// A hook written in Python, as Tensor::Hook: named (not a lambda) so that the
+// cycle collector can find the function inside the std::function.
+struct PythonHook {
+  GilSafeObject fn;
+
+  Tensor operator()(const Tensor& grad) const {
     py::gil_scoped_acquire gil;
-    py::object result = holder.get()(grad);
+    py::object result = fn.get()(grad);
     if (result.is_none()) return Tensor();
     if (!is_tensor(result)) {
       throw py::type_error(std::string("a tensor hook must return a Tensor or None, but returned an object of type ") +
                            Py_TYPE(result.ptr())->tp_name);
     }
     return result.cast<Tensor>();
-  };
-}
+  }
+};
 
 // Calls fn(tensor) with the tensor's own Python object while that lives, as
 // PyTorch does: an nn.Parameter arrives as itself, and dicts keyed by it still
 // match. The hook lives in the tensor, so it holds the object weakly.
-Tensor::PostAccumulateGradHook python_post_accumulate_grad_hook(py::function fn, py::handle self) {
-  GilSafeObject holder(std::move(fn));
-  GilSafeObject self_ref(py::module_::import("weakref").attr("ref")(self));
-  return [holder, self_ref](const Tensor& tensor) {
+struct PythonPostAccumulateGradHook {
+  GilSafeObject fn;
+  GilSafeObject self_ref;
+
+  void operator()(const Tensor& tensor) const {
     py::gil_scoped_acquire gil;
     py::object obj = self_ref.get()();
     if (obj.is_none() || !obj.cast<const Tensor&>().is_same(tensor)) obj = py::cast(tensor);
-    py::object result = holder.get()(obj);
+    py::object result = fn.get()(obj);
     WICK_CHECK(result.is_none(), Error, "Tensor post accumulate grad hooks should return None.");
-  };
-}
+  }
+};
 
 // The `inputs` of backward(): None (every leaf), a Tensor, or a non-empty sequence of Tensors.
 TensorList backward_inputs(py::handle inputs) {
@@ -133,6 +137,8 @@ class PyFunctionNode final : public Node {
 
   TensorList apply(TensorList&& grads) override {
     py::gil_scoped_acquire gil;
+    WICK_CHECK(ctx && !ctx->get().is_none(), Error, name_,
+               ": this node's ctx was freed by Python's garbage collector (an unreachable cycle)");
     const py::object& c = ctx->get();
     py::tuple args(grads.size() + 1);
     args[0] = c;
@@ -305,8 +311,169 @@ py::tuple next_functions(const Node& n) {
   return out;
 }
 
+}  // namespace
+
+// ---- Python's cycle collector --------------------------------------------------------------
+//
+// Note [Python's cycle collector]
+// A Python hook that uses its own tensor, or a custom Function's ctx that keeps
+// its output, makes a cycle through C++: tensor object -> TensorImpl -> hook
+// or node -> Python function -> tensor object. Python's collector sees only
+// the references it is shown, so Tensor objects and Node objects show it the
+// Python objects they own through C++ (tp_traverse) and give them up when the
+// collector breaks a cycle (tp_clear), as PyTorch's tensors do.
+//
+// The rule that keeps this sound: a Python object reached through C++ is
+// shown only when the path to it is owned by the one object being traversed.
+// A TensorImpl counts only when that object's Tensor is its only reference,
+// its grad_fn only when the TensorImpl is the node's only owner, and a hook's
+// function only when one holder has it. Were a shared path shown, the
+// collector would count a reference that other owners keep, and could free
+// live objects. What is walked: a leaf's hooks and post-accumulate-grad hooks,
+// the grad_fn's hooks and a custom Function's ctx, and an AccumulateGrad's
+// leaf. A cycle through a shared path (a node with several outputs alive, a
+// graph still held elsewhere) is freed once that sharing ends, or never if the
+// sharing is part of the cycle; PyTorch walks no further either.
+//
+// tp_clear takes the Python objects out of the hooks and nodes it reached
+// (they hold None afterwards) and leaves the tensor itself intact. What it
+// reached is unreachable garbage, so no backward will call those hooks again.
+
+namespace {
+
+// f(GilSafeObject&) for each Python object `node` owns; a nonzero result stops the walk.
+template <typename F>
+int for_each_owned_object(Node& node, F&& f);
+
+template <typename F>
+int for_each_owned_object(const Tensor& t, F&& f) {
+  if (!t.defined() || t.impl_ptr().use_count() != 1) return 0;
+  TensorImpl* impl = t.impl();
+  if (AutogradMeta* meta = impl->autograd.get()) {
+    for (Node::PreHook& hook : meta->leaf_hooks)
+      if (auto* py = hook.fn.target<PythonHook>())
+        if (int r = f(py->fn)) return r;
+    for (AutogradMeta::PostAccumulateGradHook& hook : meta->post_accumulate_grad_hooks)
+      if (auto* py = hook.fn.target<PythonPostAccumulateGradHook>())
+        if (int r = f(py->fn)) return r;
+  }
+  if (impl->grad_fn && impl->grad_fn.use_count() == 1) return for_each_owned_object(*impl->grad_fn, f);
+  return 0;
+}
+
+template <typename F>
+int for_each_owned_object(Node& node, F&& f) {
+  for (Node::PreHook& hook : node.pre_hooks())
+    if (auto* py = hook.fn.target<PythonHook>())
+      if (int r = f(py->fn)) return r;
+  if (auto* fn = dynamic_cast<PyFunctionNode*>(&node); fn && fn->ctx)
+    if (int r = f(*fn->ctx)) return r;
+  if (auto* acc = dynamic_cast<AccumulateGrad*>(&node)) return for_each_owned_object(acc->variable(), f);
+  return 0;
+}
+
+// What tp_traverse and tp_clear do for a root (a Tensor, or a Node its object solely owns).
+template <typename Root>
+int traverse_owned(Root& root, visitproc visit, void* arg) {
+  return for_each_owned_object(root, [&](GilSafeObject& o) { return o.sole() ? visit(o.sole(), arg) : 0; });
+}
+template <typename Root>
+void clear_owned(Root& root) {
+  std::vector<py::object> dropped;  // released after the walk: their deaths may run arbitrary code
+  for_each_owned_object(root, [&](GilSafeObject& o) {
+    if (o.sole()) dropped.push_back(o.take());
+    return 0;
+  });
+}
+
+// The C++ value inside a pybind11 instance, or null before it was constructed.
+template <typename T>
+T* held_value(PyObject* self) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(self);
+  py::detail::value_and_holder vh = inst->get_value_and_holder(nullptr, false);
+  return vh && vh.holder_constructed() ? static_cast<T*>(vh.value_ptr()) : nullptr;
+}
+
+// The __dict__ of a bound class with py::dynamic_attr (Tensor, _FunctionBase),
+// visited once. pybind11 2.10's traverse visits it, and on Python 3.11 the
+// traverse of a Python subclass (nn.Parameter, a Function's ctx class) visits
+// the same managed dict before calling it. Visited twice, the dict looks
+// referenced from outside the cycle and nothing hanging off it is ever freed
+// (a Parameter kept in its own attribute, a ctx that keeps its output). So
+// `own`, the bound class's traverse, visits it only when it is the instance's
+// own traverse. The type is always visited: a heap type's instances own it,
+// and a subclass's traverse leaves that visit to its base's.
+int visit_dict_once(PyObject* self, traverseproc own, visitproc visit, void* arg) {
+  if (Py_TYPE(self)->tp_traverse == own) {
+    PyObject** dict = _PyObject_GetDictPtr(self);
+    if (dict) Py_VISIT(*dict);
+  }
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
+int function_base_traverse(PyObject* self, visitproc visit, void* arg) {
+  return visit_dict_once(self, function_base_traverse, visit, arg);
+}
+
+void visit_ctx_dict_once(PyHeapTypeObject* heap_type) { heap_type->ht_type.tp_traverse = function_base_traverse; }
+
+int tensor_traverse(PyObject* self, visitproc visit, void* arg) {
+  if (int r = visit_dict_once(self, tensor_traverse, visit, arg)) return r;
+  const Tensor* t = held_value<Tensor>(self);
+  return t ? traverse_owned(*t, visit, arg) : 0;
+}
+
+inquiry base_tensor_clear = nullptr;  // pybind11's: clears the __dict__
+
+int tensor_clear(PyObject* self) {
+  if (const Tensor* t = held_value<Tensor>(self)) clear_owned(*t);
+  return base_tensor_clear ? base_tensor_clear(self) : 0;
+}
+
+// A Node object holds a std::shared_ptr (to an AccumulateGrad for that class);
+// the node is walked when that object is its only owner.
+PyTypeObject* accumulate_grad_type = nullptr;
+
+Node* solely_held_node(PyObject* self) {
+  Node* node = accumulate_grad_type && PyObject_TypeCheck(self, accumulate_grad_type)
+                   ? static_cast<Node*>(held_value<AccumulateGrad>(self))
+                   : held_value<Node>(self);
+  return node && node->weak_from_this().use_count() == 1 ? node : nullptr;
+}
+
+int node_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));  // a heap type's instances own a reference to it
+  Node* node = solely_held_node(self);
+  return node ? traverse_owned(*node, visit, arg) : 0;
+}
+
+int node_clear(PyObject* self) {
+  if (Node* node = solely_held_node(self)) clear_owned(*node);
+  return 0;
+}
+
+void collect_node_cycles(PyHeapTypeObject* heap_type) {
+  PyTypeObject* type = &heap_type->ht_type;
+  type->tp_flags |= Py_TPFLAGS_HAVE_GC;
+  type->tp_traverse = node_traverse;
+  type->tp_clear = node_clear;
+}
+
+}  // namespace
+
+void collect_tensor_cycles(PyHeapTypeObject* heap_type) {
+  PyTypeObject* type = &heap_type->ht_type;
+  base_tensor_clear = type->tp_clear;
+  type->tp_flags |= Py_TPFLAGS_HAVE_GC;
+  type->tp_traverse = tensor_traverse;
+  type->tp_clear = tensor_clear;
+}
+
+namespace {
+
 void init_custom_functions(py::module_& m) {
-  py::class_<FunctionState>(m, "_FunctionBase", py::dynamic_attr(),
+  py::class_<FunctionState>(m, "_FunctionBase", py::dynamic_attr(), py::custom_type_setup(visit_ctx_dict_once),
                             "The C++ part of a custom Function's ctx (see wick.autograd.Function).")
       .def(py::init<>())
       .def_property_readonly(
@@ -331,7 +498,8 @@ void init_custom_functions(py::module_& m) {
 }
 
 void init_nodes(py::module_& m) {
-  py::class_<Node, std::shared_ptr<Node>>(m, "Node", "A recorded op of the autograd graph: the grad_fn of its outputs.")
+  py::class_<Node, std::shared_ptr<Node>>(m, "Node", py::custom_type_setup(collect_node_cycles),
+                                         "A recorded op of the autograd graph: the grad_fn of its outputs.")
       .def(
           "name", [](const Node& n) { return std::string(n.name()); },
           "name() -> str\n\nPyTorch's name for the node, e.g. 'MulBackward0' or 'AccumulateGrad'.")
@@ -343,10 +511,12 @@ void init_nodes(py::module_& m) {
         std::snprintf(address, sizeof address, "%p", static_cast<void*>(self.ptr()));
         return "<" + std::string(self.cast<const Node&>().name()) + " object at " + address + ">";
       });
-  py::class_<AccumulateGrad, Node, std::shared_ptr<AccumulateGrad>>(m, "AccumulateGrad")
+  py::class_<AccumulateGrad, Node, std::shared_ptr<AccumulateGrad>> accumulate_grad(m, "AccumulateGrad");
+  accumulate_grad
       .def_property_readonly("variable", method(&AccumulateGrad::variable), "The leaf tensor whose .grad this node fills.");
   disallow_new(m.attr("Node"));
   disallow_new(m.attr("AccumulateGrad"));
+  accumulate_grad_type = reinterpret_cast<PyTypeObject*>(accumulate_grad.ptr());
 
   py::class_<RemovableHandle>(m, "RemovableHandle",
                               "Returned by Tensor.register_hook and Tensor.register_post_accumulate_grad_hook; "
@@ -426,7 +596,7 @@ void init_tensor_autograd(TensorClass& cls) {
           "register_hook",
           [](const Tensor& t, py::function hook) {
             RemovableHandle h;
-            h.id = t.register_hook(python_hook(std::move(hook)));
+            h.id = t.register_hook(PythonHook{GilSafeObject(std::move(hook))});
             if (t.grad_fn()) h.node = t.grad_fn();
             else h.leaf = t;
             return h;
@@ -447,7 +617,8 @@ void init_tensor_autograd(TensorClass& cls) {
           [](py::object self, py::function hook) {
             const Tensor& t = self.cast<const Tensor&>();
             RemovableHandle h;
-            h.id = t.register_post_accumulate_grad_hook(python_post_accumulate_grad_hook(std::move(hook), self));
+            h.id = t.register_post_accumulate_grad_hook(PythonPostAccumulateGradHook{
+                GilSafeObject(std::move(hook)), GilSafeObject(py::module_::import("weakref").attr("ref")(self))});
             h.leaf = t;
             return h;
           },

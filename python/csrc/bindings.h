@@ -22,6 +22,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "wick.h"
@@ -96,9 +97,20 @@ class GilSafeObject {
   explicit GilSafeObject(py::object obj);
   const py::object& get() const { return *obj_; }
 
+  // For Python's cycle collector (Note [Python's cycle collector], autograd.cpp):
+  // the object when this holder is its only C++ owner (copies share one
+  // reference, so no copy may report it), else null.
+  PyObject* sole() const { return obj_.use_count() == 1 ? obj_->ptr() : nullptr; }
+  // Hands the reference over (for tp_clear), leaving None in its place.
+  py::object take() { return std::exchange(*obj_, py::none()); }
+
  private:
   std::shared_ptr<py::object> obj_;
 };
+
+// Shows Python's cycle collector what a Tensor object owns through C++ (hooks,
+// its grad_fn's ctx): the custom_type_setup of wick.Tensor (autograd.cpp).
+void collect_tensor_cycles(PyHeapTypeObject* heap_type);
 
 // ---- conversions (convert.cpp) ---------------------------------------------------------
 

@@ -120,6 +120,8 @@ class ToValue {
   py::handle parameter_type_;
 };
 
+// The loaded tree as Python objects. It empties `value` as it goes, so that the
+// C++ tree shrinks while the Python one grows (Note [Header memory]).
 py::object to_python(Value& value, py::handle parameter_type) {
   return std::visit(
       [&](auto& x) -> py::object {
@@ -133,7 +135,9 @@ py::object to_python(Value& value, py::handle parameter_type) {
         } else if constexpr (std::is_same_v<T, double>) {
           return py::float_(x);
         } else if constexpr (std::is_same_v<T, std::string>) {
-          return py::str(x);
+          py::str out(x);
+          std::string().swap(x);
+          return out;
         } else if constexpr (std::is_same_v<T, Tensor>) {
           const bool requires_grad = x.requires_grad();
           py::object t = py::cast(std::move(x));
@@ -144,10 +148,12 @@ py::object to_python(Value& value, py::handle parameter_type) {
           if (value.hint == Value::Hint::Tuple) {
             py::tuple out(x.size());
             for (size_t i = 0; i < x.size(); ++i) out[i] = to_python(x[i], parameter_type);
+            io::List().swap(x);
             return out;
           }
           py::list out(x.size());
           for (size_t i = 0; i < x.size(); ++i) out[i] = to_python(x[i], parameter_type);
+          io::List().swap(x);
           return out;
         } else {
           py::dict out;
@@ -156,8 +162,10 @@ py::object to_python(Value& value, py::handle parameter_type) {
             py::object k = int_keys ? py::reinterpret_steal<py::object>(PyLong_FromString(key.c_str(), nullptr, 10))
                                     : py::str(key);
             if (!k) throw py::error_already_set();
+            std::string().swap(key);
             out[k] = to_python(item, parameter_type);
           }
+          io::Dict().swap(x);
           return out;
         }
       },

@@ -481,7 +481,8 @@ PYBIND11_MODULE(_C, m) {
   init_exceptions(m);
   init_dtypes(m);
   init_device(m);
-  TensorClass cls(m, "Tensor", py::dynamic_attr(), "A multi-dimensional array with autograd (see wick.tensor).");
+  TensorClass cls(m, "Tensor", py::dynamic_attr(), py::custom_type_setup(collect_tensor_cycles),
+                  "A multi-dimensional array with autograd (see wick.tensor).");
   init_tensor(m, cls);
   init_indexing(m, cls);
   init_autograd(m, cls);

@@ -473,7 +473,7 @@ TEST(Checkpoint, HostileHeaders) {
   std::string dims65 = "[1";
   for (int i = 0; i < 64; ++i) dims65 += ",1";
   dims65 += "]";
-  expect_rejected(tensor_json("uint8", dims65, 0, 1), "\1", "the tensor has 65 dimensions, more than 64");
+  expect_rejected(tensor_json("uint8", dims65, 0, 1), "\1", "the tensor has more than 64 dimensions");
   expect_rejected(tensor_json("uint8", "[4]", 0, 4, ",\"extra\":1"), four, "unknown tensor field \"extra\"");
   expect_rejected(tensor_json("uint8", "[4]", 0, 4, ",\"parameter\":false"), four, "\"parameter\" may only be true");
   expect_rejected("{\"tensor\":{\"dtype\":\"uint8\",\"shape\":[4],\"device\":\"cpu\",\"offset\":0,\"nbytes\":4}}",
@@ -491,7 +491,7 @@ TEST(Checkpoint, HostileHeaders) {
                   four, "the tensor's offset is 0, expected 64");
   // The tree.
   expect_rejected("{\"complex\":\"1+2j\"}", "", "at root: unknown value kind \"complex\"");
-  expect_rejected("{\"list\":[1],\"tuple\":[2]}", "", "a value object must have exactly one member, found 2");
+  expect_rejected("{\"list\":[1],\"tuple\":[2]}", "", "a value object must have exactly one member, found a second one, \"tuple\"");
   expect_rejected("[1,2]", "", "a bare JSON array or fractional number");
   expect_rejected("1.5", "", "a bare JSON array or fractional number");
   expect_rejected("{\"list\":{}}", "", "\"list\" must hold an array");
@@ -512,8 +512,9 @@ TEST(Checkpoint, HostileHeaders) {
   deep += "1";
   for (int i = 0; i < 101; ++i) deep += "]}";
   expect_rejected(deep, "", "containers nest deeper than 100 levels");
+  // The header is read as it is walked: a deep JSON array is refused at its first '[', never descended.
   const std::string very_deep = std::string(100000, '[') + std::string(100000, ']');
-  expect_rejected(very_deep, "", "nesting deeper than");
+  expect_rejected(very_deep, "", "at root: a bare JSON array");
   // The header itself.
   EXPECT_THROW_WITH(load_bytes(craft("{\"root\":1,\"meta\":2}", "")), CheckpointError,
                     "the header must be the object {\"root\": ...}");
@@ -734,6 +735,70 @@ TEST(IoJson, RejectsEverythingElse) {
   std::string out;
   EXPECT_THROW(io::json::dump(io::json::Json{std::numeric_limits<double>::infinity()}, out), ValueError);
   EXPECT_THROW(io::json::dump_string("\xff", out), ValueError);
+}
+
+TEST(IoJson, CursorReadsOneValueAtATime) {
+  using Kind = io::json::Cursor::Kind;
+  io::json::Cursor c(" {\"a\": [1, 2.5, \"s\"], \"b\": {}, \"c\": [true, null]} ", 3);
+  std::string key;
+  ASSERT_EQ(c.peek(), Kind::Object);
+  c.begin_object();
+  ASSERT_TRUE(c.next_key(key));
+  EXPECT_EQ(key, "a");
+  c.begin_array();
+  ASSERT_TRUE(c.next_item());
+  EXPECT_EQ(std::get<int64_t>(c.read_number()), 1);
+  ASSERT_TRUE(c.next_item());
+  EXPECT_EQ(std::get<double>(c.read_number()), 2.5);
+  ASSERT_TRUE(c.next_item());
+  EXPECT_EQ(c.peek(), Kind::String);
+  EXPECT_EQ(c.read_string(), "s");
+  EXPECT_FALSE(c.next_item());
+  ASSERT_TRUE(c.next_key(key));
+  EXPECT_EQ(key, "b");
+  c.begin_object();
+  EXPECT_FALSE(c.next_key(key));
+  ASSERT_TRUE(c.next_key(key));
+  EXPECT_EQ(key, "c");
+  c.begin_array();
+  ASSERT_TRUE(c.next_item());
+  EXPECT_TRUE(c.read_bool());
+  ASSERT_TRUE(c.next_item());
+  EXPECT_EQ(c.peek(), Kind::Null);
+  c.read_null();
+  EXPECT_FALSE(c.next_item());
+  EXPECT_FALSE(c.next_key(key));
+  EXPECT_NO_THROW(c.end_document());
+
+  // Reading another kind than the next value's, and nesting past the limit.
+  io::json::Cursor wrong("[1]", 3);
+  EXPECT_THROW_WITH(wrong.read_string(), io::json::ParseError, "at byte 0: expected '\"'");
+  io::json::Cursor deep("[[[[1]]]]", 3);
+  deep.begin_array();
+  ASSERT_TRUE(deep.next_item());
+  deep.begin_array();
+  ASSERT_TRUE(deep.next_item());
+  deep.begin_array();
+  ASSERT_TRUE(deep.next_item());
+  EXPECT_THROW_WITH(deep.begin_array(), io::json::ParseError, "nesting deeper than 3 levels");
+  io::json::Cursor trailing("1 2", 1);
+  EXPECT_EQ(std::get<int64_t>(trailing.read_number()), 1);
+  EXPECT_THROW_WITH(trailing.end_document(), io::json::ParseError, "unexpected text after the value");
+}
+
+// Note [Header memory]: the value limit, on saving and loading.
+TEST(Checkpoint, HeaderValueLimit) {
+  const uint64_t limit = io::max_header_values(0);
+  EXPECT_EQ(limit, io::kMaxHeaderValues);
+  EXPECT_EQ(io::max_header_values(2560), io::kMaxHeaderValues + 10);
+  std::string nulls = "{\"list\":[null";
+  for (uint64_t i = 2; i < limit; ++i) nulls += ",null";
+  EXPECT_EQ(load_bytes(craft("{\"root\":" + nulls + "]}}", "")).as<io::List>().size(), limit - 1);
+  EXPECT_THROW_WITH(load_bytes(craft("{\"root\":" + nulls + ",null]}}", "")), io::CheckpointError,
+                    "at root[262143]: the header holds more than 262144 values (a tensor counts 4)");
+  EXPECT_THROW_WITH(io::save_to_bytes(Value(io::List(limit))), ValueError,
+                    "save: the tree holds 262145 values (a tensor counts 4), more than the 262144");
+  EXPECT_NO_THROW(io::save_to_bytes(Value(io::List(limit - 1))));
 }
 
 }  // namespace

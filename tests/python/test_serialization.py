@@ -399,6 +399,99 @@ def test_hostile_headers_raise():
             wick.load(io.BytesIO(bytes(pre) + raw[64:]))
 
 
+# ---- memory: Note [Header memory] (io/checkpoint.h) --------------------------------------------------
+
+MAX_VALUES = 1 << 18  # kMaxHeaderValues
+TENSOR_VALUES = 4     # a tensor counts as four values
+EMPTY_TENSOR = '{"tensor":{"dtype":"bool","shape":[0],"device":"cpu","requires_grad":false,"offset":0,"nbytes":0}}'
+
+
+def crafted_checkpoint(root_json, data=b""):
+    """A checkpoint with header {"root": root_json} and the given data section, checksums right."""
+    header = ('{"root":' + root_json + "}").encode()
+    data_start = (64 + len(header) + 63) // 64 * 64
+    region = header + bytes(data_start - 64 - len(header))
+    pre = bytearray(b"\x89WICK\r\n\x1a" + bytes(56))
+    struct.pack_into("<IIQQII", pre, 8, 1, 0, len(header), len(data), zlib.crc32(region), zlib.crc32(data))
+    struct.pack_into("<I", pre, 60, zlib.crc32(bytes(pre[:60])))
+    return bytes(pre) + region + data
+
+
+def hostile_root(kind, n):
+    """The root of a header of n values of one cheap kind (n - 1 items in one container)."""
+    items = n - 1
+    if kind == "dict keys":
+        return '{"dict":{' + ",".join('"%016x":0' % i for i in range(items // 2)) + "}}"
+    if kind == "int keys":
+        return '{"int_dict":{' + ",".join('"%d":null' % (10**18 + i) for i in range(items // 2)) + "}}"
+    if kind == "empty tensors":
+        return '{"list":[' + ",".join([EMPTY_TENSOR] * (items // TENSOR_VALUES)) + "]}"
+    element = {
+        "short strings": lambda i: '"%x"' % i,
+        "ints": lambda i: str(1000 + i % 9000),
+        "nulls": lambda i: "null",
+        "empty lists": lambda i: '{"list":[]}',
+        "floats": lambda i: '{"float":"%d.5"}' % i,
+    }[kind]
+    return '{"list":[' + ",".join(element(i) for i in range(items)) + "]}"
+
+
+HOSTILE_KINDS = ["short strings", "ints", "nulls", "empty lists", "floats", "dict keys", "int keys", "empty tensors"]
+
+
+@pytest.mark.parametrize("kind", HOSTILE_KINDS)
+def test_loading_any_header_grows_memory_by_at_most_four_times_the_file(tmp_path, kind):
+    # The worst files of each kind: right at the value limit, as small as they can be. Measured in a
+    # fresh process (ru_maxrss is a peak), by path and from a file object.
+    path = tmp_path / "hostile.wick"
+    path.write_bytes(crafted_checkpoint(hostile_root(kind, MAX_VALUES)))
+    size = path.stat().st_size
+    script = f"""
+import resource, sys, wick
+def peak(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+before = peak()
+if sys.argv[1] == "path":
+    value = wick.load({str(path)!r})
+else:
+    with open({str(path)!r}, "rb") as f:
+        value = wick.load(f)
+print(peak() - before)
+"""
+    for how in ("path", "file object"):
+        out = subprocess.run([sys.executable, "-c", script, how], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        growth = int(out.stdout)
+        assert growth <= 4 * size + (64 << 20), f"{kind} by {how}: {size} bytes grew the process by {growth}"
+
+
+def test_a_header_past_the_value_limit_is_refused_and_never_written(tmp_path):
+    with pytest.raises(RuntimeError, match=r"at root\[262143\]: the header holds more than 262144 values"):
+        wick.load(io.BytesIO(crafted_checkpoint(hostile_root("nulls", MAX_VALUES + 1))))
+    assert len(wick.load(io.BytesIO(crafted_checkpoint(hostile_root("nulls", MAX_VALUES))))) == MAX_VALUES - 1
+    # A tensor counts four.
+    n = MAX_VALUES // TENSOR_VALUES
+    with pytest.raises(RuntimeError, match="a tensor counts 4"):
+        wick.load(io.BytesIO(crafted_checkpoint('{"list":[' + ",".join([EMPTY_TENSOR] * n) + "]}")))
+    # wick.save refuses what wick.load would.
+    with pytest.raises(ValueError, match="save: the tree holds 262145 values .* more than the 262144"):
+        wick.save([None] * MAX_VALUES, tmp_path / "x.wick")
+    assert not (tmp_path / "x.wick").exists()
+    wick.save([None] * (MAX_VALUES - 1), tmp_path / "x.wick")
+    assert len(wick.load(tmp_path / "x.wick")) == MAX_VALUES - 1
+
+
+def test_the_data_section_raises_the_value_limit():
+    # One more value per 256 bytes of tensor data: real checkpoints bring data with their values.
+    tensor = wick.zeros(1 << 20, dtype=wick.uint8)  # 4096 more values
+    extra = (1 << 20) // 256
+    tree = [tensor] + [None] * (MAX_VALUES + extra - TENSOR_VALUES - 1)
+    buf = io.BytesIO()
+    wick.save(tree, buf)
+    assert len(wick.load(io.BytesIO(buf.getvalue()))) == len(tree)
+    with pytest.raises(ValueError, match="more than the"):
+        wick.save(tree + [None], io.BytesIO())
+
+
 def test_foreign_files_raise(tmp_path):
     (tmp_path / "text.txt").write_text("just some text, certainly not a checkpoint\n" * 3)
     with pytest.raises(RuntimeError, match="not a wick checkpoint"):
