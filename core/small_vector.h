@@ -25,10 +25,14 @@ class IntArrayRef {
   constexpr IntArrayRef(const int64_t& one) : data_(&one), size_(1) {}
   // Braces make a temporary array that lives until the end of the full
   // expression: fine for an argument, which is what IntArrayRef is for.
+#if defined(__GNUC__) && !defined(__clang__)  // GCC's warning; clang has no such group
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
   constexpr IntArrayRef(std::initializer_list<int64_t> il) : data_(il.begin()), size_(il.size()) {}
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
   IntArrayRef(const std::vector<int64_t>& v) : data_(v.data()), size_(v.size()) {}
 
   constexpr const int64_t* data() const { return data_; }

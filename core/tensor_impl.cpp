@@ -27,7 +27,9 @@ DimVector contiguous_strides(IntArrayRef sizes) {
   int64_t s = 1;
   for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
     strides[d] = s;
-    s *= std::max<int64_t>(sizes[d], 1);
+    // An empty tensor's other sizes still multiply into its strides: [0, 2**40, 2**40] has no int64 strides.
+    WICK_CHECK(d == 0 || !__builtin_mul_overflow(s, std::max<int64_t>(sizes[d], 1), &s), ValueError,
+               "the sizes ", sizes, " are too large: their strides overflow int64");
   }
   return strides;
 }

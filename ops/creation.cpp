@@ -1,6 +1,7 @@
 // Creating tensors.
 #include "ops/creation.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/function.h"
@@ -12,11 +13,13 @@
 namespace wick {
 
 int64_t checked_numel(IntArrayRef sizes, const char* op) {
-  int64_t n = 1;
+  // `extent` skips the zeros: an empty tensor's other sizes still multiply into its strides.
+  int64_t n = 1, extent = 1;
   for (int64_t s : sizes) {
     WICK_CHECK(s >= 0, ValueError, op, ": negative dimension ", s, " in size ", sizes);
-    WICK_CHECK(s == 0 || n <= (int64_t{1} << 62) / s, ValueError, op, ": size ", sizes, " is too large");
+    WICK_CHECK(s == 0 || extent <= (int64_t{1} << 62) / s, ValueError, op, ": size ", sizes, " is too large");
     n *= s;
+    extent *= std::max<int64_t>(s, 1);
   }
   return n;
 }

@@ -175,7 +175,9 @@ Tensor repeat(const Tensor& self, IntArrayRef repeats) {
     merged.push_back(repeats[i] * padded[i]);
   }
   check_allocatable(merged, self.dtype(), "repeat");
-  return reshape(expand(reshape(self, interleaved), expanded), merged);
+  // Always a new tensor, as in PyTorch: reshape alone would return a view when it can (of a 0-dim
+  // self, a stride-0 one), and writes through it would reach self.
+  return reshape(clone(expand(reshape(self, interleaved), expanded)), merged);
 }
 
 Tensor tile(const Tensor& self, IntArrayRef dims) {

@@ -338,6 +338,9 @@ Tensor expand(const Tensor& self, IntArrayRef sizes) {
     }
     const int64_t have = self.sizes()[d - lead];
     if (sizes[d] == -1) out_sizes[d] = have;
+    WICK_CHECK(out_sizes[d] >= 0, ValueError, "expand: the expanded size ", sizes[d], " at dimension ", d,
+               " is negative; a size is -1 (keep the tensor's) or >= 0.  Target sizes: ", sizes,
+               ".  Tensor sizes: ", self.sizes());
     WICK_CHECK(have == out_sizes[d] || have == 1, ValueError, "The expanded size of the tensor (", out_sizes[d],
                ") must match the existing size (", have, ") at non-singleton dimension ", d, ".  Target sizes: ",
                sizes, ".  Tensor sizes: ", self.sizes());

@@ -19,6 +19,9 @@ install_packages() {
 # What building wick and its Python package needs.
 BUILD_PACKAGES=(cmake ninja-build g++ libopenblas-dev libopenblas0-openmp zlib1g-dev
                 python3-dev python3-venv python3-numpy pybind11-dev)
+# The sanitizer build of scripts/test.sh: clang with its sanitizer and libFuzzer
+# runtimes, and LLVM's OpenMP runtime, which clang's -fopenmp links.
+SANITIZER_PACKAGES=(clang libclang-rt-14-dev libomp-dev)
 # What the training programs use: progress bars, plots, graph pictures, the data.
 TRAIN_PACKAGES=(python3-tqdm python3-matplotlib graphviz dataset-fashion-mnist fortunes)
 

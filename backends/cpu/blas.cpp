@@ -187,7 +187,7 @@ struct Cblas {
 
 const Cblas& cblas() {
   static const Cblas table = [] {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WICK_SANITIZE)
     const int flags = RTLD_NOW | RTLD_LOCAL;
 #else
     const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;

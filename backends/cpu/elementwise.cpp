@@ -5,6 +5,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
+#include "backends/convert_math.h"
 #include "backends/index_math.h"
 #include "backends/random_math.h"
 #include "core/generator.h"
@@ -52,10 +53,7 @@ void fill(const Tensor& dst, Scalar value) {
 void copy(const Tensor& dst, const Tensor& src) {
   dispatch_dtype(dst.dtype(), "copy", [&]<typename D>() {
     dispatch_dtype(src.dtype(), "copy", [&]<typename S>() {
-      unary_loop<D, S>(dst, src, [](S x) {
-        if constexpr (std::is_same_v<D, bool>) return x != S(0);
-        else return static_cast<D>(x);
-      });
+      unary_loop<D, S>(dst, src, [](S x) { return kernels::convert_value<D>(x); });  // Note [Float to integer conversion]
     });
   });
 }

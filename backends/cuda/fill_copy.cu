@@ -5,6 +5,7 @@
 // by the CPU copy kernel on the host).
 #include <cstring>
 
+#include "backends/convert_math.h"
 #include "backends/cuda/device_error.h"
 #include "backends/cuda/loops.cuh"
 #include "core/dispatch.h"
@@ -21,17 +22,10 @@ struct FillAdapter {
   }
 };
 
-// A floating value goes to uint8 through int64, as in PyTorch (c10's
-// static_cast_with_inter_type): -1.5 becomes 255, as on the CPU. A direct
-// cast is undefined for negative values and compiles to cvt.rzi.u32, which
-// saturates them to 0.
+// Note [Float to integer conversion] (backends/convert_math.h): the CPU's rule.
 template <typename D, typename S>
 struct Convert {
-  __device__ D operator()(S x) const {
-    if constexpr (kIsBool<D>) return x != S(0);
-    else if constexpr (std::is_same_v<D, uint8_t> && kIsFloat<S>) return static_cast<D>(static_cast<int64_t>(x));
-    else return static_cast<D>(x);
-  }
+  __device__ D operator()(S x) const { return kernels::convert_value<D>(x); }
 };
 
 // dst = src (converting dtype) for two tensors on one GPU.

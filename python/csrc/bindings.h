@@ -162,17 +162,25 @@ void def_function_and_method(py::module_& m, TensorClass& cls, const char* name,
   cls.def(name, f, args..., py::call_guard<py::gil_scoped_release>());
 }
 
+// A Tensor argument kept as its Python object; only a wick.Tensor (or a
+// subclass) converts to one, so anything else falls through to the
+// last-resort overload's TypeError, which names the function and the types.
+struct TensorObject {
+  py::object object;
+  const Tensor& tensor() const { return object.cast<const Tensor&>(); }
+};
+
 // In-place methods return the tensor they were called on (the same Python
 // object, as in PyTorch): inplace<Args...>(f) binds f(self, args...).
 template <typename... Args, typename F>
 auto inplace(F f) {
-  return [f](py::object self, Args... args) -> py::object {
-    const Tensor& t = self.cast<const Tensor&>();
+  return [f](TensorObject self, Args... args) -> py::object {
+    const Tensor& t = self.tensor();
     {
       py::gil_scoped_release release;
       f(t, args...);
     }
-    return self;
+    return self.object;
   };
 }
 
@@ -186,6 +194,19 @@ struct type_caster<wick::Scalar> {
   bool load(handle src, bool /*convert*/) { return wick::python::scalar_from_object(src, value); }
   static handle cast(const wick::Scalar& s, return_value_policy, handle) {
     return wick::python::scalar_to_object(s).release();
+  }
+};
+
+template <>
+struct type_caster<wick::python::TensorObject> {
+  PYBIND11_TYPE_CASTER(wick::python::TensorObject, const_name("Tensor"));
+  bool load(handle src, bool /*convert*/) {
+    if (!wick::python::is_tensor(src)) return false;
+    value.object = reinterpret_borrow<object>(src);
+    return true;
+  }
+  static handle cast(const wick::python::TensorObject& t, return_value_policy, handle) {
+    return t.object.inc_ref();
   }
 };
 

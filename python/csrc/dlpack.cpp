@@ -15,8 +15,8 @@
 //     takes the GIL; at interpreter exit the memory is left to the process.
 #include <string>
 
+#include "io/dlpack.h"
 #include "python/csrc/bindings.h"
-#include "third_party/dlpack/dlpack.h"
 
 namespace wick::python {
 
@@ -25,55 +25,7 @@ namespace {
 constexpr const char* kCapsuleName = "dltensor";
 constexpr const char* kUsedCapsuleName = "used_dltensor";
 
-// ---- dtypes ---------------------------------------------------------------------------------
-
-DLDataType to_dlpack_dtype(ScalarType t) {
-  DLDataType d{};
-  d.lanes = 1;
-  d.bits = static_cast<uint8_t>(itemsize(t) * 8);
-  switch (t) {
-    case ScalarType::Bool: d.code = kDLBool; break;
-    case ScalarType::UInt8: d.code = kDLUInt; break;
-    case ScalarType::Int32:
-    case ScalarType::Int64: d.code = kDLInt; break;
-    case ScalarType::Float16:
-    case ScalarType::Float32:
-    case ScalarType::Float64: d.code = kDLFloat; break;
-    case ScalarType::BFloat16: d.code = kDLBfloat; break;
-  }
-  return d;
-}
-
-ScalarType from_dlpack_dtype(DLDataType d) {
-  WICK_CHECK(d.lanes == 1, TypeError, "from_dlpack: vector element types (lanes = ", d.lanes,
-             ") are not supported");
-  const int code = d.code, bits = d.bits;
-  if (code == kDLFloat && bits == 16) return ScalarType::Float16;
-  if (code == kDLFloat && bits == 32) return ScalarType::Float32;
-  if (code == kDLFloat && bits == 64) return ScalarType::Float64;
-  if (code == kDLBfloat && bits == 16) return ScalarType::BFloat16;
-  if (code == kDLInt && bits == 32) return ScalarType::Int32;
-  if (code == kDLInt && bits == 64) return ScalarType::Int64;
-  if (code == kDLUInt && bits == 8) return ScalarType::UInt8;
-  if (code == kDLBool && bits == 8) return ScalarType::Bool;
-  static const char* const kinds[] = {"int", "uint", "float", "opaque handle", "bfloat", "complex", "bool"};
-  const std::string name = code < 7 ? kinds[code] + std::to_string(bits)
-                                     : "(type code " + std::to_string(code) + ", " + std::to_string(bits) + " bits)";
-  WICK_THROW(TypeError, "from_dlpack: unsupported element type ", name,
-             "; wick supports float16/32/64, bfloat16, int32/64, uint8 and bool");
-}
-
 // ---- export ---------------------------------------------------------------------------------
-
-// What an exported DLManagedTensor points into: the tensor (keeping its
-// storage alive) and the shape and strides arrays.
-struct ExportContext {
-  Tensor tensor;
-  std::vector<int64_t> shape, strides;
-  DLManagedTensor managed{};
-};
-
-void delete_export(DLManagedTensor* self) { delete static_cast<ExportContext*>(self->manager_ctx); }
 
 // The destructor of a capsule: frees a managed tensor nobody consumed.
 void capsule_destructor(PyObject* capsule) {
@@ -87,31 +39,13 @@ void capsule_destructor(PyObject* capsule) {
   PyErr_Restore(type, value, traceback);
 }
 
-DLDevice to_dlpack_device(Device d) {
-  return d.is_cuda() ? DLDevice{kDLCUDA, d.index} : DLDevice{kDLCPU, 0};
-}
-
 py::capsule to_dlpack(const Tensor& self) {
-  WICK_CHECK(!self.requires_grad(), Error, "Can't export tensors that require gradient, use tensor.detach()");
-  auto ctx = std::make_unique<ExportContext>();
-  ctx->tensor = self.detach();  // an alias: same storage, no autograd history
-  const Tensor& t = ctx->tensor;
-  ctx->shape.assign(t.sizes().begin(), t.sizes().end());
-  ctx->strides.assign(t.strides().begin(), t.strides().end());
-  DLTensor& dl = ctx->managed.dl_tensor;
-  // The first element's address and byte_offset 0, as NumPy and PyTorch export.
-  dl.data = t.raw_data();
-  dl.byte_offset = 0;
-  dl.device = to_dlpack_device(t.device());
-  dl.ndim = static_cast<int32_t>(t.dim());
-  dl.dtype = to_dlpack_dtype(t.dtype());
-  dl.shape = ctx->shape.data();
-  dl.strides = ctx->strides.data();
-  ctx->managed.manager_ctx = ctx.get();
-  ctx->managed.deleter = &delete_export;
-  PyObject* capsule = PyCapsule_New(&ctx->managed, kCapsuleName, &capsule_destructor);
-  if (!capsule) throw py::error_already_set();
-  ctx.release();  // the capsule owns it now
+  DLManagedTensor* managed = io::to_dlpack(self);
+  PyObject* capsule = PyCapsule_New(managed, kCapsuleName, &capsule_destructor);
+  if (!capsule) {
+    managed->deleter(managed);
+    throw py::error_already_set();
+  }
   return py::reinterpret_steal<py::capsule>(capsule);
 }
 
@@ -124,20 +58,6 @@ void release_managed(void* context) {
   managed->deleter(managed);
 }
 
-Device from_dlpack_device(DLDevice d) {
-  switch (d.device_type) {
-    case kDLCPU:
-    case kDLCUDAHost: return kCPU;
-    case kDLCUDA:
-      WICK_CHECK(d.device_id >= 0 && d.device_id < 128, ValueError, "from_dlpack: invalid CUDA device id ",
-                 d.device_id);
-      return Device(DeviceType::CUDA, d.device_id);
-    default:
-      WICK_THROW(Error, "from_dlpack: unsupported device type ", static_cast<int>(d.device_type),
-                 " (wick supports CPU (1), CUDA (2) and CUDA host (3) memory)");
-  }
-}
-
 Tensor tensor_from_capsule(py::handle obj) {
   PyObject* capsule = obj.ptr();
   WICK_CHECK(PyCapsule_IsValid(capsule, kCapsuleName), Error,
@@ -145,41 +65,9 @@ Tensor tensor_from_capsule(py::handle obj) {
              "might have already constructed a tensor from it once.");
   auto* managed = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule, kCapsuleName));
   if (!managed) throw py::error_already_set();
-  const DLTensor& dl = managed->dl_tensor;
-
   // Everything is checked before the tensor takes ownership, so that a
-  // refused capsule still frees itself.
-  const ScalarType dtype = from_dlpack_dtype(dl.dtype);
-  const Device device = from_dlpack_device(dl.device);
-  WICK_CHECK(dl.ndim >= 0 && dl.ndim <= 64, ValueError, "from_dlpack: invalid number of dimensions ", dl.ndim);
-  WICK_CHECK(dl.ndim == 0 || dl.shape, ValueError, "from_dlpack: the DLTensor has ", dl.ndim,
-             " dimensions but no shape");
-  std::vector<int64_t> sizes(dl.shape, dl.shape + dl.ndim), strides(dl.ndim);
-  bool empty = false;
-  for (int64_t s : sizes) {
-    WICK_CHECK(s >= 0, ValueError, "from_dlpack: negative size in shape ", IntArrayRef(sizes));
-    empty = empty || s == 0;
-  }
-  if (dl.strides) {
-    strides.assign(dl.strides, dl.strides + dl.ndim);
-  } else {  // compact row-major
-    checked_numel(sizes, "from_dlpack");  // so that the strides below cannot overflow
-    int64_t stride = 1;
-    for (int64_t d = dl.ndim - 1; d >= 0; --d) {
-      strides[d] = stride;
-      stride *= std::max<int64_t>(sizes[d], 1);
-    }
-  }
-  for (size_t d = 0; d < strides.size(); ++d) {
-    // A stride over a dim of size 1 (or of an empty tensor) never moves: any value is as good as 0.
-    if (sizes[d] <= 1 || empty) strides[d] = std::max<int64_t>(strides[d], 0);
-    WICK_CHECK(strides[d] >= 0, ValueError, "from_dlpack: negative strides ", IntArrayRef(strides),
-               " are not supported (shape ", IntArrayRef(sizes), "); copy the array first");
-  }
-  WICK_CHECK(empty || dl.data, ValueError, "from_dlpack: the DLTensor of shape ", IntArrayRef(sizes),
-             " has no data");
-  void* data = static_cast<char*>(dl.data) + dl.byte_offset;
-  Tensor t = from_blob(data, sizes, strides, dtype, device, &release_managed, managed, "from_dlpack");
+  // refused capsule still frees itself (Note [DLPack import checks]).
+  Tensor t = io::from_dlpack(managed->dl_tensor, &release_managed, managed);
   // The tensor owns the managed tensor now (Note [DLPack ownership]).
   if (PyCapsule_SetName(capsule, kUsedCapsuleName) != 0) throw py::error_already_set();
   return t;
@@ -227,7 +115,7 @@ void init_dlpack(py::module_& m, TensorClass& cls) {
       .def(
           "__dlpack_device__",
           [](const Tensor& self) {
-            const DLDevice d = to_dlpack_device(self.device());
+            const DLDevice d = io::to_dlpack_device(self.device());
             return py::make_tuple(static_cast<int>(d.device_type), d.device_id);
           },
           "__dlpack_device__() -> (int, int)\n\n"

@@ -2,6 +2,8 @@
 // conversions every binding file uses, and global state (seeds, grad mode,
 // memory statistics).
 #include <cstdio>
+#include <new>
+#include <stdexcept>
 #include <string_view>
 
 #include "python/csrc/bindings.h"
@@ -300,6 +302,20 @@ void init_exceptions(py::module_& m) {
       PyErr_SetString(PyExc_NotImplementedError, e.what());
     } catch (const wick::Error& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const std::bad_alloc&) {
+      // A C++ container's allocation (std::bad_alloc's what() is just "std::bad_alloc"); tensors'
+      // memory fails earlier with the allocator's own message.
+      PyErr_SetString(PyExc_MemoryError, "out of memory: this call asked for more memory than the system gives");
+    } catch (const std::length_error&) {
+      // A size past what a C++ container can hold ("vector::reserve", "basic_string::_M_create").
+      PyErr_SetString(PyExc_MemoryError, "out of memory: this call asked for a container larger than can exist");
+    } catch (const py::cast_error&) {
+      // A binding's .cast<T>() of an argument of another type: pybind11's own text ("Unable to cast
+      // Python instance to C++ type") tells the user nothing. The bindings check their arguments'
+      // types first; this is the net under the ones that do not (difftest --fuzz looks for them).
+      PyErr_SetString(PyExc_TypeError,
+                      "an argument has a type this function cannot take where it was given (it needs a number, "
+                      "a string, a dtype or a Tensor there: see the function's help())");
     }
   });
 }

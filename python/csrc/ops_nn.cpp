@@ -29,8 +29,13 @@ std::string shape_str(IntArrayRef sizes) {
 // arguments when either is given (with PyTorch's deprecation warning).
 Reduction reduction_arg(py::handle size_average, py::handle reduce, const std::string& reduction) {
   if (size_average.is_none() && reduce.is_none()) return reduction_from_string(reduction);
-  const bool avg = size_average.is_none() || PyObject_IsTrue(size_average.ptr());
-  const bool red = reduce.is_none() || PyObject_IsTrue(reduce.ptr());
+  const auto truth = [](py::handle flag) {
+    const int t = PyObject_IsTrue(flag.ptr());  // -1 with an exception set: bool() of an empty tensor, say
+    if (t < 0) throw py::error_already_set();
+    return t == 1;
+  };
+  const bool avg = size_average.is_none() || truth(size_average);
+  const bool red = reduce.is_none() || truth(reduce);
   const char* name = avg && red ? "mean" : red ? "sum" : "none";
   warn(PyExc_UserWarning, std::string("size_average and reduce args will be deprecated, please use reduction='") +
                               name + "' instead.");

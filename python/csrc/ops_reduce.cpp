@@ -245,7 +245,11 @@ void init_reduce(py::module_& m, TensorClass& cls) {
       const auto s = p.cast<std::string>();
       WICK_CHECK(s == "fro", NotImplementedError, "norm(): p='", s, "' is not supported (use a number or 'fro')");
     } else if (!p.is_none()) {
-      order = p.cast<double>();
+      Scalar number;
+      if (!scalar_from_object(p, number) || number.is_bool())
+        throw py::type_error(std::string("norm(): p must be a number, inf or 'fro', not '") + Py_TYPE(p.ptr())->tp_name +
+                             "'");
+      order = number.to_double();
     }
     const auto dims = dims_from(dim, "norm");
     return without_gil([&] { return norm(x, order, dims, keepdim); });

@@ -301,6 +301,17 @@ TEST_P(ElementwiseOnDevice, AlphaAndBoundsInTheResultDtype) {
   EXPECT_EQ(clamp(from_vector<int64_t>({0}, {1}).to(device()), big, std::nullopt).item<int64_t>(), big);
 }
 
+// Note [Float to integer conversion]: no undefined behaviour for values an integer cannot hold.
+TEST_P(ElementwiseOnDevice, FloatsOutsideInt64BecomeInt64Min) {
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  const Tensor x = tensor({nan, inf, -inf, 1e19, -1e19, -2.5, 3e9}, ScalarType::Float64).to(device());
+  const int64_t m = std::numeric_limits<int64_t>::min();
+  EXPECT_EQ(x.to(ScalarType::Int64).to_vector<int64_t>(), (std::vector<int64_t>{m, m, m, m, m, -2, 3000000000}));
+  const int32_t m32 = std::numeric_limits<int32_t>::min();
+  EXPECT_EQ(x.to(ScalarType::Int32).to_vector<int32_t>(), (std::vector<int32_t>{m32, m32, m32, m32, m32, -2, m32}));
+  EXPECT_EQ(x.to(ScalarType::Bool).to_vector<bool>(), (std::vector<bool>{true, true, true, true, true, true, true}));
+}
+
 TEST_P(ElementwiseOnDevice, FloatsConvertToUint8ThroughInt64) {
   // As PyTorch: -1.5 becomes 255 (a GPU's direct cast saturated it to 0), -300.2 becomes 212.
   const std::vector<uint8_t> expected{255, 212, 44, 2, 0};

@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "io/checkpoint.h"
+#include "io/dlpack.h"
 #include "io/json.h"
 #include "tests/cpp/test_util.h"
 
@@ -784,6 +785,74 @@ TEST(IoJson, CursorReadsOneValueAtATime) {
   io::json::Cursor trailing("1 2", 1);
   EXPECT_EQ(std::get<int64_t>(trailing.read_number()), 1);
   EXPECT_THROW_WITH(trailing.end_document(), io::json::ParseError, "unexpected text after the value");
+}
+
+// ---- DLPack (io/dlpack.h) ---------------------------------------------------------------------------
+
+TEST(DLPack, ExportAndImportShareMemoryAndReleaseOnce) {
+  Tensor t = arange(6, TensorOptions(ScalarType::Float32)).view({2, 3}).t();  // non-contiguous
+  DLManagedTensor* m = io::to_dlpack(t);
+  EXPECT_EQ(m->dl_tensor.ndim, 2);
+  EXPECT_EQ(m->dl_tensor.strides[0], 1);
+  EXPECT_EQ(m->dl_tensor.strides[1], 3);
+  {
+    Tensor u = io::from_dlpack(m);  // u owns m now
+    EXPECT_EQ(u.raw_data(), t.raw_data());
+    EXPECT_TRUE(u.sizes() == t.sizes());
+    EXPECT_TRUE(u.strides() == t.strides());
+    u.fill_(7);
+  }  // m's deleter ran here (ASan would report a leak or a double free otherwise)
+  EXPECT_EQ(t.sum().item<double>(), 42.0);
+  EXPECT_THROW_WITH(io::to_dlpack(ones({2}).requires_grad_()), Error, "Can't export tensors that require gradient");
+}
+
+TEST(DLPack, ImportChecksEverythingButThePointer) {
+  static int releases = 0;
+  auto release = [](void*) { ++releases; };
+  alignas(8) static char buffer[64];
+  int64_t shape[3] = {2, 3, 0}, strides[3] = {3, 1, 1};
+  DLTensor dl{};
+  dl.data = buffer;
+  dl.device = {kDLCPU, 0};
+  dl.dtype = io::to_dlpack_dtype(ScalarType::Float32);
+  dl.ndim = 2;
+  dl.shape = shape;
+  dl.strides = strides;
+  const auto refused = [&](std::string_view message) {
+    EXPECT_THROW_WITH(io::from_dlpack(dl, release, nullptr), Error, message);
+  };
+  { EXPECT_EQ(io::from_dlpack(dl, release, nullptr).numel(), 6); }
+  EXPECT_EQ(releases, 1);
+  dl.dtype.lanes = 4;
+  refused("vector element types (lanes = 4)");
+  dl.dtype = {kDLComplex, 64, 1};
+  refused("unsupported element type complex64");
+  dl.dtype = io::to_dlpack_dtype(ScalarType::Float32);
+  dl.device = {kDLMetal, 0};
+  refused("unsupported device type 8");
+  dl.device = {kDLCPU, 0};
+  shape[0] = -2;
+  refused("negative size in shape");
+  shape[0] = 2;
+  strides[0] = -3;
+  refused("negative strides");
+  strides[0] = 3;
+  dl.ndim = 65;
+  refused("invalid number of dimensions 65");
+  dl.ndim = 2;
+  dl.data = nullptr;
+  refused("has no data");
+  dl.data = buffer;
+  dl.byte_offset = UINT64_MAX;
+  refused("runs past the end of the address space");
+  dl.byte_offset = 0;
+  // Compact strides of an empty tensor whose other sizes multiply past int64 (a fuzz finding: it overflowed).
+  int64_t huge[3] = {int64_t{1} << 40, int64_t{1} << 40, 0};
+  dl.ndim = 3;
+  dl.shape = huge;
+  dl.strides = nullptr;
+  refused("too large");
+  EXPECT_EQ(releases, 1);  // never for a refused DLTensor
 }
 
 // Note [Header memory]: the value limit, on saving and loading.

@@ -436,7 +436,8 @@ TEST_P(LinalgOnDevice, GradcheckBmm) {
 TEST(Linalg, GradcheckAddmm) {
   manual_seed(10);
   for (std::vector<int64_t> bias_shape : std::vector<std::vector<int64_t>>{{3, 2}, {2}, {1, 2}, {3, 1}, {1}, {}}) {
-    for (auto [beta, alpha] : std::vector<std::pair<double, double>>{{1, 1}, {2, 0.5}, {0, -1.5}}) {
+    for (auto [beta_, alpha_] : std::vector<std::pair<double, double>>{{1, 1}, {2, 0.5}, {0, -1.5}}) {
+      const double beta = beta_, alpha = alpha_;  // clang 14 cannot capture structured bindings
       auto f = [beta, alpha](const TensorList& in) { return addmm(in[0], in[1], in[2], beta, alpha); };
       EXPECT_TRUE(gradcheck(f, {leaf(bias_shape), leaf({3, 4}), leaf({4, 2})}))
           << IntArrayRef(bias_shape) << " beta " << beta << " alpha " << alpha;

@@ -11,7 +11,7 @@
 
 #include "test_util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WICK_SANITIZE)
 #define WICK_COUNTS_NEW 0  // the sanitizer owns operator new
 #else
 #define WICK_COUNTS_NEW 1
@@ -70,8 +70,9 @@ TEST(Overhead, RecordedOpsAllocateTheOutputAndTheNode) {
   const std::vector<std::pair<const char*, std::function<Tensor()>>> ops = {
       {"add", [&] { return a + b; }},   {"mul", [&] { return a * b; }},   {"relu", [&] { return relu(a); }},
       {"sigmoid", [&] { return sigmoid(a); }}, {"mm", [&] { return mm(w, m); }}};
-  for (const auto& [name, op] : ops) {
-    SCOPED_TRACE(name);
+  for (const auto& entry : ops) {  // not a structured binding: clang 14 cannot capture one
+    SCOPED_TRACE(entry.first);
+    const std::function<Tensor()>& op = entry.second;
     Tensor c;
     auto [news, sys] = count_allocations([&] { c = op(); });
     ASSERT_TRUE(c.grad_fn());

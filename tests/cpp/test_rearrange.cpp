@@ -52,6 +52,20 @@ TEST_P(RearrangeOnDevice, Values) {
   EXPECT_EQ(trace(arange(9.0).view({3, 3}).to(device())).item<float>(), 12.0f);
 }
 
+// repeat and tile always make a new tensor (the API fuzzer found a 0-dim self's tile to be a stride-0 view).
+TEST_P(RearrangeOnDevice, RepeatAndTileNeverAlias) {
+  const Tensor scalar = tensor({3.0}, TensorOptions().device(device())).view({});
+  const Tensor tiled = tile(scalar, {4});
+  EXPECT_EQ(tiled.strides()[0], 1);
+  tiled.fill_(1);
+  EXPECT_EQ(scalar.item<double>(), 3.0);
+  const Tensor m = ones({2, 3}, TensorOptions().device(device()));
+  const Tensor same = repeat(m, {1, 1});
+  EXPECT_NE(same.raw_data(), m.raw_data());
+  same.fill_(0);
+  EXPECT_EQ(m.sum().item<double>(), 6.0);
+}
+
 TEST_P(RearrangeOnDevice, DiagonalIsAViewThatWritesThrough) {
   Tensor m = zeros({3, 3}).to(device());
   diagonal(m).fill_(1);

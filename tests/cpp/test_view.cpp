@@ -93,6 +93,9 @@ TEST(View, Errors) {
   EXPECT_THROW_WITH(x.transpose(0, 2), IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got 2)");
   EXPECT_THROW_WITH(x.expand({3, 3}), ValueError, "The expanded size of the tensor (3) must match the existing size (2)");
   EXPECT_THROW_WITH(x.expand({3}), ValueError, "must be greater or equal");
+  // A size of 1 expands to any size >= 0, never to a negative one (the API fuzzer's finding: expand(-7) made one).
+  EXPECT_THROW_WITH(zeros({1}).expand({-7}), ValueError, "the expanded size -7 at dimension 0 is negative");
+  EXPECT_EQ(zeros({1}).expand({0}).numel(), 0);
   EXPECT_THROW_WITH(x.select(0, 2), IndexError, "index 2 out of range");
   EXPECT_THROW_WITH(x.narrow(1, 2, 2), IndexError, "exceeds dimension size");
   EXPECT_THROW_WITH(x.slice(1, 0, 2, 0), ValueError, "step must be positive");
@@ -125,8 +128,9 @@ TEST_P(ViewOnDevice, Gradients) {
       {"contiguous", [](const Tensor& x) { return x.t().contiguous(); }},
       {"view_of_view", [](const Tensor& x) { return x.t().select(0, 1).unsqueeze(0) * 2; }},
   };
-  for (const auto& [name, fn] : cases) {
+  for (const auto& [name, fn_] : cases) {
     SCOPED_TRACE(name);
+    const auto& fn = fn_;  // clang 14 cannot capture a structured binding
     auto f = [&](const TensorList& in) { return fn(in[0]); };
     EXPECT_TRUE(gradcheck(f, {leaf({3, 4}, -1, 1, d)}));
     if (std::string(name) != "view" && std::string(name) != "unflatten") {

@@ -41,11 +41,12 @@ def report(results, seconds, args, known=None):
     new, documented = split_known(groups) if known is None else known
     lines.append(f"{results.calls} calls in {seconds:.0f} s ({results.calls / max(seconds, 1e-9):.0f}/s, "
                  f"{args.workers} workers, seed {args.seed}, cases {args.start}..{args.start + args.calls - 1}, "
-                 f"{'PyTorch on both sides' if args.oracle_both else 'wick vs PyTorch'} "
+                 f"{'API fuzzer, wick alone' if getattr(args, 'fuzz', False) else 'PyTorch on both sides' if args.oracle_both else 'wick vs PyTorch'} "
                  f"{'(wick on ' + os.environ['DIFFTEST_DEVICE'] + ') ' if os.environ.get('DIFFTEST_DEVICE', 'cpu') != 'cpu' else ''}"
                  f"{__import__('torch').__version__}, {_cpu()})")
-    lines.append(f"{results.cases_with_differences} cases differ: {len(new)} groups new, "
-                 f"{len(documented)} groups documented in difftest/known.py")
+    lines.append(f"{results.cases_with_differences} cases {'with findings' if getattr(args, 'fuzz', False) else 'differ'}: "
+                 f"{len(new)} groups new, {len(documented)} groups documented in difftest/known.py; "
+                 f"the largest worker peaked at {results.peak_rss_kib / 1024:.0f} MiB")
     for title, items in (("New differences", new), ("Documented differences (difftest/known.py)", documented)):
         if not items:
             continue
@@ -74,6 +75,8 @@ def main(argv=None):
     p.add_argument("--write-results", metavar="FILE", help="also write the report to FILE")
     p.add_argument("--device", default=None, help="the device of wick's tensors (cpu or cuda; PyTorch stays on the "
                    "CPU); default $DIFFTEST_DEVICE or cpu")
+    p.add_argument("--fuzz", action="store_true", help="the API fuzzer (difftest/fuzz.py): hostile arguments, wick "
+                   "alone; finds crashes, hangs and C++ messages")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.device:
@@ -87,15 +90,19 @@ def main(argv=None):
             return 2
     if args.worker:
         from .runner import worker_main
-        worker_main(args.oracle_both)
+        worker_main(args.oracle_both, args.fuzz)
         return 0
     if args.replay:
+        if args.fuzz:
+            from .fuzz import replay as fuzz_replay
+            return fuzz_replay(args.replay)
         return replay(args.replay, args.oracle_both)
     from .runner import run
     t0 = time.monotonic()
     results = run(args.seed, args.start, args.calls, args.workers, args.ops, args.timeout, args.oracle_both,
-                  progress=lambda r: print(f"  ... {r.calls} calls, {r.cases_with_differences} differ",
-                                           file=sys.stderr, flush=True))
+                  progress=lambda r: print(f"  ... {r.calls} calls, {r.cases_with_differences} "
+                                           f"{'with findings' if args.fuzz else 'differ'}", file=sys.stderr, flush=True),
+                  fuzz=args.fuzz)
     text, new = report(results, time.monotonic() - t0, args)
     print(text)
     if args.write_results:

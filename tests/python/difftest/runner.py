@@ -64,18 +64,27 @@ def make_case(seed, index):
     return case
 
 
-def worker_main(oracle_both=False):
-    """The worker loop (in its own process)."""
+def worker_main(oracle_both=False, fuzz=False):
+    """The worker loop (in its own process). With `fuzz`, the API fuzzer's
+    cases (difftest/fuzz.py) in wick alone."""
+    import resource
+
     import torch
     torch.set_num_threads(1)
     from .compare import run_case
+    from .fuzz import make_fuzz_case, run_fuzz_case
     lib_w = torch if oracle_both else __import__("wick")
+    if fuzz:  # a call that allocates gigabytes fails at once (MemoryError) rather than paging (difftest/fuzz.py)
+        with open("/proc/self/status") as f:
+            vm_kib = int(next(line for line in f if line.startswith("VmSize:")).split()[1])
+        limit = vm_kib * 1024 + (3 << 30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     out = sys.stdout
     for line in sys.stdin:
         seed, first, last, pattern = line.split(" ", 3)
         pattern = re.compile(pattern.strip())
         for index in range(int(first), int(last)):
-            case = make_case(int(seed), index)
+            case = (make_fuzz_case if fuzz else make_case)(int(seed), index)
             if not pattern.search(case.op.key + " " + case.form):
                 continue
             if not available(case.op, case.form, lib_w):
@@ -88,20 +97,22 @@ def worker_main(oracle_both=False):
             out.write(f"s {index}\n")
             out.flush()
             try:
-                found = run_case(case, lib_w, torch)
+                found = run_fuzz_case(case, lib_w) if fuzz else run_case(case, lib_w, torch)
             except Exception as e:  # noqa: BLE001 (a bug of the tester's: named, and the run goes on)
                 found = [("tester-error", f"{type(e).__name__}: {e}"[:300])]
             if found:
                 out.write(json.dumps({"i": index, "op": case.op.key, "form": case.form, "d": found}) + "\n")
-        out.write(f"done {last}\n")
+        # The worker's peak memory so far (KiB), for the report: a leak shows as a growing peak.
+        out.write(f"done {last} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\n")
         out.flush()
 
 
 class Worker:
-    def __init__(self, oracle_both):
+    def __init__(self, oracle_both, fuzz=False):
         env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=_HERE + os.pathsep + os.environ.get("PYTHONPATH", ""),
                    PYTHONFAULTHANDLER="")
-        args = [sys.executable, "-m", "difftest", "--worker"] + (["--oracle-both"] if oracle_both else [])
+        args = [sys.executable, "-m", "difftest", "--worker"] + (["--oracle-both"] if oracle_both else []) + \
+            (["--fuzz"] if fuzz else [])
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      env=env, text=True, bufsize=1)
         self.job = None
@@ -129,6 +140,7 @@ class Results:
         self.missing = defaultdict(int)
         self.groups = {}        # (kind, op, form) -> [count, first case id, first message]
         self.cases_with_differences = 0
+        self.peak_rss_kib = 0   # the largest peak memory of a worker
 
     def add(self, seed, record):
         if record.get("missing"):
@@ -152,8 +164,8 @@ class Results:
         return dict(counts)
 
 
-def run(seed, start, calls, workers, pattern=".", timeout=30.0, oracle_both=False, progress=None):
-    """Runs cases start..start+calls of `seed`; the Results."""
+def run(seed, start, calls, workers, pattern=".", timeout=30.0, oracle_both=False, progress=None, fuzz=False):
+    """Runs cases start..start+calls of `seed` (the API fuzzer's with `fuzz`); the Results."""
     results = Results()
     chunk = 200
     jobs = [(seed, i, min(i + chunk, start + calls), pattern) for i in range(start, start + calls, chunk)]
@@ -162,7 +174,7 @@ def run(seed, start, calls, workers, pattern=".", timeout=30.0, oracle_both=Fals
     pool = []
 
     def spawn():
-        w = Worker(oracle_both)
+        w = Worker(oracle_both, fuzz)
         sel.register(w.proc.stdout, selectors.EVENT_READ, w)
         pool.append(w)
         return w
@@ -185,7 +197,7 @@ def run(seed, start, calls, workers, pattern=".", timeout=30.0, oracle_both=Fals
                 code = w.proc.wait()
                 if w.current is None:
                     raise RuntimeError(f"a difftest worker exited ({code}) before its first case")
-                _record(results, seed, w.current, "crash", f"the process ended (exit status {code})")
+                _record(results, seed, w.current, "crash", f"the process ended (exit status {code})", fuzz)
                 job = w.job
                 retire(w)
                 if w.current + 1 < job[2]:
@@ -199,6 +211,9 @@ def run(seed, start, calls, workers, pattern=".", timeout=30.0, oracle_both=Fals
                     results.calls += 1
                 elif line.startswith("done "):
                     w.current = None
+                    parts = line.split()
+                    if len(parts) > 2:
+                        results.peak_rss_kib = max(results.peak_rss_kib, int(parts[2]))
                     if jobs:
                         w.give(jobs.pop())
                     else:
@@ -207,7 +222,7 @@ def run(seed, start, calls, workers, pattern=".", timeout=30.0, oracle_both=Fals
                     results.add(seed, json.loads(line))
         for w in list(pool):
             if w.current is not None and now - w.started_at > timeout:
-                _record(results, seed, w.current, "hang", f"still running after {timeout:g} s")
+                _record(results, seed, w.current, "hang", f"still running after {timeout:g} s", fuzz)
                 job = w.job
                 retire(w)
                 if w.current + 1 < job[2]:
@@ -218,6 +233,7 @@ def run(seed, start, calls, workers, pattern=".", timeout=30.0, oracle_both=Fals
     return results
 
 
-def _record(results, seed, index, kind, message):
-    case = make_case(seed, index)
+def _record(results, seed, index, kind, message, fuzz=False):
+    from .fuzz import make_fuzz_case
+    case = (make_fuzz_case if fuzz else make_case)(seed, index)
     results.add(seed, {"i": index, "op": case.op.key, "form": case.form, "d": [[kind, message]]})
