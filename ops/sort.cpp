@@ -478,17 +478,14 @@ Tensor quantile_impl(const Tensor& self, const Tensor& q_in, std::optional<int64
   const Tensor pos = mul(reshape(q, q_shape), unsqueeze(last, 0));
   Tensor lo = floor(pos), hi = ceil(pos);
   if (interpolation == "nearest") lo = hi = round(pos);  // half to even, as PyTorch
+  // The sorted values at positions `at`, for each q: sorted seen as [q, *sorted.shape], one position per row.
+  DimVector values_shape(sorted.sizes());
+  values_shape.insert(0, q.numel());
+  DimVector index_shape = values_shape;
+  index_shape[static_cast<size_t>(dim) + 1] = 1;
+  const Tensor values = expand(unsqueeze(sorted, 0), values_shape);
   const auto pick = [&](const Tensor& at) {
-    DimVector shape(sorted.sizes());
-    shape.insert(0, q.numel());
-    shape[static_cast<size_t>(dim) + 1] = 1;
-    const Tensor index = contiguous(expand(at.to(ScalarType::Int64), shape));
-    return gather(expand(unsqueeze(sorted, 0), [&] {
-                    DimVector s(sorted.sizes());
-                    s.insert(0, q.numel());
-                    return s;
-                  }()),
-                  dim + 1, index);
+    return gather(values, dim + 1, contiguous(expand(at.to(ScalarType::Int64), index_shape)));
   };
   const Tensor v_lo = pick(lo), v_hi = interpolation == "lower" || interpolation == "nearest" ? v_lo : pick(hi);
   Tensor out;

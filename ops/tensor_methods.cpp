@@ -51,7 +51,7 @@ struct FloatFormat {
       whole = whole && std::nearbyint(x) == x;
     }
     // PyTorch's rule (torch/_tensor_str.py), over the nonzero finite magnitudes.
-    if (whole) style = max_abs > 1e8 ? Sci : Whole;
+    if (whole) style = max_abs > 1e8 || max_abs / min_abs > 1000 ? Sci : Whole;
     else if (max_abs > 1e8 || min_abs < 1e-4 || max_abs / min_abs > 1000) style = Sci;
     else style = Fixed;
   }
@@ -70,20 +70,47 @@ struct FloatFormat {
 constexpr int64_t kSummarizeAbove = 1000;
 constexpr int64_t kEdgeItems = 3;
 
+// The elements a summarized print shows, as a small tensor: along each dim of
+// more than 2 * kEdgeItems, the first and the last kEdgeItems. One strided
+// view picks them (such a dim becomes two: which edge, and the place in it),
+// so a print reads only what it shows, even of an expanded view of 2**62
+// elements. As PyTorch's _tensor_str, the number format is chosen from these
+// elements alone.
+Tensor shown_elements(const Tensor& t) {
+  DimVector sizes, strides, shown;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    const int64_t n = t.sizes()[d], s = t.strides()[d];
+    if (n > 2 * kEdgeItems) {
+      sizes.push_back(2);
+      strides.push_back((n - kEdgeItems) * s);
+      sizes.push_back(kEdgeItems);
+      strides.push_back(s);
+      shown.push_back(2 * kEdgeItems);
+    } else {
+      sizes.push_back(n);
+      strides.push_back(s);
+      shown.push_back(n);
+    }
+  }
+  return reshape(contiguous(as_strided(t.detach(), sizes, strides, t.storage_offset())), shown);
+}
+
 struct Printer {
-  std::vector<std::string> cells;  // every element formatted, padded to one width
-  IntArrayRef sizes;
+  std::vector<std::string> cells;  // the shown elements formatted, padded to one width
+  IntArrayRef sizes;               // the tensor's
+  IntArrayRef shown;               // the shown elements' (sizes, or 2 * kEdgeItems along long dims)
   bool summarize;
 
-  // Prints the sub-array of dimension d starting at flat position `base`.
+  // Prints the sub-array of dimension d whose first shown element is at flat position `base`.
   void print(std::ostringstream& os, int64_t d, int64_t base, int indent) const {
     if (d == static_cast<int64_t>(sizes.size())) {
       os << cells[static_cast<size_t>(base)];
       return;
     }
     int64_t inner = 1;
-    for (size_t k = static_cast<size_t>(d) + 1; k < sizes.size(); ++k) inner *= sizes[k];
+    for (size_t k = static_cast<size_t>(d) + 1; k < shown.size(); ++k) inner *= shown[k];
     const int64_t n = sizes[static_cast<size_t>(d)];
+    const bool cut = n != shown[static_cast<size_t>(d)];  // only the edges are shown
     const bool innermost = d + 1 == static_cast<int64_t>(sizes.size());
     std::string sep = ",";
     if (innermost) {
@@ -96,17 +123,18 @@ struct Printer {
     for (int64_t i = 0; i < n; ++i) {
       if (i > 0) os << sep;
       if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
-        os << "...";
+        os << (innermost ? " ..." : "...");  // as PyTorch: "2,  ..., 47" in a row, "...," on a line of its own
         i = n - kEdgeItems - 1;
         continue;
       }
-      print(os, d + 1, base + i * inner, indent + 1);
+      const int64_t at = cut && i >= kEdgeItems ? i - (n - 2 * kEdgeItems) : i;
+      print(os, d + 1, base + at * inner, indent + 1);
     }
     os << ']';
   }
 };
 
-// Every element of t as text. Integers are read as int64, not through a
+// Every element of t as text (t is what a print shows, at most a few hundred elements). Integers are read as int64, not through a
 // double, which would print 2**62 + 1 as 4611686018427387904.
 std::vector<std::string> format_cells(const Tensor& t) {
   std::vector<std::string> cells;
@@ -145,7 +173,9 @@ std::string Tensor::str() const {
       os << (dim() == 1 ? ",)" : ")");
     }
   } else {
-    Printer p{format_cells(*this), sizes(), numel() > kSummarizeAbove};
+    const bool summarize = numel() > kSummarizeAbove;
+    const Tensor shown = summarize ? shown_elements(*this) : *this;
+    Printer p{format_cells(shown), sizes(), shown.sizes(), summarize};
     p.print(os, 0, 0, 7);
   }
   if (device().is_cuda()) os << ", device='" << device() << "'";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/dim_split.h"
 #include "backends/scan_math.h"
 #include "core/parallel.h"
 
@@ -20,23 +21,10 @@ namespace {
 
 using scan_math::ScanState;
 
-struct Geometry {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-Geometry geometry(IntArrayRef sizes, int64_t dim) {
-  Geometry g;
-  for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); ++d) {
-    if (d < dim) g.outer *= sizes[d];
-    else if (d == dim) g.n = sizes[d];
-    else g.inner *= sizes[d];
-  }
-  return g;
-}
 
 // Scans columns [j0, j1) of outer slice o.
 template <typename T, typename Op>
-void scan_columns(T* out, int64_t* indices, const T* in, const Geometry& g, int64_t o, int64_t j0, int64_t j1,
+void scan_columns(T* out, int64_t* indices, const T* in, const DimSplit& g, int64_t o, int64_t j0, int64_t j1,
                   std::vector<ScanState<T>>& state) {
   const int64_t w = j1 - j0;
   const int64_t base = o * g.n * g.inner + j0;
@@ -55,7 +43,7 @@ void scan_columns(T* out, int64_t* indices, const T* in, const Geometry& g, int6
 
 template <typename T, typename Op>
 void scan_typed(const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim) {
-  const Geometry g = geometry(in.sizes(), dim);
+  const DimSplit g = split_at_dim(in.sizes(), dim);
   T* o = out.data_ptr<T>();
   int64_t* idx = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
   const T* x = in.data_ptr<T>();
@@ -74,7 +62,7 @@ void scan_typed(const Tensor& out, const Tensor& indices, const Tensor& in, int6
 
 template <typename T>
 void sort_typed(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, bool descending) {
-  const Geometry g = geometry(in.sizes(), dim);
+  const DimSplit g = split_at_dim(in.sizes(), dim);
   const int64_t k = values.size(dim);
   T* vo = values.data_ptr<T>();
   int64_t* io = indices.data_ptr<int64_t>();

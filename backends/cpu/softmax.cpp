@@ -14,6 +14,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/vec_math.h"
+#include "backends/dim_split.h"
 #include "backends/softmax_math.h"
 #include "core/parallel.h"
 
@@ -21,20 +22,6 @@ namespace wick::cpu {
 
 namespace {
 
-struct Geometry {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-Geometry geometry(const Tensor& t, int64_t dim) {
-  Geometry g;
-  const IntArrayRef sizes = t.sizes();
-  for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); ++d) {
-    if (d < dim) g.outer *= sizes[d];
-    else if (d == dim) g.n = sizes[d];
-    else g.inner *= sizes[d];
-  }
-  return g;
-}
 
 // Rows per parallel chunk so that a chunk holds about kParallelGrain elements.
 int64_t grain_for(int64_t row_elements) { return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(row_elements, 1)); }
@@ -282,7 +269,7 @@ void planes_backward(T* gx, const T* g, const T* y, int64_t n, int64_t inner, in
 
 // Runs f(outer_index, j0, width) over every (outer slice, column block) pair.
 template <typename F>
-void for_each_block(const Geometry& g, const F& f) {
+void for_each_block(const DimSplit& g, const F& f) {
   const int64_t blocks = (g.inner + kColumnBlock - 1) / kColumnBlock;
   const int64_t block_elements = g.n * std::min(g.inner, kColumnBlock);
   parallel_for(g.outer * blocks, grain_for(block_elements), [&](int64_t begin, int64_t end) {
@@ -296,7 +283,7 @@ void for_each_block(const Geometry& g, const F& f) {
 }  // namespace
 
 void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) {
-  const Geometry g = geometry(in, dim);
+  const DimSplit g = split_at_dim(in.sizes(), dim);
   if (in.numel() == 0) return;
   dispatch_floating(in.dtype(), "softmax", [&]<typename T>() {
     const T* x = in.data_ptr<T>();
@@ -315,7 +302,7 @@ void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) {
 }
 
 void softmax_backward(const Tensor& grad_in, const Tensor& grad_out, const Tensor& out, int64_t dim, bool log) {
-  const Geometry g = geometry(out, dim);
+  const DimSplit g = split_at_dim(out.sizes(), dim);
   if (out.numel() == 0) return;
   dispatch_floating(out.dtype(), "softmax_backward", [&]<typename T>() {
     const T* go = grad_out.data_ptr<T>();

@@ -22,6 +22,7 @@
 #include "backends/cuda/block_reduce.cuh"
 #include "backends/cuda/cuda_utils.h"
 #include "backends/cuda/loops.cuh"
+#include "backends/dim_split.h"
 #include "backends/scan_math.h"
 
 namespace wick::cuda {
@@ -30,19 +31,6 @@ namespace {
 
 using scan_math::ScanState;
 
-struct Geometry {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-
-Geometry geometry(IntArrayRef sizes, int64_t dim) {
-  Geometry g;
-  for (int64_t d = 0; d < static_cast<int64_t>(sizes.size()); ++d) {
-    if (d < dim) g.outer *= sizes[d];
-    else if (d == dim) g.n = sizes[d];
-    else g.inner *= sizes[d];
-  }
-  return g;
-}
 
 template <typename Op>
 struct Combine {
@@ -54,7 +42,7 @@ struct Combine {
 
 // One thread per column (o, j) of [outer, n, inner].
 template <typename T, typename Op>
-__global__ void scan_columns_kernel(T* out, int64_t* indices, const T* in, Geometry g) {
+__global__ void scan_columns_kernel(T* out, int64_t* indices, const T* in, DimSplit g) {
   const int64_t columns = g.outer * g.inner;
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t c = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; c < columns; c += step) {
@@ -115,7 +103,7 @@ __global__ void split_states_kernel(T* out, int64_t* indices, const ScanState<T>
 
 template <typename T, typename Op>
 void scan_typed(const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim) {
-  const Geometry g = geometry(in.sizes(), dim);
+  const DimSplit g = split_at_dim(in.sizes(), dim);
   T* o = out.data_ptr<T>();
   int64_t* idx = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
   const T* x = in.data_ptr<T>();
@@ -177,7 +165,7 @@ __global__ void take_first_kernel(T* values, int64_t* indices, const int64_t* ke
 
 template <typename T>
 void sort_typed(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim, bool descending) {
-  const Geometry g = geometry(in.sizes(), dim);
+  const DimSplit g = split_at_dim(in.sizes(), dim);
   const int64_t total = in.numel(), k = values.size(dim);
   const RowOrder<T> order{in.data_ptr<T>(), g.n, g.inner, descending};
   DeviceBuffer keys(in.device(), static_cast<size_t>(total) * sizeof(int64_t));

@@ -18,6 +18,7 @@
 
 #include "backends/cuda/block_reduce.cuh"
 #include "backends/cuda/cuda_utils.h"
+#include "backends/dim_split.h"
 #include "backends/softmax_math.h"
 
 namespace wick::cuda {
@@ -128,14 +129,8 @@ __global__ void softmax_block_kernel(Op op, RowGeometry g) {
 
 template <typename Op>
 void launch_rows(const Op& op, const Tensor& t, int64_t dim, const char* name) {
-  RowGeometry g{1, 1, 1};
-  int64_t outer = 1;
-  for (int64_t d = 0; d < t.dim(); ++d) {
-    if (d < dim) outer *= t.sizes()[d];
-    else if (d == dim) g.n = t.sizes()[d];
-    else g.inner *= t.sizes()[d];
-  }
-  g.rows = outer * g.inner;
+  const DimSplit split = split_at_dim(t.sizes(), dim);
+  const RowGeometry g{split.outer * split.inner, split.n, split.inner};
   DeviceGuard guard(t.device());
   if (g.inner > 1 && (g.rows >= 4096 || g.n <= 8)) {
     constexpr int kThreads = 256;

@@ -62,6 +62,8 @@ int64_t int_from(py::handle obj, const char* op, const char* arg);
 TensorOptions make_options(std::optional<ScalarType> dtype, std::optional<Device> device, bool requires_grad);
 // wick.Size(sizes), the tuple subclass of python/wick/_size.py.
 py::object make_size(IntArrayRef sizes);
+// The tensors as a Python tuple (what split, unbind, meshgrid... return).
+py::tuple tensor_tuple(const TensorList& tensors);
 // A namedtuple of python/wick/return_types.py, e.g. return_types.max(values, indices).
 py::object make_return_type(const char* name, py::object a, py::object b);
 

@@ -182,7 +182,9 @@ py::object element(T v) {
 template <typename T>
 py::object nested_list(const T* data, IntArrayRef sizes, IntArrayRef strides, size_t d) {
   if (d == sizes.size()) return element(*data);
-  py::list out(sizes[d]);
+  PyObject* list = PyList_New(static_cast<Py_ssize_t>(sizes[d]));
+  if (!list) throw py::error_already_set();  // MemoryError; tolist() names the shape
+  py::list out = py::reinterpret_steal<py::list>(list);
   for (int64_t i = 0; i < sizes[d]; ++i)
     out[i] = nested_list(data + i * strides[d], sizes, strides, d + 1);
   return out;
@@ -288,10 +290,31 @@ py::object to_numpy(const Tensor& self, bool force) {
 }
 
 py::object tolist(const Tensor& self) {
+  // One Python list per row of the leading dims, even when the last dim is empty: shape
+  // (2**40, 0) asks for 2**40 lists. More than 2**31 are refused up front (at 64 bytes each they
+  // would take 128 GiB), and running out of memory on the way is a MemoryError naming the shape.
+  uint64_t lists = 0, rows = 1;
+  for (int64_t d = 0; d + 1 < self.dim(); ++d) {
+    if (__builtin_mul_overflow(rows, static_cast<uint64_t>(self.size(d)), &rows)) rows = UINT64_MAX;
+    lists = rows > UINT64_MAX - lists ? UINT64_MAX : lists + rows;
+  }
+  const auto out_of_memory = [&](const char* how) {
+    PyErr_SetString(PyExc_MemoryError, ("tolist(): a tensor of shape " + detail::str_cat(self.sizes()) + " " + how +
+                                        " (" + std::to_string(lists) + " nested Python lists)")
+                                           .c_str());
+    return py::error_already_set();
+  };
+  if (lists > (uint64_t{1} << 31)) throw out_of_memory("would take more memory than any machine has");
   Tensor host = without_gil([&] { return self.detach().cpu(); });
-  return dispatch_dtype(host.dtype(), "tolist", [&]<typename T>() {
-    return nested_list(static_cast<const T*>(host.raw_data()), host.sizes(), host.strides(), 0);
-  });
+  try {
+    return dispatch_dtype(host.dtype(), "tolist", [&]<typename T>() {
+      return nested_list(static_cast<const T*>(host.raw_data()), host.sizes(), host.strides(), 0);
+    });
+  } catch (py::error_already_set& e) {
+    if (!e.matches(PyExc_MemoryError)) throw;
+    PyErr_Clear();
+    throw out_of_memory("ran out of memory");
+  }
 }
 
 py::object item(const Tensor& self) { return scalar_to_object(without_gil([&] { return self.item(); })); }

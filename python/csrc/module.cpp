@@ -57,6 +57,12 @@ GilSafeObject::GilSafeObject(py::object obj)
         delete o;
       }) {}
 
+py::tuple tensor_tuple(const TensorList& tensors) {
+  py::tuple out(tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) out[i] = py::cast(tensors[i]);
+  return out;
+}
+
 void disallow_new(py::handle cls) {
   const std::string name = py::str(cls.attr("__name__"));
   cls.attr("__new__") = py::staticmethod(py::cpp_function(

@@ -10,12 +10,6 @@ std::optional<std::string_view> as_view(const std::optional<std::string>& s) {
   return s ? std::optional<std::string_view>(*s) : std::nullopt;
 }
 
-py::tuple to_tuple(const TensorList& parts) {
-  py::tuple out(parts.size());
-  for (size_t i = 0; i < parts.size(); ++i) out[i] = py::cast(parts[i]);
-  return out;
-}
-
 }  // namespace
 
 void init_index_ops(py::module_& m, TensorClass& cls) {
@@ -45,7 +39,7 @@ void init_index_ops(py::module_& m, TensorClass& cls) {
   auto split_ = [](const Tensor& x, py::handle sizes, int64_t dim) {
     const bool one = !PyTuple_Check(sizes.ptr()) && !PyList_Check(sizes.ptr());
     const std::vector<int64_t> s = int_list(sizes, "split", "split_size_or_sections");
-    return to_tuple(without_gil([&] { return one ? split(x, s[0], dim) : split_with_sizes(x, s, dim); }));
+    return tensor_tuple(without_gil([&] { return one ? split(x, s[0], dim) : split_with_sizes(x, s, dim); }));
   };
   const char* split_doc =
       "split(tensor, split_size_or_sections, dim=0) -> tuple of Tensors\n\n"
@@ -57,7 +51,7 @@ void init_index_ops(py::module_& m, TensorClass& cls) {
   m.def("split", split_, py::arg("tensor"), py::arg("split_size_or_sections"), py::arg("dim") = 0, split_doc);
   cls.def("split", split_, py::arg("split_size"), py::arg("dim") = 0, split_doc);
   auto chunk_ = [](const Tensor& x, int64_t chunks, int64_t dim) {
-    return to_tuple(without_gil([&] { return chunk(x, chunks, dim); }));
+    return tensor_tuple(without_gil([&] { return chunk(x, chunks, dim); }));
   };
   const char* chunk_doc =
       "chunk(input, chunks, dim=0) -> tuple of Tensors\n\n"
@@ -67,7 +61,7 @@ void init_index_ops(py::module_& m, TensorClass& cls) {
       "    (tensor([0, 1, 2]), tensor([3, 4]))";
   m.def("chunk", chunk_, py::arg("input"), py::arg("chunks"), py::arg("dim") = 0, chunk_doc);
   cls.def("chunk", chunk_, py::arg("chunks"), py::arg("dim") = 0, chunk_doc);
-  auto unbind_ = [](const Tensor& x, int64_t dim) { return to_tuple(without_gil([&] { return unbind(x, dim); })); };
+  auto unbind_ = [](const Tensor& x, int64_t dim) { return tensor_tuple(without_gil([&] { return unbind(x, dim); })); };
   const char* unbind_doc =
       "unbind(input, dim=0) -> tuple of Tensors\n\n"
       "The views x.select(dim, i) for every index i of dim.\n\n"

@@ -9,19 +9,13 @@ namespace wick::python {
 
 namespace {
 
-py::tuple to_tuple(const TensorList& ts) {
-  py::tuple out(ts.size());
-  for (size_t i = 0; i < ts.size(); ++i) out[i] = py::cast(ts[i]);
-  return out;
-}
-
 // unique's result as PyTorch gives it: the values alone, or a tuple with inverse and/or counts.
 py::object unique_result(const UniqueResult& r, bool inverse, bool counts) {
   if (!inverse && !counts) return py::cast(r.values);
   TensorList parts{r.values};
   if (inverse) parts.push_back(r.inverse);
   if (counts) parts.push_back(r.counts);
-  return to_tuple(parts);
+  return tensor_tuple(parts);
 }
 
 }  // namespace
@@ -175,8 +169,8 @@ void init_math(py::module_& m, TensorClass& cls) {
   const auto nonzero_fn = [](const Tensor& x, bool as_tuple) -> py::object {
     const Tensor coords = without_gil([&] { return nonzero(x); });
     if (!as_tuple) return py::cast(coords);
-    if (x.dim() == 0) return to_tuple({reshape(coords, {-1})});  // one empty-or-[0] index, as PyTorch
-    return to_tuple(unbind(coords, 1));
+    if (x.dim() == 0) return tensor_tuple({reshape(coords, {-1})});  // one empty-or-[0] index, as PyTorch
+    return tensor_tuple(unbind(coords, 1));
   };
   const char* nonzero_doc =
       "nonzero(input, *, as_tuple=False) -> Tensor or tuple of Tensors\n\n"

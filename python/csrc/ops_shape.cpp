@@ -20,12 +20,6 @@ TensorList tensors_from_args(const py::args& args, const char* op) {
   return out;
 }
 
-py::tuple to_tuple(const TensorList& ts) {
-  py::tuple out(ts.size());
-  for (size_t i = 0; i < ts.size(); ++i) out[i] = py::cast(ts[i]);
-  return out;
-}
-
 }  // namespace
 
 void init_shape(py::module_& m, TensorClass& cls) {
@@ -192,7 +186,7 @@ void init_shape(py::module_& m, TensorClass& cls) {
       "meshgrid",
       [](const py::args& args, const std::string& indexing) {
         const TensorList ts = tensors_from_args(args, "meshgrid");
-        return to_tuple(without_gil([&] { return meshgrid(ts, indexing); }));
+        return tensor_tuple(without_gil([&] { return meshgrid(ts, indexing); }));
       },
       py::kw_only(), py::arg("indexing") = "ij",
       "meshgrid(*tensors, indexing='ij') -> tuple of Tensors\n\n"
@@ -216,7 +210,7 @@ void init_shape(py::module_& m, TensorClass& cls) {
           TensorList out;
           for (const Tensor& t : ts) out.push_back(f(t));
           if (single) return py::cast(out[0]);
-          return to_tuple(out);
+          return tensor_tuple(out);
         },
         (std::string(name) + "(*tensors) -> Tensor or tuple of Tensors\n\nEach tensor as a view with at least " +
          name[8] + " dims (new dims of size 1, placed as numpy's " + name + " places them).")
@@ -356,11 +350,11 @@ void init_shape(py::module_& m, TensorClass& cls) {
   const auto split_fn = [](const Tensor& x, py::handle sections, int64_t dim) {
     if (py::isinstance<py::int_>(sections) || (is_tensor(sections) && sections.cast<Tensor>().dim() == 0)) {
       const int64_t n = int_from(sections, "tensor_split", "indices_or_sections");
-      return to_tuple(without_gil([&] { return tensor_split(x, n, dim); }));
+      return tensor_tuple(without_gil([&] { return tensor_split(x, n, dim); }));
     }
     const std::vector<int64_t> at = is_tensor(sections) ? sections.cast<Tensor>().cpu().to(ScalarType::Int64).to_vector<int64_t>()
                                                          : int_list(sections, "tensor_split", "indices_or_sections");
-    return to_tuple(without_gil([&] { return tensor_split(x, at, dim); }));
+    return tensor_tuple(without_gil([&] { return tensor_split(x, at, dim); }));
   };
   const char* split_doc =
       "tensor_split(input, indices_or_sections, dim=0) -> tuple of Tensors\n\n"
@@ -400,7 +394,7 @@ void init_shape(py::module_& m, TensorClass& cls) {
       "broadcast_tensors",
       [](const py::args& args) {
         const TensorList ts = tensors_from_args(args, "broadcast_tensors");
-        return to_tuple(without_gil([&] { return broadcast_tensors(ts); }));
+        return tensor_tuple(without_gil([&] { return broadcast_tensors(ts); }));
       },
       "broadcast_tensors(*tensors) -> tuple of Tensors\n\nViews of the tensors expanded to their common broadcast shape.");
   m.def(

@@ -313,6 +313,16 @@ TEST(IdxTest, RoundTripRawAndGzip) {
   EXPECT_EQ(read_idx(dir.file("two.gz")).to_vector<int64_t>(), (std::vector<int64_t>{1, 2, 3, 4}));
 }
 
+// An empty array's other sizes still multiply into its strides: [0, 2^31, 2^31, 2^31] has none in int64
+// (fuzz_idx's first finding: UBSan's signed overflow). Refused, not made.
+TEST(IdxTest, EmptyArraysWhoseStridesOverflowAreRefused) {
+  TempDir dir;
+  write_bytes(dir.file("empty"), idx_header({0, uint32_t{1} << 31, uint32_t{1} << 31, uint32_t{1} << 31}));
+  EXPECT_THROW_WITH(read_idx(dir.file("empty")), ValueError, "is too large");
+  write_bytes(dir.file("fine"), idx_header({0, 1u << 20, 1u << 20}));
+  EXPECT_EQ(read_idx(dir.file("fine")).numel(), 0);
+}
+
 TEST(IdxTest, TruncatedFilesRaiseAtEveryLength) {
   TempDir dir;
   const auto raw = concat(idx_header({3, 4, 5}), std::vector<uint8_t>(60, 1));

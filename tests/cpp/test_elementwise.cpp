@@ -605,6 +605,21 @@ TEST(Elementwise, PrintsLikePyTorch) {
   EXPECT_EQ(zeros({0, 3}).str(), "tensor([], size=(0, 3))");
   EXPECT_EQ(scalar_tensor(3.0).str(), "tensor(3.)");
   EXPECT_EQ(gt(arange(2), 0).str(), "tensor([False,  True])");
+  EXPECT_EQ(tensor({1.0, 2000.0}).str(), "tensor([1.0000e+00, 2.0000e+03])");  // whole, but a ratio past 1000
+}
+
+// A long tensor prints its edges, reading only them: an expanded view of 2**62 elements prints at once
+// (it used to format every element, and the API fuzzer's 2**62 one never finished).
+TEST(Elementwise, PrintsOnlyTheEdgesItShows) {
+  EXPECT_EQ(expand(tensor({7.0}), {int64_t{1} << 62}).str(), "tensor([7., 7., 7.,  ..., 7., 7., 7.])");
+  EXPECT_EQ(arange(2000).view({40, 50}).str(),
+            "tensor([[   0,    1,    2,  ...,   47,   48,   49],\n"
+            "        [  50,   51,   52,  ...,   97,   98,   99],\n"
+            "        [ 100,  101,  102,  ...,  147,  148,  149],\n"
+            "        ...,\n"
+            "        [1850, 1851, 1852,  ..., 1897, 1898, 1899],\n"
+            "        [1900, 1901, 1902,  ..., 1947, 1948, 1949],\n"
+            "        [1950, 1951, 1952,  ..., 1997, 1998, 1999]])");
 }
 
 // The new elementwise functions at their edges, against the C library in float64.

@@ -524,3 +524,38 @@ def test_unsupported_operands_raise_type_error():
         x + [1, 2]
     assert (x == None) is False  # noqa: E711
     assert x != None  # noqa: E711
+
+
+# ---- what the API fuzzer (python -m difftest --fuzz) found ------------------------------------------
+
+def test_printing_a_huge_expanded_view_reads_only_its_edges():
+    x = wick.tensor([7.0]).expand(2**62)
+    assert repr(x) == "tensor([7., 7., 7.,  ..., 7., 7., 7.])"
+    assert repr(wick.arange(2000).view(40, 50)) == repr(torch.arange(2000).view(40, 50))
+
+
+def test_tolist_of_absurdly_many_empty_rows_is_a_memory_error_naming_the_shape():
+    with pytest.raises(MemoryError, match=r"tolist\(\): a tensor of shape \[1099511627776, 0\]"):
+        wick.zeros(1, 0).expand(2**40, 0).tolist()
+    assert wick.zeros(2, 0).tolist() == [[], []]
+
+
+def test_tile_and_repeat_make_new_tensors():
+    x = wick.tensor(3.0)
+    t = x.tile(4)
+    t.fill_(1.0)
+    assert x.item() == 3.0 and t.stride() == (1,)
+    m = wick.ones(2, 3)
+    r = m.repeat(1, 1)
+    r.zero_()
+    assert m.sum().item() == 6.0
+
+
+def test_expand_refuses_negative_sizes():
+    with pytest.raises(ValueError, match="the expanded size -7 at dimension 0 is negative"):
+        wick.ones(1).expand(-7)
+
+
+def test_a_legacy_reduction_flag_that_has_no_truth_value_is_an_error_not_a_system_error():
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        wick.nn.functional.mse_loss(wick.ones(2), wick.ones(2), size_average=wick.zeros(0))

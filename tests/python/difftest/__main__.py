@@ -108,9 +108,11 @@ def main(argv=None):
     if args.write_results:
         command = "python -m difftest " + " ".join(argv if argv is not None else sys.argv[1:])
         with open(args.write_results, "w") as f:
-            f.write("# The differential tester's last long run\n\n"
+            title, replay_form = (("The API fuzzer's last long run", "--fuzz --replay") if args.fuzz else
+                                  ("The differential tester's last long run", "--replay"))
+            f.write(f"# {title}\n\n"
                     f"`{command}` (from tests/python), {time.strftime('%Y-%m-%d')}. Replay any case with "
-                    "`python -m difftest --replay SEED:INDEX`.\n\n```\n" + text + "\n```\n")
+                    f"`python -m difftest {replay_form} SEED:INDEX`.\n\n```\n" + text + "\n```\n")
     return 1 if new else 0
 
 

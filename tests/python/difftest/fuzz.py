@@ -107,7 +107,9 @@ def run_fuzz_case(case, lib):
     if e is None:
         try:
             _touch(o.result, lib)
-        except Exception as t:  # noqa: BLE001 (a result that cannot be read is a finding)
+        except MemoryError as t:  # reading a huge (expanded) result may rightly need too much
+            return [("unreadable-result", f"MemoryError: {t}"[:300])] if classify(t) or not str(t) else []
+        except Exception as t:  # noqa: BLE001 (any other failure to read a result is a finding)
             return [("unreadable-result", f"{type(t).__name__}: {t}"[:300])]
         return []
     return classify(e)
