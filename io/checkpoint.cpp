@@ -671,7 +671,8 @@ class TreeReader {
     values_ += n;
     if (values_ > max_values_)
       fail(at, "the header holds more than ", max_values_, " values (a tensor counts ", kTensorValues,
-           "), the limit for a checkpoint whose data section has ", data_len_, " bytes (Note [Header memory])");
+           "), the limit for a checkpoint whose data section has ", data_len_,
+           " bytes (Note [Header memory]; files written before wick had the limit may pass it)");
   }
 
   Value node(int depth, const Crumb& at) {
@@ -837,12 +838,15 @@ class TreeReader {
     if (known == std::end(kDtypeNames)) fail(at, "unknown dtype \"", dtype, "\"");
     e.dtype = known->second;
 
-    uint64_t numel = 1;
+    uint64_t numel = 1, extent = 1;  // extent skips zeros: an empty tensor's other sizes still make its strides
     for (const int64_t size : field(f.shape, "shape", at)) {
       if (size < 0) fail(at, "the tensor's shape has a negative size ", size);
       if (__builtin_mul_overflow(numel, static_cast<uint64_t>(size), &numel) ||
           numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         fail(at, "the tensor's shape has more elements than an int64 counts");
+      if (__builtin_mul_overflow(extent, static_cast<uint64_t>(std::max<int64_t>(size, 1)), &extent) ||
+          extent > (uint64_t{1} << 62))
+        fail(at, "the tensor's shape ", IntArrayRef(*f.shape), " is too large for int64 strides");
     }
     e.shape = *f.shape;
     uint64_t expected_nbytes = 0;

@@ -172,7 +172,10 @@ Tensor repeat(const Tensor& self, IntArrayRef repeats) {
     interleaved.push_back(padded[i]);
     expanded.push_back(repeats[i]);
     expanded.push_back(padded[i]);
-    merged.push_back(repeats[i] * padded[i]);
+    int64_t size = 0;
+    WICK_CHECK(!__builtin_mul_overflow(repeats[i], padded[i], &size), ValueError, "repeat: repeats ", repeats,
+               " of a tensor of shape ", self.sizes(), " make a size past int64");
+    merged.push_back(size);
   }
   check_allocatable(merged, self.dtype(), "repeat");
   // Always a new tensor, as in PyTorch: reshape alone would return a view when it can (of a 0-dim

@@ -338,6 +338,18 @@ py::tuple next_functions(const Node& n) {
 // tp_clear takes the Python objects out of the hooks and nodes it reached
 // (they hold None afterwards) and leaves the tensor itself intact. What it
 // reached is unreachable garbage, so no backward will call those hooks again.
+//
+// A limit, shared with PyTorch's traversal: the counts are read while other
+// threads may run C++ without the GIL, and the collector traverses each
+// object twice (once to subtract the references it is shown, once to mark
+// what is reachable). Should another thread take a second reference to a
+// TensorImpl or node between the two passes (recording an op on the tensor,
+// or making its AccumulateGrad, in a GIL-free call), the first pass shows a
+// hook's function and the second does not, and the collector takes that live
+// function for garbage and clears it. Recording ops from other threads on
+// tensors that carry Python hooks while a collection runs is the case to
+// avoid. The fix is one decision per object per collection (cached, and
+// dropped from a gc.callbacks "stop" hook); it is not built yet.
 
 namespace {
 

@@ -298,13 +298,12 @@ py::object tolist(const Tensor& self) {
     if (__builtin_mul_overflow(rows, static_cast<uint64_t>(self.size(d)), &rows)) rows = UINT64_MAX;
     lists = rows > UINT64_MAX - lists ? UINT64_MAX : lists + rows;
   }
-  const auto out_of_memory = [&](const char* how) {
-    PyErr_SetString(PyExc_MemoryError, ("tolist(): a tensor of shape " + detail::str_cat(self.sizes()) + " " + how +
-                                        " (" + std::to_string(lists) + " nested Python lists)")
-                                           .c_str());
+  const auto out_of_memory = [&](const std::string& how) {
+    PyErr_SetString(PyExc_MemoryError, ("tolist(): a tensor of shape " + detail::str_cat(self.sizes()) + " " + how).c_str());
     return py::error_already_set();
   };
-  if (lists > (uint64_t{1} << 31)) throw out_of_memory("would take more memory than any machine has");
+  if (lists > (uint64_t{1} << 31))
+    throw out_of_memory("would be " + std::to_string(lists) + " nested Python lists, more than any memory holds");
   Tensor host = without_gil([&] { return self.detach().cpu(); });
   try {
     return dispatch_dtype(host.dtype(), "tolist", [&]<typename T>() {
@@ -313,7 +312,7 @@ py::object tolist(const Tensor& self) {
   } catch (py::error_already_set& e) {
     if (!e.matches(PyExc_MemoryError)) throw;
     PyErr_Clear();
-    throw out_of_memory("ran out of memory");
+    throw out_of_memory("ran out of memory as a nested Python list");
   }
 }
 

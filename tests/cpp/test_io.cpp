@@ -469,6 +469,9 @@ TEST(Checkpoint, HostileHeaders) {
                   "more elements than an int64 counts");
   expect_rejected(tensor_json("float64", "[1152921504606846976,4]", 0, 0), "", "size in bytes overflows");
   expect_rejected(tensor_json("float64", "[4611686018427387904]", 0, 0), "", "size in bytes overflows");
+  // Empty, but its other sizes multiply past int64's strides: a CheckpointError, not empty()'s ValueError.
+  expect_rejected(tensor_json("uint8", "[0,4294967296,4294967296,4294967296]", 0, 0), "",
+                  "is too large for int64 strides");
   expect_rejected(tensor_json("complex64", "[1]", 0, 8), std::string(8, '\0'), "unknown dtype \"complex64\"");
   expect_rejected(tensor_json("uint8", "[1.5]", 0, 4), four, "shape holds a non-integer");
   std::string dims65 = "[1";

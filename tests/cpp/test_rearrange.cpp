@@ -64,6 +64,7 @@ TEST_P(RearrangeOnDevice, RepeatAndTileNeverAlias) {
   EXPECT_NE(same.raw_data(), m.raw_data());
   same.fill_(0);
   EXPECT_EQ(m.sum().item<double>(), 6.0);
+  EXPECT_THROW_WITH(repeat(m, {int64_t{1} << 62, 1}), ValueError, "make a size past int64");
 }
 
 TEST_P(RearrangeOnDevice, DiagonalIsAViewThatWritesThrough) {

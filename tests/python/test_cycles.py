@@ -164,13 +164,6 @@ def test_a_non_leaf_hook_survives_collection_while_its_graph_is_used():
     assert x.grad.tolist() == [8.0, 8.0, 8.0]
 
 
-def test_an_attribute_cycle_on_a_shared_tensor_keeps_its_attributes():
-    p = wick.nn.Parameter(wick.ones(2))
-    p.history = [p]
-    gc.collect()
-    assert p.history[0] is p
-
-
 def test_backward_with_create_graph_warns_about_its_cycle_once():
     # Note [create_graph cycles]: the warning is once per process, so it runs in its own.
     code = (

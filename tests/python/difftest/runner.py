@@ -74,11 +74,16 @@ def worker_main(oracle_both=False, fuzz=False):
     from .compare import run_case
     from .fuzz import make_fuzz_case, run_fuzz_case
     lib_w = torch if oracle_both else __import__("wick")
-    if fuzz:  # a call that allocates gigabytes fails at once (MemoryError) rather than paging (difftest/fuzz.py)
+    if fuzz and os.environ.get("DIFFTEST_DEVICE", "cpu") == "cpu":
+        # A call that allocates gigabytes fails at once (MemoryError) rather than paging (difftest/fuzz.py).
+        # Not with CUDA, whose start-up reserves more address space than this allows.
         with open("/proc/self/status") as f:
             vm_kib = int(next(line for line in f if line.startswith("VmSize:")).split()[1])
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
         limit = vm_kib * 1024 + (3 << 30)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     out = sys.stdout
     for line in sys.stdin:
         seed, first, last, pattern = line.split(" ", 3)
