@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/tensor_impl.h"
 #include "ops/creation.h"
 
 namespace wick::io {
@@ -117,12 +118,9 @@ Tensor from_dlpack(const DLTensor& dl, void (*release)(void*), void* context) {
   if (dl.strides) {
     strides.assign(dl.strides, dl.strides + dl.ndim);
   } else {  // compact row-major
-    checked_numel(sizes, "from_dlpack");  // so that the strides below cannot overflow, even for an empty tensor
-    int64_t stride = 1;
-    for (int64_t d = dl.ndim - 1; d >= 0; --d) {
-      strides[d] = stride;
-      stride *= std::max<int64_t>(sizes[d], 1);
-    }
+    checked_numel(sizes, "from_dlpack");  // a size past int64's strides, even of an empty tensor, is refused here
+    const DimVector compact = contiguous_strides(sizes);
+    strides.assign(compact.begin(), compact.end());
   }
   for (size_t d = 0; d < strides.size(); ++d) {
     if (sizes[d] <= 1 || empty) strides[d] = std::max<int64_t>(strides[d], 0);
