@@ -56,11 +56,16 @@ CASES = {
 }
 
 
-def make_steps(lib, functional, shapes, needs_grad, fn, seed=0):
+def make_steps(lib, functional, shapes, needs_grad, fn, seed=0, prepare=None):
+    """The timed steps of one case; `prepare(lib, *inputs)`, when given, turns the random inputs into the ones
+    the case needs (e.g. well-conditioned matrices) before they become leaves."""
     import numpy as np  # after the framework (see worker)
 
     rng = np.random.default_rng(seed)
-    inputs = [lib.tensor(rng.standard_normal(s).astype("float32"), requires_grad=g) for s, g in zip(shapes, needs_grad)]
+    inputs = [lib.tensor(rng.standard_normal(s).astype("float32")) for s in shapes]
+    if prepare is not None:
+        inputs = list(prepare(lib, *inputs))
+    inputs = [t.detach().contiguous().requires_grad_(g) for t, g in zip(inputs, needs_grad)]
     with lib.no_grad():
         out_shape = tuple(fn(functional, *inputs).shape)
     grad = lib.tensor(rng.standard_normal(out_shape).astype("float32"))
@@ -86,12 +91,15 @@ def best_of(step, reps, clock):
     return best * 1e3
 
 
-def worker(framework, cases, reps, cpu_time):
-    """Times every case in this process with one framework; prints {case: {kind: ms}} as JSON.
+def worker(framework, cases, reps, cpu_time, table=None, namespace="functional"):
+    """Times every case of `table` (default: CASES) in this process with one framework; prints
+    {case: {kind: ms}} as JSON. Each case's fn gets torch.nn.functional (wick) as its first argument, or with
+    namespace="lib" torch (wick) itself.
 
     The framework is imported before NumPy: NumPy too links OpenBLAS's pthread
     build under the soname wick's OpenMP build has (see the module docstring).
     """
+    table = CASES if table is None else table
     if framework == "torch":
         import torch
         import torch.nn.functional as functional
@@ -99,13 +107,15 @@ def worker(framework, cases, reps, cpu_time):
     else:
         import wick as lib
         functional = lib
+    if namespace == "lib":
+        functional = lib
     threads = int(os.environ["OMP_NUM_THREADS"])
     lib.set_num_threads(threads)
     clock = time.process_time if cpu_time else time.perf_counter
     results = {}
     for name in cases:
-        _, shapes, needs_grad, fn = CASES[name]
-        steps = make_steps(lib, functional, shapes, needs_grad, fn)
+        _, shapes, needs_grad, fn, *prepare = table[name]
+        steps = make_steps(lib, functional, shapes, needs_grad, fn, prepare=prepare[0] if prepare else None)
         results[name] = {}
         for kind, step in steps.items():
             step()  # warm-up
@@ -114,22 +124,29 @@ def worker(framework, cases, reps, cpu_time):
     print(json.dumps({"version": version, "results": results}))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(table=None, script=None, namespace="functional", doc=None):
+    """Runs the cases of `table` (default: CASES) of the benchmark file `script` (default: this one) in
+    alternating processes, one framework each, and prints the table of times and ratios."""
+    table = CASES if table is None else table
+    script = os.path.abspath(script or __file__)
+    parser = argparse.ArgumentParser(description=doc or __doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2, help="processes per framework, run in turn")
-    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--cases", default=",".join(table))
     parser.add_argument("--cpu-time", action="store_true", help="time process CPU time instead of wall time")
+    parser.add_argument("--torch-python", default=sys.executable,
+                        help="the Python that runs PyTorch's side (e.g. a venv with the current torch from PyPI)")
     parser.add_argument("--worker", choices=["wick", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     cases = args.cases.split(",")
     if args.worker:
-        return worker(args.worker, cases, args.reps, args.cpu_time)
+        return worker(args.worker, cases, args.reps, args.cpu_time, table, namespace)
     best = {"wick": {}, "torch": {}}
     versions = {}
     for _ in range(args.rounds):
         for framework in ("torch", "wick"):
-            cmd = [sys.executable, os.path.abspath(__file__), "--worker", framework, "--cases", args.cases,
+            python = args.torch_python if framework == "torch" else sys.executable
+            cmd = [python, script, "--worker", framework, "--cases", args.cases,
                    "--reps", str(max(1, args.reps // args.rounds))] + (["--cpu-time"] if args.cpu_time else [])
             out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
             versions[framework] = out["version"]
@@ -143,7 +160,7 @@ def main():
     for name in cases:
         for kind in ("fwd", "fwd+bwd"):
             w_ms, t_ms = best["wick"][(name, kind)], best["torch"][(name, kind)]
-            label = f"{name} {kind}: {CASES[name][0]}"
+            label = f"{name} {kind}: {table[name][0]}"
             print(f"{label:<52.52} {w_ms:9.2f} {t_ms:9.2f} {w_ms / t_ms:6.2f}")
 
 

@@ -89,6 +89,46 @@ struct PoolArgs {
 // one channel; Group, those of one sample and group of C / groups channels.
 enum class NormOp : uint8_t { Batch, Group };
 
+// The LAPACK routines of Backend::linalg (ops/decomp.cpp says which op calls which).
+enum class LinalgOp : uint8_t {
+  LuFactor,            // a = P L U in place (getrf); pivots, info
+  LuSolve,             // b = op(A)^-1 b from a = LU and pivots (getrs); transpose: op(A) = A^T
+  Cholesky,            // a = L L^T (upper: U^T U) in place, one triangle read and written (potrf); info
+  TriangularSolve,     // b = op(A)^-1 b for triangular a (trsm): upper, transpose, unit
+  Qr,                  // a = QR in Householder form: R above the diagonal, reflectors below (geqrf); tau
+  HouseholderProduct,  // a = the first n columns of H_1 ... H_k from reflectors in a and tau (orgqr)
+  Eigh,                // values = eigenvalues ascending of the symmetric a, of which one triangle is
+                       // read (upper or lower); a = eigenvectors (columns) when vectors, else destroyed
+                       // (syevd); info
+  Svd,                 // a = U diag(values) Vh, values descending; u, vh when vectors (full: m x m and
+                       // n x n, else m x k and k x n); a destroyed (gesdd); info
+  Lstsq,               // b = argmin |a x - b| (rows: max(m, n)); rank, values as the driver gives (gelsy,
+                       // gelsd, gelss, gels); a destroyed; info
+  LdlFactor,           // a = L D L^T with Bunch-Kaufman pivots (sytrf; upper: U D U^T); pivots, info
+  LdlSolve,            // b = A^-1 b from a = LD and pivots (sytrs)
+};
+
+// The operands of one Backend::linalg call. Every matrix is a batch: a 3-D
+// tensor [B, r, c] of column-major matrices (strides r*c, 1, r: what LAPACK
+// and cuSOLVER read in place, leading dimension r), contiguous in that sense,
+// of one floating dtype (float32 or float64), on one device. The ops in
+// ops/decomp.cpp make these copies, check shapes, and read info; a kernel
+// never throws for the values it is given (a singular or indefinite matrix
+// sets info, as LAPACK does).
+struct LinalgArgs {
+  Tensor a;        // [B, m, n]: the matrix, overwritten as the op says
+  Tensor b;        // [B, rows, nrhs]: right-hand sides in, solutions out
+  Tensor pivots;   // int32 [B, k], 1-based as LAPACK's: out of LuFactor/LdlFactor, in to the solves
+  Tensor tau;      // [B, k]: Householder scalars (Qr out, HouseholderProduct in)
+  Tensor values;   // [B, k]: eigenvalues or singular values (Lstsq: gelsd/gelss only)
+  Tensor u, vh;    // Svd's singular vectors, column-major; undefined unless vectors
+  Tensor info;     // int32 [B]: 0, or LAPACK's info for each matrix; undefined for ops that have none
+  Tensor rank;     // int64 [B]: Lstsq's effective rank (not for gels)
+  bool upper = false, transpose = false, unit = false, vectors = true, full = false;
+  char driver = 'y';   // Lstsq: 'y' gelsy, 'd' gelsd, 's' gelss, 'q' gels
+  double rcond = -1;   // Lstsq: singular values below rcond * the largest count as zero
+};
+
 struct Backend {
   const char* name;
 
@@ -172,6 +212,9 @@ struct Backend {
   // Every operand is contiguous, of param's dtype (floating) and numel.
   void (*optimizer_step)(OptimizerKind kind, const Tensor& param, const Tensor& grad,
                          const std::array<Tensor, 3>& state, const OptimizerStepArgs& args);
+
+  // A LAPACK routine over a batch of column-major matrices (LinalgOp, LinalgArgs).
+  void (*linalg)(LinalgOp op, const LinalgArgs& args);
 
   // Recurrent cells: the gate math of one time step, fused (Note [Fused RNN
   // cells] in ops/rnn.cpp); the gemms around it run through matmul. Matrices

@@ -2,7 +2,8 @@
 // expected and what was given, with shapes, dtypes and devices written out.
 //
 // The kinds map one-to-one onto the Python exceptions a PyTorch user expects:
-//   Error -> RuntimeError, ValueError, TypeError, IndexError, NotImplementedError.
+//   Error -> RuntimeError, ValueError, TypeError, IndexError, NotImplementedError,
+//   LinAlgError (wick.linalg.LinAlgError, a RuntimeError).
 //
 // WICK_CHECK(cond, Kind, parts...) formats its message only when `cond` fails,
 // so a passing check costs one branch and no string work.
@@ -31,6 +32,12 @@ class IndexError : public Error {
   using Error::Error;
 };
 class NotImplementedError : public Error {
+ public:
+  using Error::Error;
+};
+// A matrix a linear-algebra routine cannot factor or solve (singular, not
+// positive-definite, no convergence): torch.linalg.LinAlgError.
+class LinAlgError : public Error {
  public:
   using Error::Error;
 };

@@ -23,6 +23,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/special_math.h"
+
 #ifdef __CUDACC__
 #define WICK_HOST_DEVICE __host__ __device__
 #else
@@ -415,6 +417,16 @@ struct GammaFamily {
     double factorial = 1;  // n! overflows double from n = 171 on
     for (int64_t k = 2; k <= n && factorial != INFINITY; ++k) factorial *= static_cast<double>(k);
     return (n % 2 == 1 ? 1.0 : -1.0) * factorial * hurwitz_zeta(static_cast<double>(n + 1), x);
+  }
+};
+// torch.special's Bessel functions, erfcx, log_ndtr and ndtri (core/special_math.h): one element function
+// for the family, `fn` choosing the function, so each backend builds one kernel for all fourteen.
+struct Special {
+  using Dtypes = Floating;
+  static constexpr const char* name = "special";
+  special_math::SpecialFn fn = special_math::SpecialFn::I0;
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    return static_cast<T>(special_math::special(fn, static_cast<double>(x)));
   }
 };
 struct Lgamma {
@@ -893,17 +905,50 @@ struct BitwiseXor {
   template <typename T> WICK_HOST_DEVICE T operator()(T x, T y) const { return static_cast<T>(x ^ y); }
 };
 
+// torch.special's functions of two arguments (core/special_math.h): the orthogonal polynomials at x of
+// degree n, the Hurwitz zeta function zeta(x, q) (GammaFamily's, with cephes's domain: nan for x < 1, inf at
+// x = 1 and at non-positive integer q, nan for other negative q unless x is an integer), and the
+// regularized incomplete gamma functions gammainc(a, x) and gammaincc(a, x).
+struct SpecialBinary {
+  enum Fn : uint8_t { Polynomial, Zeta, Gammainc, Gammaincc };
+  using Dtypes = Floating;
+  static constexpr const char* name = "special";
+  Fn fn = Polynomial;
+  special_math::Polynomial family = special_math::Polynomial::ChebyshevT;
+  template <typename T> WICK_HOST_DEVICE T operator()(T a, T b) const {
+    const double x = static_cast<double>(a), y = static_cast<double>(b);
+    switch (fn) {
+      case Polynomial: return static_cast<T>(special_math::polynomial(family, x, y));
+      case Zeta: return static_cast<T>(zeta(x, y));
+      case Gammainc: return static_cast<T>(special_math::incomplete_gamma(x, y, false));
+      case Gammaincc: return static_cast<T>(special_math::incomplete_gamma(x, y, true));
+    }
+    return static_cast<T>(NAN);
+  }
+  WICK_HOST_DEVICE static double zeta(double x, double q) {
+    if (std::isnan(x) || std::isnan(q)) return NAN;
+    if (x == 1) return INFINITY;
+    if (x < 1) return NAN;
+    if (q <= 0) {
+      if (q == std::floor(q)) return INFINITY;
+      if (x != std::floor(x)) return NAN;  // q^-x is not real
+    }
+    if (std::isinf(q)) return 0;
+    return GammaFamily::hurwitz_zeta(x, q);
+  }
+};
+
 // ---- the lists the backends instantiate (order is free: positions are derived) -----------------------
 
 using UnaryFunctions =
     TypeList<Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
              Cosh, Tanh, Erf, Sigmoid, Silu, Gelu, GeluTanh, LeakyRelu, Neg, Abs, Sign, Relu, Clamp, Floor, Ceil,
              Round, RoundDecimals, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf, Softplus, LogSigmoid, Asinh, Acosh,
-             Atanh, Erfc, Erfinv, Exp2, Deg2Rad, Rad2Deg, Frac, Sinc, Lgamma, Digamma, Polygamma>;
+             Atanh, Erfc, Erfinv, Exp2, Deg2Rad, Rad2Deg, Frac, Sinc, Lgamma, Digamma, Polygamma, Special>;
 using BinaryFunctions =
     TypeList<Add, Sub, Mul, Div, Remainder, Fmod, FloorDivide, Pow, Atan2, Hypot, LogAddExp, Maximum, Minimum,
              ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,
-             TruncDivide, Xlogy, Copysign, Fmax, Fmin, Heaviside, Gcd, Lcm>;
+             TruncDivide, Xlogy, Copysign, Fmax, Fmin, Heaviside, Gcd, Lcm, SpecialBinary>;
 
 // Whether F takes elements of type T.
 template <typename F, typename T>

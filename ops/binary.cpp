@@ -669,6 +669,74 @@ Tensor xlogy(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// ---- torch.special's functions of two arguments (SpecialBinary in core/pointwise.h) -------------------
+
+namespace {
+
+Tensor special_binary(pointwise::SpecialBinary f, const Tensor& a, const Tensor& b, const char* name) {
+  return binary_forward(f, a, b, name);
+}
+
+}  // namespace
+
+// As in PyTorch, the orthogonal polynomials are not differentiable: their results never require grad.
+Tensor special_polynomial(special_math::Polynomial family, const Tensor& x, const Tensor& n) {
+  pointwise::SpecialBinary f;
+  f.fn = pointwise::SpecialBinary::Polynomial;
+  f.family = family;
+  return special_binary(f, x, n, "special_polynomial");
+}
+
+// As in PyTorch, zeta's result requires grad when an input does, and a backward through it raises.
+struct SpecialZetaBackward0 final : Node {
+  std::string_view name() const override { return "SpecialZetaBackward0"; }
+  TensorList apply(TensorList&&) override {
+    WICK_THROW(NotImplementedError, "the derivative for 'zeta' is not implemented.");
+  }
+};
+
+Tensor special_zeta(const Tensor& x, const Tensor& q) {
+  pointwise::SpecialBinary f;
+  f.fn = pointwise::SpecialBinary::Zeta;
+  Tensor out = special_binary(f, x, q, "special_zeta");
+  if (auto node = make_node<SpecialZetaBackward0>(x, q)) set_history(out, node);
+  return out;
+}
+
+// d/dx P(a, x) = x^(a-1) e^-x / Gamma(a) = -d/dx Q(a, x); the derivative in a is not implemented (PyTorch's
+// message).
+struct IgammaBackward0 final : Node {
+  SavedTensor self, other;
+  bool upper = false;
+  std::string_view name() const override { return upper ? "IgammacBackward0" : "IgammaBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    WICK_CHECK(!needs_input_grad(0), NotImplementedError, "the derivative for '", upper ? "igammac" : "igamma",
+               ": input' is not implemented.");
+    const Tensor a = self.unpack(), x = other.unpack();
+    const Tensor density = exp(sub(sub(mul(sub(a, wrap_scalar(1)), log(x)), x), lgamma(a)));
+    return {Tensor(), mul(grads[0], upper ? neg(density) : density)};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(other); }
+};
+
+namespace {
+Tensor incomplete_gamma(const Tensor& a, const Tensor& x, bool upper) {
+  pointwise::SpecialBinary f;
+  f.fn = upper ? pointwise::SpecialBinary::Gammaincc : pointwise::SpecialBinary::Gammainc;
+  Tensor out = special_binary(f, a, x, upper ? "igammac" : "igamma");
+  if (auto node = make_node<IgammaBackward0>(a, x)) {
+    node->self = SavedTensor(a);
+    node->other = SavedTensor(x);
+    node->upper = upper;
+    set_history(out, node);
+  }
+  return out;
+}
+}  // namespace
+
+Tensor igamma(const Tensor& a, const Tensor& x) { return incomplete_gamma(a, x, false); }
+Tensor igammac(const Tensor& a, const Tensor& x) { return incomplete_gamma(a, x, true); }
+
 struct CopysignBackward0 final : Node {  // d/da = result / a (the sign it got; 0 at a == 0); b's gradient is 0
   SavedTensor self, result;
   std::string_view name() const override { return "CopysignBackward0"; }

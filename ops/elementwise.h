@@ -11,6 +11,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/special_math.h"
 #include "core/tensor.h"
 
 namespace wick {
@@ -75,6 +76,23 @@ Tensor digamma(const Tensor& x);
 Tensor polygamma(int64_t n, const Tensor& x);
 Tensor mvlgamma(const Tensor& x, int64_t p);
 Tensor sinc(const Tensor& x);    // sin(pi x) / (pi x), 1 at 0
+// torch.special's Bessel functions (modified, first kind I; second kind K, and both times e^-|x| / e^x:
+// the "e" and "scaled" forms; first kind J; spherical j0 = sin(x) / x), e^(x^2) erfc(x), log of the normal
+// CDF and its inverse (core/special_math.h), all with gradients.
+Tensor i0(const Tensor& x);
+Tensor special_i0e(const Tensor& x);
+Tensor special_i1(const Tensor& x);
+Tensor special_i1e(const Tensor& x);
+Tensor special_modified_bessel_k0(const Tensor& x);
+Tensor special_modified_bessel_k1(const Tensor& x);
+Tensor special_scaled_modified_bessel_k0(const Tensor& x);
+Tensor special_scaled_modified_bessel_k1(const Tensor& x);
+Tensor special_bessel_j0(const Tensor& x);
+Tensor special_bessel_j1(const Tensor& x);
+Tensor special_spherical_bessel_j0(const Tensor& x);
+Tensor special_erfcx(const Tensor& x);
+Tensor special_log_ndtr(const Tensor& x);
+Tensor special_ndtri(const Tensor& x);
 // log(z / (1 - z)) with z = x clamped to [eps, 1 - eps] when eps is given.
 Tensor logit(const Tensor& x, std::optional<double> eps = {});
 Tensor sgn(const Tensor& x);      // sign (for the real dtypes wick has)
@@ -140,6 +158,13 @@ Tensor hypot(const Tensor& a, const Tensor& b);      // sqrt(a^2 + b^2) without 
 Tensor logaddexp(const Tensor& a, const Tensor& b);  // log(exp(a) + exp(b)) without overflow
 Tensor fmod(const Tensor& a, const Tensor& b);       // C's fmod: the remainder takes a's sign
 Tensor xlogy(const Tensor& a, const Tensor& b);      // a * log(b), and 0 where a is 0 (unless b is nan)
+// torch.special's orthogonal polynomials at x of degree n (truncated; 0 for n < 0), not differentiable as in
+// PyTorch; the Hurwitz zeta function; the regularized lower and upper incomplete gamma functions P(a, x) and
+// Q(a, x) (torch.igamma, igammac; special.gammainc, gammaincc), differentiable in x.
+Tensor special_polynomial(special_math::Polynomial family, const Tensor& x, const Tensor& n);
+Tensor special_zeta(const Tensor& x, const Tensor& q);
+Tensor igamma(const Tensor& a, const Tensor& x);
+Tensor igammac(const Tensor& a, const Tensor& x);
 Tensor copysign(const Tensor& a, const Tensor& b);   // |a| with b's sign
 Tensor fmax(const Tensor& a, const Tensor& b);       // maximum, but a NaN loses to a number
 Tensor fmin(const Tensor& a, const Tensor& b);       // minimum, but a NaN loses to a number

@@ -961,6 +961,114 @@ Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<doub
   return where(eq(x, wrap_scalar(-inf)), neginf.value_or(-largest), out);
 }
 
+// ---- torch.special's Bessel and normal-distribution functions (core/special_math.h) --------------
+
+namespace {
+
+using special_math::SpecialFn;
+
+const char* special_name(SpecialFn fn) {
+  switch (fn) {
+    case SpecialFn::I0: return "i0";
+    case SpecialFn::I0e: return "special_i0e";
+    case SpecialFn::I1: return "special_i1";
+    case SpecialFn::I1e: return "special_i1e";
+    case SpecialFn::K0: return "special_modified_bessel_k0";
+    case SpecialFn::K0e: return "special_scaled_modified_bessel_k0";
+    case SpecialFn::K1: return "special_modified_bessel_k1";
+    case SpecialFn::K1e: return "special_scaled_modified_bessel_k1";
+    case SpecialFn::J0: return "special_bessel_j0";
+    case SpecialFn::J1: return "special_bessel_j1";
+    case SpecialFn::SphericalJ0: return "special_spherical_bessel_j0";
+    case SpecialFn::Erfcx: return "special_erfcx";
+    case SpecialFn::LogNdtr: return "special_log_ndtr";
+    case SpecialFn::Ndtri: return "special_ndtri";
+  }
+  return "special";
+}
+
+}  // namespace
+
+// The derivatives, each made of these functions again (so they are differentiable twice):
+//   i0' = i1;  i0e' = i1e - sgn(x) i0e;  i1' = i0 - i1 / x (1/2 at 0);  i1e' = i0e - i1e (sgn(x) + 1 / x);
+//   k0' = -k1;  k0e' = k0e - k1e;  k1' = -k0 - k1 / x;  k1e' = k1e (1 - 1 / x) - k0e;
+//   j0' = -j1;  j1' = j0 - j1 / x (1/2 at 0);  (sin x / x)' = (cos x - sin x / x) / x (0 at 0);
+//   erfcx' = 2 x erfcx - 2 / sqrt(pi);  log_ndtr' = exp(-x^2 / 2 - log_ndtr) / sqrt(2 pi);
+//   ndtri' = sqrt(2 pi) exp(ndtri^2 / 2).
+struct SpecialBackward final : Node {
+  SavedTensor self, result;
+  SpecialFn fn = SpecialFn::I0;
+  std::string name_;
+  std::string_view name() const override { return name_; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor& g = grads[0];
+    const Tensor x = self.unpack(), y = result.unpack();
+    auto at_zero = [&](const Tensor& value, double limit) {  // value where x != 0, limit at 0
+      return where(eq(x, wrap_scalar(0)), full_like(value, limit), value);
+    };
+    auto safe_x = [&] { return where(eq(x, wrap_scalar(0)), ones_like(x), x); };
+    Tensor d;
+    switch (fn) {
+      case SpecialFn::I0: d = special_i1(x); break;
+      case SpecialFn::I0e: d = sub(special_i1e(x), mul(sgn(x), y)); break;
+      case SpecialFn::I1: d = at_zero(sub(i0(x), div(y, safe_x())), 0.5); break;
+      case SpecialFn::I1e: d = at_zero(sub(special_i0e(x), mul(y, add(sgn(x), reciprocal(safe_x())))), 0.5); break;
+      case SpecialFn::K0: d = neg(special_modified_bessel_k1(x)); break;
+      case SpecialFn::K0e: d = sub(y, special_scaled_modified_bessel_k1(x)); break;
+      case SpecialFn::K1: d = sub(neg(special_modified_bessel_k0(x)), div(y, x)); break;
+      case SpecialFn::K1e: d = sub(mul(y, sub(1, reciprocal(x))), special_scaled_modified_bessel_k0(x)); break;
+      case SpecialFn::J0: d = neg(special_bessel_j1(x)); break;
+      case SpecialFn::J1: d = at_zero(sub(special_bessel_j0(x), div(y, safe_x())), 0.5); break;
+      case SpecialFn::SphericalJ0: {
+        // (x cos x - sin x) / x^2, by its series -x/3 + x^3/30 near 0 (so that it is differentiable there too)
+        const Tensor x2 = mul(x, x);
+        const Tensor series = mul(x, sub(div(x2, 30.0), 1.0 / 3));
+        d = where(lt(abs(x), wrap_scalar(1e-3)), series, div(sub(cos(x), y), safe_x()));
+        break;
+      }
+      case SpecialFn::Erfcx: d = sub(mul(mul(x, y), 2.0), M_2_SQRTPI); break;
+      case SpecialFn::LogNdtr: d = mul(exp(sub(mul(mul(x, x), -0.5), y)), 0.3989422804014327); break;
+      case SpecialFn::Ndtri: d = mul(exp(mul(mul(y, y), 0.5)), 2.5066282746310002); break;
+    }
+    return {mul(g, d)};
+  }
+  void for_each_saved(const SavedVisitor& f) override { f(self); f(result); }
+};
+
+namespace {
+
+Tensor special(SpecialFn fn, const Tensor& x) {
+  pointwise::Special f;
+  f.fn = fn;
+  const char* name = special_name(fn);
+  Tensor out = unary_forward(f, x, name);
+  if (auto node = make_node<SpecialBackward>(x)) {
+    node->fn = fn;
+    node->name_ = std::string(fn == SpecialFn::I0 ? "I0" : "Special") + "Backward0";
+    node->self = SavedTensor(x);
+    node->result = SavedTensor::output(out, node);
+    set_history(out, node);
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor i0(const Tensor& x) { return special(SpecialFn::I0, x); }
+Tensor special_i0e(const Tensor& x) { return special(SpecialFn::I0e, x); }
+Tensor special_i1(const Tensor& x) { return special(SpecialFn::I1, x); }
+Tensor special_i1e(const Tensor& x) { return special(SpecialFn::I1e, x); }
+Tensor special_modified_bessel_k0(const Tensor& x) { return special(SpecialFn::K0, x); }
+Tensor special_modified_bessel_k1(const Tensor& x) { return special(SpecialFn::K1, x); }
+Tensor special_scaled_modified_bessel_k0(const Tensor& x) { return special(SpecialFn::K0e, x); }
+Tensor special_scaled_modified_bessel_k1(const Tensor& x) { return special(SpecialFn::K1e, x); }
+Tensor special_bessel_j0(const Tensor& x) { return special(SpecialFn::J0, x); }
+Tensor special_bessel_j1(const Tensor& x) { return special(SpecialFn::J1, x); }
+Tensor special_spherical_bessel_j0(const Tensor& x) { return special(SpecialFn::SphericalJ0, x); }
+Tensor special_erfcx(const Tensor& x) { return special(SpecialFn::Erfcx, x); }
+Tensor special_log_ndtr(const Tensor& x) { return special(SpecialFn::LogNdtr, x); }
+Tensor special_ndtri(const Tensor& x) { return special(SpecialFn::Ndtri, x); }
+
 // ---- methods ------------------------------------------------------------------------
 
 Tensor Tensor::neg() const { return wick::neg(*this); }

@@ -10,6 +10,7 @@
 #include "ops/view.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "autograd/function.h"
@@ -583,6 +584,104 @@ Tensor as_strided(const Tensor& self, IntArrayRef sizes, IntArrayRef strides, st
     node->offset = off - self.storage_offset();
   }
   return finish_view(view_of(self, sizes, strides, off - self.storage_offset()), node);
+}
+
+// ---- in-place views and set_: Note [In-place view ops] in ops/view.h -------------------------------------
+
+namespace {
+
+// The checks every in-place op makes on self under autograd (autograd/function.cpp's check_inplace), without
+// the read-only and overlap checks: these ops write no element.
+void check_inplace_geometry(const Tensor& self, const char* op) {
+  WICK_CHECK(self.defined(), ValueError, op, ": undefined tensor");
+  if (!GradMode::is_enabled()) return;
+  const TensorImpl* impl = self.impl();
+  WICK_CHECK(!(impl->requires_grad && !impl->grad_fn), Error, op,
+             ": a leaf Variable that requires grad is being used in an in-place operation.");
+  const TensorImpl* base = impl->view_base.get();
+  WICK_CHECK(!(base && base->requires_grad && !base->grad_fn), Error, op,
+             ": a view of a leaf Variable that requires grad is being used in an in-place operation.");
+}
+
+}  // namespace
+
+const Tensor& inplace_view(const Tensor& self, const char* op, const std::function<Tensor(const Tensor&)>& view_op) {
+  check_inplace_geometry(self, op);
+  const Tensor view = view_op(self);
+  TensorImpl* impl = self.impl();
+  impl->storage()->bump_version();
+  impl->set_sizes_and_strides(view.sizes(), view.strides(), view.storage_offset());
+  if (view.impl()->grad_fn) {
+    impl->grad_fn = view.impl()->grad_fn;
+    impl->output_nr = view.impl()->output_nr;
+  }
+  return self;
+}
+
+namespace {
+
+void check_set_source(const Tensor& self, const Tensor& source) {
+  check_inplace_geometry(self, "set_");
+  WICK_CHECK(source.defined(), ValueError, "set_: undefined source tensor");
+  WICK_CHECK(source.dtype() == self.dtype(), TypeError, "set_: expected a source of dtype ", self.dtype(),
+             " (self's), got ", source.dtype());
+  WICK_CHECK(source.device() == self.device(), ValueError, "set_: expected a source on ", self.device(),
+             " (self's device), got one on ", source.device());
+  WICK_CHECK(!(GradMode::is_enabled() && (self.requires_grad() || source.requires_grad())), NotImplementedError,
+             "set_: the derivative for set_ is not implemented (as in PyTorch); call set_ under no_grad()");
+}
+
+}  // namespace
+
+const Tensor& set_(const Tensor& self, const Tensor& source) {
+  return set_(self, source, source.storage_offset(), source.sizes(), source.strides());
+}
+
+const Tensor& set_(const Tensor& self, const Tensor& source, int64_t storage_offset, IntArrayRef sizes,
+                   IntArrayRef strides) {
+  check_set_source(self, source);
+  const DimVector st = strides.empty() && !sizes.empty() ? contiguous_strides(sizes) : DimVector(strides);
+  WICK_CHECK(st.size() == sizes.size(), ValueError, "set_: got ", sizes.size(), " sizes but ", st.size(),
+             " strides");
+  WICK_CHECK(storage_offset >= 0, ValueError, "set_: negative storage offset ", storage_offset);
+  int64_t last = storage_offset;
+  bool empty_view = false;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    WICK_CHECK(sizes[d] >= 0 && st[d] >= 0, ValueError, "set_: negative size or stride in ", sizes, " / ", st);
+    empty_view = empty_view || sizes[d] == 0;
+    if (!empty_view) {
+      WICK_CHECK(st[d] == 0 || sizes[d] - 1 <= (std::numeric_limits<int64_t>::max() - last) / st[d], ValueError,
+                 "set_: sizes ", sizes, " with strides ", st, " overflow int64");
+      last += (sizes[d] - 1) * st[d];
+    }
+  }
+  const int64_t capacity = static_cast<int64_t>(source.impl()->storage()->nbytes() / itemsize(source.dtype()));
+  WICK_CHECK(empty_view || last < capacity, IndexError, "set_: sizes ", sizes, ", strides ", st,
+             " and storage offset ", storage_offset, " require a storage of ", last + 1,
+             " elements, but the source's holds ", capacity);
+  const DimVector sz(sizes);  // (sizes may be self's own, which set_data replaces)
+  TensorImpl* impl = self.impl();
+  impl->storage()->bump_version();
+  impl->set_data(*source.impl());
+  impl->set_sizes_and_strides(sz, st, storage_offset);
+  return self;
+}
+
+const Tensor& set_(const Tensor& self) {
+  check_inplace_geometry(self, "set_");
+  WICK_CHECK(!(GradMode::is_enabled() && self.requires_grad()), NotImplementedError,
+             "set_: the derivative for set_ is not implemented (as in PyTorch); call set_ under no_grad()");
+  const Tensor fresh = empty({0}, TensorOptions(self.dtype()).device(self.device()));
+  self.impl()->storage()->bump_version();
+  self.impl()->set_data(*fresh.impl());
+  return self;
+}
+
+bool is_set_to(const Tensor& self, const Tensor& other) {
+  WICK_CHECK(self.defined() && other.defined(), ValueError, "is_set_to: undefined tensor");
+  return self.impl()->storage().get() == other.impl()->storage().get() &&
+         self.storage_offset() == other.storage_offset() && self.sizes() == other.sizes() &&
+         self.strides() == other.strides();
 }
 
 // ---- contiguous / clone / detach --------------------------------------------------------------------

@@ -181,6 +181,7 @@ struct Cblas {
   const char* (*get_config)() = nullptr;  // optional: OpenBLAS's own functions
   const char* (*get_corename)() = nullptr;
   int (*get_num_threads)() = nullptr;
+  void* library = nullptr;  // dlopen's handle, for the LAPACK table (backends/cpu/lapack.cpp)
   std::string path;
   std::string chosen_by;
 };
@@ -218,6 +219,7 @@ const Cblas& cblas() {
     t.get_config = reinterpret_cast<const char* (*)()>(dlsym(lib, "openblas_get_config"));
     t.get_corename = reinterpret_cast<const char* (*)()>(dlsym(lib, "openblas_get_corename"));
     t.get_num_threads = reinterpret_cast<int (*)()>(dlsym(lib, "openblas_get_num_threads"));
+    t.library = lib;
     t.path = path;
     t.chosen_by = ours                ? "wick, by the CPU's instruction sets"
                   : user_core != nullptr ? std::string("the environment (OPENBLAS_CORETYPE=") + user_core + ")"
@@ -382,6 +384,8 @@ void scale(const Tensor& out, double beta) {
 }
 
 }  // namespace
+
+void* openblas_library() { return cblas().library; }
 
 std::string best_kernel_isa(const CpuFeatures& features) { return to_string(best_core(features).first); }
 

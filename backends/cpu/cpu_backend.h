@@ -8,6 +8,10 @@ namespace wick::cpu {
 
 const Backend& backend();
 
+// The OpenBLAS that wick opened (Note [Loading OpenBLAS] in blas.cpp), loaded
+// on first use with its kernels chosen; lapack.cpp looks up LAPACK in it.
+void* openblas_library();
+
 // Kernel families, one file each in backends/cpu/.
 void fill(const Tensor& dst, Scalar value);
 void copy(const Tensor& dst, const Tensor& src);
@@ -33,6 +37,7 @@ void nll_loss_backward(const Tensor& grad_input, const Tensor& grad_out, const T
 void dropout(const Tensor& out, const Tensor& noise, const Tensor& in, double p, Generator& gen);
 void resample(const Tensor& out, const Tensor& in, const std::vector<ResampleAxis>& axes);
 void resample_backward(const Tensor& grad_in, const Tensor& grad_out, const std::vector<ResampleAxis>& axes);
+void linalg(LinalgOp op, const LinalgArgs& args);
 void optimizer_step(OptimizerKind kind, const Tensor& param, const Tensor& grad, const std::array<Tensor, 3>& state,
                     const OptimizerStepArgs& args);
 void lstm_cell_fwd(const Tensor& gates, const Tensor& b_ih, const Tensor& b_hh, const Tensor& c_prev, const Tensor& h,

@@ -13,17 +13,13 @@
 #include <utility>
 #include <vector>
 
+#include "backends/cuda/cublas_handle.h"
 #include "backends/cuda/loops.cuh"
 #include "backends/matrix_operand.h"
 #include "core/cuda_info.h"
 
 namespace wick::cuda {
 
-namespace {
-
-constexpr int64_t kIntMax = std::numeric_limits<int>::max();
-
-// Throws wick::Error for a failed cuBLAS call, naming the call.
 void check_cublas(cublasStatus_t status, const char* call) {
   if (status != CUBLAS_STATUS_SUCCESS) [[unlikely]]
     WICK_THROW(Error, "cuBLAS error: ", cublasGetStatusString(status), " (", cublasGetStatusName(status), ") from ",
@@ -35,8 +31,9 @@ void check_cublas(cublasStatus_t status, const char* call) {
 // It runs on the legacy default stream, like every wick kernel, and keeps
 // cuBLAS's default math mode: TF32 is asked for per call through the compute
 // type (wick::cuda::allow_tf32()), so the handle's state never changes after
-// creation and threads may share it. cuBLAS allocates its own workspace.
-cublasHandle_t handle(Device device) {
+// creation and threads may share it (solver.cu's triangular solves use it
+// too, cublas_handle.h). cuBLAS allocates its own workspace.
+cublasHandle_t cublas_handle(Device device) {
   static std::mutex mutex;
   static std::vector<cublasHandle_t>* handles = new std::vector<cublasHandle_t>();  // never destroyed (above)
   std::lock_guard lock(mutex);
@@ -54,6 +51,10 @@ cublasHandle_t handle(Device device) {
   }
   return h;
 }
+
+namespace {
+
+constexpr int64_t kIntMax = std::numeric_limits<int>::max();
 
 using matrix_operand::Dims;
 using matrix_operand::Mat;
@@ -164,7 +165,7 @@ void matmul_cublas(const Tensor& out, const Tensor& a, const Tensor& b, T alpha,
   const cublasComputeType_t compute =
       kFloat ? (allow_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F) : CUBLAS_COMPUTE_64F;
   const Device device = out.device();
-  cublasHandle_t h = handle(device);
+  cublasHandle_t h = cublas_handle(device);
   DeviceGuard guard(device);
   // cuBLAS ignores C's old values when beta == 0, NaN included, as the Backend contract asks.
   if (batch == 1) {

@@ -30,6 +30,7 @@ const Backend& backend(Device device) {
       .resample = resample,
       .resample_backward = resample_backward,
       .optimizer_step = optimizer_step,
+      .linalg = linalg,
       .lstm_cell_fwd = lstm_cell_fwd,
       .lstm_cell_bwd = lstm_cell_bwd,
       .gru_cell_fwd = gru_cell_fwd,

@@ -1,10 +1,11 @@
 // The CUDA backend: a caching device allocator per GPU and every family of the
 // Backend table: elementwise kernels over any strides, reductions, cuBLAS
-// matmuls, indexing with device-side bounds checks (Note [Device-side index
-// errors]), random numbers bit-identical to the CPU's, and the nn kernels
-// (softmax, nll_loss, dropout, resampling, im2col/col2im, pooling, norms,
-// fused optimizer steps and RNN cells). The per-element math of each family
-// lives in backends/*.h, shared with the CPU backend, whose tests run it.
+// matmuls, cuSOLVER linear algebra, indexing with device-side bounds checks
+// (Note [Device-side index errors]), random numbers bit-identical to the
+// CPU's, and the nn kernels (softmax, nll_loss, dropout, resampling,
+// im2col/col2im, pooling, norms, fused optimizer steps and RNN cells). The
+// per-element math of each family lives in backends/*.h, shared with the CPU
+// backend, whose tests run it.
 //
 // All work runs on each device's legacy default stream, so kernels, copies and
 // the reuse of cached blocks are ordered without events.
@@ -81,6 +82,10 @@ void random(RandomOp op, const Tensor& dst, double a, double b, Generator& gen);
 void dropout(const Tensor& out, const Tensor& noise, const Tensor& in, double p, Generator& gen);
 void optimizer_step(OptimizerKind kind, const Tensor& param, const Tensor& grad, const std::array<Tensor, 3>& state,
                     const OptimizerStepArgs& args);
+// The LAPACK routines of LinalgOp through cuSOLVER, and cuBLAS's trsm
+// (backends/cuda/solver.cu; Note [cuSOLVER routines] there). Lstsq has only
+// the 'gels' driver, for m >= n.
+void linalg(LinalgOp op, const LinalgArgs& args);
 void lstm_cell_fwd(const Tensor& gates, const Tensor& b_ih, const Tensor& b_hh, const Tensor& c_prev, const Tensor& h,
                    const Tensor& c);
 void lstm_cell_bwd(const Tensor& grad_gates, const Tensor& grad_c_prev, const Tensor& grad_h1, const Tensor& grad_h2,

@@ -141,6 +141,8 @@ void init_elementwise(py::module_& m, TensorClass& cls);
 void init_reduce(py::module_& m, TensorClass& cls);
 void init_view(py::module_& m, TensorClass& cls);
 void init_linalg(py::module_& m, TensorClass& cls);
+void init_decomp(py::module_& m);
+void init_special(py::module_& m, TensorClass& cls);  // ops_special.cpp: i0, igamma, wick._C._special  // ops_decomp.cpp: wick._C._linalg (solve, svd, eigh, qr, norms...)
 void init_index_ops(py::module_& m, TensorClass& cls);
 void init_nn_functional(py::module_& m, TensorClass& cls);  // ops_nn.cpp: softmax, losses, dropout, pad...
 void init_optim(py::module_& m);  // ops_optim.cpp: wick._C._optim (fused optimizer steps, grad clipping)

@@ -294,6 +294,14 @@ void init_exceptions(py::module_& m) {
       py::make_tuple(py::handle(PyExc_TypeError), py::handle(PyExc_RuntimeError)).release().ptr(), nullptr);
   if (!type_error) throw py::error_already_set();
   m.attr("_TypeError") = py::handle(type_error);
+  // wick::LinAlgError becomes wick.linalg.LinAlgError (torch.linalg.LinAlgError), a RuntimeError.
+  static PyObject* linalg_error = PyErr_NewExceptionWithDoc(
+      "wick.linalg.LinAlgError",
+      "A matrix a linear-algebra function could not factor or solve (singular, not positive-definite, no "
+      "convergence).",
+      PyExc_RuntimeError, nullptr);
+  if (!linalg_error) throw py::error_already_set();
+  m.attr("_LinAlgError") = py::handle(linalg_error);
   // The most derived kinds first: each is also a wick::Error.
   py::register_exception_translator([](std::exception_ptr p) {
     try {
@@ -306,6 +314,8 @@ void init_exceptions(py::module_& m) {
       PyErr_SetString(PyExc_IndexError, e.what());
     } catch (const wick::NotImplementedError& e) {
       PyErr_SetString(PyExc_NotImplementedError, e.what());
+    } catch (const wick::LinAlgError& e) {
+      PyErr_SetString(linalg_error, e.what());
     } catch (const wick::Error& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     } catch (const std::bad_alloc&) {
@@ -513,6 +523,8 @@ PYBIND11_MODULE(_C, m) {
   init_reduce(m, cls);
   init_view(m, cls);
   init_linalg(m, cls);
+  init_decomp(m);
+  init_special(m, cls);
   init_index_ops(m, cls);
   init_nn_functional(m, cls);
   init_optim(m);

@@ -265,6 +265,20 @@ void def_creation_from_data(py::module_& m, TensorClass& cls) {
 
 // Filled.
 void def_creation_filled(py::module_& m, TensorClass& cls) {
+  m.def(
+      "empty_strided",
+      [](const std::vector<int64_t>& size, const std::vector<int64_t>& stride, OptDtype dtype, OptDevice device,
+         bool requires_grad) {
+        const TensorOptions options = make_options(dtype, device, requires_grad);
+        return without_gil([&] { return empty_strided(size, stride, options); });
+      },
+      py::arg("size"), py::arg("stride"), py::kw_only(), dtype_kw(), device_kw(), requires_grad_kw(),
+      "empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False) -> Tensor\n\n"
+      "A tensor of the given sizes and strides (in elements) over new memory just large enough for\n"
+      "them; its values are not initialized.\n\n"
+      "Example::\n\n"
+      "    >>> wick.empty_strided((2, 3), (1, 2)).stride()\n"
+      "    (1, 2)");
   def_sized_factory(
       m, "empty", [](IntArrayRef s, const TensorOptions& o) { return empty(s, o); },
       std::string("empty(*size, *, dtype=None, device=None, requires_grad=False) -> Tensor\n\n"

@@ -256,6 +256,98 @@ void init_view(py::module_& m, TensorClass& cls) {
       "    tensor([3, 4, 0, 1, 2])";
   m.def("roll", roll_fn, py::arg("input"), py::arg("shifts"), py::arg("dims") = py::none(), roll_doc);
   cls.def("roll", roll_fn, py::arg("shifts"), py::arg("dims") = py::none(), roll_doc);
+
+  // In-place views (Note [In-place view ops] in ops/view.h): self takes the view's geometry.
+  cls.def("squeeze_",
+          inplace<std::optional<int64_t>>([](const Tensor& x, std::optional<int64_t> dim) {
+            inplace_view(x, "squeeze_", [&](const Tensor& t) { return dim ? squeeze(t, *dim) : squeeze(t); });
+          }),
+          py::arg("dim") = py::none(),
+          "squeeze_(dim=None) -> Tensor\n\n"
+          "In-place squeeze: this tensor loses its dims of size 1 (all of them, or only dim); returns it.\n\n"
+          "Example::\n\n"
+          "    >>> wick.zeros(2, 1, 3).squeeze_().shape\n"
+          "    wick.Size([2, 3])")
+      .def("unsqueeze_",
+           inplace<int64_t>([](const Tensor& x, int64_t dim) {
+             inplace_view(x, "unsqueeze_", [&](const Tensor& t) { return unsqueeze(t, dim); });
+           }),
+           py::arg("dim"), "unsqueeze_(dim) -> Tensor\n\nIn-place unsqueeze: a dim of size 1 is added at dim.")
+      .def("t_", inplace<>([](const Tensor& x) { inplace_view(x, "t_", [](const Tensor& t) { return wick::t(t); }); }),
+           "t_() -> Tensor\n\nIn-place t (0-, 1- or 2-D tensors): this tensor becomes its transpose.");
+  for (const char* name : {"transpose_", "swapaxes_", "swapdims_"}) {
+    const std::string op = name;
+    cls.def(name,
+            inplace<int64_t, int64_t>([op](const Tensor& x, int64_t dim0, int64_t dim1) {
+              inplace_view(x, op.c_str(), [&](const Tensor& t) { return transpose(t, dim0, dim1); });
+            }),
+            py::arg("dim0"), py::arg("dim1"),
+            (op + "(dim0, dim1) -> Tensor\n\nIn-place transpose: dims dim0 and dim1 of this tensor swap.").c_str());
+  }
+  cls.def("as_strided_",
+          inplace<std::vector<int64_t>, std::vector<int64_t>, std::optional<int64_t>>(
+              [](const Tensor& x, const std::vector<int64_t>& size, const std::vector<int64_t>& stride,
+                 std::optional<int64_t> offset) {
+                inplace_view(x, "as_strided_", [&](const Tensor& t) { return as_strided(t, size, stride, offset); });
+              }),
+          py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none(),
+          "as_strided_(size, stride, storage_offset=None) -> Tensor\n\n"
+          "In-place as_strided: this tensor reads its storage with the given geometry; returns it.\n\n"
+          "Example::\n\n"
+          "    >>> x = wick.arange(6.0)\n"
+          "    >>> x.as_strided_((2, 2), (1, 2), 1)\n"
+          "    tensor([[1., 3.],\n"
+          "            [2., 4.]])");
+  cls.def(
+      "set_",
+      [](TensorObject self, std::optional<Tensor> source, std::optional<int64_t> offset,
+         std::optional<std::vector<int64_t>> size, std::optional<std::vector<int64_t>> stride) -> py::object {
+        const Tensor& t = self.tensor();
+        if (!source) {
+          WICK_CHECK(!offset && !size && !stride, ValueError,
+                     "set_: storage_offset, size and stride need a source tensor");
+          without_gil([&] { set_(t); });
+        } else if (!size) {
+          WICK_CHECK(!stride && (!offset || *offset == source->storage_offset()), ValueError,
+                     "set_: give size (and stride) with a storage_offset");
+          without_gil([&] { set_(t, *source); });
+        } else {
+          without_gil([&] {
+            set_(t, *source, offset.value_or(0), *size, stride.value_or(std::vector<int64_t>{}));
+          });
+        }
+        return self.object;
+      },
+      py::arg("source") = py::none(), py::arg("storage_offset") = py::none(), py::arg("size") = py::none(),
+      py::arg("stride") = py::none(),
+      "set_(source=None, storage_offset=0, size=None, stride=None) -> Tensor\n\n"
+      "This tensor reads source's storage: with source's geometry, or with size and stride (contiguous\n"
+      "when omitted) from storage_offset, which must lie inside source's storage. Without a source it\n"
+      "becomes an empty tensor with storage of its own. dtype and device must match; not differentiable\n"
+      "(call it under no_grad() when a tensor requires grad). Returns this tensor.\n\n"
+      "Example::\n\n"
+      "    >>> a = wick.arange(4.0)\n"
+      "    >>> b = wick.empty(0).set_(a, 1, (2,), (2,))\n"
+      "    >>> b\n"
+      "    tensor([1., 3.])\n"
+      "    >>> b.set_(a).is_set_to(a)\n"
+      "    True");
+  cls.def("is_set_to", [](const Tensor& x, const Tensor& other) { return is_set_to(x, other); }, py::arg("tensor"),
+          "is_set_to(tensor) -> bool\n\n"
+          "True when this tensor reads the same storage as tensor with the same storage offset, sizes and\n"
+          "strides (tensor.set_(x) makes it so).");
+  cls.def(
+      "sum_to_size",
+      [](const Tensor& x, const py::args& sizes) {
+        const std::vector<int64_t> shape = sizes_from_args(sizes, "sum_to_size");
+        return without_gil([&] { return x.sum_to_size(shape); });
+      },
+      "sum_to_size(*size) -> Tensor\n\n"
+      "Sums this tensor down to size, which must broadcast to its shape: the dims broadcasting would add\n"
+      "are summed away and those it would stretch from 1 are summed keeping a 1 (the gradient of expand).\n\n"
+      "Example::\n\n"
+      "    >>> wick.ones(2, 3).sum_to_size(1, 3)\n"
+      "    tensor([[2., 2., 2.]])");
 }
 
 }  // namespace wick::python

@@ -74,9 +74,18 @@ from wick import _forms  # noqa: E402
 
 __all__ += _forms.install(_sys.modules[__name__])
 
+# Tensor methods composed of the ops above: in-place comparisons, shifts, cov, scatter_reduce, real-tensor
+# forms of the complex methods, metadata predicates, legacy methods (python/wick/_methods.py).
+from wick import _methods  # noqa: E402
+
+__all__ += _methods.install(_sys.modules[__name__])
+
 # Subpackages that use the names above: wick.utils.data (Dataset, DataLoader)
 # and wick.datasets (FashionMNIST, MNIST, TextCorpus).
 from wick import datasets, utils  # noqa: E402
 from wick import optim  # noqa: E402  (wick.optim: optimizers and lr schedulers)
 from wick import nn  # noqa: E402  (wick.nn: modules, layers, functional, init)
 from wick import special  # noqa: E402  (wick.special: torch.special's names over the ops above)
+from wick import linalg  # noqa: E402  (wick.linalg: torch.linalg, LAPACK / cuSOLVER)
+
+__all__ += linalg._install(_sys.modules[__name__])

@@ -11,9 +11,12 @@ import wick
 import wick.nn
 import wick.nn.functional
 import wick.optim
+import wick.linalg
+import wick.special
 import wick.utils.data
 
-MODULES = [wick, wick.nn, wick.nn.functional, wick.optim, wick.optim.lr_scheduler, wick.utils.data, wick.autograd]
+MODULES = [wick, wick.nn, wick.nn.functional, wick.optim, wick.optim.lr_scheduler, wick.utils.data, wick.autograd,
+           wick.linalg, wick.special]
 
 
 def _documented():

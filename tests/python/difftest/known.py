@@ -14,10 +14,10 @@ KNOWN = [
                                     "uninitialized memory, e.g. nanmedian of an expanded tensor): no oracle"),
     ("accepted-number", ".*", ".*", "wick takes a Python number as `other` of every binary op (as PyTorch does for "
                                     "add or mul); PyTorch 1.13 wants a tensor for maximum, hypot, logical_and..."),
-    ("grad-accepted", r"torch\.(nn\.functional\.(mse_loss|huber_loss)|floor_divide|scatter|std|logaddexp)", ".*",
+    ("grad-accepted", r"torch\.(nn\.functional\.(mse_loss|huber_loss)|floor_divide|scatter|std|logaddexp2?)", ".*",
      "PyTorch 1.13's backward fails where wick's is right: mixed float32/float64 losses ('Found dtype Float but "
      "expected Double'), no derivative for floor_divide_ and scatter(reduce=), std of a zero-size dim, logaddexp "
-     "of bools"),
+     "(and logaddexp2) of bools"),
     ("refused", r"torch\.(tril|triu)", "inplace",
      "tril_/triu_ of an expanded tensor (several elements in one memory location): PyTorch 1.13 writes through "
      "the overlap and returns a wrong triangle (ones(1, 3).expand(3, 3).triu_() gives three rows [0, 0, 1]); "
@@ -135,6 +135,11 @@ KNOWN = [
      "linear with a 1-D weight and a bias on a 2-D (or contiguous 3-D) input: PyTorch 1.13 takes its addmm path and "
      "fails ('mat2 must be a matrix'); wick gives the documented matmul(input, weight) + bias (Note [linear with a "
      "1-D weight])"),
+    ("requires-grad", r"torch\.(eq|ne|lt|le|gt|ge|greater|greater_equal|less|less_equal|not_equal)", "inplace",
+     "an integer or bool self compared in place with a float tensor that requires grad: PyTorch 1.13 marks the "
+     "integer result as requiring grad (EqBackward1...), which no integer tensor can otherwise (requires_grad_ "
+     "refuses them); wick's stays an integer tensor without grad, and a floating self records the zero gradient "
+     "as PyTorch does"),
     # -- wick bugs found by the tester and not fixed yet (issue 21): the list to empty.
     ("accepted", ".*", "out", "to do: wick's out= (Note [The last-resort overload]) takes out= on every function and "
                               "casts; PyTorch 1.13 has no out= on isnan/relu/std(no dim) and wants exact dtypes for "
