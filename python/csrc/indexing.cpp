@@ -59,6 +59,11 @@ std::vector<Entry> parse(py::handle index) {
       entries.push_back(e);
     } else if (is_tensor(item) || PyList_Check(p) || is_numpy_array(item)) {
       entries.push_back(tensor_entry(item));
+    } else if (PyRange_Check(p)) {  // a range indexes as the list of its ints, as in PyTorch
+      std::vector<int64_t> positions;
+      for (py::handle v : py::reinterpret_borrow<py::iterable>(item)) positions.push_back(v.cast<int64_t>());
+      const int64_t count = static_cast<int64_t>(positions.size());
+      entries.emplace_back(Kind::Tensor, from_vector(positions, {count}, ScalarType::Int64));
     } else if (PyIndex_Check(p)) {
       entries.emplace_back(Kind::Int).value = int_from(item, "__getitem__", "index");
     } else {

@@ -192,3 +192,15 @@ def test_synchronize_without_a_gpu():
         return
     with pytest.raises(RuntimeError, match="cuda:0 is not available"):
         wick.cuda.synchronize()
+
+
+def test_range_as_an_index(device):
+    # A Python range indexes as the list of its ints ("What is torch.nn really?" writes input[range(n), target]).
+    check(lambda x: x[range(1, 3)], [(4, 3)], device=device)
+    check(lambda x: x[range(0, 4, 2), 1:], [(4, 3)], device=device)
+    check(lambda m, x: x[range(3), m.tensor([0, 2, 1])], [(3, 3)], module=True, device=device)
+    w, t = wick.zeros(4, 3, device=device), torch.zeros(4, 3)
+    assert tuple(w[range(0)].shape) == tuple(t[range(0)].shape)
+    w[range(1, 3)] = 1.0
+    t[range(1, 3)] = 1.0
+    assert_same(w.cpu(), t, 0, 0)
