@@ -10,6 +10,7 @@
 // double precision with no table of coefficients:
 //   I_0(x) = (2/pi) int_0^{pi/2} cosh(x cos t) dt,  I_1(x) = (2/pi) int_0^{pi/2} sinh(x cos t) cos t dt,
 //   J_0(x) = (2/pi) int_0^{pi/2} cos(x sin t) dt,  J_1(x) = (2/pi) int_0^{pi/2} sin(x sin t) sin t dt,
+//   (Y_0 and Y_1 from the J_k of Miller's recurrence by Neumann's series instead: bessel_y),
 //   K_n(x) e^x = int_0^inf e^{-x (cosh t - 1)} cosh(n t) dt.
 // Large arguments take the Hankel asymptotic series instead (the periodic
 // integrals would need O(x) points), small ones K's power series (its
@@ -128,6 +129,36 @@ WICK_SPECIAL_FN double bessel_k(int n, double x, bool scaled) {
 
 // ---- Bessel functions of the first kind: j0, j1; spherical j0 -------------------------------------------
 
+// The Hankel expansions for large x > 0: J_n(x) = sqrt(2 / (pi x)) (P cos(chi) - Q sin(chi)) and
+// Y_n(x) = sqrt(2 / (pi x)) (P sin(chi) + Q cos(chi)), chi = x - (n/2 + 1/4) pi, P and Q the even and odd
+// terms of sum_k a_k(n) / x^k (hankel_series' a_k) with alternating signs.
+struct HankelPQ {
+  double p = 1, q = 0, cos_chi = 0, sin_chi = 0;
+};
+
+WICK_SPECIAL_FN HankelPQ hankel_pq(int n, double x) {
+  HankelPQ h;
+  double term = 1;
+  for (int k = 1; k < 60; ++k) {
+    const double odd = 2.0 * k - 1;
+    const double next = term * (4.0 * n * n - odd * odd) / (8.0 * k * x);
+    if (std::fabs(next) >= std::fabs(term)) break;
+    term = next;
+    // a_k / x^k enters P with sign (-1)^(k/2) for even k, Q with sign (-1)^((k-1)/2) for odd k.
+    const int r = k % 4;
+    if (r == 1) h.q += term;
+    else if (r == 2) h.p -= term;
+    else if (r == 3) h.q -= term;
+    else h.p += term;
+    if (std::fabs(term) < 1e-17) break;
+  }
+  const double c = std::cos(x), s = std::sin(x);
+  // cos and sin of chi from those of x: chi = x - pi/4 (n = 0) or x - 3 pi/4 (n = 1).
+  h.cos_chi = n == 0 ? (c + s) / kSqrt2 : (s - c) / kSqrt2;
+  h.sin_chi = n == 0 ? (s - c) / kSqrt2 : -(s + c) / kSqrt2;
+  return h;
+}
+
 // J_n(x), n = 0 or 1.
 WICK_SPECIAL_FN double bessel_j(int n, double x) {
   if (std::isnan(x)) return x;
@@ -135,27 +166,8 @@ WICK_SPECIAL_FN double bessel_j(int n, double x) {
   const double sign = (n == 1 && x < 0) ? -1.0 : 1.0;
   if (std::isinf(ax)) return 0;
   if (ax > 25) {
-    // J_n(x) = sqrt(2 / (pi x)) (P cos(chi) - Q sin(chi)), chi = x - (n/2 + 1/4) pi, with P and Q the even
-    // and odd terms of the Hankel series.
-    double p = 1, q = 0, term = 1;
-    for (int k = 1; k < 60; ++k) {
-      const double odd = 2.0 * k - 1;
-      const double next = term * (4.0 * n * n - odd * odd) / (8.0 * k * ax);
-      if (std::fabs(next) >= std::fabs(term)) break;
-      term = next;
-      // a_k / x^k enters P with sign (-1)^(k/2) for even k, Q with sign (-1)^((k-1)/2) for odd k.
-      const int r = k % 4;
-      if (r == 1) q += term;
-      else if (r == 2) p -= term;
-      else if (r == 3) q -= term;
-      else p += term;
-      if (std::fabs(term) < 1e-17) break;
-    }
-    const double c = std::cos(ax), s = std::sin(ax);
-    // cos and sin of chi from those of x: chi = x - pi/4 (n = 0) or x - 3 pi/4 (n = 1).
-    const double cos_chi = n == 0 ? (c + s) / kSqrt2 : (s - c) / kSqrt2;
-    const double sin_chi = n == 0 ? (s - c) / kSqrt2 : -(s + c) / kSqrt2;
-    return sign * std::sqrt(2 / (kPi * ax)) * (p * cos_chi - q * sin_chi);
+    const HankelPQ h = hankel_pq(n, ax);
+    return sign * std::sqrt(2 / (kPi * ax)) * (h.p * h.cos_chi - h.q * h.sin_chi);
   }
   // cos(x sin t) and sin(x sin t) sin t are pi-periodic and even: the trapezoidal rule on [0, pi/2].
   const int m = static_cast<int>(std::ceil((ax + 15) / 2)) + 4;
@@ -167,6 +179,61 @@ WICK_SPECIAL_FN double bessel_j(int n, double x) {
     sum += (j == 0 || j == m) ? 0.5 * f : f;
   }
   return sign * sum * h * 2 / kPi;
+}
+
+// Y_n(x), n = 0 or 1: nan for x < 0, -inf at 0.
+//   x <= 2: the power series (Abramowitz & Stegun 9.1.11);
+//   2 < x <= 25: Neumann's series Y_0 = (2/pi) (ln(x/2) + gamma) J_0 - (4/pi) sum_k (-1)^k J_2k / k and its
+//     derivative, Y_1 = -Y_0' = (2/pi) ((ln(x/2) + gamma) J_1 - J_0 / x) + (2/pi) sum_k (-1)^k
+//     (J_2k-1 - J_2k+1) / k, with every J_k from Miller's backward recurrence J_k-1 = (2k / x) J_k - J_k+1,
+//     normalized by J_0 + 2 sum_k J_2k = 1 (the terms stay below 1: no cancellation to speak of);
+//   x > 25: the Hankel expansion.
+WICK_SPECIAL_FN double bessel_y(int n, double x) {
+  if (std::isnan(x) || x < 0) return nan_value();
+  if (x == 0) return -inf_value();
+  if (std::isinf(x)) return 0;
+  if (x > 25) {
+    const HankelPQ h = hankel_pq(n, x);
+    return std::sqrt(2 / (kPi * x)) * (h.p * h.sin_chi + h.q * h.cos_chi);
+  }
+  const double log_half = std::log(x / 2);
+  if (x <= 2) {
+    // Y_n = -(1/pi) (2/x)^n [n = 1] + (2/pi) ln(x/2) J_n - (1/pi) (x/2)^n sum_k (psi(k+1) + psi(n+k+1))
+    //       (-x^2/4)^k / (k! (n+k)!)
+    const double q = -x * x / 4;
+    double term = n == 0 ? 1.0 : x / 2, series = 0;
+    double psi_k1 = -kEulerGamma, psi_kn1 = n == 0 ? -kEulerGamma : 1 - kEulerGamma;
+    for (int k = 0; k < 40; ++k) {
+      series += (psi_k1 + psi_kn1) * term;
+      psi_k1 += 1.0 / (k + 1);
+      psi_kn1 += 1.0 / (k + 1 + n);
+      term *= q / ((k + 1.0) * (k + 1.0 + n));
+      if (std::fabs(term) < 1e-18) break;
+    }
+    const double y = 2 / kPi * log_half * bessel_j(n, x) - series / kPi;
+    return n == 0 ? y : y - 2 / (kPi * x);
+  }
+  constexpr int kMax = 72;
+  const int top = 2 * (static_cast<int>(x / 2) + 21);  // even, past x + 40: the start's error has died out
+  double j[kMax + 2];
+  j[top + 1] = 0;
+  j[top] = 1e-30;
+  for (int k = top; k >= 1; --k) {
+    j[k - 1] = (2.0 * k / x) * j[k] - j[k + 1];
+    if (std::fabs(j[k - 1]) > 1e250)
+      for (int i = k - 1; i <= top; ++i) j[i] *= 1e-250;
+  }
+  double norm = j[0];
+  for (int k = 2; k <= top; k += 2) norm += 2 * j[k];
+  for (int k = 0; k <= top; ++k) j[k] /= norm;
+  double sum = 0;
+  for (int k = 1; 2 * k + 1 <= top; ++k) {
+    const double sign = k % 2 == 0 ? 1.0 : -1.0;
+    sum += sign * (n == 0 ? j[2 * k] : j[2 * k - 1] - j[2 * k + 1]) / k;
+  }
+  const double l = log_half + kEulerGamma;
+  if (n == 0) return 2 / kPi * l * j[0] - 4 / kPi * sum;
+  return 2 / kPi * (l * j[1] - j[0] / x) + 2 / kPi * sum;
 }
 
 // sin(x) / x, 1 at 0, 0 at +-inf.
@@ -372,7 +439,9 @@ WICK_SPECIAL_FN double incomplete_gamma(double a, double x, bool upper) {
 
 // ---- the families as one element function each (core/pointwise.h: Special, SpecialBinary) ---------------
 
-enum class SpecialFn : uint8_t { I0, I0e, I1, I1e, K0, K0e, K1, K1e, J0, J1, SphericalJ0, Erfcx, LogNdtr, Ndtri };
+enum class SpecialFn : uint8_t {
+  I0, I0e, I1, I1e, K0, K0e, K1, K1e, J0, J1, Y0, Y1, SphericalJ0, Erfcx, LogNdtr, Ndtri
+};
 
 WICK_SPECIAL_FN double special(SpecialFn fn, double x) {
   switch (fn) {
@@ -386,6 +455,8 @@ WICK_SPECIAL_FN double special(SpecialFn fn, double x) {
     case SpecialFn::K1e: return bessel_k(1, x, true);
     case SpecialFn::J0: return bessel_j(0, x);
     case SpecialFn::J1: return bessel_j(1, x);
+    case SpecialFn::Y0: return bessel_y(0, x);
+    case SpecialFn::Y1: return bessel_y(1, x);
     case SpecialFn::SphericalJ0: return spherical_bessel_j0(x);
     case SpecialFn::Erfcx: return erfcx(x);
     case SpecialFn::LogNdtr: return log_ndtr(x);

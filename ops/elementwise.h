@@ -77,8 +77,8 @@ Tensor polygamma(int64_t n, const Tensor& x);
 Tensor mvlgamma(const Tensor& x, int64_t p);
 Tensor sinc(const Tensor& x);    // sin(pi x) / (pi x), 1 at 0
 // torch.special's Bessel functions (modified, first kind I; second kind K, and both times e^-|x| / e^x:
-// the "e" and "scaled" forms; first kind J; spherical j0 = sin(x) / x), e^(x^2) erfc(x), log of the normal
-// CDF and its inverse (core/special_math.h), all with gradients.
+// the "e" and "scaled" forms; first kind J, second kind Y; spherical j0 = sin(x) / x), e^(x^2) erfc(x), log of
+// the normal CDF and its inverse (core/special_math.h), all with gradients.
 Tensor i0(const Tensor& x);
 Tensor special_i0e(const Tensor& x);
 Tensor special_i1(const Tensor& x);
@@ -89,6 +89,8 @@ Tensor special_scaled_modified_bessel_k0(const Tensor& x);
 Tensor special_scaled_modified_bessel_k1(const Tensor& x);
 Tensor special_bessel_j0(const Tensor& x);
 Tensor special_bessel_j1(const Tensor& x);
+Tensor special_bessel_y0(const Tensor& x);  // nan for x < 0, -inf at 0
+Tensor special_bessel_y1(const Tensor& x);
 Tensor special_spherical_bessel_j0(const Tensor& x);
 Tensor special_erfcx(const Tensor& x);
 Tensor special_log_ndtr(const Tensor& x);

@@ -979,6 +979,8 @@ const char* special_name(SpecialFn fn) {
     case SpecialFn::K1e: return "special_scaled_modified_bessel_k1";
     case SpecialFn::J0: return "special_bessel_j0";
     case SpecialFn::J1: return "special_bessel_j1";
+    case SpecialFn::Y0: return "special_bessel_y0";
+    case SpecialFn::Y1: return "special_bessel_y1";
     case SpecialFn::SphericalJ0: return "special_spherical_bessel_j0";
     case SpecialFn::Erfcx: return "special_erfcx";
     case SpecialFn::LogNdtr: return "special_log_ndtr";
@@ -992,7 +994,7 @@ const char* special_name(SpecialFn fn) {
 // The derivatives, each made of these functions again (so they are differentiable twice):
 //   i0' = i1;  i0e' = i1e - sgn(x) i0e;  i1' = i0 - i1 / x (1/2 at 0);  i1e' = i0e - i1e (sgn(x) + 1 / x);
 //   k0' = -k1;  k0e' = k0e - k1e;  k1' = -k0 - k1 / x;  k1e' = k1e (1 - 1 / x) - k0e;
-//   j0' = -j1;  j1' = j0 - j1 / x (1/2 at 0);  (sin x / x)' = (cos x - sin x / x) / x (0 at 0);
+//   j0' = -j1;  j1' = j0 - j1 / x (1/2 at 0);  y0' = -y1;  y1' = y0 - y1 / x;  (sin x / x)' = (cos x - sin x / x) / x (0 at 0);
 //   erfcx' = 2 x erfcx - 2 / sqrt(pi);  log_ndtr' = exp(-x^2 / 2 - log_ndtr) / sqrt(2 pi);
 //   ndtri' = sqrt(2 pi) exp(ndtri^2 / 2).
 struct SpecialBackward final : Node {
@@ -1019,6 +1021,8 @@ struct SpecialBackward final : Node {
       case SpecialFn::K1e: d = sub(mul(y, sub(1, reciprocal(x))), special_scaled_modified_bessel_k0(x)); break;
       case SpecialFn::J0: d = neg(special_bessel_j1(x)); break;
       case SpecialFn::J1: d = at_zero(sub(special_bessel_j0(x), div(y, safe_x())), 0.5); break;
+      case SpecialFn::Y0: d = neg(special_bessel_y1(x)); break;
+      case SpecialFn::Y1: d = sub(special_bessel_y0(x), div(y, x)); break;
       case SpecialFn::SphericalJ0: {
         // (x cos x - sin x) / x^2, by its series -x/3 + x^3/30 near 0 (so that it is differentiable there too)
         const Tensor x2 = mul(x, x);
@@ -1064,6 +1068,8 @@ Tensor special_scaled_modified_bessel_k0(const Tensor& x) { return special(Speci
 Tensor special_scaled_modified_bessel_k1(const Tensor& x) { return special(SpecialFn::K1e, x); }
 Tensor special_bessel_j0(const Tensor& x) { return special(SpecialFn::J0, x); }
 Tensor special_bessel_j1(const Tensor& x) { return special(SpecialFn::J1, x); }
+Tensor special_bessel_y0(const Tensor& x) { return special(SpecialFn::Y0, x); }
+Tensor special_bessel_y1(const Tensor& x) { return special(SpecialFn::Y1, x); }
 Tensor special_spherical_bessel_j0(const Tensor& x) { return special(SpecialFn::SphericalJ0, x); }
 Tensor special_erfcx(const Tensor& x) { return special(SpecialFn::Erfcx, x); }
 Tensor special_log_ndtr(const Tensor& x) { return special(SpecialFn::LogNdtr, x); }

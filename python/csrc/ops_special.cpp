@@ -61,6 +61,8 @@ void init_special(py::module_& m, TensorClass& cls) {
       {"scaled_modified_bessel_k1", &special_scaled_modified_bessel_k1},
       {"bessel_j0", &special_bessel_j0},
       {"bessel_j1", &special_bessel_j1},
+      {"bessel_y0", &special_bessel_y0},
+      {"bessel_y1", &special_bessel_y1},
       {"spherical_bessel_j0", &special_spherical_bessel_j0},
       {"erfcx", &special_erfcx},
       {"log_ndtr", &special_log_ndtr},

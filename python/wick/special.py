@@ -3,8 +3,7 @@ gradients) or a short composition of them.
 
 The Bessel functions, erfcx, log_ndtr, ndtri, zeta, gammainc/gammaincc and the orthogonal polynomials are
 kernels of their own (core/special_math.h: Note [Bessel functions by the trapezoidal rule]). Not here yet:
-bessel_y0, bessel_y1, modified_bessel functions of other orders and airy_ai; ``python scripts/api_coverage.py
---missing special`` lists them.
+airy_ai (``python scripts/api_coverage.py --missing special``).
 """
 import math
 
@@ -14,7 +13,7 @@ __all__ = ["expit", "exp2", "expm1", "erf", "erfc", "erfinv", "logit", "xlogy", 
            "softmax", "log_softmax", "logsumexp", "log1p", "gammaln", "digamma", "psi", "polygamma",
            "multigammaln", "ndtr", "entr", "i0", "i0e", "i1", "i1e", "modified_bessel_i0", "modified_bessel_i1",
            "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
-           "bessel_j0", "bessel_j1", "spherical_bessel_j0", "erfcx", "log_ndtr", "ndtri", "zeta", "gammainc",
+           "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "spherical_bessel_j0", "erfcx", "log_ndtr", "ndtri", "zeta", "gammainc",
            "gammaincc", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
            "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
            "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
@@ -224,6 +223,16 @@ def bessel_j0(input, *, out=None):
 def bessel_j1(input, *, out=None):
     """The Bessel function of the first kind of order 1."""
     return _out(_S.bessel_j1(input), out)
+
+
+def bessel_y0(input, *, out=None):
+    """The Bessel function of the second kind of order 0 (-inf at 0, nan below)."""
+    return _out(_S.bessel_y0(input), out)
+
+
+def bessel_y1(input, *, out=None):
+    """The Bessel function of the second kind of order 1 (-inf at 0, nan below)."""
+    return _out(_S.bessel_y1(input), out)
 
 
 def spherical_bessel_j0(input, *, out=None):
