@@ -262,10 +262,9 @@ Lu lu_unpack(const Tensor& LU, const Tensor& pivots, bool unpack_data, bool unpa
   WICK_CHECK(pivots.defined() && pivots.dtype() == ScalarType::Int32, TypeError,
              "lu_unpack: LU_pivots is expected to be an int32 tensor, got ",
              pivots.defined() ? to_string(pivots.dtype()) : std::string("an undefined tensor"));
-  const int64_t m = LU.size(-2), n = LU.size(-1), k = std::min(m, n);
+  const int64_t m = LU.size(-2), k = std::min(m, LU.size(-1));
   WICK_CHECK(pivots.dim() == LU.dim() - 1 && pivots.size(-1) == k, Error,
              "lu_unpack: LU_pivots of shape ", pivots.sizes(), " do not fit LU_data of shape ", LU.sizes());
-  (void)n;
   Lu r;
   if (unpack_data) std::tie(r.L, r.U) = split_lu(LU);
   if (unpack_pivots) r.P = pivots_to_permutation(pivots, m, LU);
@@ -1124,25 +1123,32 @@ Tensor rank_cutoff(const Tensor& largest, const Tensor& A, std::optional<double>
 
 }  // namespace
 
-// A^+ = Ap; the gradient is PyTorch's pinv_backward (two branches by shape), not the SVD's.
+namespace {
+
+// d/dA of a loss through Ap = pinv(A), from its gradient G for Ap: PyTorch's pinv_backward (two branches by
+// shape), not the SVD's gradient. lstsq's backward uses it too.
+Tensor pinv_backward(const Tensor& G, const Tensor& Ap, const Tensor& a) {
+  const int64_t m = a.size(-2), n = a.size(-1);
+  if (m <= n) {
+    const Tensor K = matmul(mT(G), Ap);
+    const Tensor KA = matmul(K, mT(Ap));
+    return add(sub(add(neg(mT(matmul(Ap, K))), KA), matmul(matmul(a, Ap), KA)),
+               matmul(matmul(mT(Ap), Ap), sub(mT(G), matmul(K, a))));
+  }
+  const Tensor K = matmul(Ap, mT(G));
+  const Tensor AK = matmul(mT(Ap), K);
+  return sub(add(add(neg(mT(matmul(K, Ap))), matmul(matmul(sub(mT(G), matmul(a, K)), Ap), mT(Ap))), AK),
+             matmul(matmul(AK, Ap), a));
+}
+
+}  // namespace
+
 struct LinalgPinvBackward0 final : Node {
   SavedTensor A, result;
   std::string_view name() const override { return "LinalgPinvBackward0"; }
   TensorList apply(TensorList&& grads) override {
-    const Tensor& G = grads[0];
-    if (!G.defined()) return {Tensor()};
-    const Tensor a = A.unpack(), Ap = result.unpack();
-    const int64_t m = a.size(-2), n = a.size(-1);
-    if (m <= n) {
-      const Tensor K = matmul(mT(G), Ap);
-      const Tensor KA = matmul(K, mT(Ap));
-      return {add(sub(add(neg(mT(matmul(Ap, K))), KA), matmul(matmul(a, Ap), KA)),
-                  matmul(matmul(mT(Ap), Ap), sub(mT(G), matmul(K, a))))};
-    }
-    const Tensor K = matmul(Ap, mT(G));
-    const Tensor AK = matmul(mT(Ap), K);
-    return {sub(add(add(neg(mT(matmul(K, Ap))), matmul(matmul(sub(mT(G), matmul(a, K)), Ap), mT(Ap))), AK),
-                matmul(matmul(AK, Ap), a))};
+    if (!grads[0].defined()) return {Tensor()};
+    return {pinv_backward(grads[0], result.unpack(), A.unpack())};
   }
   void for_each_saved(const SavedVisitor& f) override { f(A); f(result); }
 };
@@ -1258,12 +1264,7 @@ struct LinalgLstsqBackward0 final : Node {
     if (gX_in.defined()) {
       const Tensor gX = vector ? gX_in.unsqueeze(-1) : gX_in;
       const Tensor Ap = pinv(a);
-      if (needs_input_grad(0)) {
-        auto node = std::make_shared<LinalgPinvBackward0>();
-        node->A = SavedTensor(a);
-        node->result = SavedTensor(Ap);
-        gA = node->apply({matmul(gX, mT(b))})[0];
-      }
+      if (needs_input_grad(0)) gA = pinv_backward(matmul(gX, mT(b)), Ap, a);
       if (needs_input_grad(1)) gB = matmul(mT(Ap), gX);
     }
     if (with_residuals) {

@@ -8,6 +8,7 @@ airy_ai (``python scripts/api_coverage.py --missing special``).
 import math
 
 import wick
+from wick.linalg import _out as linalg_out
 
 __all__ = ["expit", "exp2", "expm1", "erf", "erfc", "erfinv", "logit", "xlogy", "xlog1py", "sinc", "round",
            "softmax", "log_softmax", "logsumexp", "log1p", "gammaln", "digamma", "psi", "polygamma",
@@ -143,14 +144,7 @@ def entr(input):
 # ---- Bessel functions, erfcx, log_ndtr, ndtri (kernels: wick._C._special) -------------------------------
 
 _S = wick._C._special
-
-
-def _out(result, out):
-    if out is None:
-        return result
-    with wick.no_grad():
-        out.resize_(result.shape).copy_(result)
-    return out
+_out = linalg_out  # PyTorch's out=: the result written into out (resized as needed), which is returned
 
 
 def i0(input, *, out=None):
