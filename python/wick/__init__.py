@@ -87,5 +87,6 @@ from wick import optim  # noqa: E402  (wick.optim: optimizers and lr schedulers)
 from wick import nn  # noqa: E402  (wick.nn: modules, layers, functional, init)
 from wick import special  # noqa: E402  (wick.special: torch.special's names over the ops above)
 from wick import linalg  # noqa: E402  (wick.linalg: torch.linalg, LAPACK / cuSOLVER)
+from wick import distributions  # noqa: E402  (wick.distributions: torch.distributions)
 
 __all__ += linalg._install(_sys.modules[__name__])

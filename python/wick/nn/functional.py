@@ -209,3 +209,13 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     if reduction == "mean":
         return terms.mean()
     raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+# The families in wick/nn/_functional/, each file's __all__ added to this module's.
+from wick.nn._functional import activation as _activation, conv as _conv, loss as _loss  # noqa: E402
+from wick.nn._functional import normalization as _normalization, pooling as _pooling  # noqa: E402
+
+for _family in (_activation, _loss, _pooling, _normalization, _conv):
+    globals().update({name: getattr(_family, name) for name in _family.__all__})
+    __all__ += _family.__all__
+del _family

@@ -8,7 +8,7 @@ from wick.nn import init
 from wick.nn.modules.module import Module
 from wick.nn.parameter import Parameter
 
-__all__ = ["LSTM", "GRU", "LSTMCell", "GRUCell"]
+__all__ = ["LSTM", "GRU", "LSTMCell", "GRUCell", "RNNBase", "RNNCellBase"]
 
 
 class RNNBase(Module):

@@ -1,0 +1,3 @@
+"""wick.distributions: probability distributions with sampling, log_prob and
+entropy, as torch.distributions."""
+__all__ = []

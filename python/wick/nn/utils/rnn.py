@@ -1,0 +1,2 @@
+"""Packed sequences for the recurrent layers, as torch.nn.utils.rnn."""
+__all__ = []
