@@ -44,19 +44,27 @@ struct ResampleAxis {
 };
 
 // The optimizers whose per-parameter update is one fused kernel (optim/).
-enum class OptimizerKind : uint8_t { SGD, Adam, AdamW, RMSprop, Adagrad };
+enum class OptimizerKind : uint8_t { SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop };
 
 // The scalars of one optimizer update, with what torch.optim computes on the
 // host from the step count already folded in.
 struct OptimizerStepArgs {
-  double lr = 0;                     // SGD, RMSprop: lr; Adam(W): lr / bias_correction1; Adagrad: clr
-  double weight_decay = 0;           // all but AdamW: grad += weight_decay * param
-  double param_scale = 1;            // AdamW: param *= 1 - lr * weight_decay before the update
+  double lr = 0;  // SGD, RMSprop, Adadelta, RAdam: lr; Adam(W): lr / bias_correction1; Adagrad, Adamax: clr;
+                  // NAdam: the step along the gradient; ASGD: eta
+  double weight_decay = 0;           // grad += weight_decay * param (0 where param_scale decays instead)
+  double param_scale = 1;            // AdamW, decoupled NAdam/RAdam: 1 - lr * weight_decay; ASGD: 1 - lambd * eta
   double momentum = 0, dampening = 0;  // SGD; RMSprop: momentum
-  double beta1 = 0, beta2 = 0;       // Adam(W)
+  double beta1 = 0, beta2 = 0;       // Adam(W), Adamax, NAdam, RAdam
   double alpha = 0;                  // RMSprop's smoothing constant
-  double eps = 0;                    // Adam(W), RMSprop, Adagrad
-  double bias_correction2_sqrt = 1;  // Adam(W)
+  double rho = 0;                    // Adadelta's
+  double eps = 0;                    // all but SGD, ASGD and Rprop
+  double bias_correction1 = 1;       // RAdam
+  double bias_correction2 = 1;       // NAdam
+  double bias_correction2_sqrt = 1;  // Adam(W), RAdam
+  double momentum_lr = 0;            // NAdam: the step along exp_avg
+  double rectification = 0;          // RAdam: the variance rectification; 0 while rho_t <= 5 (no adaptive lr)
+  double mu = 1;                     // ASGD's averaging weight (1: ax becomes param)
+  double etaminus = 0, etaplus = 0, step_size_min = 0, step_size_max = 0;  // Rprop
   bool maximize = false, nesterov = false, amsgrad = false, centered = false;
   bool init_momentum = false;        // SGD's first step with momentum: the buffer becomes the gradient
 };
@@ -208,7 +216,9 @@ struct Backend {
   // One optimizer update of `param` in place, with the state tensors by kind
   // (undefined when unused):  SGD: momentum_buffer;  Adam, AdamW: exp_avg,
   // exp_avg_sq, max_exp_avg_sq (amsgrad);  RMSprop: square_avg,
-  // momentum_buffer (momentum > 0), grad_avg (centered);  Adagrad: sum.
+  // momentum_buffer (momentum > 0), grad_avg (centered);  Adagrad: sum;
+  // Adadelta: square_avg, acc_delta;  Adamax: exp_avg, exp_inf;  NAdam, RAdam:
+  // exp_avg, exp_avg_sq;  ASGD: ax;  Rprop: prev, step_size.
   // Every operand is contiguous, of param's dtype (floating) and numel.
   void (*optimizer_step)(OptimizerKind kind, const Tensor& param, const Tensor& grad,
                          const std::array<Tensor, 3>& state, const OptimizerStepArgs& args);

@@ -79,6 +79,21 @@ WICK_ALWAYS_INLINE void adagrad(T* __restrict p, const T* __restrict g, T* __res
   for (int64_t i = begin; i < end; ++i) k.step(p[i], g[i], sum[i]);
 }
 
+// The updates with two state tensors and no shape-changing options.
+template <typename Update, typename T>
+WICK_ALWAYS_INLINE void two_state(T* __restrict p, const T* __restrict g, T* __restrict s0, T* __restrict s1,
+                                  int64_t begin, int64_t end, const OptimizerStepArgs& a) {
+  const Update k(a);
+  for (int64_t i = begin; i < end; ++i) k.step(p[i], g[i], s0[i], s1[i]);
+}
+
+template <typename T>
+WICK_ALWAYS_INLINE void asgd(T* __restrict p, const T* __restrict g, T* __restrict ax, int64_t begin, int64_t end,
+                             const OptimizerStepArgs& a) {
+  const optim_math::Asgd<T> k(a);
+  for (int64_t i = begin; i < end; ++i) k.step(p[i], g[i], ax[i]);
+}
+
 // One thread's share of an update: the loop for `kind` over [begin, end).
 template <typename T>
 WICK_VECTOR_CLONES void step_range(OptimizerKind kind, T* p, const T* g, T* s0, T* s1, T* s2, int64_t begin,
@@ -89,6 +104,12 @@ WICK_VECTOR_CLONES void step_range(OptimizerKind kind, T* p, const T* g, T* s0, 
     case OptimizerKind::AdamW: return adam(p, g, s0, s1, s2, begin, end, args);
     case OptimizerKind::RMSprop: return rmsprop(p, g, s0, s1, s2, begin, end, args);
     case OptimizerKind::Adagrad: return adagrad(p, g, s0, begin, end, args);
+    case OptimizerKind::Adadelta: return two_state<optim_math::Adadelta<T>>(p, g, s0, s1, begin, end, args);
+    case OptimizerKind::Adamax: return two_state<optim_math::Adamax<T>>(p, g, s0, s1, begin, end, args);
+    case OptimizerKind::NAdam: return two_state<optim_math::NAdam<T>>(p, g, s0, s1, begin, end, args);
+    case OptimizerKind::RAdam: return two_state<optim_math::RAdam<T>>(p, g, s0, s1, begin, end, args);
+    case OptimizerKind::ASGD: return asgd(p, g, s0, begin, end, args);
+    case OptimizerKind::Rprop: return two_state<optim_math::Rprop<T>>(p, g, s0, s1, begin, end, args);
   }
 }
 

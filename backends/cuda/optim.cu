@@ -56,6 +56,17 @@ __global__ void adagrad_kernel(Operands<T> o, int64_t n, optim_math::Adagrad<T> 
   for (int64_t i = first_index(); i < n; i += grid_step()) { k.step(o.p[i], o.g[i], o.s0[i]); }
 }
 
+// Adadelta, Adamax, NAdam, RAdam, Rprop: two state tensors, no shape-changing options.
+template <typename T, typename Update>
+__global__ void two_state_kernel(Operands<T> o, int64_t n, Update k) {
+  for (int64_t i = first_index(); i < n; i += grid_step()) { k.step(o.p[i], o.g[i], o.s0[i], o.s1[i]); }
+}
+
+template <typename T>
+__global__ void asgd_kernel(Operands<T> o, int64_t n, optim_math::Asgd<T> k) {
+  for (int64_t i = first_index(); i < n; i += grid_step()) { k.step(o.p[i], o.g[i], o.s0[i]); }
+}
+
 template <typename T>
 T* data_or_null(const Tensor& t) {
   return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
@@ -72,6 +83,14 @@ void check_operand(const Tensor& t, const Tensor& param, const char* what) {
 
 void check_state(const std::array<Tensor, 3>& state, int slot, const char* what) {
   WICK_CHECK(state[static_cast<size_t>(slot)].defined(), ValueError, "optimizer_step: missing ", what, " state");
+}
+
+template <typename Update, typename T>
+void two_state(const Operands<T>& o, int64_t n, const std::array<Tensor, 3>& state, const OptimizerStepArgs& args,
+               const char* first, const char* second) {
+  check_state(state, 0, first);
+  check_state(state, 1, second);
+  two_state_kernel<T, Update><<<blocks_for(n), kThreads>>>(o, n, Update(args));
 }
 
 template <typename T>
@@ -107,6 +126,16 @@ void step_typed(OptimizerKind kind, const Tensor& param, const Operands<T>& o, c
     case OptimizerKind::Adagrad: {
       check_state(state, 0, "sum");
       adagrad_kernel<T><<<blocks, kThreads>>>(o, n, optim_math::Adagrad<T>(args));
+      break;
+    }
+    case OptimizerKind::Adadelta: return two_state<optim_math::Adadelta<T>>(o, n, state, args, "square_avg", "acc_delta");
+    case OptimizerKind::Adamax: return two_state<optim_math::Adamax<T>>(o, n, state, args, "exp_avg", "exp_inf");
+    case OptimizerKind::NAdam: return two_state<optim_math::NAdam<T>>(o, n, state, args, "exp_avg", "exp_avg_sq");
+    case OptimizerKind::RAdam: return two_state<optim_math::RAdam<T>>(o, n, state, args, "exp_avg", "exp_avg_sq");
+    case OptimizerKind::Rprop: return two_state<optim_math::Rprop<T>>(o, n, state, args, "prev", "step_size");
+    case OptimizerKind::ASGD: {
+      check_state(state, 0, "ax");
+      asgd_kernel<T><<<blocks, kThreads>>>(o, n, optim_math::Asgd<T>(args));
       break;
     }
   }

@@ -9,9 +9,11 @@
             optimizer.step()
         scheduler.step()
 
-Each optimizer follows PyTorch 1.13's update formulas (its default,
-single-tensor path) and option names; each parameter's update is one fused
-C++ kernel instead of a chain of tensor ops.
+Each optimizer follows PyTorch's update formulas (its single-tensor path)
+and option names. The elementwise ones (SGD, Adam, AdamW, RMSprop, Adagrad,
+Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop) update each parameter with one
+fused C++ kernel instead of a chain of tensor ops; LBFGS, Adafactor and Muon,
+whose updates are reductions and matrix products, are written over tensor ops.
 """
 from wick.optim.optimizer import Optimizer
 from wick.optim.sgd import SGD
@@ -19,6 +21,16 @@ from wick.optim.adam import Adam
 from wick.optim.adamw import AdamW
 from wick.optim.rmsprop import RMSprop
 from wick.optim.adagrad import Adagrad
+from wick.optim.adadelta import Adadelta
+from wick.optim.adamax import Adamax
+from wick.optim.nadam import NAdam
+from wick.optim.radam import RAdam
+from wick.optim.asgd import ASGD
+from wick.optim.rprop import Rprop
+from wick.optim.lbfgs import LBFGS
+from wick.optim.adafactor import Adafactor
+from wick.optim.muon import Muon
 from wick.optim import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD",
+           "Rprop", "LBFGS", "Adafactor", "Muon", "lr_scheduler"]

@@ -1,6 +1,5 @@
 import wick
 from wick import _C
-from wick.optim.adam import _tensor_steps
 from wick.optim.optimizer import Optimizer
 
 __all__ = ["Adagrad"]
@@ -42,32 +41,19 @@ class Adagrad(Optimizer):
         # As in PyTorch, the state of the initial parameters exists from the start.
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group)
+                self._init_state(p, group, self.state[p])
 
-    def _init_state(self, p, group):
-        state = self.state[p]
+    @staticmethod
+    def _init_state(p, group, state):
         state["step"] = wick.tensor(0.0)
         state["sum"] = wick.full_like(p, group["initial_accumulator_value"])
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-        _tensor_steps(self)
+        self._restore(state, dict(foreach=None, maximize=False))
 
-    def step(self, closure=None):
-        """Performs a single optimization step.
-
-        Args:
-            closure (callable, optional): re-evaluates the model and returns the loss.
-        """
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            for p, grad in self._params_with_grad(group):
-                state = self.state[p]
-                if "sum" not in state:  # a group added after construction
-                    self._init_state(p, group)
-                _C._optim.adagrad(p, grad, state["sum"], state["step"], lr=group["lr"], lr_decay=group["lr_decay"],
-                                  weight_decay=group["weight_decay"], eps=group["eps"], maximize=group["maximize"])
-        return loss
+    @staticmethod
+    def _update(p, grad, state, group):
+        if "sum" not in state:  # a group added after construction
+            Adagrad._init_state(p, group, state)
+        _C._optim.adagrad(p, grad, state["sum"], state["step"], lr=group["lr"], lr_decay=group["lr_decay"],
+                          weight_decay=group["weight_decay"], eps=group["eps"], maximize=group["maximize"])

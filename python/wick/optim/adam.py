@@ -18,29 +18,22 @@ def _check_adam_args(lr, betas, eps, weight_decay):
         raise ValueError("Invalid weight_decay value: {}".format(weight_decay))
 
 
-def _tensor_steps(optimizer):
-    # Checkpoints that hold the step as a number get a tensor, as PyTorch's Adam does.
-    for s in optimizer.state.values():
-        if "step" in s and not isinstance(s["step"], wick.Tensor):
-            s["step"] = wick.tensor(float(s["step"]))
+def _adam_like_update(fused):
+    """The _update of Adam and AdamW, whose fused kernel is `fused`."""
 
-
-def _adam_like_step(optimizer, closure, update):
-    loss = optimizer._run_closure(closure)
-    for group in optimizer.param_groups:
+    def update(p, grad, state, group):
+        if len(state) == 0:
+            state["step"] = wick.tensor(0.0)
+            state["exp_avg"] = wick.zeros_like(p)
+            state["exp_avg_sq"] = wick.zeros_like(p)
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = wick.zeros_like(p)
         beta1, beta2 = group["betas"]
-        for p, grad in optimizer._params_with_grad(group):
-            state = optimizer.state[p]
-            if len(state) == 0:
-                state["step"] = wick.tensor(0.0)
-                state["exp_avg"] = wick.zeros_like(p)
-                state["exp_avg_sq"] = wick.zeros_like(p)
-            if group["amsgrad"] and "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = wick.zeros_like(p)
-            update(p, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"), state["step"],
-                   lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
-                   amsgrad=group["amsgrad"], maximize=group["maximize"])
-    return loss
+        fused(p, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"), state["step"],
+              lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
+              amsgrad=group["amsgrad"], maximize=group["maximize"])
+
+    return staticmethod(update)
 
 
 class Adam(Optimizer):
@@ -73,20 +66,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
-        _tensor_steps(self)
+        self._restore(state, dict(amsgrad=False, maximize=False, foreach=None, capturable=False,
+                                  differentiable=False, fused=False))
 
-    def step(self, closure=None):
-        """Performs a single optimization step.
-
-        Args:
-            closure (callable, optional): re-evaluates the model and returns the loss.
-        """
-        return _adam_like_step(self, closure, _C._optim.adam)
+    _update = _adam_like_update(_C._optim.adam)

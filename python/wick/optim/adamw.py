@@ -1,5 +1,5 @@
 from wick import _C
-from wick.optim.adam import _adam_like_step, _check_adam_args, _tensor_steps
+from wick.optim.adam import _adam_like_update, _check_adam_args
 from wick.optim.optimizer import Optimizer
 
 __all__ = ["AdamW"]
@@ -32,18 +32,6 @@ class AdamW(Optimizer):
         super().__init__(params, defaults)
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-        _tensor_steps(self)
+        self._restore(state, dict(amsgrad=False, maximize=False, foreach=None, capturable=False))
 
-    def step(self, closure=None):
-        """Performs a single optimization step.
-
-        Args:
-            closure (callable, optional): re-evaluates the model and returns the loss.
-        """
-        return _adam_like_step(self, closure, _C._optim.adamw)
+    _update = _adam_like_update(_C._optim.adamw)

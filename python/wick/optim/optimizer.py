@@ -1,8 +1,9 @@
 """The base class of the optimizers: parameter groups, per-parameter state,
 zero_grad and state_dict/load_state_dict, as torch.optim.Optimizer (1.13).
 
-A subclass sets ``defaults`` (its options) and implements ``step``; each
-parameter's update is one fused C++ kernel (wick._C._optim).
+A subclass sets ``defaults`` (its options) and implements
+``_update(param, grad, state, group)``, the update of one parameter (most are
+one fused C++ kernel, wick._C._optim), or ``step`` itself (LBFGS).
 """
 import copy
 import warnings
@@ -169,7 +170,9 @@ class Optimizer:
             closure (callable, optional): re-evaluates the model and returns
                 the loss; run with grad enabled before the update.
         """
-        raise NotImplementedError
+        if getattr(type(self), "_update", None) is None:
+            raise NotImplementedError(f"{type(self).__name__} defines neither step() nor _update()")
+        return self._step_each(closure, self._update)
 
     def add_param_group(self, param_group):
         r"""Adds a parameter group (a dict with ``'params'`` and any options
@@ -209,6 +212,32 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     # ---- helpers for the subclasses -------------------------------------------------------
+
+    def _restore(self, state, later_options, scalar_states=("step",)):
+        """A subclass's __setstate__: loads `state`, giving each group the options
+        its checkpoint may predate (later_options: name -> default) and turning
+        the one-element states kept as numbers by older versions (scalar_states,
+        e.g. "step") into tensors, as PyTorch 2 keeps them."""
+        Optimizer.__setstate__(self, state)
+        for group in self.param_groups:
+            for name, default in later_options.items():
+                group.setdefault(name, default)
+        for s in self.state.values():
+            for key in scalar_states:
+                if key in s and not isinstance(s[key], wick.Tensor):
+                    s[key] = wick.tensor(float(s[key]))
+
+    def _step_each(self, closure, update):
+        """What step() does for a subclass that defines ``_update(param, grad,
+        state, group)``: runs the closure (with grad enabled), then the update
+        of each parameter that has a gradient (state: its dict, empty on its
+        first step), without recording; returns the closure's loss."""
+        loss = self._run_closure(closure)
+        with wick.no_grad():
+            for group in self.param_groups:
+                for p, grad in self._params_with_grad(group):
+                    update(p, grad, self.state[p], group)
+        return loss
 
     @staticmethod
     def _check_unsupported(**flags):

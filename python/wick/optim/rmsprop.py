@@ -47,35 +47,21 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
+        # PyTorch 1.13's RMSprop keeps its step count as a number, and so does wick's.
+        self._restore(state, dict(momentum=0, centered=False, foreach=None, maximize=False, differentiable=False),
+                      scalar_states=())
 
-    def step(self, closure=None):
-        """Performs a single optimization step.
-
-        Args:
-            closure (callable, optional): re-evaluates the model and returns the loss.
-        """
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            for p, grad in self._params_with_grad(group):
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0
-                    state["square_avg"] = wick.zeros_like(p)
-                # Buffers also appear when momentum or centered is switched on later.
-                if group["momentum"] > 0 and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = wick.zeros_like(p)
-                if group["centered"] and "grad_avg" not in state:
-                    state["grad_avg"] = wick.zeros_like(p)
-                state["step"] += 1
-                _C._optim.rmsprop(p, grad, state["square_avg"], state.get("momentum_buffer"), state.get("grad_avg"),
-                                  lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
-                                  weight_decay=group["weight_decay"], momentum=group["momentum"],
-                                  centered=group["centered"], maximize=group["maximize"])
-        return loss
+    @staticmethod
+    def _update(p, grad, state, group):
+        if len(state) == 0:
+            state["step"] = 0
+            state["square_avg"] = wick.zeros_like(p)
+        # Buffers also appear when momentum or centered is switched on later.
+        if group["momentum"] > 0 and "momentum_buffer" not in state:
+            state["momentum_buffer"] = wick.zeros_like(p)
+        if group["centered"] and "grad_avg" not in state:
+            state["grad_avg"] = wick.zeros_like(p)
+        state["step"] += 1
+        _C._optim.rmsprop(p, grad, state["square_avg"], state.get("momentum_buffer"), state.get("grad_avg"),
+                          lr=group["lr"], alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+                          momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"])

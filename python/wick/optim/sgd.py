@@ -47,25 +47,13 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
+        # SGD keeps no step count.
+        self._restore(state, dict(nesterov=False, maximize=False, foreach=None, differentiable=False),
+                      scalar_states=())
 
-    def step(self, closure=None):
-        """Performs a single optimization step.
-
-        Args:
-            closure (callable, optional): re-evaluates the model and returns the loss.
-        """
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            for p, grad in self._params_with_grad(group):
-                state = self.state[p]
-                state["momentum_buffer"] = _C._optim.sgd(
-                    p, grad, state.get("momentum_buffer"), lr=group["lr"], momentum=group["momentum"],
-                    dampening=group["dampening"], weight_decay=group["weight_decay"], nesterov=group["nesterov"],
-                    maximize=group["maximize"])
-        return loss
+    @staticmethod
+    def _update(p, grad, state, group):
+        state["momentum_buffer"] = _C._optim.sgd(
+            p, grad, state.get("momentum_buffer"), lr=group["lr"], momentum=group["momentum"],
+            dampening=group["dampening"], weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+            maximize=group["maximize"])
