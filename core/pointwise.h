@@ -533,6 +533,45 @@ struct LeakyRelu {
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x > T(0) ? x : x * T(negative_slope); }
 };
 
+// The MobileNetV3 activations: hardsigmoid = relu6(x + 3) / 6, hardswish = x hardsigmoid(x).
+struct Hardsigmoid {
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "hardsigmoid";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if (x != x) return x;
+    const T y = x + T(3);
+    return (y < T(0) ? T(0) : (y > T(6) ? T(6) : y)) / T(6);
+  }
+};
+struct Hardswish {
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "hardswish";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const { return x * Hardsigmoid{}(x); }
+};
+// x tanh(softplus(x)) (Misra, 2019). With e = exp(x), tanh(log1p(e)) = n / (n + 2), n = e (e + 2): one exp
+// instead of exp, log1p and tanh; where x > 20, tanh(softplus(x)) is 1 to the last bit of a double.
+struct Mish {
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "mish";
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if (x > T(20)) return x;
+    const T e = std::exp(x);
+    const T n = e * (e + T(2));
+    return x * (n / (n + T(2)));
+  }
+};
+// scale x where x > 0, scale alpha (exp(input_scale x) - 1) elsewhere: elu (scale 1, input_scale 1),
+// celu (input_scale 1 / alpha) and selu (alpha and scale the self-normalizing constants), as PyTorch's elu.
+struct Elu {
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "elu";
+  double alpha = 1, scale = 1, input_scale = 1;
+  template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
+    if (x > T(0)) return x * T(scale);
+    return std::expm1(x * T(input_scale)) * T(alpha * scale);
+  }
+};
+
 // ---- unary: any number ---------------------------------------------------------------------------------
 
 struct Neg {
@@ -944,7 +983,8 @@ using UnaryFunctions =
     TypeList<Exp, Expm1, Log, Log2, Log10, Log1p, Sqrt, Rsqrt, Reciprocal, Sin, Cos, Tan, Asin, Acos, Atan, Sinh,
              Cosh, Tanh, Erf, Sigmoid, Silu, Gelu, GeluTanh, LeakyRelu, Neg, Abs, Sign, Relu, Clamp, Floor, Ceil,
              Round, RoundDecimals, Trunc, BitwiseNot, LogicalNot, IsNan, IsInf, Softplus, LogSigmoid, Asinh, Acosh,
-             Atanh, Erfc, Erfinv, Exp2, Deg2Rad, Rad2Deg, Frac, Sinc, Lgamma, Digamma, Polygamma, Special>;
+             Atanh, Erfc, Erfinv, Exp2, Deg2Rad, Rad2Deg, Frac, Sinc, Lgamma, Digamma, Polygamma, Special,
+             Hardsigmoid, Hardswish, Mish, Elu>;
 using BinaryFunctions =
     TypeList<Add, Sub, Mul, Div, Remainder, Fmod, FloorDivide, Pow, Atan2, Hypot, LogAddExp, Maximum, Minimum,
              ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,

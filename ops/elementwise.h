@@ -44,6 +44,12 @@ Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 // approximate: "none" (exact, with erf) or "tanh".
 Tensor gelu(const Tensor& x, std::string_view approximate = "none");
 Tensor silu(const Tensor& x);
+// relu6(x + 3) / 6 and x relu6(x + 3) / 6, with PyTorch's gradients at -3 and 3.
+Tensor hardsigmoid(const Tensor& x);
+Tensor hardswish(const Tensor& x);
+Tensor mish(const Tensor& x);  // x tanh(softplus(x))
+// scale x where x > 0, scale alpha (exp(input_scale x) - 1) elsewhere (elu, celu, selu).
+Tensor elu(const Tensor& x, double alpha = 1, double scale = 1, double input_scale = 1);
 // clamp's result dtype is that of x and the bounds together (Note [clamp's
 // dtype and bounds] in ops/unary.cpp): clamp(int64 tensor, 1.5) is float32.
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max);

@@ -440,6 +440,69 @@ struct SiluBackward0 final : NodeSavingInput {
 };
 Tensor silu(const Tensor& x) { return record_input<SiluBackward0>(unary_forward(pointwise::Silu{}, x, "silu"), x); }
 
+// The activations below run forward as one fused kernel each; their backward
+// is composed of ops (so it is differentiable again), with PyTorch's choice of
+// gradient at the kinks.
+struct HardsigmoidBackward0 final : NodeSavingInput {
+  std::string_view name() const override { return "HardsigmoidBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    // 1/6 strictly inside (-3, 3), 0 elsewhere (at the kinks too).
+    const Tensor inside = logical_and(gt(x, -3), lt(x, 3));
+    return {where(inside, div(grads[0], 6), zeros({}, TensorOptions(grads[0].dtype()).device(x.device())))};
+  }
+};
+Tensor hardsigmoid(const Tensor& x) {
+  return record_input<HardsigmoidBackward0>(unary_forward(pointwise::Hardsigmoid{}, x, "hardsigmoid"), x);
+}
+
+struct HardswishBackward0 final : NodeSavingInput {
+  std::string_view name() const override { return "HardswishBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack(), &g = grads[0];
+    // 0 below -3, x / 3 + 1/2 on [-3, 3] (-1/2 and 3/2 at the kinks), 1 above.
+    const Tensor middle = mul(g, add(div(x, 3), 0.5));
+    const Tensor zero = zeros({}, TensorOptions(g.dtype()).device(x.device()));
+    return {where(lt(x, -3), zero, where(le(x, 3), middle, g))};
+  }
+};
+Tensor hardswish(const Tensor& x) {
+  return record_input<HardswishBackward0>(unary_forward(pointwise::Hardswish{}, x, "hardswish"), x);
+}
+
+struct MishBackward0 final : NodeSavingInput {
+  std::string_view name() const override { return "MishBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack();
+    // d/dx x tanh(sp(x)) = tanh(sp(x)) + x sigmoid(x) (1 - tanh(sp(x))^2).
+    const Tensor t = tanh(softplus(x));
+    return {mul(grads[0], add(t, mul(mul(x, sigmoid(x)), sub(1, mul(t, t)))))};
+  }
+};
+Tensor mish(const Tensor& x) { return record_input<MishBackward0>(unary_forward(pointwise::Mish{}, x, "mish"), x); }
+
+struct EluBackward0 final : NodeSavingInput {
+  double alpha = 1, scale = 1, input_scale = 1;
+  std::string_view name() const override { return "EluBackward0"; }
+  TensorList apply(TensorList&& grads) override {
+    const Tensor x = self.unpack(), &g = grads[0];
+    // scale where x > 0, else scale alpha input_scale exp(input_scale x) (also at 0).
+    const Tensor negative = mul(g, mul(exp(mul(x, input_scale)), alpha * scale * input_scale));
+    return {where(gt(x, 0), mul(g, scale), negative)};
+  }
+};
+Tensor elu(const Tensor& x, double alpha, double scale, double input_scale) {
+  Tensor out = unary_forward(pointwise::Elu{.alpha = alpha, .scale = scale, .input_scale = input_scale}, x, "elu");
+  if (auto node = make_node<EluBackward0>(x)) {
+    node->self = SavedTensor(x);
+    node->alpha = alpha;
+    node->scale = scale;
+    node->input_scale = input_scale;
+    set_history(out, node);
+  }
+  return out;
+}
+
 struct ClampBackward1 final : NodeSavingInput {
   std::optional<Scalar> min, max;
   std::string_view name() const override { return "ClampBackward1"; }

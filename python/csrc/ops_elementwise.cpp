@@ -220,6 +220,17 @@ void def_elementwise_unary(py::module_& m, TensorClass& cls) {
                             base + "; returns this tensor. See wick." + base + ".";
     cls.def(name, inplace<>([fn](const Tensor& x) { fn(x); }), doc.c_str());
   }
+  // The fused kernels behind wick.nn.functional's hardsigmoid, hardswish, mish, elu, celu and selu.
+  m.def("_hardsigmoid", &hardsigmoid, py::arg("input"), py::call_guard<py::gil_scoped_release>(),
+        "relu6(input + 3) / 6 (nn.functional.hardsigmoid).");
+  m.def("_hardswish", &hardswish, py::arg("input"), py::call_guard<py::gil_scoped_release>(),
+        "input * relu6(input + 3) / 6 (nn.functional.hardswish).");
+  m.def("_mish", &mish, py::arg("input"), py::call_guard<py::gil_scoped_release>(),
+        "input * tanh(softplus(input)) (nn.functional.mish).");
+  m.def("_elu", &elu, py::arg("input"), py::arg("alpha") = 1.0, py::arg("scale") = 1.0, py::arg("input_scale") = 1.0,
+        py::call_guard<py::gil_scoped_release>(),
+        "scale * input where input > 0, else scale * alpha * (exp(input_scale * input) - 1) "
+        "(nn.functional.elu, celu, selu).");
   m.def("leaky_relu", &leaky_relu, py::arg("input"), py::arg("negative_slope") = 0.01,
         py::call_guard<py::gil_scoped_release>(),
         "leaky_relu(input, negative_slope=0.01) -> Tensor\n\n"

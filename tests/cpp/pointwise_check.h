@@ -107,6 +107,8 @@ void check_every_pointwise_function(TypeList<Us...>, TypeList<Bs...>, Device dev
       unary(pointwise::Clamp{.min = -1, .max = 2, .min_int = -1, .max_int = 2});
       unary(pointwise::Clamp{.min = 3, .max = -1, .min_int = 3, .max_int = -1});
       unary(pointwise::Softplus{.beta = 0.5, .threshold = 1});
+      unary(pointwise::Elu{.alpha = 1.6732632423543772, .scale = 1.0507009873554805, .input_scale = 1});
+      unary(pointwise::Elu{.alpha = 0.5, .scale = 1, .input_scale = 2});
     });
   }
 }

@@ -20,3 +20,6 @@ from wick.nn.modules import __all__ as _modules_all
 from wick.nn import functional, init, utils
 
 __all__ = ["Parameter", "functional", "init", "utils"] + list(_modules_all)
+from wick.nn.parallel import DataParallel  # noqa: E402  (wick.nn.parallel with it)
+
+__all__ += ["DataParallel", "parallel"]

@@ -127,11 +127,7 @@ def relu6(input, inplace=False):
 def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, alpha * (exp(x) - 1) elsewhere."""
     _floating_only(input, "elu")
-
-    def f(x):
-        # exp of the clamped input: the branch where() drops must stay finite.
-        return wick.where(x > 0, x, alpha * (x.clamp(max=0).exp() - 1))
-    return _inplace(input, f) if inplace else f(input)
+    return _inplace(input, lambda x: _C._elu(x, alpha)) if inplace else _C._elu(input, alpha)
 
 
 def softplus(input, beta=1, threshold=20):

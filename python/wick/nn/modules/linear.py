@@ -3,10 +3,11 @@ import math
 import wick
 from wick.nn import functional as F
 from wick.nn import init
+from wick.nn.modules.lazy import LazyModuleMixin, UninitializedParameter
 from wick.nn.modules.module import Module
 from wick.nn.parameter import Parameter
 
-__all__ = ["Identity", "Linear", "Bilinear"]
+__all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
 
 
 class Identity(Module):
@@ -76,3 +77,34 @@ class Bilinear(Module):
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    r"""A :class:`Linear` whose in_features is the size of the last dim of its
+    first input; it becomes a Linear then. Until then weight and bias are
+    :class:`UninitializedParameter`\ s."""
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        """Materialises weight [out_features, input.shape[-1]] and bias, and initialises them as Linear's."""
+        if self.has_uninitialized_params():
+            if input.dim() == 0:
+                raise ValueError("LazyLinear: the input must have at least 1 dim, got a 0-dim tensor")
+            with wick.no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()

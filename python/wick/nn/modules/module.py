@@ -17,11 +17,13 @@ Names are dotted paths ("fc1.weight"), in PyTorch's order, so state dicts
 carry over between the two frameworks.
 """
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 import wick
 from wick import _C
+from wick.autograd.function import Function
 from wick.nn.parameter import Parameter
 
 __all__ = ["Module"]
@@ -40,23 +42,185 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 
 
 class RemovableHandle:
-    """Returned by the register_*_hook methods; ``remove()`` takes the hook off."""
+    """Returned by the register_*_hook methods; ``remove()`` takes the hook off
+    (from ``hooks`` and from each of ``extra_dict``, the tables of its options)."""
 
     _next_id = 0
 
-    def __init__(self, hooks):
+    def __init__(self, hooks, *, extra_dict=None):
         self._hooks = hooks
+        if extra_dict is None:
+            extra_dict = ()
+        elif isinstance(extra_dict, dict):
+            extra_dict = (extra_dict,)
+        self._extra_dicts = tuple(extra_dict)
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
 
     def remove(self):
         self._hooks.pop(self.id, None)
+        for table in self._extra_dicts:
+            table.pop(self.id, None)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.remove()
+
+
+# The hooks of every module (register_module_*_hook), run before each module's own.
+_global_forward_pre_hooks = OrderedDict()
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+
+
+def _add_hook(table, hook, prepend=False, options=()):
+    """Puts hook into table (first with prepend) under a new handle; each option
+    table in options (a dict, or None to skip it) marks the hook with True."""
+    marked = [t for t in options if t is not None]
+    handle = RemovableHandle(table, extra_dict=marked)
+    table[handle.id] = hook
+    for t in marked:
+        t[handle.id] = True
+    if prepend:
+        table.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_module_forward_pre_hook(hook):
+    """A forward pre-hook (as Module.register_forward_pre_hook's) for every module, run before their own."""
+    return _add_hook(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """A forward hook (as Module.register_forward_hook's) for every module, run before their own."""
+    return _add_hook(_global_forward_hooks, hook, options=(
+        _global_forward_hooks_with_kwargs if with_kwargs else None,
+        _global_forward_hooks_always_called if always_call else None))
+
+
+def register_module_full_backward_pre_hook(hook):
+    """A backward pre-hook (as Module.register_full_backward_pre_hook's) for every module, run before their own."""
+    return _add_hook(_global_backward_pre_hooks, hook)
+
+
+def register_module_full_backward_hook(hook):
+    """A backward hook (as Module.register_full_backward_hook's) for every module, run before their own."""
+    return _add_hook(_global_backward_hooks, hook)
+
+
+class _BackwardHookFunction(Function):
+    """The identity on some tensors, whose backward hands their gradients to
+    ``on_backward`` (which may replace them). Module calls put one on the
+    tensor inputs and one on the outputs, for the full backward hooks. As in
+    PyTorch, the outputs' hooks see None for an output without a gradient, the
+    inputs' hooks zeros (``materialize``)."""
+
+    @staticmethod
+    def forward(ctx, on_backward, materialize, *tensors):
+        ctx.on_backward = on_backward
+        ctx.set_materialize_grads(materialize)
+        ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
+        return tensors
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, None) + tuple(ctx.on_backward(grads))
+
+
+class _BackwardHooks:
+    """One module call's full backward hooks (after torch.utils.hooks.BackwardHook).
+
+    The tensor arguments are passed through a _BackwardHookFunction, and so are
+    the outputs. The outputs' one sees grad_output first: it runs the backward
+    pre-hooks (each may return a new grad_output) and keeps it. The inputs' one
+    sees grad_input, once every use of the inputs inside the module has added
+    to it: it runs the backward hooks with (grad_input, grad_output), each
+    may return a new grad_input. When no input requires grad, the hooks run at
+    the outputs, with a grad_input of Nones."""
+
+    def __init__(self, module, hooks, pre_hooks):
+        self.module = module
+        self.hooks = hooks
+        self.pre_hooks = pre_hooks
+        self.grad_outputs = None
+        self.n_inputs = 0
+        self.input_index = None  # where the tensor arguments are, when one requires grad
+        self.n_outputs = 0
+        self.output_index = None
+
+    @staticmethod
+    def _pack(index, values, n):
+        """The tuple of n with values at index, None elsewhere."""
+        out = [None] * n
+        for i, v in zip(index, values):
+            out[i] = v
+        return tuple(out)
+
+    def _wrap(self, values, on_backward, materialize):
+        """values (a tuple) with its tensors through a _BackwardHookFunction;
+        (new values, index of the tensors), or (values, None) when none requires grad."""
+        index = [i for i, v in enumerate(values) if isinstance(v, _C.Tensor)]
+        if not wick.is_grad_enabled() or not any(values[i].requires_grad for i in index):
+            return values, None
+        wrapped = _BackwardHookFunction.apply(on_backward, materialize, *(values[i] for i in index))
+        values = list(values)
+        for i, t in zip(index, wrapped):
+            values[i] = t
+        return tuple(values), index
+
+    def setup_input_hook(self, args):
+        self.n_inputs = len(args)
+        args, self.input_index = self._wrap(args, self._on_grad_input, True)
+        return args
+
+    def setup_output_hook(self, result):
+        single = not isinstance(result, tuple)
+        values = (result,) if single else result
+        self.n_outputs = len(values)
+        values, self.output_index = self._wrap(values, self._on_grad_output, False)
+        return values[0] if single else values
+
+    def _on_grad_output(self, grads):
+        self.grad_outputs = self._pack(self.output_index, grads, self.n_outputs)
+        for hook in self.pre_hooks:
+            result = hook(self.module, self.grad_outputs)
+            if result is None:
+                continue
+            result = (result,) if isinstance(result, _C.Tensor) else tuple(result)
+            if len(result) != len(self.grad_outputs):
+                raise RuntimeError(f"Backward pre hook returned an invalid number of grad_output, got "
+                                   f"{len(result)}, but expected {len(self.grad_outputs)}")
+            self.grad_outputs = result
+        if self.input_index is None:
+            grad_inputs = (None,) * self.n_inputs
+            for hook in self.hooks:
+                result = hook(self.module, grad_inputs, self.grad_outputs)
+                if result is not None and not all(r is None for r in (
+                        (result,) if isinstance(result, _C.Tensor) else result)):
+                    raise RuntimeError("Backward hook for Modules where no input requires gradient should always "
+                                       "return None or None for all gradients.")
+            self.grad_outputs = None
+            return grads
+        return tuple(self.grad_outputs[i] for i in self.output_index)
+
+    def _on_grad_input(self, grads):
+        grad_inputs = self._pack(self.input_index, grads, self.n_inputs)
+        for hook in self.hooks:
+            result = hook(self.module, grad_inputs, self.grad_outputs)
+            if result is None:
+                continue
+            result = (result,) if isinstance(result, _C.Tensor) else tuple(result)
+            if len(result) != len(grad_inputs):
+                raise RuntimeError(f"Backward hook returned an invalid number of grad_input, got {len(result)}, "
+                                   f"but expected {len(grad_inputs)}")
+            grad_inputs = result
+        self.grad_outputs = None
+        return tuple(grad_inputs[i] for i in self.input_index)
 
 
 def _addindent(s, spaces):
@@ -94,36 +258,119 @@ class Module:
         set_("_buffers", OrderedDict())
         set_("_non_persistent_buffers_set", set())
         set_("_modules", OrderedDict())
-        set_("_forward_hooks", OrderedDict())
-        set_("_forward_pre_hooks", OrderedDict())
+        for name in self._HOOK_TABLES:
+            set_(name, OrderedDict())
+
+    _HOOK_TABLES = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+                    "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks", "_backward_pre_hooks")
+
+    def __setstate__(self, state):
+        # A module pickled before some hook tables existed gets them empty.
+        self.__dict__.update(state)
+        for name in self._HOOK_TABLES:
+            self.__dict__.setdefault(name, OrderedDict())
 
     def forward(self, *input):
         """The computation of the module; subclasses override it. Call the module, not forward."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
-    def __call__(self, *input, **kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, input)
-            if result is not None:
-                input = result if isinstance(result, tuple) else (result,)
-        result = self.forward(*input, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            hook_result = hook(self, input, result)
-            if hook_result is not None:
-                result = hook_result
-        return result
+    def __call__(self, *args, **kwargs):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
+                or _global_forward_hooks or _global_forward_pre_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks):
+            return self.forward(*args, **kwargs)
+        result = None
+        called_always = set()
+        try:
+            for hook_id, hook in (*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()):
+                if hook_id in self._forward_pre_hooks_with_kwargs:
+                    new = hook(self, args, kwargs)
+                    if new is not None:
+                        if not (isinstance(new, tuple) and len(new) == 2):
+                            raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, "
+                                               f"new_kwargs), but got {new}.")
+                        args, kwargs = new
+                else:
+                    new = hook(self, args)
+                    if new is not None:
+                        args = new if isinstance(new, tuple) else (new,)
+            backward_hooks = None
+            hooks = [*_global_backward_hooks.values(), *self._backward_hooks.values()]
+            pre_hooks = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+            if hooks or pre_hooks:
+                backward_hooks = _BackwardHooks(self, hooks, pre_hooks)
+                args = backward_hooks.setup_input_hook(args)
+            result = self.forward(*args, **kwargs)
+            for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
+                if self._is_always_called(hook_id):
+                    called_always.add(hook_id)
+                result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+            if backward_hooks is not None:
+                if not isinstance(result, (_C.Tensor, tuple)):
+                    warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
+                                  f"Tensors but received {type(result)}")
+                else:
+                    result = backward_hooks.setup_output_hook(result)
+            return result
+        except Exception:
+            # The always_call forward hooks that have not run yet run now; the error is what propagates.
+            for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
+                if not self._is_always_called(hook_id) or hook_id in called_always:
+                    continue
+                try:
+                    result = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+                except Exception as e:
+                    warnings.warn("forward hook with ``always_call=True`` raised an exception that was silenced as "
+                                  f"another error was raised in forward: {e}")
+            raise
 
-    def register_forward_pre_hook(self, hook):
-        """hook(module, input) runs before forward; a value it returns replaces the input."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+    _call_impl = __call__
 
-    def register_forward_hook(self, hook):
-        """hook(module, input, output) runs after forward; a value it returns replaces the output."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+    def _is_always_called(self, hook_id):
+        """Whether the forward hook hook_id was registered with always_call=True (here or globally)."""
+        return hook_id in self._forward_hooks_always_called or hook_id in _global_forward_hooks_always_called
+
+    def _run_forward_hook(self, hook_id, hook, args, kwargs, result):
+        """Calls forward hook hook_id (with kwargs if it was registered so) -> what it returns, or result for None."""
+        if hook_id in self._forward_hooks_with_kwargs or hook_id in _global_forward_hooks_with_kwargs:
+            new = hook(self, args, kwargs, result)
+        else:
+            new = hook(self, args, result)
+        return result if new is None else new
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args) runs before forward; a value it returns replaces the
+        positional arguments (a tuple, or one value that becomes a 1-tuple).
+        With with_kwargs, hook(module, args, kwargs) gets the keyword arguments
+        too and may return a new (args, kwargs). prepend puts it before the
+        hooks already registered. Returns a handle whose remove() takes it off."""
+        return _add_hook(self._forward_pre_hooks, hook, prepend,
+                         (self._forward_pre_hooks_with_kwargs if with_kwargs else None,))
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """hook(module, args, output) runs after forward; a value it returns
+        replaces the output. With with_kwargs, hook(module, args, kwargs, output).
+        With always_call, it also runs when forward raises (output None).
+        prepend puts it before the hooks already registered. Returns a handle."""
+        return _add_hook(self._forward_hooks, hook, prepend,
+                         (self._forward_hooks_with_kwargs if with_kwargs else None,
+                          self._forward_hooks_always_called if always_call else None))
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """hook(module, grad_output) runs when the gradients of the module's
+        outputs are known, before those of its inputs are computed; grad_output
+        is a tuple with one entry per output (None where there is none), and a
+        tuple it returns replaces it. Returns a handle."""
+        return _add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """hook(module, grad_input, grad_output) runs when the gradients of the
+        module's positional arguments are known: grad_input has one entry per
+        argument (None for non-tensors and tensors that need no gradient),
+        grad_output one per output. A tuple it returns replaces grad_input.
+        The inputs and outputs the module sees are then views of the
+        arguments; modifying them in place is not supported. Returns a handle."""
+        return _add_hook(self._backward_hooks, hook, prepend)
 
     # ---- registration ---------------------------------------------------------------------------
 
@@ -266,12 +513,13 @@ class Module:
 
     # ---- traversal ------------------------------------------------------------------------------
 
-    def _named_members(self, get_members, prefix="", recurse=True):
+    def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse
+                   else [(prefix, self)])
         for module_prefix, module in modules:
             for name, value in get_members(module):
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
                 yield (module_prefix + "." + name if module_prefix else name), value
@@ -281,18 +529,20 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_parameters(self, prefix="", recurse=True):
-        """(dotted name, parameter) pairs, each parameter once."""
-        return self._named_members(lambda m: m._parameters.items(), prefix=prefix, recurse=recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, parameter) pairs, each parameter once (under each of its names without remove_duplicate)."""
+        return self._named_members(lambda m: m._parameters.items(), prefix=prefix, recurse=recurse,
+                                   remove_duplicate=remove_duplicate)
 
     def buffers(self, recurse=True):
         """The buffers of this module (and of all below it, with recurse), each once."""
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
-    def named_buffers(self, prefix="", recurse=True):
-        """(dotted name, buffer) pairs, each buffer once."""
-        return self._named_members(lambda m: m._buffers.items(), prefix=prefix, recurse=recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, buffer) pairs, each buffer once (under each of its names without remove_duplicate)."""
+        return self._named_members(lambda m: m._buffers.items(), prefix=prefix, recurse=recurse,
+                                   remove_duplicate=remove_duplicate)
 
     def children(self):
         """The direct child modules, each once."""
@@ -431,6 +681,19 @@ class Module:
         """Casts all parameters and buffers to dst_type. Returns self."""
         return self._apply(lambda t: t.to(dst_type))
 
+    def to_empty(self, *, device, recurse=True):
+        """Moves parameters and buffers to device without copying their values
+        (they are uninitialised there). Returns self."""
+        if recurse:
+            return self._apply(lambda t: wick.empty_like(t, device=device))
+        for param in self._parameters.values():
+            if param is not None:
+                param.data = wick.empty_like(param, device=device)
+        for key, buf in self._buffers.items():
+            if buf is not None:
+                self._buffers[key] = wick.empty_like(buf, device=device)
+        return self
+
     def share_memory(self):
         """No-op (one process); returns self."""
         return self
@@ -496,6 +759,23 @@ class Module:
                     if first not in self._modules and first not in local_state:
                         unexpected_keys.append(key)
 
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """hook(state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs) runs before this module loads its part of
+        a state dict, and may edit it (e.g. rename old keys); with_module, the
+        module comes first. Returns a handle."""
+        if "_load_state_dict_pre_hooks" not in self.__dict__:
+            super().__setattr__("_load_state_dict_pre_hooks", OrderedDict())
+        if with_module:
+            module, inner = self, hook
+            hook = lambda *args: inner(module, *args)  # noqa: E731
+        return _add_hook(self._load_state_dict_pre_hooks, hook)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs) runs before this module loads its part of a state dict. Returns a handle."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
     def load_state_dict(self, state_dict, strict=True):
         """Copies the values of state_dict into this module's parameters and
         buffers. Shape mismatches raise; with strict, so do missing and
@@ -506,6 +786,8 @@ class Module:
         state_dict = OrderedDict(state_dict)
 
         def load(module, local_state, prefix=""):
+            for hook in module.__dict__.get("_load_state_dict_pre_hooks", {}).values():
+                hook(local_state, prefix, {}, strict, missing_keys, unexpected_keys, error_msgs)
             # Strict here always: the lists are returned even when not strict.
             module._load_from_state_dict(local_state, prefix, {}, True, missing_keys, unexpected_keys, error_msgs)
             for name, child in module._modules.items():
