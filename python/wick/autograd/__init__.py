@@ -4,19 +4,27 @@ Every op on a tensor that requires grad records a node (its ``grad_fn``);
 ``backward`` runs the chain rule from a result back to the leaves and
 accumulates into their ``.grad``; ``grad`` returns the gradients instead.
 The engine is C++ (autograd/engine.cpp); these functions adapt its
-arguments the way PyTorch's do.
+arguments the way PyTorch's do. wick.autograd.functional has Jacobians,
+Hessians and their vector products.
 """
 from wick import _C
 from wick.autograd.anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from wick.autograd.function import Function, FunctionCtx, once_differentiable
-from wick.autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from wick.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_multithreading_enabled, no_grad,
+                                     set_grad_enabled, set_multithreading_enabled)
 from wick.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from wick.autograd.variable import Variable
-from wick.autograd import graph
+from wick.autograd import functional, graph
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck",
            "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "Variable"]
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "Variable", "functional",
+           "set_multithreading_enabled", "is_multithreading_enabled", "kineto_available"]
+
+
+def kineto_available():
+    """Whether the Kineto profiler is available: never in wick (False)."""
+    return False
 
 
 def _tensors(x, what):

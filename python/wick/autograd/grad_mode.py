@@ -5,10 +5,12 @@ work as context managers and as function decorators, as in PyTorch.
 """
 import functools
 import inspect
+import threading
 
 from wick import _C
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "set_multithreading_enabled", "is_multithreading_enabled"]
 
 is_grad_enabled = _C.is_grad_enabled
 
@@ -143,6 +145,41 @@ class inference_mode(_DecoratorContextManager):
 
     def __exit__(self, *exc):
         _C._set_grad_enabled(self.prev)
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+_autograd_state = threading.local()  # per thread, as PyTorch's AutogradState
+
+
+def is_multithreading_enabled():
+    """Whether multithreaded backward is on for this thread (True unless
+    turned off with set_multithreading_enabled). wick's engine runs every
+    backward on the calling thread whatever this flag says, which is what
+    PyTorch does with the flag off."""
+    return getattr(_autograd_state, "multithreading_enabled", True)
+
+
+class set_multithreading_enabled(_DecoratorContextManager):
+    """Turns multithreaded backward on or off for this thread: at once as a
+    function call, until the block or function ends as a context manager or
+    decorator. See is_multithreading_enabled for what it changes in wick."""
+
+    def __init__(self, mode):
+        self.prev = is_multithreading_enabled()
+        self.mode = bool(mode)
+        _autograd_state.multithreading_enabled = self.mode
+
+    def __call__(self, func):
+        _autograd_state.multithreading_enabled = self.prev
+        return super().__call__(func)
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _autograd_state.multithreading_enabled = self.prev
 
     def clone(self):
         return self.__class__(self.mode)

@@ -14,7 +14,8 @@ import warnings
 
 import wick
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Subset", "ConcatDataset", "ChainDataset",
+           "random_split"]
 
 
 class Dataset:
@@ -68,6 +69,75 @@ class TensorDataset(Dataset):
     def _get_batch(self, indices):
         # What default_collate makes of the samples: a list, one stacked tensor per field.
         return [t.index_select(0, indices) for t in self.tensors]
+
+
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: sample i is the tuple of
+    their samples i (datasets given as arguments) or the dict of them (given
+    as keyword arguments), e.g. images and captions from separate datasets.
+
+    Example:
+        >>> from wick.utils.data import StackDataset, TensorDataset
+        >>> ds = StackDataset(image=TensorDataset(wick.zeros(4, 2)), label=[0, 1, 0, 1])
+        >>> ds[1]["label"], len(ds)
+        (1, 4)
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or ``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        self.datasets = args if args else kwargs
+        lengths = [len(d) for d in (args if args else kwargs.values())]
+        if any(n != lengths[0] for n in lengths):
+            names = range(len(args)) if args else list(kwargs)
+            raise ValueError("Size mismatch between datasets: "
+                             + ", ".join(f"{name}: {n}" for name, n in zip(names, lengths)))
+        self._length = lengths[0]
+
+    def _parts(self):
+        """The datasets, in order."""
+        return list(self.datasets.values()) if isinstance(self.datasets, dict) else list(self.datasets)
+
+    def _sample(self, values):
+        """One value per dataset, in order, as a sample: the dict of them by
+        name, or their tuple."""
+        if isinstance(self.datasets, dict):
+            return dict(zip(self.datasets, values))
+        return tuple(values)
+
+    def __getitem__(self, index):
+        return self._sample(d[index] for d in self._parts())
+
+    def __getitems__(self, indices):
+        """The samples at indices, each dataset read in one call where it has
+        ``__getitems__`` itself."""
+        columns = []
+        for d in self._parts():
+            if callable(getattr(d, "__getitems__", None)):
+                items = d.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError(f"Nested dataset's output size mismatch. Expected {len(indices)}, got "
+                                     f"{len(items)}")
+            else:
+                items = [d[i] for i in indices]
+            columns.append(items)
+        return [self._sample(column[j] for column in columns) for j in range(len(indices))]
+
+    def __len__(self):
+        return self._length
+
+    @property
+    def _get_batch(self):
+        # The collated batch at once when every dataset can make its own.
+        getters = [getattr(d, "_get_batch", None) for d in self._parts()]
+        if any(g is None for g in getters):
+            return None
+        if isinstance(self.datasets, dict):
+            return lambda indices: {key: g(indices) for key, g in zip(self.datasets, getters)}
+        return lambda indices: [g(indices) for g in getters]
 
 
 class Subset(Dataset):
