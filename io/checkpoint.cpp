@@ -164,6 +164,7 @@ class HeaderWriter {
     header += t.requires_grad() ? "true" : "false";
     header += ",\"offset\":" + std::to_string(offset) + ",\"nbytes\":" + std::to_string(nbytes);
     if (hint == Value::Hint::Parameter) header += ",\"parameter\":true";
+    if (hint == Value::Hint::NumpyArray) header += ",\"numpy\":true";
     header += "}}";
     WICK_CHECK(t.dim() <= kMaxDims, ValueError, "save: the tensor at ", where(at), " has ", t.dim(),
                " dimensions; a checkpoint holds at most ", kMaxDims);
@@ -766,7 +767,7 @@ class TreeReader {
   struct TensorFields {
     std::optional<std::string> dtype, device;
     std::optional<std::vector<int64_t>> shape;
-    std::optional<bool> requires_grad, parameter;
+    std::optional<bool> requires_grad, parameter, numpy;
     std::optional<int64_t> offset, nbytes;
   };
 
@@ -799,8 +800,8 @@ class TreeReader {
         once(slot);
         read(Kind::String, "a string");
         slot = c_.read_string();
-      } else if (key == "requires_grad" || key == "parameter") {
-        auto& slot = key == "requires_grad" ? f.requires_grad : f.parameter;
+      } else if (key == "requires_grad" || key == "parameter" || key == "numpy") {
+        auto& slot = key == "requires_grad" ? f.requires_grad : key == "parameter" ? f.parameter : f.numpy;
         once(slot);
         read(Kind::Bool, "a bool");
         slot = c_.read_bool();
@@ -882,6 +883,11 @@ class TreeReader {
     if (f.parameter) {
       if (!*f.parameter) fail(at, "\"parameter\" may only be true");
       out.hint = Value::Hint::Parameter;
+    }
+    if (f.numpy) {
+      if (!*f.numpy || f.parameter) fail(at, "\"numpy\" may only be true, and not with \"parameter\"");
+      if (*f.requires_grad || *f.device != "cpu") fail(at, "a NumPy array is saved from the CPU, without grad");
+      out.hint = Value::Hint::NumpyArray;
     }
     entries.push_back(std::move(e));
     return out;

@@ -49,9 +49,10 @@
 //                                       each key the canonical decimal of an int64
 //   {"tensor": {"dtype": "float32", "shape": [2, 3], "device": "cpu",
 //               "requires_grad": false, "offset": 0, "nbytes": 24}}
-//                                       a tensor; "parameter": true marks an nn.Parameter
+//                                       a tensor; "parameter": true marks an nn.Parameter,
+//                                       "numpy": true a NumPy array (cpu, no grad)
 // A wrapper object has exactly its one member; a tensor object exactly the
-// members shown (plus the optional "parameter"). dtype is one of bool, uint8,
+// members shown (plus the optional "parameter" or "numpy"). dtype is one of bool, uint8,
 // int32, int64, float16, bfloat16, float32, float64; shape lists at most 64
 // sizes, each >= 0; device is where the tensor was saved from ("cpu", "cuda:1");
 // requires_grad may be true only for floating dtypes; offset is where the

@@ -24,8 +24,8 @@ struct Value {
   // What Python had, so that wick.load gives it back; C++ readers may ignore it.
   // Tuple: a List that was a tuple. IntKeys: a Dict whose keys were Python ints
   // (an optimizer's state), held as their decimal strings. Parameter: a Tensor
-  // that was an nn.Parameter.
-  enum class Hint : uint8_t { Plain, Tuple, IntKeys, Parameter };
+  // that was an nn.Parameter. NumpyArray: a Tensor that was a NumPy array.
+  enum class Hint : uint8_t { Plain, Tuple, IntKeys, Parameter, NumpyArray };
   Hint hint = Hint::Plain;
 
   Value() = default;

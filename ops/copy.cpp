@@ -66,11 +66,10 @@ struct ToCopyBackward0 final : Node {
 
 Tensor to(const Tensor& self, Device device, ScalarType dtype, bool copy) {
   if (!copy && self.device() == device && self.dtype() == dtype) return self;
-  if (needs_grad(self))
-    WICK_CHECK(is_floating_point(dtype), Error, "to: cannot convert a tensor that requires grad to dtype ", dtype,
-               " (only floating point tensors can require gradients); detach() it first");
   Tensor out = empty(self.sizes(), TensorOptions(dtype).device(device));
   if (self.numel() > 0) run_copy(out, self, "to");
+  // An integer or bool result holds no gradient: it is cut from the graph (as in PyTorch, x.long()).
+  if (!is_floating_point(dtype)) return out;
   if (auto node = make_node<ToCopyBackward0>(self)) {
     node->self_dtype = self.dtype();
     node->self_device = self.device();

@@ -174,6 +174,14 @@ struct TensorObject {
   const Tensor& tensor() const { return object.cast<const Tensor&>(); }
 };
 
+// The result of a conversion that may change nothing (to, cpu, cuda, float()
+// ...): the tensor's own Python object when it did not (t.to(t.dtype) is t,
+// as in PyTorch), else a new one.
+inline py::object self_or_new(const TensorObject& self, Tensor result) {
+  if (result.is_same(self.tensor())) return self.object;
+  return py::cast(std::move(result));
+}
+
 // In-place methods return the tensor they were called on (the same Python
 // object, as in PyTorch): inplace<Args...>(f) binds f(self, args...).
 template <typename... Args, typename F>

@@ -54,12 +54,20 @@ class ToValue {
         v.hint = Value::Hint::Parameter;
       return v;
     }
+    if (is_numpy_array(obj)) {  // kept as its values and dtype; it loads as a NumPy array again
+      if (py::str(obj.attr("dtype").attr("kind")).cast<std::string>() == "O")
+        raise(PyExc_TypeError, "wick.save: the NumPy array at " + where(at) +
+                                   " holds Python objects (dtype=object); a checkpoint holds numbers only");
+      Value v(tensor_from_data(obj, std::nullopt, Device(DeviceType::CPU), false));
+      v.hint = Value::Hint::NumpyArray;
+      return v;
+    }
     const bool container = PyDict_Check(p) || PyList_Check(p) || PyTuple_Check(p);
     if (!container)
       raise(PyExc_TypeError, "wick.save: cannot save an object of type '" + std::string(Py_TYPE(p)->tp_name) +
                                  "' (at " + where(at) +
-                                 "); a checkpoint holds tensors, dicts, lists, tuples, ints, floats, strs, bools "
-                                 "and None, and wick never pickles arbitrary objects");
+                                 "); a checkpoint holds tensors, NumPy arrays, dicts, lists, tuples, ints, floats, "
+                                 "strs, bools and None, and wick never pickles arbitrary objects");
     if (depth >= io::kMaxDepth)
       raise(PyExc_ValueError, "wick.save: the containers at " + where(at) + " nest deeper than " +
                                   std::to_string(io::kMaxDepth) + " levels (does a container hold itself?)");
@@ -143,6 +151,7 @@ py::object to_python(Value& value, py::handle parameter_type) {
           py::object t = py::cast(std::move(x));
           if (value.hint == Value::Hint::Parameter && !parameter_type.is_none())
             return parameter_type(t, py::arg("requires_grad") = requires_grad);
+          if (value.hint == Value::Hint::NumpyArray) return t.attr("cpu")().attr("numpy")();
           return t;
         } else if constexpr (std::is_same_v<T, io::List>) {
           if (value.hint == Value::Hint::Tuple) {

@@ -61,7 +61,8 @@ void check_one_element(const Tensor& t) {
 
 // Tensor.to(dtype) / to(device) / to(device, dtype) / to(other) with keywords
 // dtype=, device=, copy=, non_blocking= (ignored: copies are synchronous).
-Tensor convert_to(const Tensor& self, const py::args& args, const py::kwargs& kwargs) {
+py::object convert_to(const TensorObject& self_object, const py::args& args, const py::kwargs& kwargs) {
+  const Tensor& self = self_object.tensor();
   std::optional<Device> device;
   std::optional<ScalarType> dtype;
   bool copy = false;
@@ -94,7 +95,9 @@ Tensor convert_to(const Tensor& self, const py::args& args, const py::kwargs& kw
       throw py::type_error("to() got an unexpected keyword argument '" + k + "'");
     }
   }
-  return without_gil([&] { return to(self, device.value_or(self.device()), dtype.value_or(self.dtype()), copy); });
+  return self_or_new(self_object, without_gil([&] {
+    return to(self, device.value_or(self.device()), dtype.value_or(self.dtype()), copy);
+  }));
 }
 
 }  // namespace
@@ -246,16 +249,17 @@ void def_tensor_conversions(py::module_& m, TensorClass& cls) {
            "    >>> wick.tensor([1, 2]).to(wick.float64)\n"
            "    tensor([1., 2.], dtype=wick.float64)")
       .def(
-          "cpu", [](const Tensor& t) { return without_gil([&] { return t.cpu(); }); },
+          "cpu",
+          [](const TensorObject& t) { return self_or_new(t, without_gil([&] { return t.tensor().cpu(); })); },
           "cpu() -> Tensor\n\nA copy in CPU memory, or this tensor itself if it is already there.")
       .def(
           "cuda",
-          [](const Tensor& t, py::handle device) {
+          [](const TensorObject& t, py::handle device) {
             Device d(DeviceType::CUDA);
             if (!device.is_none()) d = PyLong_Check(device.ptr()) ? Device(DeviceType::CUDA, device.cast<int>())
                                                                   : device.cast<Device>();
             WICK_CHECK(d.is_cuda(), ValueError, "cuda(): expected a CUDA device, got ", d);
-            return without_gil([&] { return t.to(d); });
+            return self_or_new(t, without_gil([&] { return t.tensor().to(d); }));
           },
           py::arg("device") = py::none(),
           "cuda(device=None) -> Tensor\n\n"
@@ -263,7 +267,9 @@ void def_tensor_conversions(py::module_& m, TensorClass& cls) {
           "if it is already there. Raises an error when wick has no usable CUDA device.")
       .def(
           "type_as",
-          [](const Tensor& t, const Tensor& other) { return without_gil([&] { return t.to(other.dtype()); }); },
+          [](const TensorObject& t, const Tensor& other) {
+            return self_or_new(t, without_gil([&] { return t.tensor().to(other.dtype()); }));
+          },
           py::arg("other"), "type_as(other) -> Tensor\n\nThis tensor converted to other's dtype.");
   const std::pair<const char*, ScalarType> casts[] = {
       {"float", ScalarType::Float32}, {"double", ScalarType::Float64}, {"half", ScalarType::Float16},
@@ -274,7 +280,8 @@ void def_tensor_conversions(py::module_& m, TensorClass& cls) {
     const std::string doc = std::string(name) + "() -> Tensor\n\nself.to(wick." + std::string(to_string(t)) +
                             "): this tensor converted to " + std::string(to_string(t)) + ".";
     cls.def(
-        name, [t](const Tensor& self) { return self.to(t); }, py::call_guard<py::gil_scoped_release>(), doc.c_str());
+        name, [t](const TensorObject& self) { return self_or_new(self, without_gil([&] { return self.tensor().to(t); })); },
+        doc.c_str());
   }
 }
 

@@ -67,6 +67,10 @@ def is_floating_point(input):
 
 __all__ += ["is_tensor", "numel", "is_floating_point"]
 
+from wick._type_info import finfo, iinfo  # noqa: E402
+
+__all__ += ["finfo", "iinfo"]
+
 # Aliases, function forms of in-place methods, in-place forms and random fills written over the ops above.
 import sys as _sys  # noqa: E402
 
@@ -88,5 +92,54 @@ from wick import nn  # noqa: E402  (wick.nn: modules, layers, functional, init)
 from wick import special  # noqa: E402  (wick.special: torch.special's names over the ops above)
 from wick import linalg  # noqa: E402  (wick.linalg: torch.linalg, LAPACK / cuSOLVER)
 from wick import distributions  # noqa: E402  (wick.distributions: torch.distributions)
+from wick import func  # noqa: E402  (wick.func: grad, vjp, jvp, jacrev, hessian, vmap, functional_call)
 
 __all__ += linalg._install(_sys.modules[__name__])
+
+# torch.* spellings of functions wick.nn.functional defines (torch.selu, torch.alpha_dropout ...); the dropouts
+# take `train` there, as in PyTorch.
+from wick.nn._functional import activation as _activation  # noqa: E402
+
+celu, selu, threshold = nn.functional.celu, nn.functional.selu, nn.functional.threshold
+celu_, selu_, threshold_ = nn.functional.celu_, nn.functional.selu_, nn.functional.threshold_
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """Randomized leaky ReLU (nn.functional.rrelu)."""
+    if generator is not None:
+        raise NotImplementedError("rrelu: a generator argument is not supported; it uses the global generator")
+    return nn.functional.rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """rrelu in place; returns input."""
+    if generator is not None:
+        raise NotImplementedError("rrelu_: a generator argument is not supported; it uses the global generator")
+    return nn.functional.rrelu(input, lower, upper, training, inplace=True)
+
+
+def _dropout_form(name, feature, alpha):
+    def fn(input, p, train):
+        _activation._check_p(p)
+        return _activation._dropout(name, input, p, train, inplace=name.endswith("_"), feature=feature, alpha=alpha)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"{name}(input, p, train): {'alpha ' if alpha else ''}dropout"
+                  f"{' of whole channels (input[n, c])' if feature else ''}; the identity unless train.")
+    return fn
+
+
+alpha_dropout = _dropout_form("alpha_dropout", False, True)
+alpha_dropout_ = _dropout_form("alpha_dropout_", False, True)
+feature_alpha_dropout = _dropout_form("feature_alpha_dropout", True, True)
+feature_alpha_dropout_ = _dropout_form("feature_alpha_dropout_", True, True)
+feature_dropout = _dropout_form("feature_dropout", True, False)
+feature_dropout_ = _dropout_form("feature_dropout_", True, False)
+__all__ += ["celu", "celu_", "selu", "selu_", "threshold", "threshold_", "rrelu", "rrelu_", "alpha_dropout",
+            "alpha_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_", "feature_dropout", "feature_dropout_"]
+
+# PyTorch's compatibility surface: wick.accelerator (torch.accelerator), the legacy tensor types
+# (wick.FloatTensor ..., wick.cuda.FloatTensor ...), set_default_tensor_type (python/wick/_legacy_types.py).
+from wick import accelerator  # noqa: E402
+from wick import _legacy_types  # noqa: E402
+
+__all__ += ["accelerator"] + _legacy_types.install(_sys.modules[__name__])

@@ -7,8 +7,9 @@
 
 A file is a JSON header (names, dtypes, shapes, offsets) followed by the raw
 tensor bytes, guarded by CRC-32 checksums; io/checkpoint.h documents it byte by
-byte. It holds tensors (nn.Parameter included), dicts with str or int keys,
-lists, tuples, ints, floats, strs, bools and None, and nothing else: there is no
+byte. It holds tensors (nn.Parameter included), NumPy arrays of wick's dtypes
+(stored as their values, loaded as arrays), dicts with str or int keys, lists,
+tuples, ints, floats, strs, bools and None, and nothing else: there is no
 pickle, so loading a file can never run code, and every load is as safe as
 PyTorch's ``weights_only=True``. Saving to a path is atomic: a crash mid-save
 leaves the previous file intact. A truncated, corrupted or foreign file raises
@@ -19,12 +20,13 @@ load as contiguous tensors, tensors that shared memory load as separate copies,
 an object referenced twice loads as two, and dict subclasses (OrderedDict) and
 named tuples load as dict and tuple.
 """
+import contextlib
 import os
 import sys
 
 from wick import _C
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
 
 _PREAMBLE_BYTES = 64
 _READ_CHUNK = 1 << 24
@@ -111,3 +113,46 @@ def load(f, map_location=None, *, weights_only=False):
             break
         data += chunk
     return _C._load_checkpoint_bytes(data, name, map_location, parameter)
+
+
+# PyTorch's allowlist of the classes its weights-only unpickler may build. A
+# wick checkpoint never holds a pickled object, so no load consults it; it is
+# kept, and listed, so that programs that register their classes for
+# torch.load run unchanged.
+_safe_globals = []
+
+
+def add_safe_globals(safe_globals):
+    """Adds classes or functions (or (obj, "module.name") pairs) to the allowlist
+    of PyTorch's weights-only loading. wick.load never unpickles, so it needs no
+    allowlist: this only records them (see get_safe_globals)."""
+    for entry in safe_globals:
+        obj = entry[0] if isinstance(entry, tuple) else entry
+        if isinstance(entry, tuple) and not (len(entry) == 2 and isinstance(entry[1], str)):
+            raise TypeError(f"add_safe_globals: expected an object or an (object, str) pair, got {entry!r}")
+        if not callable(obj):
+            raise TypeError(f"add_safe_globals: expected classes or functions, got {type(obj).__name__}")
+        if entry not in _safe_globals:
+            _safe_globals.append(entry)
+
+
+def get_safe_globals():
+    """The entries add_safe_globals recorded, in order."""
+    return list(_safe_globals)
+
+
+def clear_safe_globals():
+    """Empties the allowlist."""
+    _safe_globals.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals):
+    """Within the block, safe_globals are on the allowlist (see add_safe_globals);
+    the list is restored on exit."""
+    saved = list(_safe_globals)
+    add_safe_globals(safe_globals)
+    try:
+        yield
+    finally:
+        _safe_globals[:] = saved

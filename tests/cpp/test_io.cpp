@@ -265,6 +265,7 @@ TEST(Checkpoint, NestedTreesRoundTripWithHints) {
                                {"-3", Dict{{"step", 12}}}},
                           Value::Hint::IntKeys)},
       {"param", with_hint(Value(p), Value::Hint::Parameter)},
+      {"array", with_hint(Value(patterned({2, 3}, ScalarType::Int32)), Value::Hint::NumpyArray)},
       {"deep", List{List{List{Dict{{"x", List{patterned({2}, ScalarType::UInt8)}}}}}}},
       {"key with \"quotes\" and ✓", 1},
   });
@@ -480,6 +481,12 @@ TEST(Checkpoint, HostileHeaders) {
   expect_rejected(tensor_json("uint8", dims65, 0, 1), "\1", "the tensor has more than 64 dimensions");
   expect_rejected(tensor_json("uint8", "[4]", 0, 4, ",\"extra\":1"), four, "unknown tensor field \"extra\"");
   expect_rejected(tensor_json("uint8", "[4]", 0, 4, ",\"parameter\":false"), four, "\"parameter\" may only be true");
+  expect_rejected(tensor_json("uint8", "[4]", 0, 4, ",\"numpy\":false"), four, "\"numpy\" may only be true");
+  expect_rejected(tensor_json("uint8", "[4]", 0, 4, ",\"parameter\":true,\"numpy\":true"), four,
+                  "not with \"parameter\"");
+  expect_rejected("{\"tensor\":{\"dtype\":\"float32\",\"shape\":[1],\"device\":\"cpu\",\"requires_grad\":true,"
+                  "\"offset\":0,\"nbytes\":4,\"numpy\":true}}",
+                  four, "a NumPy array is saved from the CPU, without grad");
   expect_rejected("{\"tensor\":{\"dtype\":\"uint8\",\"shape\":[4],\"device\":\"cpu\",\"offset\":0,\"nbytes\":4}}",
                   four, "the tensor has no \"requires_grad\"");
   expect_rejected("{\"tensor\":{\"dtype\":\"int64\",\"shape\":[],\"device\":\"cpu\",\"requires_grad\":true,"

@@ -13,10 +13,15 @@ import wick.nn.functional
 import wick.optim
 import wick.linalg
 import wick.special
+import wick.distributions
+import wick.func
+import wick.nn.utils.stateless
+import wick.utils.checkpoint
 import wick.utils.data
 
-MODULES = [wick, wick.nn, wick.nn.functional, wick.optim, wick.optim.lr_scheduler, wick.utils.data, wick.autograd,
-           wick.linalg, wick.special]
+MODULES = [wick, wick.nn, wick.nn.functional, wick.nn.utils, wick.nn.utils.rnn, wick.nn.utils.stateless, wick.optim, wick.optim.lr_scheduler,
+           wick.utils.data, wick.utils.checkpoint, wick.autograd, wick.autograd.functional, wick.linalg, wick.special,
+           wick.distributions, wick.func]
 
 
 def _documented():

@@ -857,3 +857,40 @@ def test_generator_seeds_and_errors():
         wick.rand(2, generator=3)
     with pytest.raises(TypeError, match="generator"):
         wick.randperm(3, generator="g")
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16", "float32", "float64"])
+def test_finfo_matches_torch(name):
+    w, t = wick.finfo(getattr(wick, name)), torch.finfo(getattr(torch, name))
+    for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+        assert getattr(w, field) == getattr(t, field), field
+    assert w.dtype == name and repr(w) == repr(t)
+
+
+@pytest.mark.parametrize("name", ["uint8", "int32", "int64"])
+def test_iinfo_matches_torch(name):
+    w, t = wick.iinfo(getattr(wick, name)), torch.iinfo(getattr(torch, name))
+    assert (w.bits, w.min, w.max, w.dtype) == (t.bits, t.min, t.max, name)
+
+
+def test_finfo_default_and_errors():
+    assert wick.finfo() == wick.finfo(wick.float32)
+    with pytest.raises(TypeError, match="iinfo"):
+        wick.finfo(wick.int64)
+    with pytest.raises(TypeError, match="finfo"):
+        wick.iinfo(wick.float32)
+
+
+def test_conversions_that_change_nothing_return_the_tensor_itself():
+    x = wick.ones(2, 3)
+    for same in (x.to(wick.float32), x.to("cpu"), x.to(x), x.cpu(), x.float(), x.type_as(x), x.to(dtype=wick.float32)):
+        assert same is x
+    assert x.double() is not x and x.to(wick.float32, copy=True) is not x
+
+
+def test_integer_conversion_of_a_tensor_that_requires_grad_leaves_the_graph():
+    x = wick.tensor([1.5, -2.5], requires_grad=True)
+    for y, t in ((x.long(), torch.int64), (x.int(), torch.int32), (x.bool(), torch.bool), (x.to(wick.uint8), None)):
+        assert not y.requires_grad and y.grad_fn is None
+    np.testing.assert_array_equal(x.long().numpy(), torch.tensor([1.5, -2.5]).long().numpy())
+    assert x.double().requires_grad  # floating conversions stay differentiable

@@ -40,6 +40,23 @@ KNOWN = [
     ("accepted", r"torch\.ldexp", "inplace",
      "ldexp_ of a tensor that requires grad: PyTorch 1.13 fails ('mul(): functions with out=... arguments don't "
      "support automatic differentiation'); wick records it as its other in-place forms"),
+    ("accepted", r"torch\.(sum|cumsum|cumprod|prod|nansum)", "function|method",
+     "dtype= an integer type on a tensor that requires grad: PyTorch refuses (1.13 with an internal assert, 2.x "
+     "'Autograd not support dtype: Long'); wick converts, as x.long() does, and returns the integer result cut from "
+     "the graph"),
+    ("accepted", r"torch\.nn\.functional\.soft_margin_loss", "function",
+     "a target that requires grad: PyTorch refuses ('not differentiable with respect to argument target'); wick "
+     "differentiates -logsigmoid(target * input) in the target too"),
+    ("grad", r"torch\.nn\.functional\.hardsigmoid", "function",
+     "PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32, also for float64 (gradients off by "
+     "~3e-8 relatively); wick's 1/6 is the dtype's"),
+    ("dtype|value", r"torch\.nn\.functional\.cosine_similarity", "function",
+     "PyTorch 2.x's formula, which wick follows: each operand divided by its own norm (clamped to eps) before the "
+     "product, in the operand's dtype, and the result in the dtype of the broadcast operands (float32 with a "
+     "0-dim float64 gives float64); 1.13 divided the product by the clamped product of the norms"),
+    ("refused", r"torch\.nn\.functional\.max_pool1d", "function",
+     "a pooling window that gives an output of size 0: PyTorch 1.13 returns an empty tensor, 2.x refuses "
+     "('Invalid computed output size: 0'), as wick does"),
     ("grad", r"torch\.sgn", "function|method",
      "sgn of real inputs: PyTorch 1.13's SgnBackward0 returns +-1 in some cases (1:3706), where the derivative of the "
      "sign is 0 (sign's gradient in both libraries, and PyTorch's sgn on other inputs)"),
