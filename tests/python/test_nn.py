@@ -693,6 +693,22 @@ def test_init_statistics():
     assert np.allclose((flat @ flat.t()).numpy(), 4 * np.eye(4), atol=1e-5)
     tall = nn.init.orthogonal_(wick.empty(9, 4, dtype=wick.float64))
     assert np.allclose((tall.t() @ tall).numpy(), np.eye(4), atol=1e-12)
+    s = nn.init.sparse_(wick.empty(200, 30), sparsity=0.25, std=0.1)
+    zeros = (s == 0).sum(0)
+    assert (zeros == 50).all() and abs(s[s != 0].std().item() - 0.1) < 0.01
+    assert len({tuple(np.flatnonzero(c)) for c in (s == 0).numpy().T}) > 1  # rows chosen per column
+    with pytest.raises(ValueError, match="2 dimensions"):
+        nn.init.sparse_(wick.empty(3, 4, 5), 0.5)
+
+
+@pytest.mark.parametrize("name", ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+                                  "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"])
+def test_init_deprecated_names_warn_and_fill(name):
+    args = {"constant": (0.5,), "sparse": (0.5,)}.get(name, ())
+    t = wick.zeros(4, 4, 1, 1) if name == "dirac" else wick.zeros(4, 4)
+    with pytest.warns(FutureWarning, match=f"nn.init.{name}_"):
+        assert getattr(nn.init, name)(t, *args) is t
+    assert t.abs().sum().item() > 0
 
 
 def test_default_initialisation_like_torch():
@@ -869,3 +885,11 @@ def test_minimise_a_parabola():
         with wick.no_grad():
             x -= 0.1 * x.grad
     assert abs(x.item() - 2) < 1e-6 and loss.item() < 1e-10
+
+
+def test_assert_int_or_pair():
+    F = wick.nn.functional
+    F.assert_int_or_pair(3, "kernel_size", "{} must be int or pair")
+    F.assert_int_or_pair((1, 2), "kernel_size", "{} must be int or pair")
+    with pytest.raises(AssertionError, match="stride must be int or pair"):
+        F.assert_int_or_pair((1, 2, 3), "stride", "{} must be int or pair")

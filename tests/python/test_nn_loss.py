@@ -502,3 +502,49 @@ def test_functional_names_exported():
         assert name in F.__all__ and getattr(F, name) is getattr(loss, name)
     for name in wick.nn.modules.loss.__all__:
         assert getattr(wick.nn, name) is getattr(wick.nn.modules.loss, name)
+
+
+# ---- linear_cross_entropy ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+@pytest.mark.parametrize("reduction,label_smoothing,weighted", [("mean", 0.0, False), ("mean", 0.1, True),
+                                                                 ("sum", 0.0, True), ("none", 0.2, False)])
+def test_linear_cross_entropy_is_linear_then_cross_entropy(chunked, reduction, label_smoothing, weighted, device):
+    rng = np.random.default_rng(7)
+    x, w, b = rng.normal(size=(3, 13, 6)), rng.normal(size=(9, 6)), rng.normal(size=9)
+    target = rng.integers(0, 9, size=(3, 13))
+    target[0, ::4] = -100
+    class_weight = rng.uniform(0.5, 2, 9) if weighted else None
+    options = wick.nn.LinearCrossEntropyOptions(batch_chunk_size=5) if chunked else None
+    outs, grads = {}, {}
+    for lib in (wick, torch):
+        dev = {"device": device} if lib is wick else {}
+        xs, ws, bs = (lib.tensor(a, requires_grad=True, **dev) for a in (x, w, b))
+        kwargs = dict(reduction=reduction, label_smoothing=label_smoothing,
+                      weight=None if class_weight is None else lib.tensor(class_weight, **dev))
+        if lib is wick:
+            out = wick.nn.functional.linear_cross_entropy(xs, ws, wick.tensor(target, device=device), linear_bias=bs,
+                                                          options=options, **kwargs)
+        else:  # the reference definition
+            out = torch.nn.functional.cross_entropy(torch.nn.functional.linear(xs, ws, bs).movedim(-1, 1),
+                                                    torch.tensor(target), **kwargs)
+        out.sum().backward()
+        outs[lib], grads[lib] = out, [xs.grad, ws.grad, bs.grad]
+    assert_same(outs[wick], outs[torch], 1e-10, 1e-12)
+    assert_same(grads[wick], grads[torch], 1e-10, 1e-12)
+
+
+def test_linear_cross_entropy_loss_module():
+    torch.manual_seed(0)
+    loss = wick.nn.LinearCrossEntropyLoss(6, 5, bias=True, label_smoothing=0.1)
+    assert list(loss.state_dict()) == ["linear.weight", "linear.bias"]
+    x, t = wick.randn(4, 6), wick.tensor([0, 4, 2, 1])
+    expected = wick.nn.functional.cross_entropy(loss.linear(x), t, label_smoothing=0.1)
+    np.testing.assert_allclose(loss(x, t).item(), expected.item(), rtol=1e-6)
+    chunked = wick.nn.LinearCrossEntropyLoss(6, 5, bias=True, label_smoothing=0.1,
+                                             options=wick.nn.LinearCrossEntropyOptions(batch_chunk_size=3))
+    chunked.load_state_dict(loss.state_dict())
+    np.testing.assert_allclose(chunked(x, t).item(), expected.item(), rtol=1e-6)
+    with pytest.raises(ValueError, match="batch_chunk_size"):
+        wick.nn.LinearCrossEntropyOptions(batch_chunk_size=0)

@@ -5,11 +5,14 @@ and returns the tensor it filled. Fans follow PyTorch: for a weight
 [out, in, *kernel], fan_in = in * prod(kernel) and fan_out = out * prod(kernel).
 """
 import math
+import warnings
 
 import wick
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
-           "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
+           "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+           "sparse_", "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+           "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"]
 
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
@@ -169,19 +172,59 @@ def orthogonal_(tensor, gain=1):
     cols = tensor.numel() // rows
     m, n = max(rows, cols), min(rows, cols)
     with wick.no_grad():
-        # Modified Gram-Schmidt on the columns of a tall Gaussian matrix: its Q
-        # is the QR factor with a positive diagonal of R, as PyTorch's scheme uses.
-        a = wick.randn(m, n, dtype=wick.float64)
-        columns = []
-        for j in range(n):
-            v = a[:, j]
-            for q in columns:
-                v = v - (q * v).sum() * q
-            columns.append(v / v.norm())
-        q = wick.stack(columns, 1)
+        # The Q of a tall Gaussian matrix's QR, its columns' signs chosen so that R
+        # has a positive diagonal (which makes Q uniformly distributed), as PyTorch's.
+        q, r = wick.linalg.qr(wick.randn(m, n, dtype=wick.float64))
+        q = q * r.diagonal().sign()
         if rows < cols:
             q = q.t()
         tensor.copy_((q * gain).reshape(tensor.shape))
     return tensor
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Martens (2010): a 2-D tensor drawn from N(0, std^2) with a fraction
+    `sparsity` of each column's entries (rounded up) set to zero, at rows
+    chosen at random per column."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    if generator is not None:
+        raise NotImplementedError("sparse_: a generator argument is not supported; it uses the global generator")
+    rows, cols = tensor.shape
+    zeros_per_column = int(math.ceil(sparsity * rows))
+    with wick.no_grad():
+        tensor.normal_(0, std)
+        if zeros_per_column and cols:
+            # Each column's zero rows: the first ones of an independent random permutation of the rows.
+            picks = wick.rand(rows, cols, device=tensor.device).argsort(dim=0)[:zeros_per_column]
+            tensor.scatter_(0, picks, 0.0)
+    return tensor
+
+
+def _deprecated(fill):
+    """The old name of an initialiser (uniform for uniform_ ...): warns, then fills."""
+    old = fill.__name__[:-1]
+
+    def deprecated(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{fill.__name__}`.", FutureWarning,
+                      stacklevel=2)
+        return fill(*args, **kwargs)
+
+    deprecated.__name__ = deprecated.__qualname__ = old
+    deprecated.__doc__ = f"Deprecated: use wick.nn.init.{fill.__name__}."
+    return deprecated
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
 
 

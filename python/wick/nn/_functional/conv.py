@@ -17,7 +17,7 @@ from wick.nn.modules.utils import _ntuple, _single
 
 _triple = _ntuple(3, "_triple")
 
-__all__ = ["conv3d", "conv_transpose1d", "conv_transpose3d", "conv_tbc"]
+__all__ = ["conv3d", "conv_transpose1d", "conv_transpose3d", "conv_tbc", "assert_int_or_pair"]
 
 
 def _fmt(sizes):
@@ -320,3 +320,10 @@ def conv_tbc(input, weight, bias, pad=0):
                              f"weight {_fmt(weight.shape)}")
     out = _C.conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, 1, pad)
     return out.permute(2, 0, 1)
+
+
+def assert_int_or_pair(arg, arg_name, message):
+    """Checks that arg is an int or a pair (a tuple or list of two), as the 2-d
+    layers' size arguments must be; AssertionError with message formatted
+    with arg_name otherwise."""
+    assert isinstance(arg, int) or (isinstance(arg, (tuple, list)) and len(arg) == 2), message.format(arg_name)

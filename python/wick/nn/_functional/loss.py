@@ -16,7 +16,7 @@ __all__ = [
     "kl_div", "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss",
     "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss", "multi_margin_loss",
     "multilabel_margin_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "ctc_loss", "cosine_similarity",
-    "pairwise_distance", "pdist",
+    "pairwise_distance", "pdist", "linear_cross_entropy",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -472,3 +472,48 @@ def pdist(input, p=2):
         raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
     first, second = wick.triu_indices(input.size(0), input.size(0), 1, device=input.device)
     return (input.index_select(0, first) - input.index_select(0, second)).norm(p, 1)
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...), the classes
+    (and any extra output dims) leading linear_weight [C, *out_features, in_features].
+
+    With options (an object with a batch_chunk_size, e.g. nn.LinearCrossEntropyOptions)
+    and class-index targets, the batch is processed in chunks, each under
+    utils.checkpoint, so that the full [N, C] logits are never kept at once (for
+    large vocabularies); other cases compute the logits whole, as PyTorch's
+    reference path. ignore_index None means -100."""
+    ignore_index = -100 if ignore_index is None else ignore_index
+    classes, *out_features, in_features = linear_weight.shape
+    kwargs = dict(weight=weight, reduction=reduction, ignore_index=ignore_index, label_smoothing=label_smoothing)
+    chunk = getattr(options, "batch_chunk_size", None) if options is not None else None
+    if options is not None and (out_features or target.is_floating_point() or reduction not in _REDUCTIONS):
+        warnings.warn("linear_cross_entropy: the chunked path takes class-index targets and a (C,)-shaped bias; "
+                      "computing the logits whole", stacklevel=2)
+        options = None
+    if options is None:
+        logits = wick.nn.functional.linear(input, linear_weight.reshape(-1, in_features),
+                                           None if linear_bias is None else linear_bias.reshape(-1))
+        logits = logits.reshape(*input.shape[:-1], classes, *out_features)
+        if logits.dim() > 2 and not out_features:  # classes last: cross_entropy wants them at dim 1
+            logits = logits.movedim(-1, 1)
+        return wick.nn.functional.cross_entropy(logits, target, **kwargs)
+    x, t = input.reshape(-1, in_features), target.reshape(-1)
+    chunk = chunk or max(1, (1 << 22) // max(1, classes))  # about 4M logits per chunk
+
+    def piece(xc, tc, w, b):
+        return wick.nn.functional.cross_entropy(wick.nn.functional.linear(xc, w, b), tc,
+                                                **dict(kwargs, reduction="none" if reduction == "none" else "sum"))
+
+    parts = [wick.utils.checkpoint.checkpoint(piece, x[i:i + chunk], t[i:i + chunk], linear_weight, linear_bias,
+                                              use_reentrant=False)
+             for i in range(0, x.shape[0], chunk)]
+    if reduction == "none":
+        return wick.cat(parts).reshape(target.shape)
+    total = wick.stack(parts).sum() if parts else x.new_zeros(())
+    if reduction == "sum":
+        return total
+    keep = t != ignore_index
+    denominator = (weight[t.clamp(min=0)] * keep).sum() if weight is not None else keep.sum()
+    return total / denominator

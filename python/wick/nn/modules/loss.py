@@ -12,7 +12,8 @@ __all__ = ["CrossEntropyLoss", "NLLLoss", "NLLLoss2d", "MSELoss", "L1Loss", "Smo
            "BCEWithLogitsLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
            "MultiMarginLoss", "MultiLabelMarginLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CTCLoss",
-           "CosineSimilarity", "PairwiseDistance", "AdaptiveLogSoftmaxWithLoss"]
+           "CosineSimilarity", "PairwiseDistance", "AdaptiveLogSoftmaxWithLoss", "LinearCrossEntropyLoss",
+           "LinearCrossEntropyOptions"]
 
 
 class _Loss(Module):
@@ -421,3 +422,53 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         rows = outside.nonzero().reshape(-1)
         best = self._full_log_prob(input.index_select(0, rows), head_output.index_select(0, rows)).argmax(1)
         return output.index_copy(0, rows, best)
+
+
+class LinearCrossEntropyOptions:
+    """Options of linear_cross_entropy's chunked path: batch_chunk_size rows of the batch
+    at a time (None: about 4M logits per chunk). The other fields are PyTorch's and
+    are kept, not used: wick accumulates in the input's dtype."""
+
+    def __init__(self, allow_retain_graph=False, batch_chunk_size=None, chunking_method="auto", acc_policy="auto",
+                 acc_dtype=None):
+        if batch_chunk_size is not None and batch_chunk_size < 1:
+            raise ValueError(f"batch_chunk_size must be positive, got {batch_chunk_size}")
+        self.allow_retain_graph = allow_retain_graph
+        self.batch_chunk_size = batch_chunk_size
+        self.chunking_method = chunking_method
+        self.acc_policy = acc_policy
+        self.acc_dtype = acc_dtype
+
+    def __repr__(self):
+        return (f"LinearCrossEntropyOptions(allow_retain_graph={self.allow_retain_graph}, batch_chunk_size="
+                f"{self.batch_chunk_size}, chunking_method={self.chunking_method!r}, acc_policy={self.acc_policy!r}, "
+                f"acc_dtype={self.acc_dtype})")
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """A linear layer to num_classes logits (times out_features) and the cross entropy
+    with target, in one module (F.linear_cross_entropy): the layer's weight is kept flat,
+    as self.linear.weight [C * prod(out_features), in_features]."""
+
+    def __init__(self, in_features, num_classes, *, out_features=(), bias=False, device=None, dtype=None,
+                 reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0, options=None):
+        super().__init__(weight, None, None, reduction)
+        self.in_features, self.num_classes, self.out_features = in_features, num_classes, tuple(out_features)
+        size = num_classes
+        for d in self.out_features:
+            size *= d
+        self.linear = Linear(in_features, size, bias=bias, device=device, dtype=dtype)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+        self.options = options
+
+    def forward(self, input, target):
+        shape = (self.num_classes, *self.out_features)
+        bias = None if self.linear.bias is None else self.linear.bias.reshape(shape)
+        return F.linear_cross_entropy(input, self.linear.weight.reshape(*shape, self.in_features), target,
+                                      linear_bias=bias, weight=self.weight, reduction=self.reduction,
+                                      ignore_index=self.ignore_index, label_smoothing=self.label_smoothing,
+                                      options=self.options)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, num_classes={self.num_classes}, out_features={self.out_features}"
