@@ -258,3 +258,9 @@ def test_multithreading_flag():
     autograd.set_multithreading_enabled(True)
     assert autograd.kineto_available() is False
     assert "functional" in autograd.__all__ and autograd.functional is F
+
+
+def test_autograd_leftover_names():
+    assert wick.autograd.is_view_replay_enabled() is False
+    with pytest.raises(RuntimeError, match="deprecated, use wick.tensor"):
+        wick.autograd.variable([1.0])

@@ -19,7 +19,7 @@ from wick.autograd import functional, graph
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "gradcheck", "gradgradcheck",
            "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "Variable", "functional",
-           "set_multithreading_enabled", "is_multithreading_enabled", "kineto_available"]
+           "set_multithreading_enabled", "is_multithreading_enabled", "kineto_available", "variable", "is_view_replay_enabled"]
 
 
 def kineto_available():
@@ -86,3 +86,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = _tensors(inputs, "inputs")
     grads = _gradients(grad_outputs, len(outputs), "grad_outputs")
     return _C._grad(outputs, inputs, grads, retain_graph, bool(create_graph), bool(allow_unused))
+
+
+def is_view_replay_enabled():
+    """Whether autograd rebuilds views by replaying them (PyTorch's switch for
+    backends without as_strided). wick's views always keep their base and
+    strides, so it never replays: False."""
+    return False
+
+
+def variable(*args, **kwargs):
+    """Deprecated in PyTorch, where it raises: use wick.tensor(...)."""
+    raise RuntimeError("wick.autograd.variable(...) is deprecated, use wick.tensor(...) instead")
