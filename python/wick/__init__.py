@@ -143,3 +143,6 @@ from wick import accelerator  # noqa: E402
 from wick import _legacy_types  # noqa: E402
 
 __all__ += ["accelerator"] + _legacy_types.install(_sys.modules[__name__])
+
+# wick.profiler (torch.profiler): records the ops above while a profile is active (python/wick/profiler/).
+from wick import profiler  # noqa: E402

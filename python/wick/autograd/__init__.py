@@ -98,3 +98,5 @@ def is_view_replay_enabled():
 def variable(*args, **kwargs):
     """Deprecated in PyTorch, where it raises: use wick.tensor(...)."""
     raise RuntimeError("wick.autograd.variable(...) is deprecated, use wick.tensor(...) instead")
+
+from wick.autograd import profiler  # noqa: E402  (torch.autograd.profiler: profile, record_function)
