@@ -26,6 +26,12 @@ CONV3D_CASES = [
     ({"padding": "same", "dilation": (1, 2, 1)}, (1, 2, 4, 5, 6), (3, 2, 2, 3, 2)),
     ({"padding": "valid"}, (1, 2, 4, 4, 4), (3, 2, 2, 2, 2)),
     ({"padding": 1}, (2, 4, 4, 5), (3, 2, 3, 3, 3)),  # unbatched
+    # Depth planes stacked as channels: depthwise groups, a depth stride past the kernel,
+    # a kernel depth of one, asymmetric "same" padding in depth and width.
+    ({"padding": (1, 0, 1), "groups": 4}, (2, 4, 5, 4, 4), (8, 1, 3, 2, 2)),
+    ({"stride": (3, 1, 2), "dilation": (2, 1, 1)}, (1, 3, 9, 5, 6), (2, 3, 2, 3, 3)),
+    ({"stride": 2}, (2, 3, 4, 5, 5), (5, 3, 1, 3, 2)),
+    ({"padding": "same", "dilation": 3}, (1, 2, 5, 6, 7), (2, 2, 2, 3, 2)),
 ]
 
 
@@ -39,6 +45,13 @@ def test_conv3d_matches_torch(kwargs, x_shape, w_shape, device):
           dtypes=("float64",), layouts=("contiguous",), device=device)
 
 
+def test_conv3d_many_channels(device):
+    """Many input channels stacked with the kernel depth (24 * 3 planes into one conv2d): sums of 648
+    products, so float32 is compared with a tolerance to match."""
+    check(lambda m, x, w, b: m.nn.functional.conv3d(x, w, b, padding=1), [(1, 24, 3, 5, 4), (16, 24, 3, 3, 3), (16,)],
+          module=True, device=device, rtol=1e-4, atol=5e-4)
+
+
 CONV_T3D_CASES = [
     ({}, (2, 4, 3, 4, 3), (4, 3, 3, 2, 3)),
     ({"stride": 2, "padding": 1, "output_padding": 1}, (1, 4, 3, 3, 2), (4, 2, 3, 3, 3)),
@@ -46,6 +59,7 @@ CONV_T3D_CASES = [
      (2, 4, 3, 4, 3), (4, 3, 3, 2, 3)),
     ({"stride": 3, "padding": 3, "output_padding": 2}, (1, 2, 3, 2, 3), (2, 2, 2, 2, 2)),  # crops the padding
     ({"stride": 2}, (4, 2, 3, 2), (4, 3, 2, 2, 2)),  # unbatched
+    ({"stride": (2, 1, 1), "padding": (1, 0, 1), "groups": 3}, (1, 6, 3, 4, 3), (6, 2, 3, 2, 2)),
 ]
 
 

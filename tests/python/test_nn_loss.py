@@ -304,6 +304,19 @@ def test_ctc_loss(device, reduction, blank):
               layouts=("contiguous", "stepped"))
 
 
+def test_ctc_loss_equal_lengths_and_impossible(device):
+    """Inputs all of one length (no state frozen past an end), a target too long for its input,
+    whose impossible paths must give an infinite loss and no NaN in the others' gradients, and
+    targets all empty (a single blank state)."""
+    targets = np.array([[1, 2, 2, 3, 1], [4, 1, 1, 1, 1], [3, 3, 3, 3, 3]])
+    for input_lengths, target_lengths in (([8, 8, 8], [5, 2, 4]), ([8, 7, 8], [5, 1, 5]), ([8, 3, 8], [0, 0, 0])):
+        for zero_infinity in (False, True):
+            def run(m, x):
+                return m.nn.functional.ctc_loss(x.log_softmax(2), const(x, targets, m.int64), input_lengths,
+                                                target_lengths, reduction="none", zero_infinity=zero_infinity)
+            check(run, [(8, 3, 5)], module=True, device=device, layouts=("contiguous",), grad=zero_infinity)
+
+
 def test_ctc_loss_unbatched_and_zero_infinity(device):
     check(lambda m, x: m.nn.functional.ctc_loss(x.log_softmax(1), const(x, [1, 2, 2], m.int64),
                                                 const(x, 7, m.int64), const(x, 3, m.int64), reduction="none"),

@@ -689,6 +689,8 @@ BAG_CASES = [  # input, offsets
     ([1, 2, 4, 5, 4, 3, 2, 9, 0, 0], [0, 2, 2, 5]),  # an empty bag
     ([3, 3, 3], [0]),
     ([1, 0, 7], [0, 1, 1, 3]),  # a trailing empty bag
+    ([4, 1, 1, 7, 0, 9, 2, 2], [0, 2, 4, 6]),  # bags of one length (the [bags, length, dim] path)
+    ([4, 1, 8, 7, 0, 9, 2], [0, 2, 4, 6]),  # ragged by one at the end
 ]
 
 
@@ -734,6 +736,30 @@ def test_embedding_bag_per_sample_weights(device):
     backward_both(w_out, t_out, rng)
     assert_same(ww.grad, tw.grad, 1e-9, 1e-11)
     assert_same(wp.grad, tp.grad, 1e-9, 1e-11)
+
+
+@pytest.mark.parametrize("include_last", [False, True])
+def test_embedding_bag_uniform_bags(include_last, device):
+    """Bags of one length (the rows reduced as [bags, length, dim]), weighted or not, with and
+    without include_last_offset."""
+    rng = np.random.default_rng(17)
+    idx = rng.integers(0, 6, 9).tolist()
+    offsets = [0, 3, 6] if not include_last else [0, 2, 4, 6]
+    for mode, weighted in (("sum", True), ("sum", False), ("mean", False), ("max", False)):
+        # (PyTorch 1.13's backward crashes on last offsets that end before the input.)
+        used = idx[:6] if include_last else idx
+        ww, tw = pair(rng, (6, 4), device=device)
+        wp, tp = pair(rng, (len(used),), device=device) if weighted else (None, None)
+        kwargs = dict(mode=mode, include_last_offset=include_last)
+        w_out = F.embedding_bag(wick.tensor(used, device=device), ww, wick.tensor(offsets, device=device),
+                                per_sample_weights=wp, **kwargs)
+        t_out = torch.nn.functional.embedding_bag(torch.tensor(used), tw, torch.tensor(offsets),
+                                                  per_sample_weights=tp, **kwargs)
+        assert_same(w_out, t_out, 1e-9, 1e-11)
+        backward_both(w_out, t_out, rng)
+        assert_same(ww.grad, tw.grad, 1e-9, 1e-11)
+        if weighted:
+            assert_same(wp.grad, tp.grad, 1e-9, 1e-11)
 
 
 def test_embedding_bag_errors():

@@ -3,6 +3,7 @@ affine grids and grid sampling, and the padding layers, against PyTorch:
 outputs (indices included) and gradients on random inputs, the modules'
 reprs and state, the errors; what PyTorch 1.13 lacks (lp_pool3d, ZeroPad1d /
 3d, the circular padding layers, 2.x reprs) against hand-computed values."""
+import math
 import warnings
 
 import numpy as np
@@ -181,6 +182,43 @@ def test_adaptive_pool3d(device, size):
           device=device)
     check(lambda m, x: _lib(m).adaptive_max_pool3d_with_indices(x, size), [(3, 4, 5, 6)], module=True,
           device=device, layouts=("stepped",))
+
+
+@pytest.mark.parametrize("nd, shape, sizes", [
+    (1, (2, 3, 12), [(4,), (12,), (5,)]),
+    (2, (2, 3, 12, 8), [(3, 4), (6, 2), (12, 8), (5, 4), (3, 3)]),
+    (3, (2, 2, 6, 4, 8), [(3, 2, 4), (2, 4, 1), (4, 2, 4), (6, 3, 8)]),
+])
+def test_adaptive_max_pool_divisible_and_not(device, nd, shape, sizes):
+    """Sizes that divide the input's (max pools with kernel = stride = in / out) and sizes that do not
+    (overlapping windows of varying width) give PyTorch's values, indices and gradients, with ties
+    (the first maximum), -inf windows and NaNs (the last one)."""
+    fn = {1: "adaptive_max_pool1d", 2: "adaptive_max_pool2d", 3: "adaptive_max_pool3d"}[nd]
+    data = np.random.default_rng(3).integers(-2, 3, shape).astype(np.float64)  # many ties
+    flat = data.reshape(-1)
+    flat[::17] = np.nan
+    flat[5::23] = -np.inf
+    for size in sizes:
+        for values in (data, np.nan_to_num(data, nan=1.0)):
+            w = wick.tensor(values, requires_grad=True, device=device)
+            t = torch.tensor(values, requires_grad=True)
+            wo = getattr(F, fn)(w, size, return_indices=True)
+            to = getattr(torch.nn.functional, fn)(t, size, return_indices=True)
+            assert np.array_equal(wo[0].detach().cpu().numpy(), to[0].detach().numpy(), equal_nan=True), size
+            assert_same(wo[1], to[1], 0, 0)
+            g = np.random.default_rng(4).standard_normal(tuple(to[0].shape))
+            wo[0].backward(wick.tensor(g, device=device))
+            to[0].backward(torch.tensor(g))
+            assert_same(w.grad, t.grad, 0, 0)
+        check(lambda m, x: getattr(_lib(m), fn)(x, size, return_indices=True), [shape[1:]], module=True,
+              device=device, layouts=("contiguous", "transposed"))
+    # Integer inputs (beyond PyTorch) keep the general path, divisible or not.
+    ints = wick.tensor(np.arange(math.prod(shape)).reshape(shape) % 7, device=device)
+    for size in sizes:
+        values, indices = getattr(F, fn)(ints, size, return_indices=True)
+        floats = getattr(F, fn)(ints.double(), size, return_indices=True)
+        assert np.array_equal(values.double().cpu().numpy(), floats[0].cpu().numpy())
+        assert np.array_equal(indices.cpu().numpy(), floats[1].cpu().numpy())
 
 
 def test_adaptive_errors():

@@ -2,11 +2,16 @@
 conv_transpose2d: conv3d, conv_transpose1d, conv_transpose3d and conv_tbc.
 
 They are compositions of differentiable wick ops, so they run on every device
-and have gradients (and gradients of gradients) with no code of their own:
+and have gradients with no code of their own (conv3d and conv_transpose3d run
+through the native conv2d, whose backward is not itself differentiable: a
+backward with create_graph=True through them raises NotImplementedError, as
+through conv2d):
 
-- conv3d is an im2col: the input, padded, is unfolded into a strided view of
-  every receptive field ([N, C, oD, oH, oW, kD, kH, kW]), which one batched
-  matmul per group multiplies with the weight.
+- conv3d is one native conv2d over the depth planes: each output depth d
+  sums, over the kernel depths j, the 2-d convolution of input plane
+  d * stride + j * dilation by weight[:, :, j], so the kD planes of every
+  output depth are stacked as channels ([N * oD, kD * C, H, W]) against the
+  weight laid out as [C_out, kD * C / groups, kH, kW].
 - conv_transpose3d is conv3d of the input spread out by the stride (zeros
   between its elements), padded by dilation * (kernel - 1) - padding, with the
   weight flipped and its channel dims swapped per group.
@@ -99,46 +104,42 @@ def _pad_spatial(input, pads):
     return _C.pad(input, amounts)
 
 
-def _convnd(input, weight, bias, stride, pads, dilation, groups):
-    """The N-d convolution of batched [N, C_in, *spatial] by [C_out, C_in / groups, *kernel], given
-    already checked arguments and (before, after) zero padding per dim: an im2col of views and one matmul."""
-    nd = weight.dim() - 2
-    x = _pad_spatial(input, pads)
+def _conv3d_planes(input, weight, bias, stride, pads, dilation, groups):
+    """conv3d of batched [N, C_in, D, H, W] by [C_out, C_in / groups, kD, kH, kW], given already checked
+    arguments and (before, after) zero padding per dim, as 2-d convolutions of depth planes: output depth d sums,
+    over the kernel depths j, conv2d of input plane d * stride + j * dilation by weight[:, :, j]."""
+    hw_padding = []
+    explicit = [pads[0]]
+    for lo, hi in pads[1:]:
+        symmetric = lo == hi and lo >= 0
+        hw_padding.append(lo if symmetric else 0)
+        explicit.append((0, 0) if symmetric else (lo, hi))
+    x = _pad_spatial(input, explicit)
     n, c_in = x.shape[0], x.shape[1]
     c_out, kernel = weight.shape[0], tuple(weight.shape[2:])
-    out_sizes = []
-    for i in range(nd):
+    for i in range(3):
         extent = dilation[i] * (kernel[i] - 1) + 1
-        if x.size(2 + i) < extent:
-            padded = " x ".join(str(s) for s in x.shape[2:])
-            raise _C._ValueError(f"conv{nd}d: calculated padded input size per channel: ({padded}). Kernel size: "
+        if x.size(2 + i) + (2 * hw_padding[i - 1] if i else 0) < extent:
+            padded = " x ".join(str(x.size(2 + j) + (2 * hw_padding[j - 1] if j else 0)) for j in range(3))
+            raise _C._ValueError(f"conv3d: calculated padded input size per channel: ({padded}). Kernel size: "
                                  f"({' x '.join(str(k) for k in kernel)}). Kernel size can't be greater than actual "
                                  f"input size (input of size {_fmt(input.shape)}, weight of size "
                                  f"{_fmt(weight.shape)})")
-        out_sizes.append((x.size(2 + i) - extent) // stride[i] + 1)
-    # [N, C, *out, *extent]: unfold adds each window as a new last dim; ::dilation keeps the taps.
-    for i in range(nd):
-        x = x.unfold(2 + i, dilation[i] * (kernel[i] - 1) + 1, stride[i])
-    if any(d != 1 for d in dilation):
-        index = (slice(None),) * (2 + nd) + tuple(slice(None, None, d) for d in dilation)
-        x = x[index]
-    numel_kernel = 1
-    for k in kernel:
-        numel_kernel *= k
-    length = 1
-    for s in out_sizes:
-        length *= s
-    # cols [N, G, L, C_in / G * K] @ weight [G, C_in / G * K, C_out / G] -> [N, G, L, C_out / G]
-    out_dims = tuple(range(2, 2 + nd))
-    kernel_dims = tuple(range(2 + nd, 2 + 2 * nd))
-    cols = x.permute(0, *out_dims, 1, *kernel_dims).reshape(n, length, groups, (c_in // groups) * numel_kernel)
-    cols = cols.transpose(1, 2)
-    w = weight.reshape(groups, c_out // groups, (c_in // groups) * numel_kernel).transpose(1, 2)
-    out = _C.matmul(cols, w)  # [N, G, L, C_out / G]
-    out = out.permute(0, 1, 3, 2).reshape(n, c_out, *out_sizes)
-    if bias is not None:
-        out = out + bias.reshape((c_out,) + (1,) * nd)
-    return out
+    extent = dilation[0] * (kernel[0] - 1) + 1
+    out_depth = (x.size(2) - extent) // stride[0] + 1
+    height, width = x.size(3), x.size(4)
+    planes = x.permute(0, 2, 1, 3, 4)  # [N, D, C, H, W]
+    # [N, oD, C, H, W, kD] (the kD input planes of each output depth) -> [N * oD, kD * C, H, W], each
+    # group's channels kD-major, against the weight [C_out, kD * C / G, kH, kW]: one native conv2d.
+    cols = planes.unfold(1, extent, stride[0])
+    if dilation[0] != 1:
+        cols = cols[..., ::dilation[0]]
+    cols = cols.reshape(n, out_depth, groups, c_in // groups, height, width, kernel[0])
+    cols = cols.permute(0, 1, 2, 6, 3, 4, 5).reshape(n * out_depth, c_in * kernel[0], height, width)
+    w = weight.permute(0, 2, 1, 3, 4).reshape(c_out, kernel[0] * (c_in // groups), kernel[1], kernel[2])
+    out = _C.conv2d(cols, w, bias, stride[1:], hw_padding, dilation[1:], groups)
+    out = out.reshape(n, out_depth, c_out, out.size(2), out.size(3))
+    return out.permute(0, 2, 1, 3, 4).contiguous()
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -182,7 +183,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         if any(p < 0 for p in padding):
             raise _C._ValueError(f"{op}: negative padding is not supported (got {padding})")
         pads = [(p, p) for p in padding]
-    out = _convnd(input, weight, bias, stride, pads, dilation, groups)
+    out = _conv3d_planes(input, weight, bias, stride, pads, dilation, groups)
     return out.squeeze(0) if unbatched else out
 
 
@@ -258,7 +259,7 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
              dilation[i] * (kernel[i] - 1) - padding[i] + output_padding[i]) for i in range(nd)]
     # Negative amounts crop; both directions in one pad, so an input of size 0 stays legal.
     x = _pad_spatial(x, pads)
-    out = _convnd(x, _transposed_weight(weight, groups), bias, (1,) * nd, [(0, 0)] * nd, dilation, groups)
+    out = _conv3d_planes(x, _transposed_weight(weight, groups), bias, (1,) * nd, [(0, 0)] * nd, dilation, groups)
     return out.squeeze(0) if unbatched else out
 
 

@@ -329,6 +329,36 @@ def _logsumexp(terms, dim):
     return wick.where(some, shifted, wick.full_like(shifted, -math.inf))
 
 
+def _ctc_forward(alpha, emit, in_len, in_lens, can_skip):
+    """The CTC forward variables alpha [N, states] (log space) from time 0 to each input's end (a
+    sample stays frozen past its own end).
+
+    A step is alpha'[s] = emit[t, s] + log(exp(alpha[s]) + exp(alpha[s - 1]) + exp(alpha[s - 2]))
+    (the last term only where state s may skip), as elementwise ops on shifted views of alpha: a
+    3-term logsumexp, shifted by the terms' maximum (a constant to autograd, 0 where all are -inf).
+    Where all three are -inf the sum is 0 and its log -inf; masked_fill gives it a 0 gradient there,
+    so impossible paths give no NaN.
+    """
+    n = alpha.size(0)
+    dtype, device = alpha.dtype, alpha.device
+    never = wick.full((n, 2), -math.inf, dtype=dtype, device=device)
+    skip = wick.where(can_skip, wick.zeros_like(alpha), wick.full_like(alpha, -math.inf))
+    shortest = min(in_lens)
+    for t in range(1, max(in_lens)):
+        padded = wick.cat([never, alpha], 1)
+        step, jump = padded[:, 1:-1], padded[:, :-2] + skip
+        with wick.no_grad():
+            top = wick.maximum(wick.maximum(alpha, step), jump)
+            top = top.masked_fill(top == -math.inf, 0)
+        total = (alpha - top).exp() + (step - top).exp() + (jump - top).exp()
+        with wick.no_grad():
+            empty = total <= 0
+        advanced = emit[t] + (total.masked_fill(empty, 0).log() + top)
+        # frozen past each input's end
+        alpha = advanced if t < shortest else wick.where((t < in_len).unsqueeze(1), advanced, alpha)
+    return alpha
+
+
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     """Connectionist Temporal Classification loss: -log of the total probability
     of all alignments of each target to its input (Graves et al., 2006).
@@ -398,19 +428,15 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if bool(((labels < 0) | (labels >= classes)).any()):
         raise RuntimeError(f"ctc_loss: target values must be class indices in [0, {classes})")
     # A state may be entered from two states back when it is a label unlike the previous label.
-    before = wick.cat([wick.full((n, 2), blank, dtype=wick.int64, device=device), labels[:, :-2]], 1)
+    before = wick.cat([wick.full((n, 2), blank, dtype=wick.int64, device=device), labels[:, :-2]], 1)[:, :states]
     can_skip = real & (position >= 2) & (labels != before)
 
     emit = log_probs.gather(2, labels.unsqueeze(0).expand(steps, n, states))  # [T, N, states]
     dtype = log_probs.dtype
     never = wick.full((n, states), -math.inf, dtype=dtype, device=device)
     alpha = wick.where(position < 2, emit[0], never) if steps else never
-    for t in range(1, max(in_lens, default=0)):
-        stay = alpha
-        step = wick.cat([never[:, :1], alpha[:, :-1]], 1)
-        skip = wick.where(can_skip, wick.cat([never[:, :2], alpha[:, :-2]], 1), never)
-        advanced = emit[t] + _logsumexp(wick.stack([stay, step, skip]), 0)
-        alpha = wick.where((t < in_len).unsqueeze(1), advanced, alpha)  # frozen past each input's end
+    if max(in_lens, default=0) > 1:
+        alpha = _ctc_forward(alpha, emit, in_len, in_lens, can_skip)
     # Alignments end on the last label or the blank after it.
     last = alpha.gather(1, (2 * tgt_len).unsqueeze(1)).squeeze(1)
     before_last = alpha.gather(1, (2 * tgt_len - 1).clamp_min(0).unsqueeze(1)).squeeze(1)

@@ -448,6 +448,51 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     else:
         bags, end = len(starts), count
 
+    dim = weight.size(1)
+    if padding_idx is None and bags:
+        length = (starts[1] if bags > 1 else end) - starts[0]
+        if length > 0 and end == bags * length and starts[:bags] == list(range(0, end, length)):
+            # Bags of one length: the rows as [bags, length, dim], reduced along the length; sums
+            # as (weighted) [1, length] @ [length, dim] matmuls, faster than a strided sum.
+            rows = _C.embedding(weight, input[:end]).reshape(bags, length, dim)
+            if mode == "max":
+                return rows.max(1)[0]
+            if per_sample_weights is not None and per_sample_weights.dtype != rows.dtype:
+                return (rows * per_sample_weights[:end].reshape(bags, length, 1)).sum(1)
+            if per_sample_weights is not None:
+                scale = per_sample_weights[:end].reshape(bags, 1, length)
+            else:
+                scale = wick.ones(1, length, dtype=rows.dtype, device=rows.device)
+            out = _C.matmul(scale, rows).reshape(bags, dim)
+            return out if mode == "sum" else out / length
+        # Every position up to the end counts: each one's bag from the bag sizes.
+        sizes = [b - a for a, b in zip(starts[:bags], starts[1:bags] + [end])]
+        kept = None
+        bag_of = wick.arange(bags, device=input.device).repeat_interleave(
+            wick.tensor(sizes, dtype=wick.long, device=input.device))
+        indices = input[:end]
+    else:
+        kept, bag_of, indices = _bag_positions(input, offsets, bags, end, padding_idx)
+    rows = _C.embedding(weight, indices)
+    if mode == "max":
+        return _bag_max(rows, bag_of, bags, dim, weight)
+    if per_sample_weights is not None:
+        rows = rows * (per_sample_weights[:end] if kept is None else per_sample_weights.index_select(0, kept)
+                       ).unsqueeze(1)
+    out = wick.zeros(bags, dim, dtype=weight.dtype, device=weight.device).index_add(0, bag_of, rows)
+    if mode == "mean":
+        if kept is None:
+            sizes = wick.tensor(sizes, dtype=weight.dtype, device=weight.device)
+        else:
+            sizes = wick.zeros(bags, dtype=weight.dtype, device=weight.device).index_add(
+                0, bag_of, wick.ones(bag_of.numel(), dtype=weight.dtype, device=weight.device))
+        out = out / sizes.clamp_min(1).unsqueeze(1)
+    return out
+
+
+def _bag_positions(input, offsets, bags, end, padding_idx):
+    """The positions of input that count (before end, in a bag, not padding_idx), their bags and indices."""
+    count = input.numel()
     # Each position's bag (-1 past the end), and whether it counts.
     positions = wick.arange(count, device=input.device)
     bag_of = wick.searchsorted(offsets[:bags].contiguous(), positions, right=True) - 1 if bags else positions * 0 - 1
@@ -455,19 +500,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if padding_idx is not None:
         keep = keep & (input != padding_idx)
     kept = keep.nonzero().reshape(-1)
-    indices, bag_of = input.index_select(0, kept), bag_of.index_select(0, kept)
-    rows = _C.embedding(weight, indices)
-    dim = weight.size(1)
-    if mode == "max":
-        return _bag_max(rows, bag_of, bags, dim, weight)
-    if per_sample_weights is not None:
-        rows = rows * per_sample_weights.index_select(0, kept).unsqueeze(1)
-    out = wick.zeros(bags, dim, dtype=weight.dtype, device=weight.device).index_add(0, bag_of, rows)
-    if mode == "mean":
-        sizes = wick.zeros(bags, dtype=weight.dtype, device=weight.device).index_add(
-            0, bag_of, wick.ones(bag_of.numel(), dtype=weight.dtype, device=weight.device))
-        out = out / sizes.clamp_min(1).unsqueeze(1)
-    return out
+    return kept, bag_of.index_select(0, kept), input.index_select(0, kept)
 
 
 def _bag_max(rows, bag_of, bags, dim, weight):

@@ -12,6 +12,9 @@ How they are built:
   the passes' divisors multiply out to them; a max pass keeps the first
   maximum in scan order (or the last NaN), so two passes pick the same element
   as one 3-d scan.
+* Adaptive max pools (of floating point inputs) whose input sizes are
+  multiples of their output sizes are plain max pools (kernel = stride =
+  input / output).
 * Adaptive and fractional max pools have windows whose positions vary per
   output cell (and per plane, for fractional ones): ``_box_argmax`` finds the
   first maximum of each box one dim at a time (innermost first) from gathered
@@ -317,6 +320,19 @@ def _adaptive_max(op, input, nd, output_size):
     _check_input(op, input, nd)
     out = _adaptive_sizes(op, input, nd, output_size)
     x, unbatch = _batched(input, nd)
+    spatial = tuple(x.shape[2:])
+    if x.is_floating_point() and all(o > 0 and size % o == 0 for size, o in zip(spatial, out)):
+        # Every window is exactly kernel = stride = size / out: the native max pool, which scans
+        # the same boxes in the same order (the first maximum, or the last NaN) with the same flat indices.
+        k = tuple(size // o for size, o in zip(spatial, out))
+        if nd == 1:
+            values, indices = _C.max_pool2d_with_indices(x.unsqueeze(-2), (1, k[0]), (1, k[0]), (0, 0), (1, 1), False)
+            values, indices = values.squeeze(-2), indices.squeeze(-2)
+        elif nd == 2:
+            values, indices = _C.max_pool2d_with_indices(x, k, k, (0, 0), (1, 1), False)
+        else:
+            values, indices = max_pool3d_with_indices(x, k, k)
+        return unbatch(values), unbatch(indices)
     windows = [_adaptive_windows(size, o, x.device) for size, o in zip(x.shape[2:], out)]
     flat = _box_argmax(x, windows)
     return unbatch(_gather_max(x, flat)), unbatch(flat)
