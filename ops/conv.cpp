@@ -28,8 +28,9 @@
 // of columns and a transposing copy of y and dy) and 9.6 / 24.8 ms for one
 // im2col of the whole batch followed by a batch of per-sample gemms.
 //
-// The backward calls the kernels directly, so it is first-order only (no
-// double backward through a convolution).
+// The backward calls the kernels directly, so it is first-order only: a
+// backward with create_graph=True through a convolution raises
+// NotImplementedError rather than return gradients cut from the graph.
 #include "ops/conv.h"
 
 #include <algorithm>
@@ -563,6 +564,9 @@ struct ConvolutionBackward0 final : Node {
   ConvGeometry geometry;
   std::string_view name() const override { return "ConvolutionBackward0"; }
   TensorList apply(TensorList&& grads) override {
+    WICK_CHECK(!GradMode::is_enabled(), NotImplementedError,
+               "ConvolutionBackward0: double backward (create_graph=True) through a convolution is not supported "
+               "yet: its gradient would come out without a graph");
     const Tensor x = input.unpack(), w = weight.unpack();
     const Tensor x4 = as_4d(x), w4 = as_4d(plain_contiguous(w));
     const Tensor dy4 = as_4d(grads[0]);

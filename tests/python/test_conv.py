@@ -338,3 +338,17 @@ def test_norm_errors():
         wick.layer_norm(x, (3,))
     with pytest.raises(ValueError, match="divisible by num_groups"):
         wick.group_norm(x, 2)
+
+
+@pytest.mark.parametrize("conv", ["conv1d", "conv2d", "conv3d"])
+def test_double_backward_through_a_convolution_is_refused_not_silently_cut(conv):
+    # The convolution's backward calls its kernels directly: rather than give a
+    # gradient without a graph (silently wrong in a gradient penalty), it refuses.
+    shape = {"conv1d": (1, 2, 7), "conv2d": (1, 2, 5, 5), "conv3d": (1, 2, 4, 4, 4)}[conv]
+    x = wick.randn(*shape, requires_grad=True)
+    w = wick.randn(3, 2, *([3] * (len(shape) - 2)), requires_grad=True)
+    y = getattr(wick.nn.functional, conv)(x, w).pow(2).sum()
+    with pytest.raises(NotImplementedError, match="double backward"):
+        wick.autograd.grad(y, x, create_graph=True)
+    g, = wick.autograd.grad(getattr(wick.nn.functional, conv)(x, w).pow(2).sum(), x)
+    assert g.shape == x.shape
