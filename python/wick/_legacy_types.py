@@ -159,30 +159,10 @@ def set_default_tensor_type(t):
     _C.set_default_dtype(t.dtype)
 
 
-def _install_type_method():
-    """Lets Tensor.type() take a legacy type: ``t.type(wick.LongTensor)``, as
-    PyTorch's does (it already takes a dtype or a type's name)."""
-    original = _C.Tensor.type
-    if getattr(original, "_takes_legacy_types", False):
-        return
-
-    def type(self, dtype=None, non_blocking=False, **kwargs):
-        if isinstance(dtype, tensortype):
-            dtype = f"{dtype.__module__}.{dtype.__name__}"
-        return original(self, dtype, non_blocking, **kwargs)
-
-    type.__doc__ = (original.__doc__ or "").rstrip() + (
-        "\n    A legacy type (wick.FloatTensor, wick.cuda.LongTensor ...) is accepted in place of a name.")
-    type.__qualname__ = "Tensor.type"
-    type.__module__ = original.__module__
-    type._takes_legacy_types = True
-    _C.Tensor.type = type
-
-
 def install(wick_module):
-    """Puts the CPU types and set_default_tensor_type on wick, the CUDA types
-    on wick.cuda, and teaches Tensor.type() the types; returns the names added
-    to wick's __all__."""
+    """Puts the CPU types and set_default_tensor_type on wick and the CUDA types
+    on wick.cuda (Tensor.type() takes them: python/wick/_methods.py); returns the
+    names added to wick's __all__."""
     for name, cls in CPU_TYPES.items():
         cls.layout = wick_module.strided
         setattr(wick_module, name, cls)
@@ -190,5 +170,4 @@ def install(wick_module):
         cls.layout = wick_module.strided
         setattr(wick_module.cuda, name, cls)
     wick_module.set_default_tensor_type = set_default_tensor_type
-    _install_type_method()
     return list(CPU_TYPES) + ["set_default_tensor_type"]

@@ -1387,11 +1387,13 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
     """type(dtype=None, non_blocking=False) -> str or Tensor
 
     Without dtype, the name of this tensor's legacy type ('wick.FloatTensor', 'wick.cuda.LongTensor'...).
-    With a dtype or such a name ('torch.' names are accepted too), this tensor converted to it; itself when
-    it already is."""
+    With a dtype, such a name ('torch.' names are accepted too) or such a type (wick.LongTensor), this
+    tensor converted to it; itself when it already is."""
     if dtype is None:
         return ("wick.cuda." if self.device.type == "cuda" else "wick.") + _TYPE_NAMES[self.dtype]
     device = self.device
+    if isinstance(dtype, type):  # a legacy tensor type (python/wick/_legacy_types.py), by its name
+        dtype = f"{dtype.__module__}.{dtype.__name__}"
     if isinstance(dtype, str):
         parts = dtype.split(".")
         by_name = {v: k for k, v in _TYPE_NAMES.items()}
