@@ -538,8 +538,7 @@ struct Hardsigmoid {
   using Dtypes = FloatingOnly;
   static constexpr const char* name = "hardsigmoid";
   template <typename T> WICK_HOST_DEVICE T operator()(T x) const {
-    if (x != x) return x;
-    const T y = x + T(3);
+    const T y = x + T(3);  // NaN fails both tests and stays NaN
     return (y < T(0) ? T(0) : (y > T(6) ? T(6) : y)) / T(6);
   }
 };
@@ -881,6 +880,45 @@ struct ReluGrad {
   template <typename T> WICK_HOST_DEVICE T operator()(T g, T y) const { return y <= T(0) ? T(0) : g; }
 };
 
+// The backward of the fused activations in one pass: g f'(x), with PyTorch's
+// choice at the kinks (ops/unary.cpp composes the same from ops when the
+// backward must itself be differentiable).
+struct HardsigmoidGrad {  // 1/6 strictly inside (-3, 3)
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "hardsigmoid_backward";
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T x) const {
+    return x > T(-3) && x < T(3) ? g / T(6) : T(0);
+  }
+};
+struct HardswishGrad {  // 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "hardswish_backward";
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T x) const {
+    if (x < T(-3)) return T(0);
+    return x <= T(3) ? g * (x / T(3) + T(0.5)) : g;
+  }
+};
+struct MishGrad {  // tanh(sp(x)) + x sigmoid(x) (1 - tanh(sp(x))^2), with one exp as Mish
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "mish_backward";
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T x) const {
+    if (x > T(20)) return g;
+    const T e = std::exp(x);
+    const T n = e * (e + T(2));
+    const T t = n / (n + T(2));
+    return g * (t + x * (e / (T(1) + e)) * (T(1) - t * t));
+  }
+};
+struct EluGrad {  // scale alpha input_scale exp(input_scale x) where x <= 0 (0 included), else scale (NaN too)
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "elu_backward";
+  double alpha = 1, scale = 1, input_scale = 1;
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T x) const {
+    if (x <= T(0)) return g * (std::exp(x * T(input_scale)) * T(alpha * scale * input_scale));
+    return g * T(scale);
+  }
+};
+
 // ---- binary: comparisons and logic (bool results), bits ----------------------------------------------
 
 struct Eq {
@@ -988,7 +1026,8 @@ using UnaryFunctions =
 using BinaryFunctions =
     TypeList<Add, Sub, Mul, Div, Remainder, Fmod, FloorDivide, Pow, Atan2, Hypot, LogAddExp, Maximum, Minimum,
              ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,
-             TruncDivide, Xlogy, Copysign, Fmax, Fmin, Heaviside, Gcd, Lcm, SpecialBinary>;
+             TruncDivide, Xlogy, Copysign, Fmax, Fmin, Heaviside, Gcd, Lcm, SpecialBinary, HardsigmoidGrad,
+             HardswishGrad, MishGrad, EluGrad>;
 
 // Whether F takes elements of type T.
 template <typename F, typename T>

@@ -523,6 +523,20 @@ Tensor threshold_backward(const Tensor& grad, const Tensor& result) {
   return out;
 }
 
+Tensor hardsigmoid_backward(const Tensor& grad, const Tensor& x) {
+  return binary_forward(pointwise::HardsigmoidGrad{}, grad, x, "hardsigmoid_backward");
+}
+Tensor hardswish_backward(const Tensor& grad, const Tensor& x) {
+  return binary_forward(pointwise::HardswishGrad{}, grad, x, "hardswish_backward");
+}
+Tensor mish_backward(const Tensor& grad, const Tensor& x) {
+  return binary_forward(pointwise::MishGrad{}, grad, x, "mish_backward");
+}
+Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha, double scale, double input_scale) {
+  return binary_forward(pointwise::EluGrad{.alpha = alpha, .scale = scale, .input_scale = input_scale}, grad, x,
+                        "elu_backward");
+}
+
 Tensor maximum(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(pointwise::Maximum{}, a, b, "maximum");
   if (auto node = make_node<MaximumBackward0>(a, b)) {

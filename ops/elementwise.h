@@ -158,6 +158,12 @@ Tensor maximum(const Tensor& a, const Tensor& b);
 // relu's backward in one pass: grad where result > 0, else 0 (PyTorch's
 // threshold_backward at 0); differentiable in grad, for double backward.
 Tensor threshold_backward(const Tensor& grad, const Tensor& result);
+// grad * f'(x) of the fused activations in one pass; not recorded (their
+// backward nodes compose ops instead when create_graph needs a graph).
+Tensor hardsigmoid_backward(const Tensor& grad, const Tensor& x);
+Tensor hardswish_backward(const Tensor& grad, const Tensor& x);
+Tensor mish_backward(const Tensor& grad, const Tensor& x);
+Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha, double scale, double input_scale);
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor remainder(const Tensor& a, const Tensor& b);     // Python's %, sign of b
 Tensor floor_divide(const Tensor& a, const Tensor& b);  // Python's //

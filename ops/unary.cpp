@@ -440,13 +440,15 @@ struct SiluBackward0 final : NodeSavingInput {
 };
 Tensor silu(const Tensor& x) { return record_input<SiluBackward0>(unary_forward(pointwise::Silu{}, x, "silu"), x); }
 
-// The activations below run forward as one fused kernel each; their backward
-// is composed of ops (so it is differentiable again), with PyTorch's choice of
-// gradient at the kinks.
+// The activations below run forward as one fused kernel each, and backward
+// too (the *Grad functions of core/pointwise.h); under create_graph the
+// backward is composed of ops instead, so that it is differentiable again.
+// Both give PyTorch's gradient at the kinks.
 struct HardsigmoidBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "HardsigmoidBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
+    if (!GradMode::is_enabled()) return {hardsigmoid_backward(grads[0], x)};
     // 1/6 strictly inside (-3, 3), 0 elsewhere (at the kinks too).
     const Tensor inside = logical_and(gt(x, -3), lt(x, 3));
     return {where(inside, div(grads[0], 6), zeros({}, TensorOptions(grads[0].dtype()).device(x.device())))};
@@ -460,8 +462,11 @@ struct HardswishBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "HardswishBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack(), &g = grads[0];
-    // 0 below -3, x / 3 + 1/2 on [-3, 3] (-1/2 and 3/2 at the kinks), 1 above.
-    const Tensor middle = mul(g, add(div(x, 3), 0.5));
+    if (!GradMode::is_enabled()) return {hardswish_backward(g, x)};
+    // 0 below -3, x / 3 + 1/2 on [-3, 3] (-1/2 and 3/2 at the kinks), 1 above; its own derivative in x is
+    // 1/3 strictly inside only (as PyTorch's), so x counts as a constant at the kinks.
+    const Tensor inside = logical_and(gt(x, -3), lt(x, 3));
+    const Tensor middle = mul(g, add(div(where(inside, x, x.detach()), 3), 0.5));
     const Tensor zero = zeros({}, TensorOptions(g.dtype()).device(x.device()));
     return {where(lt(x, -3), zero, where(le(x, 3), middle, g))};
   }
@@ -474,6 +479,7 @@ struct MishBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "MishBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
+    if (!GradMode::is_enabled()) return {mish_backward(grads[0], x)};
     // d/dx x tanh(sp(x)) = tanh(sp(x)) + x sigmoid(x) (1 - tanh(sp(x))^2).
     const Tensor t = tanh(softplus(x));
     return {mul(grads[0], add(t, mul(mul(x, sigmoid(x)), sub(1, mul(t, t)))))};
@@ -486,9 +492,12 @@ struct EluBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "EluBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack(), &g = grads[0];
-    // scale where x > 0, else scale alpha input_scale exp(input_scale x) (also at 0).
-    const Tensor negative = mul(g, mul(exp(mul(x, input_scale)), alpha * scale * input_scale));
-    return {where(gt(x, 0), mul(g, scale), negative)};
+    if (!GradMode::is_enabled()) return {elu_backward(g, x, alpha, scale, input_scale)};
+    // scale alpha input_scale exp(input_scale x) where x <= 0 (0 included), else scale (NaN too, as PyTorch);
+    // its own derivative in x is PyTorch's too: that of the exponential strictly below 0, else 0.
+    const Tensor xs = where(lt(x, 0), x, x.detach());
+    const Tensor negative = mul(g, mul(exp(mul(xs, input_scale)), alpha * scale * input_scale));
+    return {where(le(x, 0), negative, mul(g, scale))};
   }
 };
 Tensor elu(const Tensor& x, double alpha, double scale, double input_scale) {

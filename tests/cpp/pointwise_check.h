@@ -109,6 +109,7 @@ void check_every_pointwise_function(TypeList<Us...>, TypeList<Bs...>, Device dev
       unary(pointwise::Softplus{.beta = 0.5, .threshold = 1});
       unary(pointwise::Elu{.alpha = 1.6732632423543772, .scale = 1.0507009873554805, .input_scale = 1});
       unary(pointwise::Elu{.alpha = 0.5, .scale = 1, .input_scale = 2});
+      binary(pointwise::EluGrad{.alpha = 0.5, .scale = 1.5, .input_scale = 2});
     });
   }
 }
