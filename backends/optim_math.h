@@ -28,24 +28,34 @@ WICK_MATH_INLINE T nan_maximum(T a, T b) {
   return (a != a || a > b) ? a : b;
 }
 
+// The gradient every update starts from: (maximize ? -grad : grad) + weight_decay * param.
+template <typename T>
+struct DecayedGrad {
+  T wd;
+  bool decay, maximize;
+
+  explicit DecayedGrad(const OptimizerStepArgs& a)
+      : wd(static_cast<T>(a.weight_decay)), decay(a.weight_decay != 0), maximize(a.maximize) {}
+  WICK_MATH_INLINE T operator()(T p, T g) const {
+    T d = maximize ? -g : g;
+    if (decay) d = d + wd * p;
+    return d;
+  }
+};
+
 // d_p = (maximize ? -grad : grad) + weight_decay * param;
 // buf = first ? d_p : momentum * buf + (1 - dampening) * d_p;
 // param += -lr * (nesterov ? d_p + momentum * buf : buf).
 template <typename T>
 struct Sgd {
-  T wd, m, keep, neg_lr;
-  bool decay, maximize, nesterov, first;
+  DecayedGrad<T> grad;
+  T m, keep, neg_lr;
+  bool nesterov, first;
 
   explicit Sgd(const OptimizerStepArgs& a)
-      : wd(static_cast<T>(a.weight_decay)), m(static_cast<T>(a.momentum)), keep(static_cast<T>(1 - a.dampening)),
-        neg_lr(static_cast<T>(-a.lr)), decay(a.weight_decay != 0), maximize(a.maximize), nesterov(a.nesterov),
-        first(a.init_momentum) {}
+      : grad(a), m(static_cast<T>(a.momentum)), keep(static_cast<T>(1 - a.dampening)), neg_lr(static_cast<T>(-a.lr)),
+        nesterov(a.nesterov), first(a.init_momentum) {}
 
-  WICK_MATH_INLINE T grad(T p, T g) const {
-    T d = maximize ? -g : g;
-    if (decay) d = d + wd * p;
-    return d;
-  }
   // Without momentum (no buffer).
   WICK_MATH_INLINE void step(T& p, T g) const { p = p + neg_lr * grad(p, g); }
   WICK_MATH_INLINE void step(T& p, T g, T& buf) const {
@@ -64,23 +74,20 @@ struct Sgd {
 // param += (-lr / bc1) m / (sqrt(amsgrad ? vmax : v) / sqrt(bc2) + eps).
 template <typename T>
 struct Adam {
-  T wd, scale, b1, one_minus_b1, b2, one_minus_b2, bc2_sqrt, eps, neg_step;
-  bool decay, maximize;
+  DecayedGrad<T> grad;
+  T scale, b1, one_minus_b1, b2, one_minus_b2, bc2_sqrt, eps, neg_step;
 
   explicit Adam(const OptimizerStepArgs& a)
-      : wd(static_cast<T>(a.weight_decay)), scale(static_cast<T>(a.param_scale)), b1(static_cast<T>(a.beta1)),
+      : grad(a), scale(static_cast<T>(a.param_scale)), b1(static_cast<T>(a.beta1)),
         one_minus_b1(static_cast<T>(1 - a.beta1)), b2(static_cast<T>(a.beta2)),
         one_minus_b2(static_cast<T>(1 - a.beta2)), bc2_sqrt(static_cast<T>(a.bias_correction2_sqrt)),
-        eps(static_cast<T>(a.eps)), neg_step(static_cast<T>(-a.lr)), decay(a.weight_decay != 0),
-        maximize(a.maximize) {}
+        eps(static_cast<T>(a.eps)), neg_step(static_cast<T>(-a.lr)) {}
 
   // vmax is read and written only with Amsgrad.
   template <bool Amsgrad>
   WICK_MATH_INLINE void step(T& p, T g, T& m, T& v, T& vmax) const {
-    T d = maximize ? -g : g;
-    T x = p;
-    if (decay) d = d + wd * x;
-    x = x * scale;
+    const T d = grad(p, g);
+    const T x = p * scale;
     const T mi = m * b1 + one_minus_b1 * d;
     T vi = v * b2 + one_minus_b2 * d * d;
     m = mi;
@@ -102,18 +109,16 @@ struct Adam {
 // keep GCC from vectorizing the loop. buf / ga are touched only with them.
 template <typename T>
 struct RMSprop {
-  T wd, alpha, one_minus_alpha, eps, m, neg_lr;
-  bool decay, maximize;
+  DecayedGrad<T> grad;
+  T alpha, one_minus_alpha, eps, m, neg_lr;
 
   explicit RMSprop(const OptimizerStepArgs& a)
-      : wd(static_cast<T>(a.weight_decay)), alpha(static_cast<T>(a.alpha)),
-        one_minus_alpha(static_cast<T>(1 - a.alpha)), eps(static_cast<T>(a.eps)), m(static_cast<T>(a.momentum)),
-        neg_lr(static_cast<T>(-a.lr)), decay(a.weight_decay != 0), maximize(a.maximize) {}
+      : grad(a), alpha(static_cast<T>(a.alpha)), one_minus_alpha(static_cast<T>(1 - a.alpha)),
+        eps(static_cast<T>(a.eps)), m(static_cast<T>(a.momentum)), neg_lr(static_cast<T>(-a.lr)) {}
 
   template <bool Centered, bool Momentum>
   WICK_MATH_INLINE void step(T& p, T g, T& sq, T& buf, T& ga) const {
-    T d = maximize ? -g : g;
-    if (decay) d = d + wd * p;
+    const T d = grad(p, g);
     const T s = sq * alpha + one_minus_alpha * d * d;
     sq = s;
     T avg;
@@ -139,34 +144,17 @@ struct RMSprop {
 // param += -clr g / (sqrt(sum) + eps).
 template <typename T>
 struct Adagrad {
-  T wd, eps, neg_clr;
-  bool decay, maximize;
+  DecayedGrad<T> grad;
+  T eps, neg_clr;
 
   explicit Adagrad(const OptimizerStepArgs& a)
-      : wd(static_cast<T>(a.weight_decay)), eps(static_cast<T>(a.eps)), neg_clr(static_cast<T>(-a.lr)),
-        decay(a.weight_decay != 0), maximize(a.maximize) {}
+      : grad(a), eps(static_cast<T>(a.eps)), neg_clr(static_cast<T>(-a.lr)) {}
 
   WICK_MATH_INLINE void step(T& p, T g, T& sum) const {
-    T d = maximize ? -g : g;
-    if (decay) d = d + wd * p;
+    const T d = grad(p, g);
     const T s = sum + d * d;
     sum = s;
     p = p + neg_clr * d / (std::sqrt(s) + eps);
-  }
-};
-
-// The gradient every update below starts from: (maximize ? -grad : grad) + weight_decay * param.
-template <typename T>
-struct DecayedGrad {
-  T wd;
-  bool decay, maximize;
-
-  explicit DecayedGrad(const OptimizerStepArgs& a)
-      : wd(static_cast<T>(a.weight_decay)), decay(a.weight_decay != 0), maximize(a.maximize) {}
-  WICK_MATH_INLINE T operator()(T p, T g) const {
-    T d = maximize ? -g : g;
-    if (decay) d = d + wd * p;
-    return d;
   }
 };
 
