@@ -27,6 +27,7 @@
 #include "core/cuda_info.h"
 #include "core/generator.h"
 #include "core/parallel.h"
+#include "core/shared_memory.h"
 #include "core/tensor.h"
 #include "core/warning.h"
 #include "ops/ops.h"

@@ -30,6 +30,20 @@ StorageImpl::StorageImpl(size_t nbytes, Device device)
 StorageImpl::StorageImpl(void* data, size_t nbytes, Device device)
     : data_(data), nbytes_(nbytes), device_(device), in_header_(true) {}
 
+void StorageImpl::release_memory() {
+  if (deleter_) deleter_(context_);
+  else if (owned_ && !in_header_) allocator_for(device_).deallocate(data_, nbytes_);
+  // Bytes in this object's block (in_header_) are freed with it by destroy().
+}
+
+void StorageImpl::adopt(void* data, Deleter deleter, void* context) {
+  release_memory();
+  data_ = data;
+  deleter_ = deleter;
+  context_ = context;
+  owned_ = false;
+}
+
 void StorageImpl::destroy() const {
   if (!in_header_) {
     delete this;

@@ -25,11 +25,7 @@ class StorageImpl final : public RefCounted {
       : data_(data), nbytes_(nbytes), device_(device), deleter_(deleter), context_(context),
         owned_(false) {}
 
-  ~StorageImpl() override {
-    if (in_header_) return;  // the data is part of this object's block: destroy() frees both
-    if (owned_) allocator_for(device_).deallocate(data_, nbytes_);
-    else if (deleter_) deleter_(context_);
-  }
+  ~StorageImpl() override { release_memory(); }
 
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
@@ -37,6 +33,15 @@ class StorageImpl final : public RefCounted {
 
   uint32_t version() const { return version_; }
   void bump_version() { ++version_; }
+
+  // Puts the storage's bytes at `data`, which `deleter(context)` frees when the
+  // last tensor lets go, after freeing the memory it had; the caller has copied
+  // the bytes there. How share_memory (core/shared_memory.h) moves a storage
+  // into shared memory under every tensor that uses it.
+  void adopt(void* data, Deleter deleter, void* context);
+  // Who frees borrowed memory (null for memory from the device's allocator).
+  Deleter deleter() const { return deleter_; }
+  void* context() const { return context_; }
 
   // Borrowed memory that must not be written (a read-only NumPy array, an
   // immutable bytes object): in-place ops on it refuse (check_inplace in
@@ -48,6 +53,7 @@ class StorageImpl final : public RefCounted {
   StorageImpl(size_t nbytes, Device device);
   StorageImpl(void* data, size_t nbytes, Device device);  // in the header of `data`'s block
   void destroy() const override;
+  void release_memory();
 
   void* data_;
   size_t nbytes_;

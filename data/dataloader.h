@@ -26,6 +26,11 @@
 // would have been delivered, after the batches before it. Starting a new
 // epoch, or destroying the loader, in the middle of an epoch stops the thread
 // and waits for the batch it is loading.
+//
+// This loader keeps its thread where Python's DataLoader starts worker
+// processes (Note [Loading processes] in python/wick/utils/data/dataloader.py):
+// a C++ dataset holds no interpreter lock, so a thread overlaps loading with
+// training without pickling anything or copying batches between processes.
 #pragma once
 
 #include <condition_variable>

@@ -8,6 +8,7 @@
 //   dlpack.cpp       the DLPack protocol: Tensor.__dlpack__, wick.from_dlpack
 //   ops_*.cpp        one file per op family of ops/, as functions (wick.exp) and methods (x.exp()):
 //                    creation, elementwise, reduce, view, linalg, indexing
+//   shared_memory.cpp tensors in shared memory for wick.multiprocessing and DataLoader workers
 //   data.cpp         wick._C._data: the IDX, MNIST and text readers of data/; the graph's DOT export
 //
 // Conventions: every binding that runs tensor code releases the GIL around it
@@ -150,6 +151,7 @@ void init_rnn(py::module_& m, TensorClass& cls);     // ops_rnn.cpp: lstm, gru, 
 void init_dlpack(py::module_& m, TensorClass& cls);  // dlpack.cpp: __dlpack__, wick.from_dlpack
 void init_data(py::module_& m, TensorClass& cls);    // data.cpp: wick._C._data (IDX, MNIST, text), _graph_to_dot
 void init_io(py::module_& m);                        // io.cpp: wick.save / wick.load's C++ half
+void init_shared_memory(py::module_& m);             // shared_memory.cpp: wick.multiprocessing's C++ half
 void init_conv(py::module_& m, TensorClass& cls);    // ops_conv.cpp: convolution, pooling, normalization
 void init_sort(py::module_& m, TensorClass& cls);    // ops_sort.cpp: cumsum..., sort, topk, median...
 void init_shape(py::module_& m, TensorClass& cls);   // ops_shape.cpp: repeat, tile, diag..., lerp, isclose...

@@ -532,6 +532,7 @@ PYBIND11_MODULE(_C, m) {
   init_dlpack(m, cls);
   init_data(m, cls);
   init_io(m);
+  init_shared_memory(m);
   init_conv(m, cls);
   init_sort(m, cls);
   init_shape(m, cls);

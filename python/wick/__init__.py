@@ -146,3 +146,14 @@ __all__ += ["accelerator"] + _legacy_types.install(_sys.modules[__name__])
 
 # wick.profiler (torch.profiler): records the ops above while a profile is active (python/wick/profiler/).
 from wick import profiler  # noqa: E402
+
+__all__ += ["multiprocessing"]
+
+
+def __getattr__(name):
+    # wick.multiprocessing (torch.multiprocessing) loads on first use: Python's multiprocessing and socket
+    # modules cost ~25 ms to import, which a program that never starts a process should not pay.
+    if name == "multiprocessing":
+        import importlib
+        return importlib.import_module("wick.multiprocessing")
+    raise AttributeError(f"module 'wick' has no attribute {name!r}")

@@ -1660,9 +1660,22 @@ def _sparse_dim(self):
 def _is_shared(self):
     """is_shared() -> bool
 
-    Whether the storage is shared between processes: CUDA memory always counts as shared (as in PyTorch);
-    wick's CPU tensors are never in shared memory (wick has no share_memory_)."""
-    return self.device.type == "cuda"
+    Whether the storage is in memory other processes can map: after share_memory_(), after the tensor was
+    sent to or received from another process (wick.multiprocessing), for batches from DataLoader worker
+    processes; CUDA memory always counts as shared (as in PyTorch)."""
+    return self.device.type == "cuda" or _C._is_shared_memory(self)
+
+
+def _share_memory_(self):
+    """share_memory_() -> Tensor
+
+    Moves the storage into shared memory, in place (every tensor over it follows), so that processes it is
+    sent to (wick.multiprocessing) map the same memory instead of receiving a copy. A no-op for CUDA tensors
+    and for tensors already shared. Uses wick.multiprocessing's sharing strategy. Returns self."""
+    if self.device.type == "cpu":
+        from wick.multiprocessing import get_sharing_strategy
+        _C._share_memory_(self, get_sharing_strategy())
+    return self
 
 
 def _volatile_get(self):
@@ -1874,7 +1887,7 @@ _TORCH_ONLY = [real, imag]
 _METHODS = {"type": _type, "new": _new, "new_empty_strided": _new_empty_strided, "resize": _resize,
             "resize_as": _resize_as, "apply_": _apply_, "map_": _map_, "map2_": _map2_,
             "as_subclass": _as_subclass, "module_load": _module_load, "dim_order": _dim_order,
-            "dense_dim": _dense_dim, "sparse_dim": _sparse_dim, "is_shared": _is_shared,
+            "dense_dim": _dense_dim, "sparse_dim": _sparse_dim, "is_shared": _is_shared, "share_memory_": _share_memory_,
             "const_data_ptr": _const_data_ptr, "to_dense": _to_dense, "fill_diagonal_": fill_diagonal_,
             "is_pinned": lambda self, device=None: False,
             "is_distributed": _false_method("is_distributed", "is_distributed() -> bool\n\nAlways False, as in "

@@ -12,6 +12,9 @@ require grad (unless grad=False); the outputs are then multiplied by one
 random cotangent each, summed and differentiated, and the leaves' gradients
 compared.
 """
+import contextlib
+import signal
+
 import numpy as np
 import torch
 
@@ -130,3 +133,18 @@ def check(fn, shapes, *, torch_fn=None, module=False, dtypes=("float32", "float6
                 assert wl.grad is not None, f"grad {i} ({what}): wick computed no gradient"
                 assert wl.grad.device.type == device, f"grad {i} ({what}): on {wl.grad.device}"
                 assert_same(wl.grad, tl.grad, r, a, f"grad of input {i} ({what})")
+
+
+@contextlib.contextmanager
+def fail_after(seconds):
+    """Fails what runs inside after `seconds` instead of letting it hang the suite (a lost worker process,
+    a message never sent): SIGALRM interrupts the blocked main thread with TimeoutError."""
+    def expired(signum, frame):
+        raise TimeoutError(f"test did not finish within {seconds} s")
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

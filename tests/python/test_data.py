@@ -141,7 +141,7 @@ def test_dataloader_stops_its_threads_when_dropped_mid_epoch(num_workers):
     gc.collect()
     before = len(loader_threads())
     ds = Flaky(10000, fail_at=-1, delay=0.001)
-    loader = DataLoader(ds, batch_size=4, num_workers=num_workers, prefetch_factor=2)
+    loader = DataLoader(ds, batch_size=4, num_workers=num_workers, prefetch_factor=2, worker_mode="thread")
     for i, _ in enumerate(loader):
         if i == 2:
             time.sleep(0.05)
@@ -193,7 +193,7 @@ def test_dataloader_timeout_and_worker_info():
             return i
 
     inits = []
-    list(DataLoader(WhoLoads(), batch_size=2, num_workers=2, worker_init_fn=inits.append))
+    list(DataLoader(WhoLoads(), batch_size=2, num_workers=2, worker_init_fn=inits.append, worker_mode="thread"))
     assert sorted(inits) == [0, 1]
     assert all(s is not None and s[1] == 2 and s[0] in (0, 1) for s in seen)
     seen.clear()
@@ -271,7 +271,8 @@ def test_iterable_dataset_of_batches_for_data_that_does_not_fit_in_memory():
             return self.n
 
     for drop_last in (False, True):
-        loader = DataLoader(Samples(10), batch_size=4, drop_last=drop_last, num_workers=3)
+        # Read by one loading thread (Note [Loading threads]); worker processes would each read it all.
+        loader = DataLoader(Samples(10), batch_size=4, drop_last=drop_last, num_workers=3, worker_mode="thread")
         out = list(loader)
         assert len(out) == len(loader) == (2 if drop_last else 3)
         assert [b["i"].tolist() for b in out][:2] == [[0, 1, 2, 3], [4, 5, 6, 7]]

@@ -695,8 +695,9 @@ class Module:
         return self
 
     def share_memory(self):
-        """No-op (one process); returns self."""
-        return self
+        """Moves every parameter, gradient and buffer into shared memory (Tensor.share_memory_), so that
+        processes this module is sent to (wick.multiprocessing) update the same tensors; returns self."""
+        return self._apply(lambda t: t.share_memory_())
 
     # ---- state dicts ----------------------------------------------------------------------------
 

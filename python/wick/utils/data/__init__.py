@@ -5,9 +5,10 @@
     for xb, yb in DataLoader(ds, batch_size=64, shuffle=True):
         ...
 
-The DataLoader loads batches ahead of the training loop on a background
-thread (see DataLoader's documentation for how this differs from PyTorch's
-worker processes).
+With num_workers > 0 the DataLoader loads in worker processes, as PyTorch's,
+whose batches arrive through shared memory; num_workers=0 loads on one
+background thread ahead of the loop (Notes [Loading processes] and [Loading
+threads] in dataloader.py).
 """
 from wick.utils.data._collate import default_collate, default_convert
 from wick.utils.data.dataloader import DataLoader, get_worker_info

@@ -4,6 +4,7 @@ import collections.abc
 import re
 
 import wick
+from wick.utils.data import _worker
 
 __all__ = ["default_collate", "default_convert"]
 
@@ -57,6 +58,12 @@ def default_collate(batch):
     elem = batch[0]
     elem_type = type(elem)
     if isinstance(elem, wick.Tensor):
+        if _worker.in_worker_process() and elem.device.type == "cpu" and all(
+                b.dtype == elem.dtype and b.shape == elem.shape for b in batch):
+            # In a worker process the batch is built in shared memory: sending it then copies nothing.
+            from wick.multiprocessing import get_sharing_strategy
+            out = wick._C._empty_shared((len(batch),) + tuple(elem.shape), elem.dtype, get_sharing_strategy())
+            return wick._C._stack_into(list(batch), out)
         return wick.stack(list(batch), 0)
     if _is_numpy(elem) and elem_type.__name__ != "str_" and elem_type.__name__ != "string_":
         if elem_type.__name__ in ("ndarray", "memmap"):
