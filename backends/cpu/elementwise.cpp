@@ -1,10 +1,12 @@
 // CPU kernels of the elementwise families: fill, copy, unary, binary, where,
 // arange and random.
+#include <algorithm>
 #include <limits>
 #include <type_traits>
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
+#include "backends/cpu/vec_math.h"
 #include "backends/convert_math.h"
 #include "backends/index_math.h"
 #include "backends/random_math.h"
@@ -15,13 +17,107 @@ namespace wick::cpu {
 
 namespace {
 
+// The float32 forms of the element functions that vec_math.h computes eight lanes at a time
+// (Note [Vectorized float math]); V is float or f32x8. Each is the function of core/pointwise.h,
+// which the other dtypes and the CUDA kernels run.
+template <typename F>
+struct VectorForm : std::false_type {};
+template <>
+struct VectorForm<pointwise::Exp> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Exp&, V x) { return exp_full_f32(x); }
+};
+template <>
+struct VectorForm<pointwise::Expm1> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Expm1&, V x) { return expm1_full_f32(x); }
+};
+template <>
+struct VectorForm<pointwise::Log1p> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Log1p&, V x) { return log1p_full_f32(x); }
+};
+template <>
+struct VectorForm<pointwise::Tanh> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Tanh&, V x) { return tanh_full_f32(x); }
+};
+template <>
+struct VectorForm<pointwise::Sigmoid> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Sigmoid&, V x) { return sigmoid_full_f32(x); }
+};
+template <>
+struct VectorForm<pointwise::Silu> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Silu&, V x) { return x * sigmoid_full_f32(x); }
+};
+template <>
+struct VectorForm<pointwise::Elu> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Elu& f, V x) {
+    const V negative = expm1_full_f32(x * float(f.input_scale)) * float(f.alpha * f.scale);
+    return x > splat<V>(0.0f) ? x * float(f.scale) : negative;
+  }
+};
+template <>
+struct VectorForm<pointwise::Softplus> : std::true_type {  // x where beta x > threshold, as the scalar form
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Softplus& f, V x) {
+    const V z = x * float(f.beta);
+    return z > splat<V>(float(f.threshold)) ? x : softplus_stable_f32(z) / float(f.beta);
+  }
+};
+template <>
+struct VectorForm<pointwise::LogSigmoid> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::LogSigmoid&, V x) {
+    const V m = x < splat<V>(0.0f) ? x : splat<V>(0.0f);
+    return m - log1p_full_f32(exp_full_f32(-abs_f32(x)));
+  }
+};
+
+template <>
+struct VectorForm<pointwise::Erf> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Erf&, V x) { return erf_full_f32(x); }
+};
+template <>
+struct VectorForm<pointwise::Gelu> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::Gelu&, V x) { return gelu_full_f32(x); }
+};
+template <>
+struct VectorForm<pointwise::GeluTanh> : std::true_type {  // the scalar form's formula, with vec_math's tanh
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::GeluTanh&, V x) {
+    const float k = float(pointwise::GeluTanh::kSqrt2OverPi), c = float(pointwise::GeluTanh::kCubic);
+    return 0.5f * x * (1.0f + tanh_full_f32(k * (x + c * x * x * x)));
+  }
+};
+
+// One row of a float32 unary op with a VectorForm, eight lanes at a time: a contiguous row straight from
+// memory, the rest (its tail, a strided row) through a buffer of eight, so that every element goes through
+// the same instructions whatever the tensor's layout.
+template <typename F>
+WICK_VECTOR_CLONES void vector_row(const F& f, char* out, const char* in, int64_t out_stride, int64_t in_stride,
+                                   int64_t n) {
+  int64_t i = 0;
+  if (out_stride == sizeof(float) && in_stride == sizeof(float)) {
+    float* o = reinterpret_cast<float*>(out);
+    const float* x = reinterpret_cast<const float*>(in);
+    for (; i + 8 <= n; i += 8) store8(o + i, VectorForm<F>::apply(f, load8(x + i)));
+  }
+  for (; i < n; i += 8) {
+    const int64_t k = std::min<int64_t>(8, n - i);
+    float buffer[8] = {};
+    for (int64_t j = 0; j < k; ++j) buffer[j] = *reinterpret_cast<const float*>(in + (i + j) * in_stride);
+    const f32x8 y = VectorForm<F>::apply(f, load8(buffer));
+    for (int64_t j = 0; j < k; ++j) *reinterpret_cast<float*>(out + (i + j) * out_stride) = y[j];
+  }
+}
+
 // The kernels of one element function F (core/pointwise.h), for every dtype F takes.
 template <typename F>
 struct UnaryKernel {
   static void run(const void* f, const Tensor& out, const Tensor& in) {
-    dispatch_pointwise<F>(in.dtype(), [&]<typename T>() {
-      unary_loop<pointwise::UnaryResult<F, T>, T>(out, in, *static_cast<const F*>(f));
-    });
+    const F& fn = *static_cast<const F*>(f);
+    if constexpr (VectorForm<F>::value) {
+      if (in.dtype() == ScalarType::Float32 && out.dtype() == ScalarType::Float32) {
+        StridedLoop<2> loop({&out, &in});
+        loop.run([&](char** p, const int64_t* s, int64_t n) { vector_row(fn, p[0], p[1], s[0], s[1], n); });
+        return;
+      }
+    }
+    dispatch_pointwise<F>(in.dtype(), [&]<typename T>() { unary_loop<pointwise::UnaryResult<F, T>, T>(out, in, fn); });
   }
 };
 template <typename F>

@@ -147,13 +147,14 @@ __all__ += ["accelerator"] + _legacy_types.install(_sys.modules[__name__])
 # wick.profiler (torch.profiler): records the ops above while a profile is active (python/wick/profiler/).
 from wick import profiler  # noqa: E402
 
-__all__ += ["multiprocessing"]
+__all__ += ["multiprocessing", "distributed"]
 
 
 def __getattr__(name):
-    # wick.multiprocessing (torch.multiprocessing) loads on first use: Python's multiprocessing and socket
-    # modules cost ~25 ms to import, which a program that never starts a process should not pay.
-    if name == "multiprocessing":
+    # wick.multiprocessing (torch.multiprocessing) and wick.distributed load on first use: Python's
+    # multiprocessing and socket modules cost ~25 ms to import, which a program that never starts a process
+    # should not pay.
+    if name in ("multiprocessing", "distributed"):
         import importlib
-        return importlib.import_module("wick.multiprocessing")
+        return importlib.import_module("wick." + name)
     raise AttributeError(f"module 'wick' has no attribute {name!r}")
