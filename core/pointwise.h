@@ -919,6 +919,52 @@ struct EluGrad {  // scale alpha input_scale exp(input_scale x) where x <= 0 (0 
   }
 };
 
+// The backward of silu, gelu (both forms), softplus and log_sigmoid as one element function each, g the
+// incoming gradient: what their nodes run when the backward need not be differentiable (ops/unary.cpp).
+struct SiluGrad {  // d/dx x s(x) = s (1 + x (1 - s)), s = sigmoid(x)
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "silu_backward";
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T x) const {
+    const T s = logistic(x);
+    return g * (s * (T(1) + x * (T(1) - s)));
+  }
+};
+struct GeluGrad {  // d/dx x Phi(x) = Phi(x) + x phi(x); Phi(x) = erfc(-x / sqrt 2) / 2, exact in both tails
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "gelu_backward";
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T x) const {
+    const T cdf = T(0.5) * std::erfc(-x * T(M_SQRT1_2));
+    const T pdf = std::exp(T(-0.5) * x * x) * T(0.5 * M_2_SQRTPI * M_SQRT1_2);
+    return g * (cdf + x * pdf);
+  }
+};
+struct GeluTanhGrad {  // the derivative of GeluTanh's formula
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "gelu_backward";
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T x) const {
+    const T k = T(GeluTanh::kSqrt2OverPi), c = T(GeluTanh::kCubic);
+    const T x2 = x * x;
+    const T th = std::tanh(k * (x + c * x2 * x));
+    const T left = T(0.5) * (T(1) + th);
+    const T right = T(0.5) * x * (T(1) - th * th) * k * (T(1) + T(3) * c * x2);
+    return g * (left + right);
+  }
+};
+struct SoftplusGrad {  // sigmoid(beta x), and 1 where beta x > threshold (Softplus is x there)
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "softplus_backward";
+  double beta = 1, threshold = 20;
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T x) const {
+    const T z = x * T(beta);
+    return z > T(threshold) ? g : g * logistic(z);
+  }
+};
+struct LogSigmoidGrad {  // d/dx log(sigmoid(x)) = sigmoid(-x)
+  using Dtypes = FloatingOnly;
+  static constexpr const char* name = "log_sigmoid_backward";
+  template <typename T> WICK_HOST_DEVICE T operator()(T g, T x) const { return g * logistic(-x); }
+};
+
 // ---- binary: comparisons and logic (bool results), bits ----------------------------------------------
 
 struct Eq {
@@ -1027,7 +1073,7 @@ using BinaryFunctions =
     TypeList<Add, Sub, Mul, Div, Remainder, Fmod, FloorDivide, Pow, Atan2, Hypot, LogAddExp, Maximum, Minimum,
              ReluGrad, Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor, BitwiseAnd, BitwiseOr, BitwiseXor,
              TruncDivide, Xlogy, Copysign, Fmax, Fmin, Heaviside, Gcd, Lcm, SpecialBinary, HardsigmoidGrad,
-             HardswishGrad, MishGrad, EluGrad>;
+             HardswishGrad, MishGrad, EluGrad, SiluGrad, GeluGrad, GeluTanhGrad, SoftplusGrad, LogSigmoidGrad>;
 
 // Whether F takes elements of type T.
 template <typename F, typename T>

@@ -536,6 +536,19 @@ Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha, double sc
   return binary_forward(pointwise::EluGrad{.alpha = alpha, .scale = scale, .input_scale = input_scale}, grad, x,
                         "elu_backward");
 }
+Tensor silu_backward(const Tensor& grad, const Tensor& x) {
+  return binary_forward(pointwise::SiluGrad{}, grad, x, "silu_backward");
+}
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, bool tanh_approx) {
+  return tanh_approx ? binary_forward(pointwise::GeluTanhGrad{}, grad, x, "gelu_backward")
+                     : binary_forward(pointwise::GeluGrad{}, grad, x, "gelu_backward");
+}
+Tensor softplus_backward(const Tensor& grad, const Tensor& x, double beta, double threshold) {
+  return binary_forward(pointwise::SoftplusGrad{.beta = beta, .threshold = threshold}, grad, x, "softplus_backward");
+}
+Tensor log_sigmoid_backward(const Tensor& grad, const Tensor& x) {
+  return binary_forward(pointwise::LogSigmoidGrad{}, grad, x, "log_sigmoid_backward");
+}
 
 Tensor maximum(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(pointwise::Maximum{}, a, b, "maximum");

@@ -164,6 +164,10 @@ Tensor hardsigmoid_backward(const Tensor& grad, const Tensor& x);
 Tensor hardswish_backward(const Tensor& grad, const Tensor& x);
 Tensor mish_backward(const Tensor& grad, const Tensor& x);
 Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha, double scale, double input_scale);
+Tensor silu_backward(const Tensor& grad, const Tensor& x);
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, bool tanh_approx);
+Tensor softplus_backward(const Tensor& grad, const Tensor& x, double beta, double threshold);
+Tensor log_sigmoid_backward(const Tensor& grad, const Tensor& x);
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor remainder(const Tensor& a, const Tensor& b);     // Python's %, sign of b
 Tensor floor_divide(const Tensor& a, const Tensor& b);  // Python's //

@@ -321,6 +321,7 @@ struct SoftplusBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "SoftplusBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor& g = grads[0];
+    if (!GradMode::is_enabled()) return {softplus_backward(g, self.unpack(), beta, threshold)};
     const Tensor z = mul(self.unpack(), beta);
     return {where(gt(z, threshold), g, mul(g, sigmoid(z)))};  // sigmoid(z) = e^z / (e^z + 1)
   }
@@ -338,7 +339,10 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
 
 struct LogSigmoidBackward0 final : NodeSavingInput {  // d/dx log(sigmoid(x)) = sigmoid(-x)
   std::string_view name() const override { return "LogSigmoidBackward0"; }
-  TensorList apply(TensorList&& grads) override { return {mul(grads[0], sigmoid(neg(self.unpack())))}; }
+  TensorList apply(TensorList&& grads) override {
+    if (!GradMode::is_enabled()) return {log_sigmoid_backward(grads[0], self.unpack())};
+    return {mul(grads[0], sigmoid(neg(self.unpack())))};
+  }
 };
 Tensor log_sigmoid(const Tensor& x) {
   return record_input<LogSigmoidBackward0>(unary_forward(pointwise::LogSigmoid{}, x, "log_sigmoid"), x);
@@ -403,6 +407,7 @@ struct GeluBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "GeluBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
+    if (!GradMode::is_enabled()) return {gelu_backward(grads[0], x, tanh_approx)};
     if (!tanh_approx) {
       // d/dx x*Phi(x) = Phi(x) + x*phi(x)
       const Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1), 0.5);
@@ -434,6 +439,7 @@ struct SiluBackward0 final : NodeSavingInput {
   std::string_view name() const override { return "SiluBackward0"; }
   TensorList apply(TensorList&& grads) override {
     const Tensor x = self.unpack();
+    if (!GradMode::is_enabled()) return {silu_backward(grads[0], x)};
     const Tensor s = sigmoid(x);
     return {mul(grads[0], mul(s, add(mul(x, sub(1, s)), 1)))};
   }

@@ -105,6 +105,88 @@ WICK_VECTOR_CLONES void vector_row(const F& f, char* out, const char* in, int64_
   }
 }
 
+// The same for the activations' backward functions, (g, x) -> g f'(x).
+template <typename F>
+struct BinaryVectorForm : std::false_type {};
+template <>
+struct BinaryVectorForm<pointwise::EluGrad> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::EluGrad& f, V g, V x) {
+    const V negative = g * (exp_full_f32(x * float(f.input_scale)) * float(f.alpha * f.scale * f.input_scale));
+    return x <= splat<V>(0.0f) ? negative : g * float(f.scale);
+  }
+};
+template <>
+struct BinaryVectorForm<pointwise::SiluGrad> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::SiluGrad&, V g, V x) {
+    const V s = sigmoid_full_f32(x);
+    return g * (s * (1.0f + x * (1.0f - s)));
+  }
+};
+template <>
+struct BinaryVectorForm<pointwise::GeluGrad> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::GeluGrad&, V g, V x) {
+    const V pdf = exp_full_f32(-0.5f * (x * x)) * 0.3989422804014327f;
+    return g * (0.5f * two_phi_f32(x) + x * pdf);
+  }
+};
+template <>
+struct BinaryVectorForm<pointwise::GeluTanhGrad> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::GeluTanhGrad&, V g, V x) {
+    const float k = float(pointwise::GeluTanh::kSqrt2OverPi), c = float(pointwise::GeluTanh::kCubic);
+    const V x2 = x * x;
+    const V th = tanh_full_f32(k * (x + c * x2 * x));
+    const V left = 0.5f * (1.0f + th);
+    const V right = 0.5f * x * (1.0f - th * th) * k * (1.0f + 3.0f * c * x2);
+    return g * (left + right);
+  }
+};
+template <>
+struct BinaryVectorForm<pointwise::SoftplusGrad> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::SoftplusGrad& f, V g, V x) {
+    const V z = x * float(f.beta);
+    return z > splat<V>(float(f.threshold)) ? g : g * sigmoid_full_f32(z);
+  }
+};
+template <>
+struct BinaryVectorForm<pointwise::LogSigmoidGrad> : std::true_type {
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::LogSigmoidGrad&, V g, V x) {
+    return g * sigmoid_full_f32(-x);
+  }
+};
+template <>
+struct BinaryVectorForm<pointwise::MishGrad> : std::true_type {  // MishGrad's formula, with vec_math's exp
+  template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::MishGrad&, V g, V x) {
+    const V e = exp_full_f32(x);
+    const V n = e * (e + 2.0f);
+    const V t = n / (n + 2.0f);
+    const V d = g * (t + x * (e / (1.0f + e)) * (1.0f - t * t));
+    return x > splat<V>(20.0f) ? g : d;
+  }
+};
+
+// One row of a float32 binary function with a BinaryVectorForm, as vector_row.
+template <typename F>
+WICK_VECTOR_CLONES void vector_row2(const F& f, char* out, const char* a, const char* b, int64_t out_stride,
+                                    int64_t a_stride, int64_t b_stride, int64_t n) {
+  int64_t i = 0;
+  if (out_stride == sizeof(float) && a_stride == sizeof(float) && b_stride == sizeof(float)) {
+    float* o = reinterpret_cast<float*>(out);
+    const float* x = reinterpret_cast<const float*>(a);
+    const float* y = reinterpret_cast<const float*>(b);
+    for (; i + 8 <= n; i += 8) store8(o + i, BinaryVectorForm<F>::apply(f, load8(x + i), load8(y + i)));
+  }
+  for (; i < n; i += 8) {
+    const int64_t k = std::min<int64_t>(8, n - i);
+    float xs[8] = {}, ys[8] = {};
+    for (int64_t j = 0; j < k; ++j) {
+      xs[j] = *reinterpret_cast<const float*>(a + (i + j) * a_stride);
+      ys[j] = *reinterpret_cast<const float*>(b + (i + j) * b_stride);
+    }
+    const f32x8 r = BinaryVectorForm<F>::apply(f, load8(xs), load8(ys));
+    for (int64_t j = 0; j < k; ++j) *reinterpret_cast<float*>(out + (i + j) * out_stride) = r[j];
+  }
+}
+
 // The kernels of one element function F (core/pointwise.h), for every dtype F takes.
 template <typename F>
 struct UnaryKernel {
@@ -123,9 +205,15 @@ struct UnaryKernel {
 template <typename F>
 struct BinaryKernel {
   static void run(const void* f, const Tensor& out, const Tensor& a, const Tensor& b) {
-    dispatch_pointwise<F>(a.dtype(), [&]<typename T>() {
-      binary_loop<pointwise::BinaryResult<F, T>, T, T>(out, a, b, *static_cast<const F*>(f));
-    });
+    const F& fn = *static_cast<const F*>(f);
+    if constexpr (BinaryVectorForm<F>::value) {
+      if (a.dtype() == ScalarType::Float32 && b.dtype() == ScalarType::Float32 && out.dtype() == ScalarType::Float32) {
+        StridedLoop<3> loop({&out, &a, &b});
+        loop.run([&](char** p, const int64_t* s, int64_t n) { vector_row2(fn, p[0], p[1], p[2], s[0], s[1], s[2], n); });
+        return;
+      }
+    }
+    dispatch_pointwise<F>(a.dtype(), [&]<typename T>() { binary_loop<pointwise::BinaryResult<F, T>, T, T>(out, a, b, fn); });
   }
 };
 

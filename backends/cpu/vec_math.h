@@ -310,10 +310,11 @@ WICK_ALWAYS_INLINE F erf_full_f32(F x) {
   return with_sign_of(r, x);
 }
 
-// x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, with 1 + erf(z) taken as erfc(-z) for z < 0: no cancellation in
-// the left tail, where PyTorch's formula keeps few digits.
+// 1 + erf(x / sqrt 2) = 2 Phi(x), Phi the standard normal CDF, taken as erfc(-x / sqrt 2) for x < 0: no
+// cancellation in the left tail, where PyTorch's formula keeps few digits. x^2 / 2 is rounded once (not
+// (x / sqrt 2)^2, twice) where it feeds e^-x^2/2.
 template <typename F>
-WICK_ALWAYS_INLINE F gelu_full_f32(F x) {
+WICK_ALWAYS_INLINE F two_phi_f32(F x) {
   const F z = x * 0.7071067811865476f;
   const F a = abs_f32(z);
   const auto small = a < splat<F>(0.921875f);
@@ -321,7 +322,13 @@ WICK_ALWAYS_INLINE F gelu_full_f32(F x) {
   const F tail = erfc_tail_f32(a, 0.5f * (x * x));
   const F positive = small ? 1.0f + e : 2.0f - tail;
   const F negative = small ? 1.0f - e : tail;
-  return 0.5f * x * (z < splat<F>(0.0f) ? negative : positive);
+  return z < splat<F>(0.0f) ? negative : positive;
+}
+
+// gelu(x) = x Phi(x).
+template <typename F>
+WICK_ALWAYS_INLINE F gelu_full_f32(F x) {
+  return 0.5f * x * two_phi_f32(x);
 }
 
 }  // namespace wick::cpu

@@ -396,3 +396,27 @@ def test_spawn_reports_a_child_killed_by_a_signal():
     with pytest.raises(mp.ProcessExitedException, match="SIGKILL") as info:
         mp.spawn(kill_self, nprocs=1, start_method="fork")
     assert info.value.signal_name == "SIGKILL" and info.value.error_index == 0
+
+
+# ---- GNU OpenMP after fork ----------------------------------------------------------------------------------------
+
+def large_ops_then_report(link):
+    import warnings
+    x = fw.ones(1 << 22)  # above the parallel grain: a multi-threaded loop in the parent
+    a = fw.ones(256, 256)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fw.set_num_threads(2)
+    warned = any("Note [OpenMP after fork]" in str(w.message) for w in caught)
+    link.child_send((bool((x == 1).all().item()), (a @ a)[0, 0].item(), fw.get_num_threads(), warned))
+
+
+@pytest.mark.skipif(fw.__name__ != "wick", reason="PyTorch 1.13 built with GNU OpenMP hangs here too")
+def test_a_forked_child_runs_large_ops_on_one_thread_instead_of_hanging():
+    # Note [OpenMP after fork]: the parent's pool threads do not exist in a forked child.
+    x = fw.ones(1 << 22)
+    for _ in range(3):
+        (x * 2).sum()  # the parent's OpenMP pool is up
+    link = Link("pipe")
+    with child(large_ops_then_report, link):
+        assert link.recv() == (True, 256.0, 1, True)
