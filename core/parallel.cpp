@@ -14,15 +14,19 @@ namespace wick {
 // regions. fork() copies only the thread that calls it, so a parallel region
 // in the child waits forever for pool threads that do not exist there: a
 // child of multiprocessing's default start method on Linux ('fork') hung in
-// its first large op. A child made by fork therefore runs wick's loops (and
-// OpenBLAS's, which follow omp_get_max_threads) on one thread: the handler
-// below sets it before the child runs any code, and set_num_threads there
-// stays at 1 with a warning. Processes started with 'spawn' or 'forkserver'
-// are fresh and use every core. (DataLoader workers load on one thread anyway.)
+// its first large op. So a child forked from a process whose pool may be up
+// (thread_pool_may_run, core/parallel.h: set by parallel_for and before BLAS
+// and LAPACK calls) runs wick's loops, and OpenBLAS's, which follow
+// omp_get_max_threads, on one thread: the handler below sets it before the
+// child runs any code, and set_num_threads there stays at 1 with a warning.
+// Children of a process that never ran threads (a 'forkserver' server) and
+// 'spawn' children are unaffected and use every core. (DataLoader workers load
+// on one thread anyway.)
 namespace {
 std::atomic<bool> forked_child{false};
 
 void after_fork_in_child() {
+  if (!thread_pool_may_run.load(std::memory_order_relaxed)) return;
   forked_child.store(true);
 #ifdef _OPENMP
   omp_set_num_threads(1);

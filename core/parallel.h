@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 
 #ifdef _OPENMP
@@ -18,6 +19,14 @@ constexpr int64_t kParallelGrain = 32768;
 
 int get_num_threads();
 void set_num_threads(int n);
+
+// Whether this process may have started OpenMP's pool of threads (a parallel
+// region of more than one thread, or a BLAS or LAPACK call that may thread):
+// a child forked after that must keep to one thread (Note [OpenMP after fork]).
+inline std::atomic<bool> thread_pool_may_run{false};
+inline void note_thread_pool_use() {
+  if (get_num_threads() > 1) thread_pool_may_run.store(true, std::memory_order_relaxed);
+}
 inline bool in_parallel_region() {
 #ifdef _OPENMP
   return omp_in_parallel();
@@ -35,6 +44,7 @@ void parallel_for(int64_t n, int64_t grain, const F& f) {
 #ifdef _OPENMP
   const int threads = get_num_threads();
   if (n >= grain && threads > 1 && !omp_in_parallel()) {
+    thread_pool_may_run.store(true, std::memory_order_relaxed);
     const int64_t chunks = std::min<int64_t>(threads, (n + grain - 1) / grain);
 #pragma omp parallel num_threads(static_cast<int>(chunks))
     {

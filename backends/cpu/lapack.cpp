@@ -91,6 +91,7 @@ const Lapack<T>& lapack() {
     sym(t.sytrs, "sytrs");
     return t;
   }();
+  note_thread_pool_use();  // every LAPACK call goes through here: Note [OpenMP after fork]
   return table;
 }
 

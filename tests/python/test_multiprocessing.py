@@ -411,12 +411,29 @@ def large_ops_then_report(link):
     link.child_send((bool((x == 1).all().item()), (a @ a)[0, 0].item(), fw.get_num_threads(), warned))
 
 
+def report_threads(link):
+    link.child_send(fw.get_num_threads())
+
+
+@pytest.mark.skipif(fw.__name__ != "wick", reason="wick's rule for forked children")
+def test_a_forkserver_child_keeps_its_threads():
+    # The fork server never ran a parallel region, so its children need not keep to one thread.
+    link = Link("pipe")
+    with child(report_threads, link, ctx=mp.get_context("forkserver")):
+        assert link.recv() == fw.get_num_threads()
+
+
 @pytest.mark.skipif(fw.__name__ != "wick", reason="PyTorch 1.13 built with GNU OpenMP hangs here too")
 def test_a_forked_child_runs_large_ops_on_one_thread_instead_of_hanging():
     # Note [OpenMP after fork]: the parent's pool threads do not exist in a forked child.
-    x = fw.ones(1 << 22)
-    for _ in range(3):
-        (x * 2).sum()  # the parent's OpenMP pool is up
-    link = Link("pipe")
-    with child(large_ops_then_report, link):
-        assert link.recv() == (True, 256.0, 1, True)
+    threads = fw.get_num_threads()
+    fw.set_num_threads(2)
+    try:
+        x = fw.ones(1 << 22)
+        for _ in range(3):
+            (x * 2).sum()  # the parent's OpenMP pool is up
+        link = Link("pipe")
+        with child(large_ops_then_report, link):
+            assert link.recv() == (True, 256.0, 1, True)
+    finally:
+        fw.set_num_threads(threads)
