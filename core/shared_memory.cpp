@@ -54,6 +54,9 @@ struct Segment {
   int fd = -1;       // kFileDescriptor: the descriptor to send on (-1 once closed: see the Note)
   std::string name;  // kFileSystem
   char* data() const { return static_cast<char*>(base) + (name.empty() ? 0 : kHeader); }
+  // Whether another process can find it: by its descriptor or its name (a received descriptor segment that
+  // closed its descriptor cannot be sent on).
+  bool sendable() const { return fd >= 0 || !name.empty(); }
   std::atomic_ref<int64_t> references() const { return std::atomic_ref<int64_t>(*static_cast<int64_t*>(base)); }
 };
 static_assert(std::atomic_ref<int64_t>::is_always_lock_free, "cross-process reference counts need lock-free atomics");
@@ -187,7 +190,7 @@ IntrusivePtr<StorageImpl> empty_shared_storage(size_t nbytes, SharingStrategy st
 void share_memory(StorageImpl& storage, SharingStrategy strategy) {
   WICK_CHECK(storage.device().is_cpu(), ValueError, "share_memory_: only CPU storages move into shared memory, not ",
              storage.device().str(), " ones");
-  if (const Segment* s = segment_of(storage); s && (s->fd >= 0 || !s->name.empty())) return;
+  if (const Segment* s = segment_of(storage); s && s->sendable()) return;
   Segment* s = create_segment(storage.nbytes(), strategy);
   if (storage.nbytes() > 0) std::memcpy(s->data(), storage.data(), storage.nbytes());
   bytes_moved.fetch_add(storage.nbytes(), std::memory_order_relaxed);
@@ -198,7 +201,7 @@ bool is_shared_memory(const StorageImpl& storage) { return segment_of(storage) !
 
 SharedMemoryHandle shared_memory_handle(const StorageImpl& storage) {
   const Segment* s = segment_of(storage);
-  WICK_CHECK(s && (s->fd >= 0 || !s->name.empty()), ValueError,
+  WICK_CHECK(s && s->sendable(), ValueError,
              "shared memory: the storage is not in shared memory that can be sent (call share_memory_() first)");
   SharedMemoryHandle h;
   h.nbytes = storage.nbytes();
@@ -236,9 +239,8 @@ SharedMemoryStats shared_memory_stats() {
 }
 
 void release_shared_name(const std::string& name) {
-  std::unique_ptr<Segment> s(open_named(name, 0, "releasing a segment"));
-  if (s->references().fetch_sub(1) == 1) shm_unlink(name.c_str());
-  munmap(s->base, s->mapped);
+  // A mapping takes over the handle's reservation (as a receiver's would); releasing it lets go of that.
+  release_segment(open_named(name, 0, "releasing a segment"));
 }
 
 }  // namespace wick

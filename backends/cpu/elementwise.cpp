@@ -61,10 +61,9 @@ struct VectorForm<pointwise::Softplus> : std::true_type {  // x where beta x > t
   }
 };
 template <>
-struct VectorForm<pointwise::LogSigmoid> : std::true_type {
+struct VectorForm<pointwise::LogSigmoid> : std::true_type {  // log(sigmoid(x)) = -softplus(-x)
   template <typename V> WICK_ALWAYS_INLINE static V apply(const pointwise::LogSigmoid&, V x) {
-    const V m = x < splat<V>(0.0f) ? x : splat<V>(0.0f);
-    return m - log1p_full_f32(exp_full_f32(-abs_f32(x)));
+    return -softplus_stable_f32(-x);
   }
 };
 

@@ -32,6 +32,7 @@ import weakref
 from multiprocessing.reduction import ForkingPickler
 
 from wick import _C
+from wick._pickling import _as_type
 
 __all__ = ["set_sharing_strategy", "get_sharing_strategy", "get_all_sharing_strategies", "init_reductions"]
 
@@ -68,8 +69,6 @@ _receiving = threading.local()
 
 
 def _rebuild_shared_tensor(cls, strategy, where, nbytes, dtype, shape, stride, offset, requires_grad, state):
-    from wick._pickling import _as_type
-
     with _received_lock:
         if strategy == "file_descriptor":
             fd = where.detach()
@@ -139,17 +138,13 @@ def _reduce_tensor(t):
                                      t.storage_offset(), t.requires_grad, dict(state) if state else None))
 
 
-_registered = set()
-
-
 def init_reductions():
     """Registers the shared-memory reduction for wick.Tensor and wick's tensor subclasses with
-    multiprocessing's pickler (done on import of wick.multiprocessing). A user-defined subclass pickles as
-    bytes unless registered with ``ForkingPickler.register(cls, reductions._reduce_tensor)``."""
+    multiprocessing's pickler (done on import of wick.multiprocessing; registering again changes nothing).
+    A user-defined subclass pickles as bytes unless registered with
+    ``ForkingPickler.register(cls, reductions._reduce_tensor)``."""
     import wick
     from wick.nn.parameter import Parameter
 
     for cls in (wick.Tensor, Parameter):
-        if cls not in _registered:
-            ForkingPickler.register(cls, _reduce_tensor)
-            _registered.add(cls)
+        ForkingPickler.register(cls, _reduce_tensor)

@@ -77,6 +77,12 @@ def _base_seed(generator):
     return wick.empty((), dtype=wick.int64).random_(generator=generator).item()
 
 
+def _warn_if_cannot_pin(loader):
+    if loader.pin_memory and not wick.cuda.is_available():
+        warnings.warn("DataLoader: 'pin_memory' is True but CUDA is not available, so batches are not pinned "
+                      "(pinned memory only speeds up copies to a GPU)", stacklevel=4)
+
+
 def _warn_if_more_workers_than_cores(num_workers):
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if cores and num_workers > cores:
@@ -227,12 +233,9 @@ class _ProcessLoaderIter:
 
     def __init__(self, loader):
         self._shut = True  # until the workers exist, there is nothing to shut down
-        import multiprocessing
         import wick.multiprocessing as wmp
 
-        if loader.pin_memory and not wick.cuda.is_available():
-            warnings.warn("DataLoader: 'pin_memory' is True but CUDA is not available, so batches are not pinned "
-                          "(pinning only speeds up copies to a GPU)", stacklevel=3)
+        _warn_if_cannot_pin(loader)
         self._loader = weakref.ref(loader)
         self._iterable = loader._iterable
         self._index_sampler = loader._index_sampler
@@ -560,10 +563,7 @@ class _LoadingState:
 class _ThreadLoaderIter:
     def __init__(self, loader):
         self._loader = loader
-        self._len = None
-        if loader.pin_memory and not wick.cuda.is_available():
-            warnings.warn("DataLoader: 'pin_memory' is True but CUDA is not available, so batches are not pinned "
-                          "(pinned memory only speeds up copies to a GPU)", stacklevel=3)
+        _warn_if_cannot_pin(loader)
         dataset, collate = loader.dataset, loader.collate_fn
         seed = _base_seed(loader.generator)
         if loader._iterable:
